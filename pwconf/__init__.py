@@ -1,0 +1,3 @@
+"""pwconf: manage a Pushwoosh account declaratively."""
+
+__version__ = "0.1.0"

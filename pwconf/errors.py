@@ -1,0 +1,127 @@
+"""The one error hierarchy of pwconf.
+
+Every error pwconf raises on purpose derives from PwconfError. Subclasses carry structured
+fields; only the CLI turns them into text and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PwconfError(Exception):
+    """Base class: a problem pwconf can explain to the user."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        if hint:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in a manifest file; line and column are 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, reported with every other one of the same run."""
+
+    message: str
+    position: Position | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        return f"{where}{self.severity}: {self.message}"
+
+
+class ManifestError(PwconfError):
+    """The manifests are not valid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else Problem("invalid manifests")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}")
+
+
+class UsageError(PwconfError):
+    """The command line or environment is not usable as given."""
+
+
+class StateError(PwconfError):
+    """The state file or a saved plan cannot be used."""
+
+
+class PlanRefused(PwconfError):
+    """A safety rule refuses the plan or its application."""
+
+
+class ApiError(PwconfError):
+    """A Pushwoosh call failed; carries the method and the status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        status_code: int | None = None,
+        http_status: int | None = None,
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.method = method
+        self.status_code = status_code
+        self.http_status = http_status
+
+
+class ArgumentError(ApiError):
+    """Status 210: Pushwoosh rejected an argument; the message says which."""
+
+
+class PermissionDenied(ApiError):
+    """Status 403 (in the body or over HTTP): permission, quota or token restriction."""
+
+
+class NotFound(ApiError):
+    """Status 404: the entity or method does not exist."""
+
+
+class AuthenticationError(ApiError):
+    """HTTP 401: the token is missing or wrong."""
+
+    hint = "check PUSHWOOSH_API_TOKEN (or --token-file)"
+
+
+class BadRequest(ApiError):
+    """HTTP 400: the request was malformed."""
+
+
+class RateLimited(ApiError):
+    """HTTP 429 past the retry budget."""
+
+
+class ServerError(ApiError):
+    """HTTP 5xx past the retry budget."""
+
+
+class TransportError(ApiError):
+    """The connection failed or timed out past the retry budget."""
+
+
+class OutcomeUnknown(ApiError):
+    """A write was sent but its outcome could not be established."""

@@ -1,0 +1,157 @@
+"""The one model both sides are normalised into: manifests (desired) and the live account.
+
+An Entity is identified by its Address (kind, application handle, name). Its `attrs` hold only
+managed fields, in manifest vocabulary (snake_case, type names rather than wire codes), so that
+desired and live compare directly. Secret values travel as `Secret` objects and are never shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwconf.errors import Position
+
+# Kinds in dependency order (contract §10): creates run top-down, deletes bottom-up.
+KIND_ORDER: tuple[str, ...] = (
+    "application",
+    "tag",
+    "event",
+    "segment",
+    "preset",
+    "geozone_cluster",
+    "geozone",
+)
+
+# The plural names users write in manifests and in `settings.prune`.
+PLURALS: dict[str, str] = {
+    "application": "applications",
+    "tag": "tags",
+    "event": "events",
+    "segment": "segments",
+    "preset": "presets",
+    "geozone_cluster": "geozone_clusters",
+    "geozone": "geozones",
+}
+KIND_BY_PLURAL: dict[str, str] = {plural: kind for kind, plural in PLURALS.items()}
+
+# Kinds that live inside one application.
+APP_SCOPED: frozenset[str] = frozenset({"event", "preset", "geozone_cluster", "geozone"})
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """Where an entity sits: `tag.Age`, `preset.shop.welcome`, `application.shop`."""
+
+    kind: str
+    app: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.app is None:
+            return f"{self.kind}.{self.name}"
+        return f"{self.kind}.{self.app}.{self.name}"
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (KIND_ORDER.index(self.kind), self.app or "", self.name)
+
+
+class Secret:
+    """A credential value read from the environment or a file: usable, never shown."""
+
+    __slots__ = ("_value", "origin")
+
+    def __init__(self, value: str | bytes, origin: str = "") -> None:
+        self._value = value
+        self.origin = origin  # e.g. "env:SHOP_P12_PASSWORD" or "file:secrets/shop.p12"
+
+    def reveal(self) -> str | bytes:
+        """The value itself: only for the request that sends it."""
+        return self._value
+
+    def fingerprint(self, salt: str) -> str:
+        """A salted HMAC that identifies the value without disclosing it."""
+        raw = self._value if isinstance(self._value, bytes) else self._value.encode()
+        digest = hmac.new(salt.encode(), raw, hashlib.sha256).hexdigest()
+        return f"hmac-sha256:{digest[:32]}"
+
+    def __repr__(self) -> str:
+        return "Secret(<sensitive>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(
+            self.fingerprint("eq"), other.fingerprint("eq")
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint("hash"))
+
+
+@dataclass
+class Entity:
+    """One desired or live object.
+
+    `code` is the server-assigned identity when known (application code, preset code, cluster
+    code, geozone id); on the desired side of an application it is the `code:` to adopt.
+    `position` is where a desired entity was defined; None for live entities.
+    """
+
+    address: Address
+    attrs: dict[str, Any]
+    code: str | None = None
+    position: Position | None = None
+    field_positions: dict[str, Position] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def name(self) -> str:
+        return self.address.name
+
+    @property
+    def app(self) -> str | None:
+        return self.address.app
+
+
+@dataclass
+class Settings:
+    """The `settings:` block of the manifests."""
+
+    prune: frozenset[str] = frozenset()  # singular kind names
+
+
+@dataclass
+class DesiredState:
+    """Everything the manifests ask for, after loading, merging and checking."""
+
+    entities: dict[Address, Entity] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    files: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        return [e for a, e in self.entities.items() if a.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        counts = {kind: 0 for kind in KIND_ORDER}
+        for address in self.entities:
+            counts[address.kind] += 1
+        return counts
+
+
+def canonical_json(value: Any) -> str:
+    """Canonical text of a value: sorted keys, no spaces; keeps true, 1 and 1.0 apart."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_encode_special)
+
+
+def _encode_special(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return {"__secret__": value.fingerprint("canonical")}
+    raise TypeError(f"cannot encode {type(value).__name__}")

@@ -1,0 +1,124 @@
+"""The plan: a plain, serialisable value. Renderers only read it; the applier only consumes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pwconf.model import Address, Entity
+
+FORMAT_VERSION = "1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "no-op"
+
+    @property
+    def json_actions(self) -> list[str]:
+        """Terraform's convention: a replace is ["delete", "create"], so a scan finds both."""
+        if self is Action.REPLACE:
+            return ["delete", "create"]
+        return [self.value]
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[
+            self.value
+        ]
+
+
+class _Marker:
+    """A display placeholder that is not a real value."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+SENSITIVE = _Marker("(sensitive value)")
+KNOWN_AFTER_APPLY = _Marker("(known after apply)")
+ABSENT = _Marker("(absent)")  # a field present on one side only
+
+
+def is_marker(value: Any) -> bool:
+    return isinstance(value, _Marker)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field, with display-safe values (markers instead of secrets and unknowns)."""
+
+    path: str  # dotted: "content.message.en"
+    before: Any
+    after: Any
+    forces_replacement: bool = False
+
+
+@dataclass
+class Change:
+    """One planned action on one entity.
+
+    `before`/`after` are display-safe attribute dicts. `desired`/`live` are the full entities the
+    applier works from (the desired one may hold secrets); they are never rendered.
+    """
+
+    address: Address
+    action: Action
+    reason: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    fields: list[FieldChange] = field(default_factory=list)
+    data_loss: bool = False
+    drift: bool = False  # live differs from what pwconf last applied: changed outside pwconf
+    live_code: str | None = None
+    depends_on: tuple[Address, ...] = ()
+    desired: Entity | None = None
+    live: Entity | None = None
+
+    @property
+    def forces_replacement_paths(self) -> list[str]:
+        return [f.path for f in self.fields if f.forces_replacement]
+
+
+@dataclass
+class Note:
+    """Something the plan cannot do or cannot know, told once rather than planned forever."""
+
+    address: Address | None
+    message: str
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)  # no no-ops; in apply order
+    unchanged: int = 0
+    unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
+    notes: list[Note] = field(default_factory=list)
+    live_fingerprints: dict[str, str] = field(default_factory=dict)  # str(address) -> digest
+    manifest_files: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    apps: list[str] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "add": self.count(Action.CREATE),
+            "change": self.count(Action.UPDATE),
+            "replace": self.count(Action.REPLACE),
+            "destroy": self.count(Action.DELETE),
+        }
