@@ -1,0 +1,163 @@
+"""Fault injection for the emulator, reproducible from a seed.
+
+Each API call (never an admin call) asks :meth:`Faults.decide` what happens to it. The decision
+draws the same number of random values every time, so one seed and one sequence of calls always
+give the same faults. Kinds, checked in this order:
+
+- ``rate_limit`` {"every": N, "burst": K, "retry_after": S}: after every N calls, K consecutive
+  calls get HTTP 429 with ``Retry-After: S`` (a cycle of N + K calls; deterministic, no dice).
+- ``drop_rate``: share of calls whose connection is closed without an answer.
+- ``error_rate``: share of calls answered 500 or 503 (half each) *before* the method runs.
+- ``error_after_rate``: share of calls answered 500 *after* the method ran (an unknown outcome:
+  the change happened), so clients can be tested for duplicates.
+- ``latency_ms``: sleep before answering every call (outside the store lock).
+
+Change them at runtime with :meth:`Faults.configure` (validated) or ``PUT /_emulator/faults``;
+a new ``seed`` restarts the random sequence and the call count.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
+    "pass", "drop", "rate_limit", "error_before", "error_after",
+)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    every: int
+    burst: int
+    retry_after: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"every": self.every, "burst": self.burst, "retry_after": self.retry_after}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one call."""
+
+    action: str
+    latency_s: float
+    http_status: int = 200
+    retry_after: float | None = None
+
+    @property
+    def retry_after_header(self) -> str:
+        # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
+        value = self.retry_after or 0
+        return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class Faults:
+    """The live fault configuration and its seeded dice. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        latency_ms: float = 0,
+        error_rate: float = 0.0,
+        error_after_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        rate_limit: RateLimit | dict[str, Any] | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.seed = seed
+        self.latency_ms: float = 0
+        self.error_rate = 0.0
+        self.error_after_rate = 0.0
+        self.drop_rate = 0.0
+        self.rate_limit: RateLimit | None = None
+        self._reseed(seed)
+        self.configure(
+            latency_ms=latency_ms, error_rate=error_rate, error_after_rate=error_after_rate,
+            drop_rate=drop_rate, rate_limit=rate_limit,
+        )
+
+    def _reseed(self, seed: int) -> None:
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self._calls = 0
+
+    def configure(self, **changes: Any) -> None:
+        """Change some settings; raise ValueError (naming the setting) on a bad one."""
+        checked = {key: _check_setting(key, value) for key, value in changes.items()}
+        with self._lock:
+            for key, value in checked.items():
+                if key == "seed":
+                    self._reseed(value)
+                else:
+                    setattr(self, key, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "latency_ms": self.latency_ms,
+                "error_rate": self.error_rate,
+                "error_after_rate": self.error_after_rate,
+                "drop_rate": self.drop_rate,
+                "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+                "seed": self.seed,
+                "calls": self._calls,
+            }
+
+    def decide(self) -> Decision:
+        with self._lock:
+            self._calls += 1
+            count = self._calls
+            # Always four draws, so a seed replays the same faults whatever the settings hit.
+            drop_roll, error_roll, kind_roll, after_roll = (self._rng.random() for _ in range(4))
+            latency_s = max(0.0, self.latency_ms) / 1000
+            limit = self.rate_limit
+            if limit is not None and (count - 1) % (limit.every + limit.burst) >= limit.every:
+                return Decision(RATE_LIMIT, latency_s, 429, limit.retry_after)
+            if drop_roll < self.drop_rate:
+                return Decision(DROP, latency_s, 0)
+            if error_roll < self.error_rate:
+                return Decision(ERROR_BEFORE, latency_s, 500 if kind_roll < 0.5 else 503)
+            if after_roll < self.error_after_rate:
+                return Decision(ERROR_AFTER, latency_s, 500)
+            return Decision(PASS, latency_s)
+
+
+def _check_setting(key: str, value: Any) -> Any:
+    if key in ("error_rate", "error_after_rate", "drop_rate"):
+        if not _is_number(value) or not 0 <= value <= 1:
+            raise ValueError(f"{key} must be a number from 0 to 1")
+        return float(value)
+    if key == "latency_ms":
+        if not _is_number(value) or value < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+        return value
+    if key == "seed":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("seed must be an integer")
+        return value
+    if key == "rate_limit":
+        return _check_rate_limit(value)
+    raise ValueError(f"unknown fault setting {key!r}")
+
+
+def _check_rate_limit(value: Any) -> RateLimit | None:
+    if value is None or isinstance(value, RateLimit):
+        return value
+    if not isinstance(value, dict) or set(value) - {"every", "burst", "retry_after"}:
+        raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
+    every, burst = value.get("every"), value.get("burst", 1)
+    retry_after = value.get("retry_after", 1)
+    for name, number in (("every", every), ("burst", burst)):
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValueError(f"rate_limit.{name} must be an integer >= 1")
+    if not _is_number(retry_after) or retry_after < 0:
+        raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")
+    return RateLimit(every, burst, retry_after)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,77 @@
+"""The emulator's own parser of the segmentation language (contract §5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pwconf.emulator.segments import BinOp, Resolver, SegmentError, Term, parse
+
+TAGS = {"Age": 1, "City": 2, "Interests": 3, "Born": 4, "Vip": 5, "Spent": 6, "Ver": 7}
+APPS = {"AAAAA-11111", "BBBBB-22222"}
+RESOLVER = Resolver(application_exists=APPS.__contains__, tag_type=TAGS.get)
+
+
+def shape(node: Term | BinOp) -> object:
+    if isinstance(node, BinOp):
+        return (node.op, shape(node.left), shape(node.right))
+    return node.kind + ":" + str(node.args[0] if node.kind != "T" else node.args[0])
+
+
+def test_star_binds_tighter_than_plus_and_and_not() -> None:
+    tree = parse('A("AAAAA-11111") + T("City", EQ, "x") * T("Age", GTE, 3)', RESOLVER)
+    assert shape(tree) == ("+", "A:AAAAA-11111", ("*", "T:City", "T:Age"))
+    tree = parse('A("AAAAA-11111") * T("City", EQ, "x") \\ T("Age", GTE, 3)', RESOLVER)
+    assert shape(tree) == ("\\", ("*", "A:AAAAA-11111", "T:City"), "T:Age")
+
+
+def test_left_associative_and_parentheses() -> None:
+    tree = parse('T("Vip", EQ, true) + T("Age", EQ, 1) \\ T("Age", EQ, 2)', RESOLVER)
+    assert shape(tree) == ("\\", ("+", "T:Vip", "T:Age"), "T:Age")
+    tree = parse('T("Vip", EQ, true) * (T("Age", EQ, 1) + T("Age", EQ, 2))', RESOLVER)
+    assert shape(tree) == ("*", "T:Vip", ("+", "T:Age", "T:Age"))
+
+
+@pytest.mark.parametrize("text", [
+    'a("AAAAA-11111", [iOS, "Android"])',
+    'AT("BBBBB-22222", "City", in, ["a", "b"])',
+    'T("Age", between, [1, 10])',
+    'T("Spent", LTE, 9.5)',
+    'T("Born", GTE, "30 days ago")',
+    'T("Born", BETWEEN, ["2024-01-01", "2024-12-31"])',
+    'T("Interests", NOTIN, ["x"])',
+    'T("Ver", GTE, "1.2.3")',
+    'T("City", NOTSET)',
+    'T("Vip", eq, FALSE)',
+    'E("Purchase", "amount", GTE, 10, [1, 2])',
+    'T("City", EQ, "say \\"hi\\" \\\\ there")',
+])
+def test_valid_expressions(text: str) -> None:
+    parse(text, RESOLVER)
+
+
+@pytest.mark.parametrize(("text", "position", "fragment"), [
+    ("", 1, "empty expression"),
+    ('A("AAAAA-11111"', 16, "expected ')'"),
+    ('A("AAAAA-11111") A("BBBBB-22222")', 18, "expected an operator"),
+    ('A("CCCCC-33333")', 3, 'unknown application "CCCCC-33333"'),
+    ('T("Nope", EQ, 1)', 3, 'unknown tag "Nope"'),
+    ('T("City", LIKE, "x")', 11, "unknown operator"),
+    ('T("City", GTE, "x")', 11, "does not apply"),
+    ('T("Age", BETWEEN, [1])', 19, "two values"),
+    ('T("Age", IN, 3)', 14, "needs a list"),
+    ('T("Age", EQ, "three")', 14, "integer values"),
+    ('T("Vip", EQ, 1)', 14, "true or false"),
+    ('T("Born", EQ, "yesterday")', 15, "date tag"),
+    ('T("City", EQ, "abc)', 15, "unterminated string"),
+    ('X("AAAAA-11111")', 1, "unknown function"),
+    ('A("AAAAA-11111", [Linux])', 19, "unknown platform"),
+    ('A("AAAAA-11111") & A("BBBBB-22222")', 18, "unexpected character"),
+    ('(A("AAAAA-11111")', 18, "expected ')'"),
+    ('A("AAAAA-11111") +', 19, "end of expression"),
+])
+def test_errors_name_the_problem_and_position(text: str, position: int, fragment: str) -> None:
+    with pytest.raises(SegmentError) as caught:
+        parse(text, RESOLVER)
+    assert caught.value.position == position, str(caught.value)
+    assert fragment in str(caught.value)
+    assert str(caught.value).startswith(f"Invalid filter_expression at position {position}: ")
