@@ -1,0 +1,544 @@
+"""The transport: one pooled HTTP session, per-method retry policy, typed errors.
+
+Every Pushwoosh method is `POST {base}/{method}` with `{"request": {..., "auth": token}}`, and
+most errors arrive inside HTTP 200 bodies, so urllib3's Retry (which skips POST) cannot help:
+the policy lives here (contract §9).
+
+- reads (`kind="read"`) are retried on connection errors, 429 and 500/502/503/504;
+- writes are retried when that is safe: always after a connect failure (nothing was sent) or a
+  429, and after an unknown outcome only when the method is idempotent (update*, delete*,
+  configureApplication);
+- creates go through `create()`, which reads the entity back before any second attempt;
+- the token never appears in a message, note, repr or log line.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError
+
+from pwconf.api.settings import MASK, is_loopback
+from pwconf.errors import (
+    ApiError,
+    ArgumentError,
+    AuthenticationError,
+    BadRequest,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+log = logging.getLogger("pwconf.api")
+
+Kind = Literal["read", "write"]
+RETRIED_HTTP = frozenset({500, 502, 503, 504})
+USER_AGENT = "pwconf (+https://github.com/pwconf)"
+TOKEN_HINT = "check PUSHWOOSH_API_TOKEN (or --token-file)"
+CONFIRMED = "outcome confirmed by reading back"
+ALREADY_GONE = "already gone"
+ALREADY_EXISTED = "already existed"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one logical call did, over all of its attempts.
+
+    A returned CallResult means success; failures raise an ApiError subclass whose `result`
+    attribute holds the CallResult of the failed call.
+    """
+
+    method: str
+    http_status: int | None
+    status_code: int | None
+    message: str
+    response: Any
+    warnings: tuple[str, ...] = ()
+    duration: float = 0.0
+    attempts: int = 0
+    notes: tuple[str, ...] = ()
+
+
+class _Verdict(enum.Enum):
+    SUCCESS = "success"
+    FAILED = "failed"  # final: the server answered, retrying changes nothing
+    SAFE_RETRY = "safe_retry"  # nothing was done: connect failure or 429
+    UNKNOWN = "unknown"  # the request may or may not have taken effect
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One attempt, classified."""
+
+    verdict: _Verdict
+    label: str  # short cause for notes and messages: "HTTP 503", "read timed out"
+    error: type[ApiError] = ApiError
+    http_status: int | None = None
+    status_code: int | None = None
+    message: str = ""
+    response: Any = None
+    retry_after: float | None = None
+
+
+@dataclass
+class _Tracker:
+    """Attempts, notes and elapsed time of one logical call."""
+
+    method: str
+    started: float = field(default_factory=time.monotonic)
+    attempts: int = 0
+    _notes: list[list[Any]] = field(default_factory=list)  # [text, count]
+
+    def note(self, text: str) -> None:
+        """Add a note; a repeat of the previous note becomes a count ("... (x3)")."""
+        if self._notes and self._notes[-1][0] == text:
+            self._notes[-1][1] += 1
+        else:
+            self._notes.append([text, 1])
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(text if n == 1 else f"{text} (x{n})" for text, n in self._notes)
+
+    def result(self, outcome: _Outcome, *, extra_note: str = "") -> CallResult:
+        if extra_note:
+            self.note(extra_note)
+        warnings = (outcome.message,) if _is_warning(outcome) else ()
+        return CallResult(
+            method=self.method,
+            http_status=outcome.http_status,
+            status_code=outcome.status_code,
+            message=outcome.message,
+            response=outcome.response,
+            warnings=warnings,
+            duration=time.monotonic() - self.started,
+            attempts=self.attempts,
+            notes=self.notes(),
+        )
+
+
+class ApiClient:
+    """A thread-safe client for the Pushwoosh JSON API (one pooled session)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        workers: int = 10,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 5,
+        backoff_base: float = 0.25,
+        backoff_max: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.workers = max(1, workers)
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._session = self._new_session()
+
+    def __repr__(self) -> str:
+        return f"ApiClient(base_url={self.base_url!r}, token={MASK!r}, workers={self.workers})"
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(
+            pool_connections=self.workers, pool_maxsize=self.workers, max_retries=0
+        )
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        if is_loopback(urlsplit(self.base_url).hostname or ""):
+            session.trust_env = False  # the emulator: no proxy, no .netrc
+        return session
+
+    # ---- public calls -------------------------------------------------------------------
+
+    def call(self, method: str, fields: dict[str, Any], *, kind: Kind) -> CallResult:
+        """One method call with the retry policy of its kind; raises a typed ApiError."""
+        if kind not in ("read", "write"):
+            raise ValueError(f"kind must be 'read' or 'write', not {kind!r}")
+        retry_unknown = kind == "read" or is_idempotent_write(method)
+        track = _Tracker(method)
+        while True:
+            outcome = self._attempt(method, fields, track)
+            if outcome.verdict is _Verdict.SUCCESS:
+                return track.result(outcome)
+            if outcome.verdict is _Verdict.FAILED:
+                raise self._error(outcome, track)
+            if outcome.verdict is _Verdict.UNKNOWN and not retry_unknown:
+                raise self._unknown(outcome, track, "the write is not idempotent, so not retried")
+            self._wait_or_give_up(outcome, track)
+
+    def delete(self, method: str, fields: dict[str, Any]) -> CallResult:
+        """An idempotent delete; an entity already gone is a success noted "already gone".
+
+        The returned result keeps the server's status (210 or 404) and message.
+        """
+        try:
+            return self.call(method, fields, kind="write")
+        except (ArgumentError, NotFound) as exc:
+            result: CallResult | None = getattr(exc, "result", None)
+            if result is None or not means_gone(exc):
+                raise
+            return replace(result, notes=(*result.notes, ALREADY_GONE))
+
+    def create(
+        self,
+        method: str,
+        fields: dict[str, Any],
+        find_existing: Callable[[], CallResult | None] | None,
+    ) -> CallResult:
+        """A create that is never blindly repeated.
+
+        After an unknown outcome (read timeout, connection dropped after sending, 5xx),
+        `find_existing()` reads the entity back before any second attempt: found, its result
+        is returned with the note "outcome confirmed by reading back"; not found, the write
+        is tried again (bounded by max_attempts).
+
+        `find_existing=None` is for a method with no read (createEvent): the retry relies on
+        the server refusing a duplicate name, and a 210 "... already exists" on a retry after
+        an unknown outcome counts as success with the note "already existed".
+        """
+        track = _Tracker(method)
+        after_unknown = False
+        while True:
+            outcome = self._attempt(method, fields, track)
+            if outcome.verdict is _Verdict.SUCCESS:
+                return track.result(outcome)
+            if outcome.verdict is _Verdict.FAILED:
+                if after_unknown and _already_exists(outcome):
+                    return self._existed_on_retry(outcome, track, find_existing)
+                raise self._error(outcome, track)
+            if outcome.verdict is _Verdict.UNKNOWN:
+                after_unknown = True
+                if find_existing is not None:
+                    # give a slow server time to finish before reading back
+                    self._pause(outcome, track, note=f"outcome unknown after {outcome.label}")
+                    found = self._read_back(outcome, track, find_existing)
+                    if found is not None:
+                        return found
+                    if track.attempts >= self.max_attempts:
+                        raise self._exhausted(outcome, track)
+                    track.note("not found by reading back, so tried again")
+                    continue
+            unresolved = after_unknown and find_existing is None
+            self._wait_or_give_up(outcome, track, unknown_on_exhaustion=unresolved)
+
+    # ---- attempts -----------------------------------------------------------------------
+
+    def _attempt(self, method: str, fields: dict[str, Any], track: _Tracker) -> _Outcome:
+        track.attempts += 1
+        # an empty token is left out, so the server answers HTTP 401 "authentication missing"
+        auth = {"auth": self._token} if self._token.strip() else {}
+        body = {"request": {**fields, **auth}}
+        began = time.monotonic()
+        try:
+            response = self._session.post(
+                f"{self.base_url}/{method}", json=body, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            outcome = _transport_outcome(exc)
+        else:
+            outcome = _http_outcome(response)
+        outcome = replace(outcome, message=self._mask(outcome.message))
+        log.debug(
+            "%s attempt %d: %s (%.0f ms)",
+            method,
+            track.attempts,
+            outcome.label,
+            (time.monotonic() - began) * 1000,
+        )
+        return outcome
+
+    def _wait_or_give_up(
+        self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
+    ) -> None:
+        if track.attempts >= self.max_attempts:
+            if unknown_on_exhaustion:
+                raise self._unknown(outcome, track, f"gave up after {track.attempts} attempts")
+            raise self._exhausted(outcome, track)
+        self._pause(outcome, track)
+
+    def _pause(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> None:
+        """Sleep before the next attempt: Retry-After if given (capped), else full jitter."""
+        note = note or f"retried after {outcome.label}"
+        if outcome.retry_after is not None:
+            delay = min(max(outcome.retry_after, 0.0), self.backoff_max)
+            note = f"{note} (waited {delay:g}s for Retry-After)"
+        else:
+            ceiling = min(self.backoff_max, self.backoff_base * 2 ** (track.attempts - 1))
+            delay = self._rng.uniform(0.0, ceiling)
+        track.note(note)
+        self._sleep(delay)
+
+    def _read_back(
+        self,
+        outcome: _Outcome,
+        track: _Tracker,
+        find_existing: Callable[[], CallResult | None],
+    ) -> CallResult | None:
+        try:
+            found = find_existing()
+        except ApiError as exc:
+            reason = f"reading back failed: {exc.message}"
+            raise self._unknown(outcome, track, reason) from exc
+        if found is None:
+            return None
+        confirmed = _Outcome(
+            _Verdict.SUCCESS, "confirmed", http_status=found.http_status, status_code=200,
+            message="OK", response=found.response,
+        )  # fmt: skip
+        return track.result(confirmed, extra_note=CONFIRMED)
+
+    def _existed_on_retry(
+        self,
+        outcome: _Outcome,
+        track: _Tracker,
+        find_existing: Callable[[], CallResult | None] | None,
+    ) -> CallResult:
+        if find_existing is None:
+            return track.result(outcome, extra_note=ALREADY_EXISTED)
+        found = self._read_back(outcome, track, find_existing)
+        if found is None:
+            raise self._error(outcome, track)
+        return found
+
+    # ---- errors -------------------------------------------------------------------------
+
+    def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
+        if outcome.http_status not in (None, 200):
+            text = f"{track.method}: HTTP {outcome.http_status}: {outcome.message}"
+        else:
+            text = f"{track.method}: {outcome.message}"
+        return self._build(outcome.error, text, outcome, track)
+
+    def _exhausted(self, outcome: _Outcome, track: _Tracker) -> ApiError:
+        text = f"{track.method} failed after {track.attempts} attempts: {outcome.label}"
+        return self._build(outcome.error, text, outcome, track)
+
+    def _unknown(self, outcome: _Outcome, track: _Tracker, why: str) -> ApiError:
+        text = f"{track.method}: outcome unknown after {outcome.label}; {why}"
+        return self._build(OutcomeUnknown, text, outcome, track)
+
+    def _build(
+        self, cls: type[ApiError], text: str, outcome: _Outcome, track: _Tracker
+    ) -> ApiError:
+        hint = TOKEN_HINT if _mentions_token(outcome) else ""
+        exc = cls(
+            self._mask(text),
+            method=track.method,
+            status_code=outcome.status_code,
+            http_status=outcome.http_status,
+            hint=hint,
+        )
+        exc.result = track.result(outcome)  # type: ignore[attr-defined]
+        return exc
+
+    def _mask(self, text: str) -> str:
+        return text.replace(self._token, MASK) if self._token.strip() else text
+
+
+# ---- classification (pure functions) ---------------------------------------------------
+
+
+def is_idempotent_write(method: str) -> bool:
+    """update*, delete* and configureApplication may be repeated safely."""
+    return method.startswith(("update", "delete")) or method == "configureApplication"
+
+
+def means_gone(exc: ApiError) -> bool:
+    """A delete's failure that says the entity does not exist (contract §9).
+
+    Body status 404, or 210 with "not found" in the message; messages about the account,
+    the token or access ("Access denied or application not found") are real failures.
+    HTTP 404 (unknown method) is not "gone".
+    """
+    text = str(getattr(getattr(exc, "result", None), "message", "")).lower()
+    if exc.status_code == 404 and exc.http_status == 200:
+        return True
+    if exc.status_code != 210 or "not found" not in text:
+        return False
+    return not any(word in text for word in ("account", "access denied", "token"))
+
+
+def _is_warning(outcome: _Outcome) -> bool:
+    return outcome.status_code == 200 and outcome.message.startswith("Warnings:")
+
+
+def _already_exists(outcome: _Outcome) -> bool:
+    return outcome.status_code == 210 and "already exists" in outcome.message.lower()
+
+
+def _mentions_token(outcome: _Outcome) -> bool:
+    if outcome.http_status == 401:
+        return False  # AuthenticationError carries this hint already
+    text = outcome.message.lower()
+    return outcome.status_code == 210 and ("api token" in text or "account not found" in text)
+
+
+_BODY_ERRORS: dict[int, type[ApiError]] = {
+    210: ArgumentError,
+    403: PermissionDenied,
+    404: NotFound,
+}
+_HTTP_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+}
+
+
+def _http_outcome(response: requests.Response) -> _Outcome:
+    status = response.status_code
+    body = _json_body(response)
+    message = _body_message(body) or f"{response.reason or 'HTTP error'}".strip()
+    base = _Outcome(
+        _Verdict.FAILED, f"HTTP {status}", http_status=status, message=message,
+        status_code=_body_status(body),
+    )  # fmt: skip
+    if status == 200:
+        return _body_outcome(base, body)
+    if status == 429:
+        return replace(
+            base, verdict=_Verdict.SAFE_RETRY, error=RateLimited,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )  # fmt: skip
+    if status in RETRIED_HTTP:
+        return replace(
+            base, verdict=_Verdict.UNKNOWN, error=ServerError,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )  # fmt: skip
+    if status >= 500:
+        return replace(base, error=ServerError)
+    return replace(base, error=_HTTP_ERRORS.get(status, ApiError))
+
+
+def _body_outcome(base: _Outcome, body: Any) -> _Outcome:
+    code = base.status_code
+    if code is None:
+        return replace(
+            base, verdict=_Verdict.UNKNOWN, error=ServerError,
+            label="HTTP 200 without a valid JSON body", message="invalid response body",
+        )  # fmt: skip
+    labelled = replace(base, label=f"status {code}", response=body.get("response"))
+    if code == 200:
+        return replace(labelled, verdict=_Verdict.SUCCESS)
+    if code >= 500:
+        return replace(labelled, verdict=_Verdict.UNKNOWN, error=ServerError)
+    return replace(labelled, error=_BODY_ERRORS.get(code, ApiError))
+
+
+def _json_body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _body_status(body: Any) -> int | None:
+    if isinstance(body, dict) and type(body.get("status_code")) is int:
+        return int(body["status_code"])
+    return None
+
+
+def _body_message(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("status_message"), str):
+        return str(body["status_message"])
+    return ""
+
+
+def _transport_outcome(exc: requests.RequestException) -> _Outcome:
+    description = describe_transport_error(exc)
+    if _is_connect_failure(exc):
+        return _Outcome(_Verdict.SAFE_RETRY, description, TransportError, message=description)
+    if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.InvalidURL):
+        return _Outcome(_Verdict.FAILED, description, TransportError, message=description)
+    return _Outcome(_Verdict.UNKNOWN, description, TransportError, message=description)
+
+
+def _is_connect_failure(exc: requests.RequestException) -> bool:
+    """Nothing was sent: the connection could not be established."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is a subclass
+
+
+def describe_transport_error(exc: requests.RequestException) -> str:
+    """A short, token-free description ("could not connect: [Errno 111] Connection refused")."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "read timed out"
+    root = _root_os_error(exc)
+    if _is_connect_failure(exc):
+        return f"could not connect: {root}" if root else "could not connect"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "response cut short"
+    return f"connection dropped: {root}" if root else "connection dropped"
+
+
+def _root_os_error(exc: BaseException) -> str:
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and not isinstance(current, requests.RequestException):
+            return str(current)
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return ""
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,308 @@
+"""One function per Pushwoosh method (contract §2–§8), each returning a CallResult.
+
+Reads use `kind="read"`, updates `kind="write"`, deletes `client.delete()` (already gone counts
+as done) and creates `client.create()` with a read-back that finds the entity by its name, so a
+create whose response was lost is never duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pwconf.api.client import ApiClient, CallResult
+from pwconf.errors import OutcomeUnknown
+
+
+def _compact(**fields: Any) -> dict[str, Any]:
+    """The fields that are set (None means "not sent")."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _found(method: str, response: Any) -> CallResult:
+    """A CallResult shaped like the one a successful create would have returned."""
+    return CallResult(
+        method=method, http_status=200, status_code=200, message="OK", response=response
+    )
+
+
+def _by_name(items: Any, name: str, key: str = "name") -> dict[str, Any] | None:
+    for item in items or []:
+        if isinstance(item, dict) and item.get(key) == name:
+            return item
+    return None
+
+
+class Pushwoosh:
+    """The Pushwoosh management methods over one ApiClient."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"Pushwoosh({self.client!r})"
+
+    def _read(self, method: str, **fields: Any) -> CallResult:
+        return self.client.call(method, _compact(**fields), kind="read")
+
+    def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
+        return self.client.call(method, fields, kind="write")
+
+    # ---- applications (§2) ---------------------------------------------------------------
+
+    def get_applications(self, page: int = 1) -> CallResult:
+        return self._read("getApplications", page=page)
+
+    def get_application(self, code: str) -> CallResult:
+        return self._read("getApplication", application=code)
+
+    def application_pages(self) -> Iterator[dict[str, str]]:
+        """Each page's {code: title}, page 1 first, sequentially."""
+        page, total = 1, 1
+        while page <= total:
+            response = self.get_applications(page).response or {}
+            yield dict(response.get("applications") or {})
+            total = int(response.get("total") or 1)  # [decided] number of pages, 1-based
+            page += 1
+
+    def all_application_pages(self) -> dict[str, str]:
+        """Every application of the account as {code: title} (sequential convenience)."""
+        applications: dict[str, str] = {}
+        for page in self.application_pages():
+            applications.update(page)
+        return applications
+
+    def find_application_code(self, title: str) -> str | None:
+        """The code of the application with exactly this title, scanning page by page."""
+        for page in self.application_pages():
+            for code, page_title in page.items():
+                if page_title == title:
+                    return code
+        return None
+
+    def create_application(
+        self, title: str, sdk_ios: str | None = None, sdk_android: str | None = None
+    ) -> CallResult:
+        fields = _compact(title=title, sdk_ios=sdk_ios, sdk_android=sdk_android)
+
+        def find() -> CallResult | None:
+            # [decided] titles are unique within what pwconf manages, so a title identifies it
+            code = self.find_application_code(title)
+            return _found("createApplication", {"application": code}) if code else None
+
+        return self.client.create("createApplication", fields, find)
+
+    def update_application(self, code: str, **fields: Any) -> CallResult:
+        return self._write("updateApplication", {"application": code, **fields})
+
+    def delete_application(self, code: str) -> CallResult:
+        return self.client.delete("deleteApplication", {"application": code})
+
+    def configure_application(self, code: str, device_type: int, **fields: Any) -> CallResult:
+        """Fields are the wire names of §2; credentials are write-only and never echoed."""
+        request = {"application": code, "device_type": device_type, **fields}
+        return self._write("configureApplication", request)
+
+    # ---- tags (§3) -----------------------------------------------------------------------
+
+    def list_tags(self) -> CallResult:
+        return self._read("listTags")
+
+    def add_tag(
+        self,
+        name: str,
+        type_code: int,
+        application_specific: bool = False,
+        user_specific: bool = False,
+    ) -> CallResult:
+        tag = {
+            "name": name,
+            "type": type_code,
+            "application_specific": application_specific,
+            "user_specific": user_specific,
+        }
+
+        def find() -> CallResult | None:
+            read = self.list_tags()
+            tag_found = _by_name((read.response or {}).get("tags"), name)
+            return _found("addTag", {"result": True}) if tag_found else None
+
+        return self.client.create("addTag", {"tag": tag}, find)
+
+    def delete_tag(self, name: str) -> CallResult:
+        # [decided] a missing name gives 210 "Tag not found": counted as already gone
+        return self.client.delete("deleteTag", {"tag": {"name": name}})
+
+    # ---- events (§4) ---------------------------------------------------------------------
+
+    def create_event(
+        self,
+        app: str,
+        name: str,
+        description: str | None = None,
+        attributes: list[dict[str, Any]] | None = None,
+        track_revenue: bool = False,
+    ) -> CallResult:
+        """No method reads events back, so after an unknown outcome the write is retried and
+        [decided] 210 "Event already exists" on that retry counts as "already existed"."""
+        fields = _compact(
+            application=app,
+            name=name,
+            description=description,
+            eventAttributes=list(attributes or []),
+            trackRevenue=track_revenue,
+        )
+        return self.client.create("createEvent", fields, None)
+
+    # ---- segments / filters (§5) ---------------------------------------------------------
+
+    def list_filters(self, application: str | None = None) -> CallResult:
+        # [decided] without `application`, every filter of the account
+        return self._read("listFilters", application=application)
+
+    def find_filter(self, name: str) -> dict[str, Any] | None:
+        """The filter with this name (names are account-wide), or None."""
+        return _by_name((self.list_filters().response or {}).get("filters"), name)
+
+    def create_filter(
+        self,
+        name: str,
+        expression: str,
+        application: str | None = None,
+        expiration_date: str | None = None,
+    ) -> CallResult:
+        fields = _compact(
+            name=name,
+            filter_expression=expression,
+            application=application,
+            expiration_date=expiration_date,
+        )
+
+        def find() -> CallResult | None:
+            read = self.list_filters()
+            found = _by_name((read.response or {}).get("filters"), name)
+            return _found("createFilter", {"name": name}) if found else None
+
+        return self.client.create("createFilter", fields, find)
+
+    def delete_filter(self, name: str) -> CallResult:
+        return self.client.delete("deleteFilter", {"name": name})
+
+    # ---- presets (§6) --------------------------------------------------------------------
+
+    def list_presets(self, app: str) -> CallResult:
+        return self._read("listPresets", application=app)
+
+    def get_preset(self, code: str) -> CallResult:
+        return self._read("getPreset", preset_code=code)
+
+    def find_preset_code(self, app: str, name: str) -> str | None:
+        """The code of the preset named `name` in `app` ([decided] names unique per app).
+
+        createPreset returns null [doc], so the core calls this after a create to learn the code.
+        """
+        found = _by_name((self.list_presets(app).response or {}).get("presets"), name)
+        return str(found["code"]) if found and found.get("code") is not None else None
+
+    def create_preset(
+        self,
+        app: str,
+        name: str,
+        content: dict[str, Any],
+        platforms: list[int],
+        filter_name: str | None = None,
+        send_rate: int | None = None,
+        campaign: str | None = None,
+    ) -> CallResult:
+        segmentation = _compact(filter=filter_name, platforms=list(platforms))
+        fields = _compact(
+            name=name,
+            applicationCode=app,
+            campaignCode=campaign,
+            content=content,
+            scheduling={"sendRate": send_rate} if send_rate is not None else None,
+            segmentation=segmentation,
+        )
+
+        def find() -> CallResult | None:
+            read = self.list_presets(app)
+            found = _by_name((read.response or {}).get("presets"), name)
+            return _found("createPreset", None) if found else None  # createPreset → null
+
+        return self.client.create("createPreset", fields, find)
+
+    def delete_preset(self, code: str) -> CallResult:
+        return self.client.delete("deletePreset", {"preset_code": code})
+
+    # ---- geozone clusters (§7) -----------------------------------------------------------
+
+    def list_clusters(self, app: str) -> CallResult:
+        return self._read("listGeoZoneClusters", application=app)
+
+    def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
+        fields = {"application": app, "name": name, "cooldown": cooldown}
+
+        def find() -> CallResult | None:
+            # [decided] cluster names are unique within an application
+            read = self.list_clusters(app)
+            found = _by_name((read.response or {}).get("clusters"), name)
+            response = {"GeoZoneCluster": found.get("code")} if found else None
+            return _found("addGeoZoneCluster", response) if found else None
+
+        return self.client.create("addGeoZoneCluster", fields, find)
+
+    def delete_cluster(self, app: str, code: str) -> CallResult:
+        return self.client.delete(
+            "deleteGeoZoneCluster", {"application": app, "geoZoneCluster": code}
+        )
+
+    # ---- geozones (§8) -------------------------------------------------------------------
+
+    def list_geozones(self, app: str) -> CallResult:
+        return self._read("listGeoZones", application=app)
+
+    def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
+        """Add geozones (wire dicts); after an unknown outcome they are found by name.
+
+        [decided] geozone names are unique within an application. If only some of a batch
+        are found, the outcome stays unknown (OutcomeUnknown): pass one geozone per call
+        when that matters.
+        """
+        names = [zone["name"] for zone in geozones]
+        fields = {"application": app, "geozones": list(geozones)}
+        return self.client.create("addGeoZone", fields, self._geozone_finder(app, names))
+
+    def _geozone_finder(self, app: str, names: list[str]) -> Callable[[], CallResult | None]:
+        def find() -> CallResult | None:
+            read = self.list_geozones(app)
+            zones = (read.response or {}).get("geoZones")
+            found = [_by_name(zones, name) for name in names]
+            if not any(found):
+                return None
+            if not all(found):
+                missing = [n for n, zone in zip(names, found, strict=True) if zone is None]
+                raise OutcomeUnknown(
+                    f"addGeoZone: only part of the batch exists after an unknown outcome; "
+                    f"missing: {', '.join(missing)}",
+                    method="addGeoZone",
+                )
+            ids = [zone["id"] for zone in found if zone is not None]
+            return _found("addGeoZone", {"GeoZones": ids})
+
+        return find
+
+    def update_geozone(self, app: str, geozone_id: int, **wire_fields: Any) -> CallResult:
+        """[decided] an omitted field stays; None for `cluster`/`campaign` unbinds it."""
+        fields = {"application": app, "geoZoneId": geozone_id, **wire_fields}
+        return self._write("updateGeoZone", fields)
+
+    def delete_geozones(self, app: str, ids: list[int]) -> CallResult:
+        """Delete geozones by id; if a batch is refused as "not found", delete what remains."""
+        result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
+        if len(ids) < 2 or "already gone" not in result.notes:
+            return result
+        zones = (self.list_geozones(app).response or {}).get("geoZones") or []
+        remaining = [zone.get("id") for zone in zones if zone.get("id") in set(ids)]
+        if not remaining:
+            return result
+        return self.client.delete("deleteGeoZone", {"application": app, "geozones": remaining})
