@@ -1,0 +1,78 @@
+"""The machine-readable plan (`pwconf plan --json`).
+
+Shape (format_version "1"; keys are sorted in the output):
+
+    {"format_version": "1",
+     "summary": {"add", "change", "replace", "destroy", "unchanged"},
+     "changes": [{"address", "kind", "application", "name", "actions", "reason", "before",
+                  "after", "changed_fields": [{"path", "before", "after", "forces_replacement"}],
+                  "data_loss", "drift", "live_code", "depends_on"}],
+     "unmanaged": {kind: [name, ...]},
+     "notes": [{"address", "message"}]}
+
+`actions` follows Terraform: a replace is `["delete", "create"]`, so a scan for "delete" finds it.
+`application` is the handle of the application the entity belongs to (an application's own handle
+for kind "application"; null for account-wide tags and segments). Markers appear as their text
+("(sensitive value)", "(known after apply)"), except `ABSENT`, which is null. Secrets never appear.
+Saved-plan data (live fingerprints, manifest files) is not part of this document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Note, Plan
+from pwconf.render.text import application_of
+from pwconf.render.values import json_value
+
+
+def render_json(plan: Plan) -> str:
+    """The plan as indented JSON with sorted keys, without a trailing newline."""
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as plain JSON-encodable data (see the module docstring for the shape)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "summary": {**plan.summary(), "unchanged": plan.unchanged},
+        "changes": [change_to_dict(change) for change in plan.changes],
+        "unmanaged": {
+            kind: [str(name) for name in names] for kind, names in plan.unmanaged.items()
+        },
+        "notes": [note_to_dict(note) for note in plan.notes],
+    }
+
+
+def change_to_dict(change: Change) -> dict[str, Any]:
+    address = change.address
+    return {
+        "address": str(address),
+        "kind": address.kind,
+        "application": application_of(address),
+        "name": address.name,
+        "actions": change.action.json_actions,
+        "reason": change.reason,
+        "before": json_value(change.before),
+        "after": json_value(change.after),
+        "changed_fields": [field_to_dict(field) for field in change.fields],
+        "data_loss": change.data_loss,
+        "drift": change.drift,
+        "live_code": change.live_code,
+        "depends_on": [str(dependency) for dependency in change.depends_on],
+    }
+
+
+def field_to_dict(field: FieldChange) -> dict[str, Any]:
+    return {
+        "path": field.path,
+        "before": json_value(field.before),
+        "after": json_value(field.after),
+        "forces_replacement": field.forces_replacement,
+    }
+
+
+def note_to_dict(note: Note) -> dict[str, Any]:
+    address = str(note.address) if note.address is not None else None
+    return {"address": address, "message": note.message}

@@ -1,0 +1,192 @@
+"""The Markdown plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`.
+
+    ### pwconf plan
+    **Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.**
+    | Action | Address | Reason |   (one row per change)
+    <details> with the text plan in a ```diff block (symbols moved to column 0, so that GitHub
+              colours `+` lines green and `-` lines red) </details>
+    Unmanaged objects and notes, as lists.
+
+GitHub refuses comments over 65,536 characters and drops a step summary over 1 MiB. When the
+document would exceed `limit`, only the first changes are shown (in the table and in the diff)
+and a note says so; the result is always at most `limit` characters, with the fence and the
+`<details>` tag closed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pwconf.plan import Action, Change, Plan
+from pwconf.render.text import (
+    ACTION_LABELS,
+    BODY_INDENT,
+    NO_CHANGES,
+    SYMBOL_WIDTH,
+    PlanLine,
+    Role,
+    change_section_lines,
+    kinds_in_order,
+    plural_of,
+    shown_changes,
+    shows_drift_marker,
+    summary_sentence,
+    unchanged_sentence,
+    unmanaged_summary,
+)
+from pwconf.render.values import shorten
+
+GITHUB_COMMENT_LIMIT = 65_000  # GitHub's hard limit is 65,536; leave room for a wrapper
+TITLE = "### pwconf plan"
+MAX_REASON_CHARS = 200
+FIELD_DIFF_CHARS: dict[Action, str] = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "~",
+    Action.DELETE: "-",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """The plan as GitHub Markdown of at most `limit` characters, without a trailing newline."""
+    changes = shown_changes(plan)
+    full = markdown_document(plan, changes)
+    if len(full) <= limit:
+        return full
+    shown = _most_changes_that_fit(plan, changes, limit)
+    if shown is not None:
+        return markdown_document(plan, changes[:shown], total=len(changes))
+    return _minimal_document(plan, len(changes), limit)
+
+
+def markdown_document(plan: Plan, changes: list[Change], total: int | None = None) -> str:
+    """The document showing `changes`; with `total`, a note that only some of them are shown."""
+    parts = [TITLE, _summary_paragraph(plan)]
+    if changes:
+        parts += [changes_table(changes), details_block(changes)]
+    parts += [unmanaged_markdown(plan.unmanaged), notes_markdown(plan)]
+    if total is not None:
+        parts.append(truncation_note(len(changes), total))
+    return "\n\n".join(part for part in parts if part)
+
+
+def truncation_note(shown: int, total: int) -> str:
+    return (
+        f"_Plan truncated: {shown} of {total} changes shown; "
+        "run pwconf plan locally for the full plan._"
+    )
+
+
+def changes_table(changes: list[Change]) -> str:
+    rows = ["| Action | Address | Reason |", "|---|---|---|"]
+    rows += [_table_row(change) for change in changes]
+    return "\n".join(rows)
+
+
+def details_block(changes: list[Change]) -> str:
+    """The text plan of `changes` in a collapsible ```diff block."""
+    body = "\n".join(diff_line(line) for line in change_section_lines(changes))
+    fence = "`" * max(3, _longest_backtick_run(body) + 1)
+    return "\n".join(
+        ["<details><summary>Full plan</summary>", "", f"{fence}diff", body, fence, "", "</details>"]
+    )
+
+
+def diff_line(line: PlanLine) -> str:
+    """A plan line with its action symbol in column 0, as GitHub's diff highlighting expects."""
+    if line.role is Role.HEADER:
+        action = line.action or Action.NOOP
+        return f"{action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
+    if line.role is Role.DATA_LOSS:
+        return f"-{BODY_INDENT[1:]}{line.text}"
+    if line.role is Role.FIELD:
+        first = FIELD_DIFF_CHARS.get(line.action or Action.NOOP, " ")
+        return f"{first}{BODY_INDENT[1:]}{line.text}{line.marker}"
+    return f" {line.text}" if line.text else ""
+
+
+def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:
+    kinds = [kind for kind in kinds_in_order(unmanaged) if unmanaged[kind]]
+    if not kinds:
+        return ""
+    example = ", ".join(plural_of(kind) for kind in kinds)
+    lines = [
+        "**Unmanaged** (add the kind to `settings.prune` to delete them, "
+        f"e.g. `prune: [{example}]`):",
+        "",
+    ]
+    lines += [f"- {escape(unmanaged_summary(kind, unmanaged[kind]))}" for kind in kinds]
+    return "\n".join(lines)
+
+
+def notes_markdown(plan: Plan) -> str:
+    if not plan.notes:
+        return ""
+    lines = ["**Notes:**", ""]
+    for note in plan.notes:
+        where = f"{code(str(note.address))}: " if note.address is not None else ""
+        lines.append(f"- {where}{escape(note.message)}")
+    return "\n".join(lines)
+
+
+def escape(text: str) -> str:
+    """Text safe in a Markdown paragraph or table cell: one line, special characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def code(text: str) -> str:
+    """An inline code span that survives backticks in the text and sits inside a table."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    ticks = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _summary_paragraph(plan: Plan) -> str:
+    if shown_changes(plan):
+        return f"**{summary_sentence(plan)}**"
+    return f"**{NO_CHANGES}** {unchanged_sentence(plan.unchanged)}"
+
+
+def _table_row(change: Change) -> str:
+    label = ACTION_LABELS.get(change.action, change.action.value).split(" (")[0]
+    action = f"{code(change.action.symbol)} {label}"
+    return f"| {action} | {code(str(change.address))} | {_reason_cell(change)} |"
+
+
+def _reason_cell(change: Change) -> str:
+    words = [escape(shorten(change.reason, MAX_REASON_CHARS))] if change.reason else []
+    if change.data_loss:
+        words.append("**data loss**")
+    if shows_drift_marker(change):
+        words.append("changed outside pwconf")
+    return "; ".join(words)
+
+
+def _most_changes_that_fit(plan: Plan, changes: list[Change], limit: int) -> int | None:
+    """The largest number of leading changes whose truncated document fits, or None."""
+
+    def fits(count: int) -> bool:
+        return len(markdown_document(plan, changes[:count], total=len(changes))) <= limit
+
+    if not fits(0):
+        return None
+    low, high = 0, len(changes) - 1  # fits(low) holds; the full plan is known not to fit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _minimal_document(plan: Plan, total: int, limit: int) -> str:
+    """Title, summary and the truncation note; cut to `limit` if even that is too long."""
+    parts = [TITLE, _summary_paragraph(plan), truncation_note(0, total)]
+    return "\n\n".join(parts)[:limit]
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)

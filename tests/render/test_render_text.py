@@ -1,0 +1,175 @@
+"""The Terraform-style text plan: layout, markers, grouping, colour."""
+
+from __future__ import annotations
+
+import re
+
+from pwconf.model import Address
+from pwconf.plan import (
+    ABSENT,
+    KNOWN_AFTER_APPLY,
+    SENSITIVE,
+    Action,
+    Change,
+    FieldChange,
+    Note,
+    Plan,
+)
+from pwconf.render import render_text
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TAG = Address("tag", None, "Age")
+
+
+def one_change_plan(change: Change, **kwargs) -> Plan:
+    return Plan(changes=[change], **kwargs)
+
+
+def test_plain_output_has_no_escape_codes(scenario: Plan) -> None:
+    assert "\x1b" not in render_text(scenario)
+    assert "\x1b" not in render_text(scenario, color=False)
+
+
+def test_colour_only_adds_escape_codes(scenario: Plan) -> None:
+    colored = render_text(scenario, color=True)
+    assert "\x1b[" in colored
+    assert ANSI.sub("", colored) == render_text(scenario)
+
+
+def test_symbols_are_coloured_by_action(scenario: Plan) -> None:
+    colored = render_text(scenario, color=True)
+    assert "\x1b[32m\x1b[1m  +\x1b[0m application.news" in colored  # green
+    assert "\x1b[33m\x1b[1m  ~\x1b[0m application.shop" in colored  # yellow
+    assert "\x1b[35m\x1b[1m-/+\x1b[0m tag.Plan" in colored  # magenta
+    assert "\x1b[31m\x1b[1m  -\x1b[0m tag.Legacy" in colored  # red
+
+
+def test_closing_line_counts_each_action(scenario: Plan) -> None:
+    last = render_text(scenario).splitlines()[-1]
+    assert last == "Plan: 6 to add, 3 to change, 2 to replace, 2 to destroy."
+
+
+def test_no_changes_says_so_with_unchanged_count() -> None:
+    text = render_text(Plan(unchanged=1))
+    assert text == "No changes. The account matches the manifests.\n1 managed object unchanged."
+
+
+def test_legend_lists_only_the_symbols_used() -> None:
+    text = render_text(one_change_plan(Change(TAG, Action.CREATE, "", after={"type": "integer"})))
+    assert text.splitlines()[0] == "Actions: + create"
+
+
+def test_create_shows_every_field_flattened() -> None:
+    after = {"type": "integer", "content": {"message": {"en": "Hi"}}, "code": KNOWN_AFTER_APPLY}
+    text = render_text(one_change_plan(Change(TAG, Action.CREATE, "", after=after)))
+    assert '      type = "integer"' in text
+    assert '      content.message.en = "Hi"' in text
+    assert "      code = (known after apply)" in text
+
+
+def test_update_shows_only_changed_fields_with_markers() -> None:
+    change = Change(
+        TAG,
+        Action.UPDATE,
+        "",
+        before={"a": 1, "b": 2},
+        after={"a": 1, "b": 3},
+        fields=[FieldChange("b", 2, 3), FieldChange("c", ABSENT, SENSITIVE)],
+    )
+    lines = render_text(one_change_plan(change)).splitlines()
+    block = lines[lines.index("  ~ tag.Age") :]
+    assert block[1:3] == ["      b: 2 -> 3", "      c: (absent) -> (sensitive value)"]
+    assert "a:" not in "\n".join(block)
+
+
+def test_replace_marks_fields_that_force_it() -> None:
+    change = Change(
+        TAG,
+        Action.REPLACE,
+        "type is immutable",
+        fields=[
+            FieldChange("type", "string", "integer", forces_replacement=True),
+            FieldChange("user_specific", False, True),
+        ],
+    )
+    text = render_text(one_change_plan(change))
+    assert "-/+ tag.Age (type is immutable)" in text
+    assert '      type: "string" -> "integer" # forces replacement' in text
+    assert "      user_specific: false -> true\n" in text + "\n"
+
+
+def test_delete_shows_only_address_and_data_loss() -> None:
+    change = Change(TAG, Action.DELETE, "", before={"type": "list"}, data_loss=True)
+    lines = render_text(one_change_plan(change)).splitlines()
+    start = lines.index("  - tag.Age")
+    assert lines[start + 1].startswith("      ! data loss: ")
+    assert lines[start + 2] == ""
+    assert "list" not in "\n".join(lines)
+
+
+def test_drift_is_marked_on_the_header() -> None:
+    change = Change(TAG, Action.UPDATE, "", fields=[FieldChange("type", "a", "b")], drift=True)
+    assert "  ~ tag.Age # changed outside pwconf" in render_text(one_change_plan(change))
+
+
+def test_drift_already_in_the_reason_is_not_repeated() -> None:
+    change = Change(TAG, Action.UPDATE, "differs; changed outside pwconf", drift=True)
+    text = render_text(one_change_plan(change))
+    assert "  ~ tag.Age (differs; changed outside pwconf)\n" in text
+
+
+def test_changes_are_grouped_by_application_in_plan_order() -> None:
+    changes = [
+        Change(Address("application", None, "shop"), Action.UPDATE, ""),
+        Change(TAG, Action.CREATE, ""),
+        Change(Address("preset", "shop", "welcome"), Action.CREATE, ""),
+        Change(Address("event", "news", "Open"), Action.CREATE, ""),
+        Change(Address("segment", None, "adults"), Action.CREATE, ""),
+    ]
+    lines = [line for line in render_text(Plan(changes=changes)).splitlines() if line]
+    assert lines[1:9] == [
+        '# application "shop"',
+        "  ~ application.shop",
+        "  + preset.shop.welcome",
+        "# account-wide",
+        "  + tag.Age",
+        "  + segment.adults",
+        '# application "news"',
+        "  + event.news.Open",
+    ]
+
+
+def test_long_values_are_cut_with_an_ellipsis() -> None:
+    change = Change(TAG, Action.CREATE, "", after={"message": "x" * 500})
+    line = next(line for line in render_text(one_change_plan(change)).splitlines() if "x" in line)
+    value = line.split(" = ", 1)[1]
+    assert value.endswith("…")
+    assert len(value) == 80
+
+
+def test_unmanaged_lists_ten_names_then_a_count() -> None:
+    names = [f"T{number}" for number in range(13)]
+    text = render_text(Plan(unmanaged={"tag": names, "event": []}))
+    assert (
+        "Unmanaged: 13 tags not in the manifests, left alone: "
+        "T0, T1, T2, T3, T4, T5, T6, T7, T8, T9 and 3 more"
+    ) in text
+    assert "settings.prune" in text
+    assert "event" not in text
+
+
+def test_unmanaged_accepts_plural_kind_keys_and_says_singular_for_one() -> None:
+    text = render_text(Plan(unmanaged={"geozone_clusters": ["downtown"]}))
+    assert "Unmanaged: 1 geozone cluster not in the manifests, left alone: downtown" in text
+    assert "prune: [geozone_clusters]" in text
+
+
+def test_notes_are_listed_with_their_address() -> None:
+    text = render_text(Plan(notes=[Note(TAG, "left alone"), Note(None, "general")]))
+    assert "Notes:\n  - tag.Age: left alone\n  - general" in text
+
+
+def test_no_op_changes_are_not_rendered() -> None:
+    text = render_text(Plan(changes=[Change(TAG, Action.NOOP, "")], unchanged=1))
+    assert "tag.Age" not in text
+    assert text.startswith("No changes.")
