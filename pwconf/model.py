@@ -55,6 +55,15 @@ class Address:
             return f"{self.kind}.{self.name}"
         return f"{self.kind}.{self.app}.{self.name}"
 
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        """Read `tag.Age` or `preset.shop.welcome` back (handles never contain a dot)."""
+        kind, _, rest = text.partition(".")
+        if kind not in APP_SCOPED:
+            return cls(kind, None, rest)
+        app, _, name = rest.partition(".")
+        return cls(kind, app, name)
+
     @property
     def sort_key(self) -> tuple[int, str, str]:
         return (KIND_ORDER.index(self.kind), self.app or "", self.name)
@@ -155,3 +164,19 @@ def _encode_special(value: Any) -> Any:
     if isinstance(value, Secret):
         return {"__secret__": value.fingerprint("canonical")}
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def seal_secrets(value: Any, salt: str) -> Any:
+    """A copy of `value` with every Secret replaced by its salted fingerprint."""
+    if isinstance(value, Secret):
+        return value.fingerprint(salt)
+    if isinstance(value, dict):
+        return {key: seal_secrets(item, salt) for key, item in value.items()}
+    if isinstance(value, list):
+        return [seal_secrets(item, salt) for item in value]
+    return value
+
+
+def digest(value: Any) -> str:
+    """A short, stable digest of a (sealed) value, for state records and saved plans."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:24]

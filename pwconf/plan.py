@@ -104,6 +104,7 @@ class Plan:
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
     notes: list[Note] = field(default_factory=list)
     live_fingerprints: dict[str, str] = field(default_factory=dict)  # str(address) -> digest
+    desired_digests: dict[str, str] = field(default_factory=dict)  # str(address) -> digest
     manifest_files: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     apps: list[str] = field(default_factory=list)

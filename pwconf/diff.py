@@ -1,0 +1,73 @@
+"""Per-entity diff: canonical JSON first, DeepDiff only on the entities that differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+from deepdiff.helper import notpresent
+
+from pwconf.kinds.base import Kind
+from pwconf.model import canonical_json
+from pwconf.plan import ABSENT, SENSITIVE, FieldChange
+
+
+def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(dotted path, before, after) for every difference; lists count as one value."""
+    if canonical_json(before) == canonical_json(after):
+        return []
+    # threshold_to_diff_deeper=0: a mostly-changed dict is still reported field by field.
+    tree = DeepDiff(before, after, threshold_to_diff_deeper=0, view="tree")
+    seen: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    for items in tree.values():
+        for item in items:
+            steps = _up_to_first_index(item.path(output_format="list"))
+            if steps not in seen:
+                seen[steps] = (_lookup(before, steps), _lookup(after, steps))
+    return [(".".join(map(str, steps)), b, a) for steps, (b, a) in sorted(seen.items(), key=str)]
+
+
+def _up_to_first_index(steps: list[Any]) -> tuple[Any, ...]:
+    kept: list[Any] = []
+    for step in steps:
+        if isinstance(step, int):
+            break
+        kept.append(step)
+    return tuple(kept)
+
+
+def _lookup(value: Any, steps: tuple[Any, ...]) -> Any:
+    for step in steps:
+        if not isinstance(value, dict) or step not in value:
+            return notpresent
+        value = value[step]
+    return value
+
+
+def field_changes(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    return [
+        FieldChange(
+            path=path,
+            before=display_value(kind, path, old),
+            after=display_value(kind, path, new),
+            forces_replacement=kind.forces_replacement(path),
+        )
+        for path, old, new in changed_paths(before, after)
+    ]
+
+
+def display_value(kind: Kind, path: str, value: Any) -> Any:
+    """The value as it may be shown: secrets masked at any depth, absence marked."""
+    if value is notpresent:
+        return ABSENT
+    if path in kind.sensitive_fields and value is not None:
+        return SENSITIVE
+    if isinstance(value, dict):
+        return {k: display_value(kind, f"{path}.{k}" if path else k, v) for k, v in value.items()}
+    return value
+
+
+def display_attrs(kind: Kind, attrs: dict[str, Any] | None) -> dict[str, Any] | None:
+    if attrs is None:
+        return None
+    return {key: display_value(kind, key, value) for key, value in attrs.items()}

@@ -1,0 +1,122 @@
+"""Applications: keyed by a handle of the user's choice, matched by code or exact title; the
+server assigns the code (contract §2). Credentials are write-only: configureApplication sends
+them, nothing returns them, so pwconf compares salted fingerprints kept in its state file."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pwconf.kinds.base import ApplyContext, Kind, LiveView
+from pwconf.model import Address, Entity, Secret, seal_secrets
+from pwconf.state import State
+
+DEVICE_TYPES = {"ios": 1, "android": 3}
+CONFIGURED_ELSEWHERE = "(configured outside pwconf; cannot be read back)"
+PLAIN_FIELDS = ("title", "sdk_ios", "sdk_android")
+
+
+def _reveal_bytes(value: Any) -> bytes:
+    raw = value.reveal() if isinstance(value, Secret) else value
+    return raw if isinstance(raw, bytes) else str(raw).encode()
+
+
+def _reveal_text(value: Any) -> str:
+    raw = value.reveal() if isinstance(value, Secret) else value
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _ios_wire(ios: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "ios_key_management_type": "manual",
+        "ios_key_file": base64.b64encode(_reveal_bytes(ios["key_file"])).decode(),
+        "ios_key_password": _reveal_text(ios["key_password"]),
+        "ios_gateway": 1 if ios.get("gateway", "production") == "production" else 0,
+    }
+
+
+def _android_wire(android: Mapping[str, Any]) -> dict[str, Any]:
+    return {"android_fcm_service_account": json.loads(_reveal_text(android["fcm_service_account"]))}
+
+
+WIRE_BUILDERS = {"ios": _ios_wire, "android": _android_wire}
+
+
+class ApplicationKind(Kind):
+    name = "application"
+    code_assigned_by_server = True
+    data_loss_on_delete = "deletes the application with its devices, presets and geozones"
+    sensitive_fields = frozenset(
+        {"ios.key_file", "ios.key_password", "android.fcm_service_account"}
+    )
+    unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "title": attrs["title"],
+            "sdk_ios": attrs.get("sdk_ios"),
+            "sdk_android": attrs.get("sdk_android"),
+            "ios": attrs.get("ios"),
+            "android": attrs.get("android"),
+        }
+
+    def references(self, entity: Entity) -> list[Address]:
+        return []
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        providers = raw.get("providers") or {}
+        attrs = {
+            "title": raw.get("title"),
+            "sdk_ios": raw.get("sdk_ios"),
+            "sdk_android": raw.get("sdk_android"),
+            # Credentials are never echoed (contract §2); complete_live fills these from state.
+            "ios": CONFIGURED_ELSEWHERE if providers.get("ios") else None,
+            "android": CONFIGURED_ELSEWHERE if providers.get("android") else None,
+        }
+        return Entity(Address("application", None, app or raw["code"]), attrs, code=raw["code"])
+
+    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
+        recorded = state.credentials.get(live.code or "", {})
+        for platform in DEVICE_TYPES:
+            if live.attrs.get(platform) is not None and platform in recorded:
+                live.attrs[platform] = recorded[platform]
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        attrs = entity.attrs
+        result = api.create_application(
+            attrs["title"], sdk_ios=attrs.get("sdk_ios"), sdk_android=attrs.get("sdk_android")
+        )
+        code = result.response["application"]
+        ctx.learn(entity.address, code)
+        self._configure(api, entity, code, [p for p in DEVICE_TYPES if attrs.get(p)], ctx)
+
+    def update(
+        self, api: Any, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
+    ) -> None:
+        fields = {path.split(".")[0] for path in paths}
+        code = live.code or ""
+        plain = {f: desired.attrs[f] for f in PLAIN_FIELDS if f in fields}
+        if plain:
+            api.update_application(code, **plain)
+        platforms = [p for p in DEVICE_TYPES if p in fields and desired.attrs.get(p)]
+        self._configure(api, desired, code, platforms, ctx)
+
+    def _configure(
+        self, api: Any, entity: Entity, code: str, platforms: list[str], ctx: ApplyContext
+    ) -> None:
+        for platform in platforms:
+            block = entity.attrs[platform]
+            api.configure_application(
+                code, DEVICE_TYPES[platform], **WIRE_BUILDERS[platform](block)
+            )
+            ctx.state.record_credentials(code, platform, seal_secrets(block, ctx.state.salt))
+
+    def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
+        api.delete_application(live.code)
+        ctx.state.forget_application(live.code or "")
+        ctx.forget(live.address)
+
+
+KIND = ApplicationKind()

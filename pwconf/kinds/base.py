@@ -1,0 +1,128 @@
+"""What every kind module provides. The planner, applier and fetcher are generic over kinds.
+
+A kind knows: how its attributes normalise (identically on both sides of a diff), which fields
+force replacement, which are sensitive, what it references, how to list it, and how to create,
+update and delete it over the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pwconf.model import Address, Entity
+
+if TYPE_CHECKING:
+    from pwconf.api.pushwoosh import Pushwoosh
+    from pwconf.state import State
+
+REPLACE_ALL = frozenset({"*"})
+
+
+@dataclass
+class LiveView:
+    """What converting raw live records needs: code ↔ name maps learned during the fetch."""
+
+    handle_by_code: dict[str, str] = field(default_factory=dict)
+    code_by_handle: dict[str, str] = field(default_factory=dict)
+    preset_name_by_code: dict[str, dict[str, str]] = field(default_factory=dict)  # by app handle
+    cluster_name_by_code: dict[str, dict[str, str]] = field(default_factory=dict)  # by app handle
+
+    def handle_for(self, code: str | None) -> str | None:
+        if code is None:
+            return None
+        return self.handle_by_code.get(code, code)
+
+
+class ApplyContext:
+    """Codes known so far in an apply; filled in as creates return new ones.
+
+    Thread-safe for the access pattern of the applier: a level finishes before the next starts,
+    and within a level each entity writes only its own code.
+    """
+
+    def __init__(self, view: LiveView, codes: dict[Address, str], state: State) -> None:
+        self.view = view
+        self.codes = dict(codes)
+        self.state = state
+        self.notes: list[str] = []  # outcomes worth telling beside the calls
+
+    def app_code(self, handle: str) -> str:
+        return self.view.code_by_handle[handle]
+
+    def code_of(self, address: Address) -> str:
+        return self.codes[address]
+
+    def learn(self, address: Address, code: str) -> None:
+        self.codes[address] = code
+        if address.kind == "application":
+            self.view.code_by_handle[address.name] = code
+            self.view.handle_by_code[code] = address.name
+
+    def forget(self, address: Address) -> None:
+        self.codes.pop(address, None)
+
+
+class Kind:
+    """Defaults shared by the kind modules; each module subclasses and registers one instance."""
+
+    name: ClassVar[str]
+    replace_fields: ClassVar[frozenset[str]] = frozenset()
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()  # dotted paths shown as sensitive
+    data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
+    code_assigned_by_server: ClassVar[bool] = False
+    readable: ClassVar[bool] = True
+    never_delete: ClassVar[frozenset[str]] = frozenset()  # names pwconf never deletes
+
+    # --- model -------------------------------------------------------------------------
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """The canonical form both sides are compared in."""
+        return dict(attrs)
+
+    # Optional fields that, when the manifests leave them out, pwconf does not manage.
+    unmanaged_when_absent: ClassVar[frozenset[str]] = frozenset()
+
+    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
+        """Fill in what the API cannot read back, from the state file (or leave it unknown)."""
+
+    def forces_replacement(self, path: str) -> bool:
+        if self.replace_fields == REPLACE_ALL:
+            return True
+        return path.split(".")[0] in self.replace_fields
+
+    def references(self, entity: Entity) -> list[Address]:
+        """Entities this one points at: created before it, deleted after it."""
+        if entity.app is not None:
+            return [Address("application", None, entity.app)]
+        return []
+
+    # --- fetch ---------------------------------------------------------------------------
+    def list_raw(self, api: Pushwoosh, app_code: str | None) -> list[dict[str, Any]]:
+        """Raw live records: account-wide when app_code is None, else of that application."""
+        raise NotImplementedError
+
+    def detail_raw(self, api: Pushwoosh, app_code: str | None, raw: dict[str, Any]) -> dict:
+        """A second read per record where the list does not carry every field (presets)."""
+        return raw
+
+    needs_detail: ClassVar[bool] = False
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        raise NotImplementedError
+
+    # --- apply ----------------------------------------------------------------------------
+    def create(self, api: Pushwoosh, entity: Entity, ctx: ApplyContext) -> None:
+        raise NotImplementedError
+
+    def update(
+        self, api: Pushwoosh, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
+    ) -> None:
+        raise NotImplementedError(f"{self.name} has no update method")
+
+    def delete(self, api: Pushwoosh, live: Entity, ctx: ApplyContext) -> None:
+        raise NotImplementedError
+
+
+def first_level(path: str) -> str:
+    return path.split(".")[0]

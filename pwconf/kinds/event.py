@@ -1,0 +1,58 @@
+"""Events: keyed by name within an application. Pushwoosh has no method to list, update or
+delete events (contract §4), so pwconf knows them only through its state file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pwconf.errors import ArgumentError
+from pwconf.kinds.base import ApplyContext, Kind
+from pwconf.model import Entity, digest
+
+ATTRIBUTE_TYPE_CODES: dict[str, int] = {
+    "integer": 1,
+    "string": 2,
+    "list": 3,
+    "date": 4,
+    "boolean": 5,
+    "price": 6,
+}
+
+
+class EventKind(Kind):
+    name = "event"
+    readable = False
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "description": attrs.get("description"),
+            "track_revenue": bool(attrs.get("track_revenue", False)),
+            "attributes": dict(sorted((attrs.get("attributes") or {}).items())),
+        }
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        attrs = entity.attrs
+        attributes = [
+            {"name": name, "type": ATTRIBUTE_TYPE_CODES[type_name]}
+            for name, type_name in attrs["attributes"].items()
+        ]
+        app_code = ctx.app_code(entity.app or "")
+        try:
+            api.create_event(
+                app_code,
+                entity.name,
+                description=attrs.get("description"),
+                attributes=attributes,
+                track_revenue=attrs["track_revenue"],
+            )
+        except ArgumentError as exc:
+            # Events cannot be read back, so a state file lost after a create leaves pwconf
+            # unaware of it; the 210 "Event already exists" [decided] then means: adopt it.
+            if "already exists" not in exc.message:
+                raise
+            ctx.notes.append(f"{entity.address}: already existed; adopted as it is")
+        ctx.state.record_event(app_code, entity.name, digest(self.normalize(attrs)))
+
+
+KIND = EventKind()

@@ -1,0 +1,97 @@
+"""Geozones: keyed by name within an application; numeric id from the server; updatable in
+place with updateGeoZone (contract §8). They point at a preset and a cluster by code, which the
+manifests name; a replaced preset or cluster means an update to its new code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pwconf.kinds.base import ApplyContext, Kind, LiveView
+from pwconf.model import Address, Entity
+
+# Synthetic paths the planner uses when only a referenced code changes (replaced target).
+PRESET_CODE = "preset_code"
+CLUSTER_CODE = "cluster_code"
+
+
+class GeozoneKind(Kind):
+    name = "geozone"
+    code_assigned_by_server = True
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "lat": float(attrs["lat"]),
+            "lng": float(attrs["lng"]),
+            "range": int(attrs["range"]),
+            "cooldown": int(attrs["cooldown"]),
+            "preset": attrs.get("preset"),
+            "content": attrs.get("content"),
+            "cluster": attrs.get("cluster"),
+        }
+
+    def references(self, entity: Entity) -> list[Address]:
+        refs = super().references(entity)
+        for field, kind in (("preset", "preset"), ("cluster", "geozone_cluster")):
+            if entity.attrs.get(field):
+                refs.append(Address(kind, entity.app, entity.attrs[field]))
+        return refs
+
+    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+        return api.list_geozones(app_code).response.get("geoZones") or []
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        presets = view.preset_name_by_code.get(app or "", {})
+        clusters = view.cluster_name_by_code.get(app or "", {})
+        preset_code, cluster_code = raw.get("presetCode"), raw.get("cluster")
+        attrs = {
+            "lat": raw.get("lat"),
+            "lng": raw.get("lng"),
+            "range": raw.get("range"),
+            "cooldown": raw.get("cooldown"),
+            "preset": presets.get(preset_code, f"code:{preset_code}") if preset_code else None,
+            "content": raw.get("content"),
+            "cluster": clusters.get(cluster_code, f"code:{cluster_code}") if cluster_code else None,
+        }
+        return Entity(Address("geozone", app, raw["name"]), attrs, code=str(raw.get("id")))
+
+    def _wire(self, entity: Entity, fields: Iterable[str], ctx: ApplyContext) -> dict[str, Any]:
+        attrs, wire = entity.attrs, {}
+        for field in fields:
+            if field in ("lat", "lng", "range", "cooldown"):
+                wire[field] = attrs[field]
+            elif field in ("preset", PRESET_CODE):
+                preset = attrs.get("preset")
+                wire["presetCode"] = (
+                    ctx.code_of(Address("preset", entity.app, preset)) if preset else None
+                )
+            elif field == "content":
+                wire["content"] = attrs.get("content")
+            elif field in ("cluster", CLUSTER_CODE):
+                cluster = attrs.get("cluster")
+                wire["cluster"] = (
+                    ctx.code_of(Address("geozone_cluster", entity.app, cluster))
+                    if cluster
+                    else None
+                )
+        return wire
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        fields = ["lat", "lng", "range", "cooldown", "preset", "content", "cluster"]
+        wire = {k: v for k, v in self._wire(entity, fields, ctx).items() if v is not None}
+        result = api.add_geozones(ctx.app_code(entity.app or ""), [{"name": entity.name, **wire}])
+        ctx.learn(entity.address, str(result.response["GeoZones"][0]))
+
+    def update(
+        self, api: Any, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
+    ) -> None:
+        fields = {path.split(".")[0] for path in paths}
+        wire = self._wire(desired, sorted(fields), ctx)
+        api.update_geozone(ctx.app_code(desired.app or ""), int(live.code or 0), **wire)
+
+    def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
+        api.delete_geozones(ctx.app_code(live.app or ""), [int(live.code or 0)])
+        ctx.forget(live.address)
+
+
+KIND = GeozoneKind()

@@ -1,0 +1,108 @@
+"""Presets: keyed by name within an application; the server assigns a code and returns none;
+there is no update method, so any change is a replace (contract §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
+from pwconf.model import Address, Entity
+
+PLATFORM_IDS: dict[str, int] = {
+    "iOS": 1,
+    "Android": 3,
+    "macOS": 7,
+    "Windows": 8,
+    "Amazon": 9,
+    "Safari": 10,
+    "Chrome": 11,
+    "Firefox": 12,
+}
+PLATFORM_NAMES: dict[int, str] = {code: name for name, code in PLATFORM_IDS.items()}
+
+# Manifest content keys and their wire names.
+CONTENT_WIRE_NAMES: dict[str, str] = {
+    "message": "message",
+    "title": "title",
+    "subtitle": "subtitle",
+    "action": "action",
+    "user_data": "userData",
+    "properties": "properties",
+}
+
+
+def _sorted_platforms(names: list[str]) -> list[str]:
+    return sorted(set(names), key=lambda name: PLATFORM_IDS.get(name, 999))
+
+
+class PresetKind(Kind):
+    name = "preset"
+    replace_fields = REPLACE_ALL
+    code_assigned_by_server = True
+    needs_detail = True
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        content = {k: v for k, v in (attrs.get("content") or {}).items() if v is not None}
+        return {
+            "segment": attrs.get("segment"),
+            "platforms": _sorted_platforms(list(attrs.get("platforms") or [])),
+            "content": content,
+            "send_rate": attrs.get("send_rate"),
+        }
+
+    def references(self, entity: Entity) -> list[Address]:
+        refs = super().references(entity)
+        if entity.attrs.get("segment"):
+            refs.append(Address("segment", None, entity.attrs["segment"]))
+        return refs
+
+    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+        return api.list_presets(app_code).response.get("presets") or []
+
+    def detail_raw(self, api: Any, app_code: str | None, raw: dict[str, Any]) -> dict:
+        return api.get_preset(raw["code"]).response.get("preset") or raw
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        wire_content = raw.get("content") or {}
+        content = {
+            key: wire_content[wire]
+            for key, wire in CONTENT_WIRE_NAMES.items()
+            if wire_content.get(wire) is not None
+        }
+        segmentation = raw.get("segmentation") or {}
+        platforms = [
+            PLATFORM_NAMES.get(p, f"platform-{p}") for p in segmentation.get("platforms") or []
+        ]
+        attrs = {
+            "segment": segmentation.get("filter") or None,
+            "platforms": platforms,
+            "content": content,
+            "send_rate": (raw.get("scheduling") or {}).get("sendRate"),
+        }
+        return Entity(Address("preset", app, raw["name"]), attrs, code=raw.get("code"))
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        attrs = entity.attrs
+        app_code = ctx.app_code(entity.app or "")
+        content = {CONTENT_WIRE_NAMES[k]: v for k, v in attrs["content"].items()}
+        api.create_preset(
+            app_code,
+            entity.name,
+            content,
+            [PLATFORM_IDS[p] for p in attrs["platforms"]],
+            filter_name=attrs.get("segment"),
+            send_rate=attrs.get("send_rate"),
+        )
+        # createPreset returns no code (contract §6): read it back by name.
+        listed = api.list_presets(app_code).response.get("presets") or []
+        code = next((p["code"] for p in listed if p.get("name") == entity.name), None)
+        if code:
+            ctx.learn(entity.address, code)
+
+    def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
+        api.delete_preset(live.code)
+        ctx.forget(live.address)
+
+
+KIND = PresetKind()

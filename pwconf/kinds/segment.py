@@ -1,0 +1,77 @@
+"""Segments (Pushwoosh filters): account-wide, keyed by name; no update, so replace (§5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pwconf import segments
+from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
+from pwconf.model import Address, Entity
+
+
+def canonical_expression(text: str, code_to_handle: Mapping[str, str] | None = None) -> str:
+    """One spelling per meaning, so whitespace or operator case never shows as a change."""
+    try:
+        return segments.format_expr(segments.parse(text), code_to_handle=code_to_handle)
+    except segments.SegmentSyntaxError:
+        return text.strip()  # unparsable live text is compared as it is
+
+
+class SegmentKind(Kind):
+    name = "segment"
+    replace_fields = REPLACE_ALL
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "expression": canonical_expression(attrs["expression"]),
+            "application": attrs.get("application"),
+            "expiration_date": attrs.get("expiration_date"),
+        }
+
+    def references(self, entity: Entity) -> list[Address]:
+        refs: list[Address] = []
+        if entity.attrs.get("application"):
+            refs.append(Address("application", None, entity.attrs["application"]))
+        try:
+            expr = segments.parse(entity.attrs["expression"])
+        except segments.SegmentSyntaxError:
+            return refs
+        refs += [
+            Address("application", None, r.handle) for r in segments.app_refs(expr) if r.handle
+        ]
+        refs += [Address("tag", None, t.tag) for t in segments.tag_terms(expr)]
+        return list(dict.fromkeys(refs))
+
+    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+        # Without `application`, listFilters returns every filter of the account [decided §5].
+        return api.list_filters().response.get("filters") or []
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        attrs = {
+            "expression": canonical_expression(
+                raw.get("filter_expression") or "", view.handle_by_code
+            ),
+            "application": view.handle_for(raw.get("application")),
+            "expiration_date": raw.get("expiration_date"),
+        }
+        return Entity(Address("segment", None, raw["name"]), attrs, code=raw.get("code"))
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        attrs = entity.attrs
+        expression = segments.format_expr(
+            segments.parse(attrs["expression"]), handle_to_code=ctx.view.code_by_handle
+        )
+        application = attrs.get("application")
+        api.create_filter(
+            entity.name,
+            expression,
+            application=ctx.app_code(application) if application else None,
+            expiration_date=attrs.get("expiration_date"),
+        )
+
+    def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
+        api.delete_filter(live.name)
+
+
+KIND = SegmentKind()

@@ -1,0 +1,87 @@
+"""Tags: account-wide, keyed by name; no update method, so any change is a replace (contract §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
+from pwconf.model import Address, Entity
+from pwconf.state import State
+
+TYPE_CODES: dict[str, int] = {
+    "integer": 1,
+    "string": 2,
+    "list": 3,
+    "date": 4,
+    "boolean": 5,
+    "decimal": 6,
+    "version": 7,
+}
+TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
+
+DEFAULT_TAGS: frozenset[str] = frozenset(
+    {
+        "Language",
+        "Country",
+        "City",
+        "Timezone",
+        "Application Version",
+        "Last Application Open",
+        "First Install",
+        "Device Model",
+        "OS Version",
+        "Push Alerts Enabled",
+    }
+)
+
+
+class TagKind(Kind):
+    name = "tag"
+    replace_fields = REPLACE_ALL
+    data_loss_on_delete = "deletes every device's stored value of this tag"
+    never_delete = DEFAULT_TAGS
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "type": attrs["type"],
+            "application_specific": bool(attrs.get("application_specific", False)),
+            "user_specific": bool(attrs.get("user_specific", False)),
+        }
+
+    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+        return api.list_tags().response.get("tags") or []
+
+    def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
+        type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
+        attrs = {
+            "type": type_name,
+            "application_specific": bool(raw.get("isApplicationSpecific", False)),
+            # listTags never echoes user_specific (contract §3): the planner fills it from state.
+            "user_specific": None,
+        }
+        return Entity(Address("tag", None, raw["name"]), attrs)
+
+    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
+        recorded = state.tags.get(live.name)
+        if recorded is not None:
+            live.attrs["user_specific"] = recorded["user_specific"]
+        else:  # unknowable: never claim a difference pwconf cannot see
+            live.attrs["user_specific"] = desired.attrs["user_specific"] if desired else False
+
+    def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
+        attrs = entity.attrs
+        api.add_tag(
+            entity.name,
+            TYPE_CODES[attrs["type"]],
+            application_specific=attrs["application_specific"],
+            user_specific=attrs["user_specific"],
+        )
+        ctx.state.record_tag(entity.name, attrs["user_specific"])
+
+    def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
+        api.delete_tag(live.name)
+        ctx.state.forget_tag(live.name)
+
+
+KIND = TagKind()

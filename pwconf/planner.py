@@ -1,0 +1,300 @@
+"""Diff the desired model against the live one and decide an action per entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pwconf.diff import display_attrs, field_changes
+from pwconf.errors import PlanRefused
+from pwconf.fetch import LiveState, Scope
+from pwconf.kinds import REGISTRY
+from pwconf.kinds.base import Kind
+from pwconf.kinds.geozone import CLUSTER_CODE, PRESET_CODE
+from pwconf.model import (
+    KIND_ORDER,
+    PLURALS,
+    Address,
+    DesiredState,
+    Entity,
+    digest,
+    seal_secrets,
+)
+from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan
+from pwconf.state import State
+
+MASS_DELETE_SHARE = 0.30
+MASS_DELETE_MIN_LIVE = 10
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    scope: Scope = Scope()
+    allow_mass_delete: bool = False
+
+
+@dataclass
+class _Pair:
+    address: Address
+    desired: Entity | None  # normalised, secrets intact (what the applier sends)
+    live: Entity | None  # normalised, completed from state
+    desired_cmp: dict[str, Any] | None  # normalised and sealed (what is compared)
+
+
+def build_plan(
+    desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
+) -> Plan:
+    plan = Plan(manifest_files=list(desired.files))
+    for kind_name in KIND_ORDER:
+        kind = REGISTRY[kind_name]
+        for pair in _pairs(kind, desired, live, state, options.scope):
+            _decide(plan, kind, pair, desired, live, state)
+            if pair.desired_cmp is not None:
+                plan.desired_digests[str(pair.address)] = digest(pair.desired_cmp)
+    _repoint_geozones(plan, desired, live, state)
+    _check_mass_delete(plan, live, options)
+    plan.live_fingerprints = {
+        str(a): live_fingerprint(e) for a, e in live.entities.items() if options.scope.includes(a)
+    }
+    plan.changes.sort(key=lambda c: c.address.sort_key)
+    return plan
+
+
+def live_fingerprint(entity: Entity) -> str:
+    return digest({"code": entity.code, "attrs": entity.attrs})
+
+
+# --- pairing -------------------------------------------------------------------------------
+
+
+def _pairs(
+    kind: Kind, desired: DesiredState, live: LiveState, state: State, scope: Scope
+) -> list[_Pair]:
+    wanted = {
+        a: _normalised(kind, e)
+        for a, e in desired.entities.items()
+        if a.kind == kind.name and scope.includes(a)
+    }
+    if kind.readable:
+        found = {a: e for a, e in live.entities.items() if a.kind == kind.name}
+    else:
+        found = _live_from_state(kind, wanted, live, state)
+    pairs = []
+    for address in sorted(set(wanted) | set(found), key=lambda a: a.sort_key):
+        want, have = wanted.get(address), found.get(address)
+        if have is not None:
+            have = _completed(kind, have, want, state)
+        cmp = kind.normalize(seal_secrets(want.attrs, state.salt)) if want else None
+        pairs.append(_Pair(address, want, have, cmp))
+    return pairs
+
+
+def _normalised(kind: Kind, entity: Entity) -> Entity:
+    return replace(entity, attrs=kind.normalize(entity.attrs))
+
+
+def _completed(kind: Kind, live: Entity, desired: Entity | None, state: State) -> Entity:
+    live = replace(live, attrs=dict(live.attrs))
+    kind.complete_live(live, desired, state)
+    live.attrs = kind.normalize(live.attrs)
+    if desired is not None:
+        for field in kind.unmanaged_when_absent:
+            if desired.attrs.get(field) is None:
+                live.attrs[field] = None
+    return live
+
+
+def _live_from_state(
+    kind: Kind, wanted: dict[Address, Entity], live: LiveState, state: State
+) -> dict[Address, Entity]:
+    """Unreadable kinds (events) exist, for pwconf, where its state file recorded them.
+
+    The attributes stand in as the digest recorded at creation: compared with the digest of the
+    manifests' definition, never shown as values pwconf cannot read.
+    """
+    found: dict[Address, Entity] = {}
+    for code, handle in live.view.handle_by_code.items():
+        for name, recorded in state.events_of(code).items():
+            address = Address(kind.name, handle, name)
+            found[address] = Entity(address, {"digest": recorded})
+    return found
+
+
+# --- deciding ------------------------------------------------------------------------------
+
+
+def _decide(
+    plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, live: LiveState, state: State
+) -> None:
+    if not kind.readable:
+        _decide_unreadable(plan, kind, pair, live)
+    elif pair.live is None and pair.desired is not None:
+        plan.changes.append(_create(kind, pair))
+    elif pair.desired is None and pair.live is not None:
+        _decide_unmanaged(plan, kind, pair.live, desired)
+    elif pair.desired is not None and pair.live is not None:
+        _decide_both(plan, kind, pair, state)
+
+
+def _create(kind: Kind, pair: _Pair) -> Change:
+    assert pair.desired is not None and pair.desired_cmp is not None
+    after = display_attrs(kind, pair.desired_cmp) or {}
+    if kind.code_assigned_by_server:
+        after["code"] = KNOWN_AFTER_APPLY
+    return Change(
+        address=pair.address,
+        action=Action.CREATE,
+        reason="not in the account",
+        after=after,
+        fields=[FieldChange(path, None, value) for path, value in after.items()],
+        desired=pair.desired,
+        depends_on=tuple(kind.references(pair.desired)),
+    )
+
+
+def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
+    assert pair.desired and pair.live and pair.desired_cmp is not None
+    fields = field_changes(kind, pair.live.attrs, pair.desired_cmp)
+    if not fields:
+        plan.unchanged += 1
+        return
+    if pair.address.name in kind.never_delete and pair.address.app is None:
+        plan.notes.append(Note(pair.address, "a default tag of every account: left as it is"))
+        return
+    replacing = [f.path for f in fields if f.forces_replacement]
+    recorded = state.applied.get(str(pair.address))
+    drift = recorded is not None and recorded != digest(pair.live.attrs)
+    change = Change(
+        address=pair.address,
+        action=Action.REPLACE if replacing else Action.UPDATE,
+        reason=_reason(replacing, drift, recorded, pair.desired_cmp),
+        before=display_attrs(kind, pair.live.attrs),
+        after=display_attrs(kind, pair.desired_cmp),
+        fields=fields,
+        data_loss=bool(replacing and kind.data_loss_on_delete),
+        drift=drift,
+        live_code=pair.live.code,
+        desired=pair.desired,
+        live=pair.live,
+        depends_on=tuple(kind.references(pair.desired)),
+    )
+    plan.changes.append(change)
+
+
+def _reason(replacing: list[str], drift: bool, recorded: str | None, desired_cmp: dict) -> str:
+    if replacing:
+        fields = ", ".join(sorted({p.split(".")[0] for p in replacing}))
+        base = f"{fields} cannot be updated in place"
+    else:
+        base = "differs from the manifests"
+    if drift and recorded == digest(desired_cmp):
+        return f"{base}; changed outside pwconf"
+    return base
+
+
+def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredState) -> None:
+    if live.name in kind.never_delete and live.app is None:
+        return
+    if kind.name in desired.settings.prune:
+        plan.changes.append(
+            Change(
+                address=live.address,
+                action=Action.DELETE,
+                reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
+                before=display_attrs(kind, live.attrs),
+                data_loss=bool(kind.data_loss_on_delete),
+                live_code=live.code,
+                live=live,
+            )
+        )
+    else:
+        label = live.name if live.app is None else f"{live.app}/{live.name}"
+        plan.unmanaged.setdefault(PLURALS[kind.name], []).append(label)
+
+
+def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair, live: LiveState) -> None:
+    app_known = pair.address.app in live.view.code_by_handle
+    if pair.desired is not None and (pair.live is None or not app_known):
+        plan.changes.append(_create(kind, pair))
+    elif pair.desired is not None and pair.live is not None:
+        if pair.live.attrs["digest"] == digest(pair.desired_cmp):
+            plan.unchanged += 1
+        else:
+            plan.notes.append(
+                Note(
+                    pair.address,
+                    "definition changed in the manifests, but Pushwoosh has no method to "
+                    "update events: change it in the Control Panel (pwconf cannot read it back)",
+                )
+            )
+    elif pair.live is not None:
+        plan.notes.append(
+            Note(
+                pair.address,
+                "removed from the manifests, but Pushwoosh has no method to delete events: "
+                "delete it in the Control Panel if it should go",
+            )
+        )
+
+
+# --- follow-ups ----------------------------------------------------------------------------
+
+
+def _repoint_geozones(plan: Plan, desired: DesiredState, live: LiveState, state: State) -> None:
+    """A replaced preset or cluster gets a new code: geozones pointing at it must follow."""
+    replaced = {c.address for c in plan.changes if c.action is Action.REPLACE}
+    if not replaced:
+        return
+    by_address = {c.address: c for c in plan.changes}
+    for address, entity in live.entities.items():
+        if address.kind != "geozone" or address not in desired.entities:
+            continue
+        extra = _code_follow_ups(entity, replaced)
+        if not extra:
+            continue
+        change = by_address.get(address)
+        if change is None:
+            kind = REGISTRY["geozone"]
+            want = _normalised(kind, desired.entities[address])
+            change = Change(
+                address=address,
+                action=Action.UPDATE,
+                reason="points at a replaced preset or cluster, which gets a new code",
+                before=display_attrs(kind, entity.attrs),
+                after=display_attrs(kind, want.attrs),
+                live_code=entity.code,
+                desired=want,
+                live=entity,
+                depends_on=tuple(kind.references(want)),
+            )
+            plan.changes.append(change)
+            plan.unchanged -= 1
+        if change.action is Action.UPDATE:
+            change.fields.extend(extra)
+
+
+def _code_follow_ups(geozone: Entity, replaced: set[Address]) -> list[FieldChange]:
+    follow_ups = []
+    preset, cluster = geozone.attrs.get("preset"), geozone.attrs.get("cluster")
+    if preset and Address("preset", geozone.app, preset) in replaced:
+        follow_ups.append(FieldChange(PRESET_CODE, preset, KNOWN_AFTER_APPLY))
+    if cluster and Address("geozone_cluster", geozone.app, cluster) in replaced:
+        follow_ups.append(FieldChange(CLUSTER_CODE, cluster, KNOWN_AFTER_APPLY))
+    return follow_ups
+
+
+def _check_mass_delete(plan: Plan, live: LiveState, options: PlanOptions) -> None:
+    if options.allow_mass_delete:
+        return
+    for kind_name in KIND_ORDER:
+        live_count = sum(1 for a in live.entities if a.kind == kind_name)
+        deletes = [
+            c for c in plan.changes if c.action is Action.DELETE and c.address.kind == kind_name
+        ]
+        if live_count >= MASS_DELETE_MIN_LIVE and len(deletes) > MASS_DELETE_SHARE * live_count:
+            raise PlanRefused(
+                f"the plan deletes {len(deletes)} of {live_count} live {PLURALS[kind_name]} "
+                f"(more than {MASS_DELETE_SHARE:.0%}); refusing",
+                hint="check settings.prune and the manifests; if this is meant, "
+                "run again with --allow-mass-delete",
+            )
