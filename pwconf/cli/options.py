@@ -65,3 +65,68 @@ def reports_errors(func: F) -> F:
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def api_options(func: F) -> F:
+    """Where the account is and how to reach it. The token never comes from the command line."""
+    decorators = [
+        click.option(
+            "--api-url",
+            envvar="PUSHWOOSH_API_URL",
+            help="Pushwoosh API base URL (default: the real service; env PUSHWOOSH_API_URL).",
+        ),
+        click.option(
+            "--token-file",
+            type=click.Path(dir_okay=False),
+            help="File holding the server API token (default: env PUSHWOOSH_API_TOKEN).",
+        ),
+        click.option(
+            "--emulator",
+            is_flag=True,
+            help="Run against an embedded Pushwoosh emulator: no token, no network.",
+        ),
+        click.option(
+            "--emulator-data",
+            type=click.Path(dir_okay=False),
+            help="The embedded emulator's data file (default: .pwconf-emulator.json beside "
+            "the manifests).",
+        ),
+        click.option(
+            "--state",
+            "state_file",
+            type=click.Path(dir_okay=False),
+            help="State file (default: .pwconf-state.json beside the manifests).",
+        ),
+        click.option(
+            "--parallelism",
+            type=click.IntRange(1, 64),
+            default=10,
+            show_default=True,
+            help="API calls in flight at once.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def scope_options(func: F) -> F:
+    func = click.option(
+        "--app",
+        "apps",
+        multiple=True,
+        metavar="HANDLE",
+        help="Only this application and what is inside it (repeatable).",
+    )(func)
+    func = click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="KIND.NAME",
+        help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
+    )(func)
+    return click.option(
+        "--allow-mass-delete",
+        is_flag=True,
+        help="Allow deleting more than 30% of a kind's live objects.",
+    )(func)  # type: ignore[return-value]

@@ -1,0 +1,279 @@
+"""Carry out a plan: calls in dependency order, each outcome reported as an event.
+
+Order (contract §10): first every delete, bottom-up by kind; then creates and updates, top-down.
+A replace is its delete in the first pass and its create in the second. Within one kind, up to
+`parallelism` calls run at once. A failed change skips whatever depends on it, while
+independent work finishes. The core never prints: events go to the `on_event` callback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwconf.errors import ApiError, PwconfError
+from pwconf.kinds import REGISTRY
+from pwconf.kinds.base import ApplyContext, LiveView
+from pwconf.model import KIND_ORDER, Address, Entity, digest, seal_secrets
+from pwconf.plan import Action, Change, Plan
+from pwconf.state import State
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One API call made for one change."""
+
+    address: Address
+    method: str
+    ok: bool
+    status: str  # "200", "210", "HTTP 503", ...
+    message: str
+    duration: float
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """The outcome of one change: done, failed or skipped."""
+
+    address: Address
+    step: str  # "create", "update", "delete"
+    outcome: str  # "done", "failed", "skipped"
+    detail: str = ""
+
+
+Event = CallEvent | ChangeEvent
+
+
+@dataclass
+class ApplyResult:
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    calls: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.skipped == 0
+
+
+@dataclass
+class _Step:
+    change: Change
+    action: str  # create | update | delete
+    needs: set[tuple[Address, str]] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[Address, str]:
+        return (self.change.address, self.action)
+
+
+class _ObservedApi:
+    """Wraps the API so that every call becomes a CallEvent tied to the change making it."""
+
+    def __init__(self, api: Any, emit: Callable[[Event], None]) -> None:
+        self._api = api
+        self._emit = emit
+        self._local = threading.local()
+
+    def for_address(self, address: Address) -> None:
+        self._local.address = address
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._api, name)
+        if not callable(target):
+            return target
+
+        def observed(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            address = self._local.address
+            try:
+                result = target(*args, **kwargs)
+            except ApiError as exc:
+                status = str(exc.status_code or f"HTTP {exc.http_status}")
+                self._emit(
+                    CallEvent(
+                        address,
+                        exc.method or name,
+                        False,
+                        status,
+                        exc.message,
+                        time.monotonic() - started,
+                    )
+                )
+                raise
+            self._emit(
+                CallEvent(
+                    address,
+                    result.method,
+                    True,
+                    str(result.status_code),
+                    result.message,
+                    result.duration,
+                    tuple(result.warnings),
+                    tuple(result.notes),
+                )
+            )
+            return result
+
+        return observed
+
+
+def plan_steps(plan: Plan) -> list[list[_Step]]:
+    """The steps grouped in levels: deletes bottom-up, then creates and updates top-down."""
+    steps: dict[tuple[Address, str], _Step] = {}
+    for change in plan.changes:
+        for action in _actions_of(change):
+            step = _Step(change, action)
+            steps[step.key] = step
+    _link_dependencies(steps)
+    deletes = [
+        [s for s in steps.values() if s.action == "delete" and s.change.address.kind == k]
+        for k in reversed(KIND_ORDER)
+    ]
+    writes = [
+        [s for s in steps.values() if s.action != "delete" and s.change.address.kind == k]
+        for k in KIND_ORDER
+    ]
+    return [level for level in deletes + writes if level]
+
+
+def _actions_of(change: Change) -> list[str]:
+    return {
+        Action.CREATE: ["create"],
+        Action.UPDATE: ["update"],
+        Action.DELETE: ["delete"],
+        Action.REPLACE: ["delete", "create"],
+    }.get(change.action, [])
+
+
+def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
+    for step in steps.values():
+        change = step.change
+        if step.action == "delete":
+            continue
+        if (change.address, "delete") in steps:
+            step.needs.add((change.address, "delete"))
+        for ref in change.depends_on:
+            step.needs |= {(ref, a) for a in ("create", "update") if (ref, a) in steps}
+    for step in steps.values():
+        if step.action != "delete" or step.change.live is None:
+            continue
+        target = step.change.address
+        for other in steps.values():
+            live = other.change.live
+            if other.action == "delete" and live is not None and target in _live_refs(live):
+                step.needs.add(other.key)
+
+
+def _live_refs(entity: Entity) -> list[Address]:
+    return REGISTRY[entity.kind].references(entity)
+
+
+class Applier:
+    def __init__(
+        self,
+        api: Any,
+        state: State,
+        view: LiveView,
+        codes: dict[Address, str],
+        *,
+        parallelism: int = 10,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self._emit_lock = threading.Lock()
+        self._on_event = on_event
+        self.result = ApplyResult()
+        self.api = _ObservedApi(api, self._emit)
+        self.state = state
+        self.ctx = ApplyContext(view, codes, state)
+        self.parallelism = parallelism
+        self.outcomes: dict[tuple[Address, str], str] = {}
+
+    def _emit(self, event: Event) -> None:
+        with self._emit_lock:
+            if isinstance(event, CallEvent):
+                self.result.calls += 1
+                self.result.warnings += len(event.warnings)
+            if self._on_event:
+                self._on_event(event)
+
+    def run(self, plan: Plan) -> ApplyResult:
+        try:
+            with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
+                for level in plan_steps(plan):
+                    self._run_level(pool, level)
+                    self.state.save()
+            self._record_unchanged(plan)
+        finally:
+            self.result.notes.extend(self.ctx.notes)
+            self.state.save()
+        return self.result
+
+    def _run_level(self, pool: ThreadPoolExecutor, level: list[_Step]) -> None:
+        runnable = []
+        for step in level:
+            blocked = [key for key in step.needs if self.outcomes.get(key) != "done"]
+            if blocked:
+                self._finish(
+                    step,
+                    "skipped",
+                    "depends on "
+                    + ", ".join(f"{address} ({action})" for address, action in sorted(blocked)),
+                )
+            else:
+                runnable.append(step)
+        futures = [pool.submit(self._run_step, step) for step in runnable]
+        try:
+            wait(futures)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def _run_step(self, step: _Step) -> None:
+        change, kind = step.change, REGISTRY[step.change.address.kind]
+        self.api.for_address(change.address)
+        try:
+            if step.action == "delete":
+                kind.delete(self.api, change.live, self.ctx)
+                self.state.record_applied(str(change.address), None)
+            elif step.action == "create":
+                kind.create(self.api, change.desired, self.ctx)
+                self._record(change)
+            else:
+                paths = [f.path for f in change.fields]
+                kind.update(self.api, change.desired, change.live, paths, self.ctx)
+                self._record(change)
+        except PwconfError as exc:
+            self._finish(step, "failed", exc.message)
+        except (KeyError, TypeError, ValueError) as exc:
+            self._finish(step, "failed", f"cannot send this change: {exc!r}")
+        else:
+            self._finish(step, "done")
+
+    def _record(self, change: Change) -> None:
+        kind = REGISTRY[change.address.kind]
+        assert change.desired is not None
+        sealed = kind.normalize(seal_secrets(change.desired.attrs, self.state.salt))
+        self.state.record_applied(str(change.address), digest(sealed))
+
+    def _record_unchanged(self, plan: Plan) -> None:
+        """Entities the plan left alone match the manifests: remember them for drift checks."""
+        touched = {str(c.address) for c in plan.changes}
+        for address, value in plan.desired_digests.items():
+            if address not in touched and address not in self.state.applied:
+                self.state.record_applied(address, value)
+
+    def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
+        self.outcomes[step.key] = outcome
+        with self._emit_lock:
+            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+        self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))

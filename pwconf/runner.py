@@ -1,0 +1,147 @@
+"""The steps every command shares: connect, load, fetch, plan. The CLI calls these; they return
+values and never print."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pwconf.api.client import ApiClient
+from pwconf.api.pushwoosh import Pushwoosh
+from pwconf.api.settings import resolve_settings
+from pwconf.apply import Applier, ApplyResult, Event
+from pwconf.errors import UsageError
+from pwconf.fetch import LiveState, Progress, Scope, fetch_live
+from pwconf.kinds import REGISTRY
+from pwconf.manifest import load_desired, parse_variables
+from pwconf.model import Address, DesiredState
+from pwconf.plan import Plan
+from pwconf.planner import PlanOptions, build_plan
+from pwconf.state import State, default_state_path
+
+EMULATOR_DATA = ".pwconf-emulator.json"
+EMULATOR_STATE = ".pwconf-emulator-state.json"
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    api_url: str | None = None
+    token_file: str | None = None
+    emulator: bool = False
+    emulator_data: str | None = None
+    parallelism: int = 10
+
+
+@dataclass
+class Connection:
+    api: Pushwoosh
+    base_url: str
+    embedded: bool
+
+
+@contextmanager
+def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
+    """A client for the real service, or for an emulator started in this process."""
+    if options.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    server = None
+    if options.emulator:
+        from pwconf.emulator.server import EmulatorServer
+
+        data = Path(options.emulator_data or default_state_path(paths, EMULATOR_DATA))
+        server = EmulatorServer(host="127.0.0.1", port=0, data_file=str(data)).start()
+        base_url, token = server.url, server.token
+    else:
+        settings = resolve_settings(options.api_url, options.token_file, os.environ)
+        base_url, token = settings.base_url, settings.token
+    client = ApiClient(base_url, token, workers=options.parallelism)
+    try:
+        yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
+    finally:
+        client.close()
+        if server is not None:
+            server.stop()
+
+
+def load(
+    paths: list[str], variables: list[str], var_files: list[str], env: Mapping[str, str]
+) -> DesiredState:
+    return load_desired(list(paths), parse_variables(list(variables), list(var_files)), env)
+
+
+def state_path(paths: list[str], explicit: str | None, embedded: bool) -> Path:
+    if explicit:
+        return Path(explicit)
+    return default_state_path(paths, EMULATOR_STATE if embedded else ".pwconf-state.json")
+
+
+def parse_targets(targets: list[str]) -> frozenset[Address]:
+    """`KIND.NAME` or `KIND.APP.NAME`, e.g. `tag.Age`, `preset.shop.welcome`."""
+    chosen = set()
+    for text in targets:
+        address = Address.parse(text)
+        if address.kind not in REGISTRY or not address.name:
+            raise UsageError(
+                f"--target {text!r} is not KIND.NAME or KIND.APP.NAME "
+                f"(kinds: {', '.join(REGISTRY)})"
+            )
+        chosen.add(address)
+    return frozenset(chosen)
+
+
+@dataclass
+class Planned:
+    desired: DesiredState
+    live: LiveState
+    state: State
+    plan: Plan
+
+
+def make_plan(
+    conn: Connection,
+    desired: DesiredState,
+    state: State,
+    *,
+    scope: Scope,
+    parallelism: int,
+    allow_mass_delete: bool,
+    progress: Progress | None = None,
+) -> Planned:
+    live = fetch_live(conn.api, desired, parallelism=parallelism, scope=scope, progress=progress)
+    plan = build_plan(desired, live, state, PlanOptions(scope, allow_mass_delete))
+    plan.targets = sorted(str(t) for t in scope.targets)
+    plan.apps = sorted(scope.apps)
+    return Planned(desired, live, state, plan)
+
+
+def known_codes(live: LiveState) -> dict[Address, str]:
+    """Every code the fetch learned, for the applier to resolve references with."""
+    codes = {a: e.code for a, e in live.entities.items() if e.code}
+    for handle, code in live.view.code_by_handle.items():
+        codes[Address("application", None, handle)] = code
+    for handle, names in live.view.preset_name_by_code.items():
+        codes.update({Address("preset", handle, n): c for c, n in names.items()})
+    for handle, names in live.view.cluster_name_by_code.items():
+        codes.update({Address("geozone_cluster", handle, n): c for c, n in names.items()})
+    return codes
+
+
+def run_apply(
+    conn: Connection, planned: Planned, parallelism: int, on_event: Any = None
+) -> ApplyResult:
+    applier = Applier(
+        conn.api,
+        planned.state,
+        planned.live.view,
+        known_codes(planned.live),
+        parallelism=parallelism,
+        on_event=on_event,
+    )
+    return applier.run(planned.plan)
+
+
+__all__ = ["Event", "connect", "load", "make_plan", "run_apply", "Scope"]

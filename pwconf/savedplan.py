@@ -1,0 +1,95 @@
+"""Saved plans (`plan --out FILE`, `apply --plan FILE`).
+
+A saved plan holds the rendered changes, a fingerprint of every live object the plan read and a
+digest of every desired entity. It holds no secret: credentials appear only as salted HMACs
+inside the digests. Applying it re-reads exactly the objects it touches and refuses if any of
+them, or the manifests, changed since.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pwconf.errors import StateError
+from pwconf.model import Address
+from pwconf.plan import Plan
+from pwconf.render.json_plan import plan_to_dict
+from pwconf.state import write_atomically
+
+SAVED_FORMAT = 1
+
+
+@dataclass
+class SavedPlan:
+    api_url: str
+    manifest_files: list[str]
+    changes: list[tuple[str, str]]  # (address, action)
+    touched: list[str]
+    live_fingerprints: dict[str, str]
+    desired_digests: dict[str, str]
+
+
+def touched_addresses(plan: Plan) -> list[str]:
+    return sorted({str(c.address) for c in plan.changes})
+
+
+def save_plan(path: Path, plan: Plan, api_url: str) -> None:
+    touched = touched_addresses(plan)
+    document = {
+        "pwconf_saved_plan": SAVED_FORMAT,
+        "api_url": api_url,
+        "manifest_files": plan.manifest_files,
+        "touched": touched,
+        "live_fingerprints": {a: plan.live_fingerprints.get(a) for a in touched},
+        "desired_digests": {a: plan.desired_digests.get(a) for a in touched},
+        "plan": plan_to_dict(plan),
+    }
+    write_atomically(path, json.dumps(document, indent=2, sort_keys=True))
+
+
+def load_saved(path: Path) -> SavedPlan:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StateError(f"cannot read the saved plan {path}: {exc}") from None
+    if not isinstance(document, dict) or document.get("pwconf_saved_plan") != SAVED_FORMAT:
+        raise StateError(f"{path} is not a plan saved by this version of pwconf (plan --out)")
+    changes = document["plan"].get("changes", [])
+    return SavedPlan(
+        api_url=document["api_url"],
+        manifest_files=document["manifest_files"],
+        changes=[(c["address"], "/".join(c["actions"])) for c in changes],
+        touched=document["touched"],
+        live_fingerprints=document["live_fingerprints"],
+        desired_digests=document["desired_digests"],
+    )
+
+
+def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
+    """What changed since the plan was saved, one line per object; empty when none did."""
+    stale = []
+    for address in saved.touched:
+        before, now = saved.live_fingerprints.get(address), plan.live_fingerprints.get(address)
+        if before != now:
+            stale.append(f"{address}: {_what_happened(before, now)} in the account")
+        if saved.desired_digests.get(address) != plan.desired_digests.get(address):
+            stale.append(f"{address}: changed in the manifests")
+    current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
+    if not stale and sorted(current) != sorted(saved.changes):
+        stale.append("the changes planned now differ from the saved plan")
+    return stale
+
+
+def _what_happened(before: Any, now: Any) -> str:
+    if before is None:
+        return "created"
+    if now is None:
+        return "deleted"
+    return "changed"
+
+
+def addresses_from(saved: SavedPlan) -> frozenset[Address]:
+    return frozenset(Address.parse(a) for a in saved.touched)

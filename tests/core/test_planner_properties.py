@@ -1,0 +1,155 @@
+"""Properties of the planner over generated manifests and live states (no I/O).
+
+- Applying the plan's changes to the live state in memory gives the desired state.
+- Planning an account that already matches gives an empty plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pwconf.fetch import LiveState
+from pwconf.kinds import REGISTRY
+from pwconf.model import Address, DesiredState, Entity, Settings, seal_secrets
+from pwconf.plan import Action
+from pwconf.planner import PlanOptions, build_plan
+from pwconf.state import State
+
+APPS = ("shop", "news")
+NAMES = st.sampled_from(["a", "b", "c"])
+TAG_TYPES = st.sampled_from(["integer", "string", "boolean"])
+
+
+def tag_attrs() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries(
+        {"type": TAG_TYPES, "application_specific": st.booleans(), "user_specific": st.booleans()}
+    )
+
+
+def segment_attrs() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries(
+        {
+            "expression": st.sampled_from(['T("Age", GTE, 18)', 'A(@shop) * T("Age", LTE, 30)']),
+            "application": st.sampled_from([None, "shop"]),
+            "expiration_date": st.sampled_from([None, "2030-01-01"]),
+        }
+    )
+
+
+def preset_attrs() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries(
+        {
+            "segment": st.sampled_from([None, "a"]),
+            "platforms": st.sampled_from([["iOS"], ["Android", "iOS"]]),
+            "content": st.sampled_from([{"message": "hi"}, {"message": {"en": "hi"}, "title": "T"}]),
+            "send_rate": st.sampled_from([None, 500]),
+        }
+    )
+
+
+def cluster_attrs() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({"cooldown": st.sampled_from([60, 3600])})
+
+
+def geozone_attrs() -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries(
+        {
+            "lat": st.sampled_from([1.5, 40.0]),
+            "lng": st.sampled_from([2.5, -74.0]),
+            "range": st.sampled_from([50, 200]),
+            "cooldown": st.sampled_from([0, 600]),
+            "preset": st.sampled_from([None, "a"]),
+            "content": st.sampled_from(["Hello", None]),
+            "cluster": st.sampled_from([None, "b"]),
+        }
+    )
+
+
+KIND_ATTRS = {
+    "tag": tag_attrs,
+    "segment": segment_attrs,
+    "preset": preset_attrs,
+    "geozone_cluster": cluster_attrs,
+    "geozone": geozone_attrs,
+}
+
+
+@st.composite
+def entity_sets(draw: st.DrawFn) -> dict[Address, dict]:
+    found: dict[Address, dict] = {}
+    for kind, attrs in KIND_ATTRS.items():
+        apps = [None] if kind in ("tag", "segment") else list(APPS)
+        for app in apps:
+            for name in draw(st.sets(NAMES, max_size=3)):
+                found[Address(kind, app, name)] = draw(attrs())
+    return found
+
+
+def desired_state(entities: dict[Address, dict], prune: bool) -> DesiredState:
+    desired = DesiredState(settings=Settings(prune=frozenset(REGISTRY) if prune else frozenset()))
+    for handle in APPS:
+        address = Address("application", None, handle)
+        desired.entities[address] = Entity(address, {"title": handle.title()})
+    for address, attrs in entities.items():
+        desired.entities[address] = Entity(address, dict(attrs))
+    return desired
+
+
+def live_state(entities: dict[Address, dict]) -> LiveState:
+    live = LiveState()
+    for number, handle in enumerate(APPS):
+        code = f"0000{number}-AAAAA"
+        live.view.code_by_handle[handle] = code
+        live.view.handle_by_code[code] = handle
+        address = Address("application", None, handle)
+        live.entities[address] = Entity(address, {"title": handle.title()}, code=code)
+    for number, (address, attrs) in enumerate(entities.items()):
+        live.entities[address] = Entity(address, dict(attrs), code=f"c{number}")
+    return live
+
+
+def applied(plan, live: LiveState, state: State) -> LiveState:
+    """The live state after the plan's changes, carried out in memory."""
+    after = LiveState(entities=dict(live.entities), view=live.view)
+    for change in plan.changes:
+        if change.action is Action.DELETE:
+            del after.entities[change.address]
+            continue
+        kind = REGISTRY[change.address.kind]
+        attrs = kind.normalize(seal_secrets(change.desired.attrs, state.salt))
+        after.entities[change.address] = replace(change.desired, attrs=attrs, code="new")
+    return after
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wanted=entity_sets(), present=entity_sets())
+def test_applying_the_plan_reaches_the_desired_state(wanted: dict, present: dict) -> None:
+    state = State(None)
+    desired = desired_state(wanted, prune=True)
+    live = live_state(present)
+    plan = build_plan(desired, live, state, PlanOptions(allow_mass_delete=True))
+
+    second = build_plan(desired, applied(plan, live, state), state, PlanOptions())
+    assert second.changes == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(wanted=entity_sets(), prune=st.booleans())
+def test_an_unchanged_account_plans_nothing(wanted: dict, prune: bool) -> None:
+    plan = build_plan(desired_state(wanted, prune), live_state(wanted), State(None), PlanOptions())
+    assert plan.changes == []
+    assert plan.unchanged == len(wanted) + len(APPS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(wanted=entity_sets(), present=entity_sets())
+def test_without_prune_nothing_is_deleted(wanted: dict, present: dict) -> None:
+    plan = build_plan(
+        desired_state(wanted, prune=False), live_state(present), State(None), PlanOptions()
+    )
+    assert all(change.action is not Action.DELETE for change in plan.changes)
+    unmanaged = sum(len(names) for names in plan.unmanaged.values())
+    assert unmanaged == len(set(present) - set(wanted))
