@@ -22,7 +22,7 @@ from pwconf.model import APP_SCOPED, Address, DesiredState, Entity
 Progress = Callable[[int, int], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
     """What a plan may look at: every entity, or only some applications and addresses."""
 

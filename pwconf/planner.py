@@ -82,7 +82,7 @@ def _pairs(
     pairs = []
     for address in sorted(set(wanted) | set(found), key=lambda a: a.sort_key):
         want, have = wanted.get(address), found.get(address)
-        if have is not None:
+        if have is not None and kind.readable:
             have = _completed(kind, have, want, state)
         cmp = kind.normalize(seal_secrets(want.attrs, state.salt)) if want else None
         pairs.append(_Pair(address, want, have, cmp))
@@ -138,7 +138,8 @@ def _decide(
 
 def _create(kind: Kind, pair: _Pair) -> Change:
     assert pair.desired is not None and pair.desired_cmp is not None
-    after = display_attrs(kind, pair.desired_cmp) or {}
+    shown = display_attrs(kind, pair.desired_cmp) or {}
+    after = {key: value for key, value in shown.items() if value is not None}
     if kind.code_assigned_by_server:
         after["code"] = KNOWN_AFTER_APPLY
     return Change(
@@ -249,7 +250,7 @@ def _repoint_geozones(plan: Plan, desired: DesiredState, live: LiveState, state:
     for address, entity in live.entities.items():
         if address.kind != "geozone" or address not in desired.entities:
             continue
-        extra = _code_follow_ups(entity, replaced)
+        extra = _code_follow_ups(entity, replaced, live)
         if not extra:
             continue
         change = by_address.get(address)
@@ -273,13 +274,16 @@ def _repoint_geozones(plan: Plan, desired: DesiredState, live: LiveState, state:
             change.fields.extend(extra)
 
 
-def _code_follow_ups(geozone: Entity, replaced: set[Address]) -> list[FieldChange]:
+def _code_follow_ups(geozone: Entity, replaced: set[Address], live: LiveState) -> list[FieldChange]:
     follow_ups = []
-    preset, cluster = geozone.attrs.get("preset"), geozone.attrs.get("cluster")
-    if preset and Address("preset", geozone.app, preset) in replaced:
-        follow_ups.append(FieldChange(PRESET_CODE, preset, KNOWN_AFTER_APPLY))
-    if cluster and Address("geozone_cluster", geozone.app, cluster) in replaced:
-        follow_ups.append(FieldChange(CLUSTER_CODE, cluster, KNOWN_AFTER_APPLY))
+    for field, kind, path in (
+        ("preset", "preset", PRESET_CODE),
+        ("cluster", "geozone_cluster", CLUSTER_CODE),
+    ):
+        target = Address(kind, geozone.app, geozone.attrs.get(field) or "")
+        if target in replaced:
+            old_code = live.entities[target].code if target in live.entities else None
+            follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
     return follow_ups
 
 

@@ -44,7 +44,9 @@ def preset_attrs() -> st.SearchStrategy[dict]:
         {
             "segment": st.sampled_from([None, "a"]),
             "platforms": st.sampled_from([["iOS"], ["Android", "iOS"]]),
-            "content": st.sampled_from([{"message": "hi"}, {"message": {"en": "hi"}, "title": "T"}]),
+            "content": st.sampled_from(
+                [{"message": "hi"}, {"message": {"en": "hi"}, "title": "T"}]
+            ),
             "send_rate": st.sampled_from([None, 500]),
         }
     )
