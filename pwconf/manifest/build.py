@@ -1,0 +1,358 @@
+"""Merging the files' data into one DesiredState of Entities.
+
+Merging rules (decided):
+
+- Files are read in sorted order; where something is "defined" is its first definition.
+- An entity (tag, segment, event, preset, geozone cluster, geozone) is defined once. A second
+  definition is an error at the second place that names the first (file:line).
+- An application may be spread over several files: its sub-mappings (events, presets,
+  geozone_clusters, geozones) merge. A scalar key (title, code, sdk_ios, sdk_android) or a
+  credential block (ios, android) set in two files must have the same value there; different
+  values are an error at the second place naming the first. `settings` merges likewise.
+- An entity whose own definition failed the schema is left out of the state (its errors are
+  reported) but its name still counts as declared, so references to it raise no second error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwconf.errors import Position, Problem
+from pwconf.manifest.yamlpos import Document, Path
+from pwconf.model import KIND_BY_PLURAL, Address, DesiredState, Entity, Settings
+
+SUB_KINDS: dict[str, str] = {
+    "events": "event",
+    "presets": "preset",
+    "geozone_clusters": "geozone_cluster",
+    "geozones": "geozone",
+}
+APP_FIELDS = ("title", "code", "sdk_ios", "sdk_android", "ios", "android")
+KIND_WORDS = {
+    "application": "application",
+    "tag": "tag",
+    "segment": "segment",
+    "event": "event",
+    "preset": "preset",
+    "geozone_cluster": "geozone cluster",
+    "geozone": "geozone",
+}
+PRESET_CONTENT_OPTIONAL = ("title", "subtitle", "action", "user_data", "properties")
+
+
+@dataclass
+class Source:
+    """One file, after interpolation and schema validation."""
+
+    document: Document
+    error_paths: set[Path] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._prefixes = {p[:i] for p in self.error_paths for i in range(len(p) + 1)}
+
+    def has_errors_within(self, path: Path) -> bool:
+        return path in self._prefixes
+
+    def app_fields_have_errors(self, app_path: Path) -> bool:
+        depth = len(app_path)
+        return any(
+            p[:depth] == app_path and (len(p) == depth or p[depth] not in SUB_KINDS)
+            for p in self.error_paths
+        )
+
+
+@dataclass
+class BuildResult:
+    state: DesiredState
+    problems: list[Problem]
+    broken: set[Address]  # declared, but left out because of their errors
+    expressions: dict[Address, str]  # a segment's expression exactly as read
+
+
+@dataclass
+class _AppDraft:
+    position: Position
+    fields: dict[str, tuple[Any, Position]] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    broken: bool = False
+
+
+def build(sources: list[Source], files: list[str]) -> BuildResult:
+    builder = _Builder()
+    for source in sources:
+        builder.add(source)
+    return builder.finish(files)
+
+
+def where_defined(position: Position) -> str:
+    return f"{position.file}:{position.line}"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.entities: dict[Address, Entity] = {}
+        self.defined_at: dict[Address, Position] = {}
+        self.broken: set[Address] = set()
+        self.problems: list[Problem] = []
+        self.apps: dict[str, _AppDraft] = {}
+        self.prune: tuple[frozenset[str], Position] | None = None
+        self.expressions: dict[Address, str] = {}
+        self.positions: dict[Path, dict[str, Position]] = {}
+
+    def add(self, source: Source) -> None:
+        data = source.document.data
+        self.positions = _positions_by_entity(source.document)
+        self.add_settings(source, data.get("settings"))
+        for section, kind in (("tags", "tag"), ("segments", "segment")):
+            for name, body in _items(data.get(section)):
+                self.add_entity(source, Address(kind, None, name), (section, name), body)
+        for handle, body in _items(data.get("applications")):
+            self.add_application(source, handle, body)
+
+    def add_settings(self, source: Source, settings: Any) -> None:
+        if not isinstance(settings, dict) or source.has_errors_within(("settings",)):
+            return
+        if "prune" not in settings:
+            return
+        prune = frozenset(KIND_BY_PLURAL[plural] for plural in settings["prune"])
+        position = source.document.where(("settings", "prune"))
+        if self.prune is None:
+            self.prune = (prune, position)
+        elif self.prune[0] != prune:
+            self.problems.append(
+                Problem(
+                    "settings.prune differs from the one set at "
+                    f"{where_defined(self.prune[1])}; set it in one file",
+                    position,
+                )
+            )
+
+    def add_entity(self, source: Source, address: Address, path: Path, body: Any) -> None:
+        document = source.document
+        position = document.key_where(path)
+        first = self.defined_at.get(address)
+        if first is not None:
+            self.problems.append(
+                Problem(
+                    f"{_label(address)} is already defined at {where_defined(first)}; "
+                    "define it once",
+                    position,
+                )
+            )
+            return
+        self.defined_at[address] = position
+        if source.has_errors_within(path) or not isinstance(body, dict):
+            self.broken.add(address)
+            return
+        attrs = ATTRS[address.kind](body)
+        self.entities[address] = Entity(
+            address=address,
+            attrs=attrs,
+            position=position,
+            field_positions=self.positions.get(path, {}),
+        )
+        if address.kind == "segment":
+            self.expressions[address] = body["expression"]
+
+    def add_application(self, source: Source, handle: str, body: Any) -> None:
+        document = source.document
+        path: Path = ("applications", handle)
+        draft = self.apps.get(handle)
+        if draft is None:
+            draft = self.apps[handle] = _AppDraft(document.key_where(path))
+        if not isinstance(body, dict):
+            draft.broken = True
+            return
+        if source.app_fields_have_errors(path):
+            draft.broken = True
+        else:
+            self.merge_app_fields(document, handle, draft, body, self.positions.get(path, {}))
+        for section, kind in SUB_KINDS.items():
+            for name, item in _items(body.get(section)):
+                self.add_entity(source, Address(kind, handle, name), (*path, section, name), item)
+
+    def merge_app_fields(
+        self,
+        document: Document,
+        handle: str,
+        draft: _AppDraft,
+        body: dict[str, Any],
+        positions: dict[str, Position],
+    ) -> None:
+        for name in APP_FIELDS:
+            if name not in body:
+                continue
+            position = document.where(("applications", handle, name))
+            previous = draft.fields.get(name)
+            if previous is None:
+                draft.fields[name] = (body[name], position)
+                draft.positions.update(
+                    (key, where)
+                    for key, where in positions.items()
+                    if key == name or key.startswith(f"{name}.")
+                )
+            elif previous[0] != body[name]:
+                self.problems.append(
+                    Problem(
+                        f"application {handle!r}: {name!r} differs from the value set at "
+                        f"{where_defined(previous[1])}; set it in one file, or the same in both",
+                        position,
+                    )
+                )
+
+    def finish(self, files: list[str]) -> BuildResult:
+        for handle, draft in self.apps.items():
+            self.finish_application(handle, draft)
+        settings = Settings(prune=self.prune[0] if self.prune else frozenset())
+        ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
+        state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        return BuildResult(state, self.problems, self.broken, self.expressions)
+
+    def finish_application(self, handle: str, draft: _AppDraft) -> None:
+        address = Address("application", None, handle)
+        if draft.broken:
+            self.broken.add(address)
+            return
+        values = {name: value for name, (value, _) in draft.fields.items()}
+        if "title" not in values:
+            self.problems.append(
+                Problem(
+                    f"application {handle!r} has no title; add `title:` (without a `code:`, "
+                    "the live application is found by its title)",
+                    draft.position,
+                )
+            )
+            self.broken.add(address)
+            return
+        self.entities[address] = Entity(
+            address=address,
+            attrs=_application_attrs(values),
+            code=values.get("code"),
+            position=draft.position,
+            field_positions=draft.positions,
+        )
+
+
+def _items(section: Any) -> list[tuple[str, Any]]:
+    return list(section.items()) if isinstance(section, dict) else []
+
+
+def _label(address: Address) -> str:
+    where = f" of application {address.app!r}" if address.app else ""
+    return f"{KIND_WORDS[address.kind]} {address.name!r}{where}"
+
+
+def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
+    """Entity path → {dotted field path: where its value is written}, in one pass."""
+    grouped: dict[Path, dict[str, Position]] = {}
+    file = document.file
+    for path, mark in document.values.items():
+        size = len(path)
+        if size < 3:
+            continue
+        head = path[0]
+        if head == "applications":
+            if path[2] in SUB_KINDS:
+                if size < 5:
+                    continue
+                entity, rest = path[:4], path[4:]
+            else:
+                entity, rest = path[:2], path[2:]  # the application's own fields
+        elif head == "tags" or head == "segments":
+            entity, rest = path[:2], path[2:]
+        else:
+            continue
+        key = str(rest[0]) if len(rest) == 1 else ".".join(map(str, rest))
+        fields = grouped.get(entity)
+        if fields is None:
+            fields = grouped[entity] = {}
+        fields[key] = Position(file, mark.line + 1, mark.column + 1)
+    return grouped
+
+
+# --- attrs per kind: exactly the planner's vocabulary, with defaults filled in -------------
+
+
+def _application_attrs(values: dict[str, Any]) -> dict[str, Any]:
+    ios = values.get("ios")
+    android = values.get("android")
+    return {
+        "title": values["title"],
+        "sdk_ios": values.get("sdk_ios"),
+        "sdk_android": values.get("sdk_android"),
+        "ios": None
+        if ios is None
+        else {
+            "key_file": ios["key_file"],
+            "key_password": ios["key_password"],
+            "gateway": ios.get("gateway", "production"),
+        },
+        "android": None
+        if android is None
+        else {"fcm_service_account": android["fcm_service_account"]},
+    }
+
+
+def _tag_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": body["type"],
+        "application_specific": bool(body.get("application_specific", False)),
+        "user_specific": bool(body.get("user_specific", False)),
+    }
+
+
+def _segment_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    expiration = body.get("expiration_date")
+    return {
+        "expression": body["expression"].strip(),
+        "application": body.get("application"),
+        "expiration_date": None if expiration is None else str(expiration),
+    }
+
+
+def _event_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": body.get("description"),
+        "track_revenue": bool(body.get("track_revenue", False)),
+        "attributes": dict(body.get("attributes") or {}),
+    }
+
+
+def _preset_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    given = body["content"]
+    content = {"message": given["message"]}
+    content.update({key: given[key] for key in PRESET_CONTENT_OPTIONAL if key in given})
+    send_rate = body.get("send_rate")
+    return {
+        "segment": body.get("segment"),
+        "platforms": list(body["platforms"]),
+        "content": content,
+        "send_rate": None if send_rate is None else int(send_rate),
+    }
+
+
+def _cluster_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    return {"cooldown": int(body["cooldown"])}
+
+
+def _geozone_attrs(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "lat": float(body["lat"]),
+        "lng": float(body["lng"]),
+        "range": int(body["range"]),
+        "cooldown": int(body["cooldown"]),
+        "preset": body.get("preset"),
+        "content": body.get("content"),
+        "cluster": body.get("cluster"),
+    }
+
+
+ATTRS = {
+    "tag": _tag_attrs,
+    "segment": _segment_attrs,
+    "event": _event_attrs,
+    "preset": _preset_attrs,
+    "geozone_cluster": _cluster_attrs,
+    "geozone": _geozone_attrs,
+}

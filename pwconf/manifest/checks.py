@@ -1,0 +1,395 @@
+"""Semantic checks over the whole desired state: what a schema cannot see.
+
+References (a preset's segment, a geozone's preset and cluster in the same application, a
+segment's application, every application named in an expression), segment expressions (syntax
+and, for each tag term, operator and value against the tag's type), unique titles and codes.
+Every problem is collected; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pwconf import segments
+from pwconf.errors import Position, Problem
+from pwconf.model import Address, DesiredState, Entity
+
+# Default tags exist on every account; they are never declared and never deleted.
+DEFAULT_TAGS: dict[str, str] = {
+    "Language": "string",
+    "Country": "string",
+    "City": "string",
+    "Timezone": "string",
+    "Application Version": "version",
+    "Last Application Open": "date",
+    "First Install": "date",
+    "Device Model": "string",
+    "OS Version": "version",
+    "Push Alerts Enabled": "boolean",
+}
+
+_ORDERED = ("EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET")
+OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
+    "integer": _ORDERED,
+    "decimal": _ORDERED,
+    "date": _ORDERED,
+    "version": _ORDERED,
+    "boolean": ("EQ", "NOTSET"),
+    "list": ("IN", "NOTIN", "NOTSET"),
+}
+
+APP_CODE_RE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
+_DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+
+Locate = Callable[[Position, str, int], Position]
+
+
+@dataclass
+class CheckContext:
+    broken: set[Address]  # declared entities left out for their own errors
+    expressions: dict[Address, str]  # a segment's expression as read, for columns
+    locate: Locate  # position of a character inside a scalar value
+
+
+def check_state(state: DesiredState, context: CheckContext) -> list[Problem]:
+    checker = _Checker(state, context)
+    return [
+        *checker.applications(),
+        *checker.tags(),
+        *checker.segments(),
+        *checker.presets(),
+        *checker.geozones(),
+    ]
+
+
+class _Checker:
+    def __init__(self, state: DesiredState, context: CheckContext) -> None:
+        self.state = state
+        self.context = context
+        self.declared = set(state.entities) | context.broken
+
+    def is_declared(self, kind: str, app: str | None, name: str) -> bool:
+        return Address(kind, app, name) in self.declared
+
+    def names(self, kind: str, app: str | None = None) -> list[str]:
+        return sorted(a.name for a in self.declared if a.kind == kind and a.app == app)
+
+    # --- applications and tags ---
+
+    def applications(self) -> Iterator[Problem]:
+        apps = sorted(self.state.of_kind("application"), key=_defined_order)
+        for what in ("title", "code"):
+            first_with: dict[Any, Entity] = {}
+            for app in apps:
+                value = app.code if what == "code" else app.attrs["title"]
+                if value is None:
+                    continue
+                first = first_with.setdefault(value, app)
+                if first is not app:
+                    yield Problem(
+                        f"application {app.name!r} has the same {what} {value!r} as application "
+                        f"{first.name!r} ({_where(first, what)}); each application needs its "
+                        f"own (live applications are matched by {what})",
+                        _at(app, what),
+                    )
+
+    def tags(self) -> Iterator[Problem]:
+        for tag in self.state.of_kind("tag"):
+            if tag.name in DEFAULT_TAGS:
+                yield Problem(
+                    f"{tag.name!r} is a default tag that every account has; remove it from "
+                    "`tags:` (default tags can be used in expressions as they are)",
+                    tag.position,
+                )
+
+    # --- segments ---
+
+    def segments(self) -> Iterator[Problem]:
+        for segment in self.state.of_kind("segment"):
+            application = segment.attrs["application"]
+            if application is not None and not self.is_declared("application", None, application):
+                hint = _suggest(application, self.names("application"))
+                yield Problem(
+                    f"segment {segment.name!r} is bound to application {application!r}, which "
+                    f"is not declared under `applications:`{hint}",
+                    _at(segment, "application"),
+                )
+            yield from self.expression(segment)
+
+    def expression(self, segment: Entity) -> Iterator[Problem]:
+        raw = self.context.expressions.get(segment.address, segment.attrs["expression"])
+        lead = len(raw) - len(raw.lstrip())
+
+        def at(column: int) -> Position | None:
+            start = _at(segment, "expression")
+            if start is None:
+                return None
+            return self.context.locate(start, raw, lead + column - 1)
+
+        prefix = f"segment {segment.name!r}: "
+        try:
+            expr = segments.parse(segment.attrs["expression"])
+        except segments.SegmentSyntaxError as exc:
+            yield Problem(f"{prefix}invalid expression: {exc.message}", at(exc.column))
+            return
+        for ref in _all_app_refs(expr):
+            message = self.app_ref_problem(ref)
+            if message:
+                yield Problem(prefix + message, at(ref.column))
+        for term in segments.tag_terms(expr):
+            for message, column in self.tag_term_problems(term):
+                yield Problem(prefix + message, at(column))
+
+    def app_ref_problem(self, ref: segments.AppRef) -> str | None:
+        if ref.handle is not None:
+            if self.is_declared("application", None, ref.handle):
+                return None
+            known = self.names("application")
+            return (
+                f"unknown application @{ref.handle}; an @handle names an application declared "
+                f"under `applications:`{_suggest(ref.handle, known)}"
+            )
+        if ref.code is not None and not APP_CODE_RE.match(ref.code):
+            return (
+                f"{ref.code!r} is not an application code (XXXXX-XXXXX); write @handle for "
+                "an application of the manifests"
+            )
+        return None
+
+    def tag_term_problems(self, term: segments.TagTerm) -> list[tuple[str, int]]:
+        tag_type, app_specific = self.tag_info(term.tag)
+        if tag_type is None:
+            if self.is_declared("tag", None, term.tag):
+                return []  # declared with errors of its own: already reported
+            known = self.names("tag") + list(DEFAULT_TAGS)
+            return [
+                (
+                    f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
+                    f"{_suggest(term.tag, known)}",
+                    term.tag_column,
+                )
+            ]
+        problems: list[tuple[str, int]] = []
+        if app_specific is True and term.app is None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is application_specific: use "
+                    f'AT(@handle, "{term.tag}", ...) instead of T(...)',
+                    term.column,
+                )
+            )
+        elif app_specific is False and term.app is not None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is not application_specific: use T(...) instead of "
+                    "AT(...), or declare the tag with `application_specific: true`",
+                    term.column,
+                )
+            )
+        problems.extend(operator_problems(term, tag_type))
+        return problems
+
+    def tag_info(self, name: str) -> tuple[str | None, bool | None]:
+        """The tag's type and whether it is application-specific (None: not known)."""
+        tag = self.state.entities.get(Address("tag", None, name))
+        if tag is not None:
+            return tag.attrs["type"], tag.attrs["application_specific"]
+        if name in DEFAULT_TAGS:
+            return DEFAULT_TAGS[name], None  # either T() or AT() is accepted for default tags
+        return None, None
+
+    # --- presets and geozones ---
+
+    def presets(self) -> Iterator[Problem]:
+        for preset in self.state.of_kind("preset"):
+            name = preset.attrs["segment"]
+            if name is None:
+                continue
+            where = f"preset {preset.name!r} of application {preset.app!r}"
+            if not self.is_declared("segment", None, name):
+                yield Problem(
+                    f"{where} uses segment {name!r}, which is not declared under `segments:`"
+                    f"{_suggest(name, self.names('segment'))}",
+                    _at(preset, "segment"),
+                )
+                continue
+            segment = self.state.entities.get(Address("segment", None, name))
+            bound = segment.attrs["application"] if segment else None
+            if bound is not None and bound != preset.app:
+                yield Problem(
+                    f"{where} uses segment {name!r}, which is bound to application {bound!r}",
+                    _at(preset, "segment"),
+                )
+
+    def geozones(self) -> Iterator[Problem]:
+        for zone in self.state.of_kind("geozone"):
+            where = f"geozone {zone.name!r} of application {zone.app!r}"
+            preset, content = zone.attrs["preset"], zone.attrs["content"]
+            if (preset is None) == (content is None):
+                both = "both" if preset is not None else "neither"
+                yield Problem(
+                    f"{where} has {both} `preset:` and `content:`; give exactly one",
+                    zone.position,
+                )
+            for kind, attr, section in (
+                ("preset", "preset", "presets"),
+                ("geozone_cluster", "cluster", "geozone_clusters"),
+            ):
+                name = zone.attrs[attr]
+                if name is not None and not self.is_declared(kind, zone.app, name):
+                    known = self.names(kind, zone.app)
+                    yield Problem(
+                        f"{where} uses {attr} {name!r}, which application {zone.app!r} does "
+                        f"not declare under `{section}:`{_suggest(name, known)}",
+                        _at(zone, attr),
+                    )
+
+
+# --- operators and values against the tag's type ------------------------------------------
+
+_WANTED = {
+    "string": "a string",
+    "list": "a string",
+    "integer": "a whole number",
+    "decimal": "a number",
+    "date": 'a date "YYYY-MM-DD" or "N days ago"',
+    "version": 'a version string such as "1.2.3"',
+    "boolean": "true or false",
+}
+
+
+def operator_problems(term: segments.TagTerm, tag_type: str) -> list[tuple[str, int]]:
+    """Whether the operator applies to the tag's type and the value fits (contract §5)."""
+    operator, value = term.operator, term.value
+    allowed = OPERATORS_BY_TYPE.get(tag_type, ())
+    about = f"tag {term.tag!r} is of type {tag_type}"
+    if operator not in allowed:
+        return [
+            (f"{about}: {operator} does not apply; use {', '.join(allowed)}", term.operator_column)
+        ]
+    if operator == "NOTSET":
+        if value is not None:
+            return [('NOTSET takes no value: write T("Tag", NOTSET)', term.value_column)]
+        return []
+    if value is None:
+        return [(f"{operator} needs a value", term.operator_column)]
+    if operator in ("IN", "NOTIN"):
+        return _list_problems(about, operator, value, tag_type, term.value_column, minimum=1)
+    if operator == "BETWEEN":
+        return _between_problems(about, value, tag_type, term.value_column)
+    if not fits(value, tag_type):
+        return [
+            (
+                f"{about}: {operator} needs {_WANTED[tag_type]}, not {_describe(value)}",
+                term.value_column,
+            )
+        ]
+    return []
+
+
+def _list_problems(
+    about: str, operator: str, value: Any, tag_type: str, column: int, minimum: int
+) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) < minimum:
+        return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
+    wrong = [item for item in value if not fits(item, tag_type)]
+    if wrong:
+        return [
+            (
+                f"{about}: the items of {operator} must each be {_WANTED[tag_type]}, "
+                f"not {_describe(wrong[0])}",
+                column,
+            )
+        ]
+    return []
+
+
+def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) != 2:
+        return [("BETWEEN needs a list of two values [min, max]", column)]
+    problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
+    low, high = value
+    if not problems and _is_number(low) and _is_number(high) and low > high:
+        problems.append(
+            (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
+        )
+    return problems
+
+
+def fits(value: Any, tag_type: str) -> bool:
+    """Whether a single value suits a tag of that type."""
+    if tag_type in ("string", "list"):
+        return isinstance(value, str)
+    if tag_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tag_type == "decimal":
+        return _is_number(value)
+    if tag_type == "boolean":
+        return isinstance(value, bool)
+    if tag_type == "version":
+        return isinstance(value, str) and bool(_VERSION_RE.match(value))
+    if tag_type == "date":
+        return isinstance(value, str) and (bool(_DAYS_AGO_RE.match(value)) or _is_date(value))
+    return False
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE_RE.match(text):
+        return False
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return f"the number {value}"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _all_app_refs(expr: segments.Expr) -> Iterable[segments.AppRef]:
+    """A()/AT() references, plus @handles among E() arguments."""
+    yield from segments.app_refs(expr)
+    for node in segments.walk(expr):
+        if isinstance(node, segments.EventTerm):
+            yield from (arg for arg in node.args if isinstance(arg, segments.AppRef))
+
+
+def _defined_order(entity: Entity) -> tuple[str, int, int]:
+    position = entity.position
+    return (position.file, position.line, position.column) if position else ("", 0, 0)
+
+
+def _where(entity: Entity, field_name: str) -> str:
+    position = _at(entity, field_name)
+    return f"{position.file}:{position.line}" if position else "elsewhere"
+
+
+def _at(entity: Entity, field_name: str) -> Position | None:
+    return entity.field_positions.get(field_name, entity.position)
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

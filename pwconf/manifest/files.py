@@ -1,0 +1,137 @@
+"""Finding manifest files under the given paths and reading them as text, safely."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pwconf.errors import Position, Problem
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str  # the path to open
+    display: str  # the path to show: relative to the current directory when possible
+
+
+class FileProblem(Exception):
+    """The file cannot be read as text; line and column say where, when it matters."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def display_path(path: str) -> str:
+    """`path` relative to the current directory, or absolute when it lies outside."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive (Windows)
+        return absolute
+    return (
+        absolute if relative.startswith(os.pardir + os.sep) or relative == os.pardir else relative
+    )
+
+
+def discover(paths: list[str]) -> tuple[list[ManifestFile], list[Problem]]:
+    """Every *.yaml/*.yml file under `paths` (default: the current directory), sorted.
+
+    A file named explicitly is read whatever its suffix. Inside directories, hidden files and
+    directories (.git, .venv, ...) are skipped, and symbolic links to directories not followed.
+    """
+    found: dict[str, ManifestFile] = {}
+    problems: list[Problem] = []
+    for given in paths or ["."]:
+        if os.path.isdir(given):
+            candidates = _walk(given)
+        elif os.path.lexists(given):
+            candidates = [given]
+        else:
+            problems.append(Problem(f"path {given!r} does not exist"))
+            continue
+        for candidate in candidates:
+            found.setdefault(
+                os.path.realpath(candidate), ManifestFile(candidate, display_path(candidate))
+            )
+    files = sorted(found.values(), key=lambda f: f.display)
+    if not files and not problems:
+        shown = ", ".join(repr(p) for p in paths or ["."])
+        problems.append(
+            Problem(
+                f"no manifest files (*.yaml, *.yml) found under {shown}; an empty set of "
+                "manifests is refused so that nothing is ever planned for deletion by mistake"
+            )
+        )
+    return files, problems
+
+
+def _walk(directory: str) -> list[str]:
+    result: list[str] = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and name.endswith(MANIFEST_SUFFIXES):
+                result.append(os.path.join(root, name))
+    return result
+
+
+def describe_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size} bytes"
+
+
+def read_text(path: str) -> str:
+    """The file as text; raises FileProblem when it is too big, unreadable, binary or not UTF-8."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise FileProblem(
+                f"the file is {describe_size(size)}; manifest files are limited to "
+                f"{describe_size(MAX_FILE_BYTES)}: split it"
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise FileProblem("this is a directory, not a file") from None
+    except OSError as exc:
+        raise FileProblem(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(f"the file is larger than {describe_size(MAX_FILE_BYTES)}: split it")
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    if b"\0" in data:
+        line, column = _line_column(data, data.index(b"\0"))
+        raise FileProblem(
+            "this is a binary file, not YAML text (it contains NUL bytes)", line, column
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _line_column(data, exc.start)
+        raise FileProblem(
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
+            "save it as UTF-8",
+            line,
+            column,
+        ) from None
+
+
+def _line_column(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def problem_at(file: str, exc: FileProblem) -> Problem:
+    return Problem(exc.message, Position(file, exc.line, exc.column))

@@ -1,0 +1,226 @@
+"""`${env:NAME}`, `${file:path}` and `${var:NAME}` in manifest values.
+
+Every string value may hold references, alone or inside other text; `$${` writes a literal `${`.
+`${file:path}` is read relative to the manifest that names it. Credential fields
+(`ios.key_file`, `ios.key_password`, `android.fcm_service_account`) become `Secret` objects
+whatever their origin, the moment they are read; a `${file:...}` there is read as bytes and kept
+as bytes unless it is UTF-8 text (a .p12 key stays bytes). Elsewhere a file must be UTF-8 text.
+Messages name the reference, never the value it yields.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwconf.errors import Problem
+from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
+from pwconf.manifest.yamlpos import Document, Path
+from pwconf.model import Secret
+
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE_START = re.compile(r"\$\$?\{")
+
+CREDENTIAL_FIELDS: frozenset[tuple[str, str]] = frozenset(
+    {("ios", "key_file"), ("ios", "key_password"), ("android", "fcm_service_account")}
+)
+
+
+def is_credential(path: Path) -> bool:
+    """applications.<handle>.ios.key_file and the like."""
+    return len(path) == 4 and path[0] == "applications" and (path[2], path[3]) in CREDENTIAL_FIELDS
+
+
+class UnresolvedReference(Exception):
+    """One reference cannot be resolved; `offset` is where it starts in the value."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass
+class Interpolator:
+    variables: Mapping[str, str]
+    env: Mapping[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    failed_paths: set[Path] = field(default_factory=set)  # values left unresolved
+
+    def resolve_document(self, document: Document) -> list[Problem]:
+        """Replace references in `document.data` in place; returns the problems found.
+
+        Only the string values the loader saw holding "${" are visited, plus the credential
+        fields (secrets even when literal). `failed_paths` then holds the values that could not
+        be resolved, so that later checks leave their entities alone instead of reporting the
+        unresolved text again.
+        """
+        self.problems = []
+        self.failed_paths = set()
+        paths = dict.fromkeys([*document.references, *_credential_paths(document.data)])
+        for path in paths:
+            container, key = _parent(document.data, path)
+            value = container[key]
+            if isinstance(value, str):
+                container[key] = self.string(document, value, path, is_credential(path))
+        return self.problems
+
+    def string(self, document: Document, raw: str, path: Path, credential: bool) -> Any:
+        parts, origin, errors = self.expand(document, raw, binary_ok=credential)
+        if errors:
+            start = document.where(path)
+            for error in errors:
+                position = document.locate(start, raw, error.offset)
+                self.problems.append(Problem(error.message, position))
+            self.failed_paths.add(path)
+            return Secret("", "invalid") if credential else raw
+        value = _join(parts)
+        return Secret(value, origin) if credential else value
+
+    def expand(
+        self, document: Document, raw: str, *, binary_ok: bool
+    ) -> tuple[list[str | bytes], str, list[UnresolvedReference]]:
+        """The value's parts with every reference resolved, its origin, and what failed."""
+        parts: list[str | bytes] = []
+        errors: list[UnresolvedReference] = []
+        origin = ""
+        position = 0
+        for match in _REFERENCE_START.finditer(raw):
+            if match.start() < position:
+                continue
+            parts.append(raw[position : match.start()])
+            if match.group() == "$${":
+                parts.append("${")
+                position = match.end()
+                continue
+            end = raw.find("}", match.end())
+            if end < 0:
+                errors.append(
+                    UnresolvedReference("unterminated '${': add the closing '}'", match.start())
+                )
+                position = len(raw)
+                break
+            reference = raw[match.end() : end]
+            try:
+                parts.append(self.lookup(document, reference, match.start(), binary_ok))
+            except UnresolvedReference as error:
+                errors.append(error)
+            origin = origin or reference
+            position = end + 1
+        parts.append(raw[position:])
+        present = [part for part in parts if part != ""]
+        if len(present) > 1 and any(isinstance(part, bytes) for part in present):
+            message = "a binary file can only be the whole value, not part of a text"
+            errors.append(UnresolvedReference(message, 0))
+        return parts, origin or "literal", errors
+
+    def lookup(
+        self, document: Document, reference: str, offset: int, binary_ok: bool
+    ) -> str | bytes:
+        source, _, argument = reference.partition(":")
+        if source == "env":
+            return self.from_env(argument, offset)
+        if source == "var":
+            return self.from_variables(argument, offset)
+        if source == "file":
+            return self.from_file(document, argument, offset, binary_ok)
+        raise UnresolvedReference(
+            f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
+            "${var:NAME} (write $${ for a literal '${')",
+            offset,
+        )
+
+    def from_env(self, name: str, offset: int) -> str:
+        _check_name(name, "env", offset)
+        if name not in self.env:
+            raise UnresolvedReference(
+                f"environment variable {name!r} is not set (referenced as ${{env:{name}}})",
+                offset,
+            )
+        return self.env[name]
+
+    def from_variables(self, name: str, offset: int) -> str:
+        _check_name(name, "var", offset)
+        if name not in self.variables:
+            raise UnresolvedReference(
+                f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
+                "that sets it",
+                offset,
+            )
+        return self.variables[name]
+
+    def from_file(self, document: Document, name: str, offset: int, binary_ok: bool) -> str | bytes:
+        if not name:
+            raise UnresolvedReference("${file:} needs a path, e.g. ${file:secrets/key.p12}", offset)
+        path = os.path.join(os.path.dirname(document.path), os.path.expanduser(name))
+        data = _read_file(name, path, offset)
+        if binary_ok:
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnresolvedReference(
+                f"file {name!r} is not UTF-8 text; binary files are only accepted in "
+                "credential fields",
+                offset,
+            ) from None
+
+
+def _credential_paths(data: Any) -> list[Path]:
+    applications = data.get("applications") if isinstance(data, dict) else None
+    if not isinstance(applications, dict):
+        return []
+    found: list[Path] = []
+    for handle, app in applications.items():
+        for block, name in sorted(CREDENTIAL_FIELDS):
+            credentials = app.get(block) if isinstance(app, dict) else None
+            if isinstance(credentials, dict) and name in credentials:
+                found.append(("applications", handle, block, name))
+    return found
+
+
+def _parent(data: Any, path: Path) -> tuple[Any, str | int]:
+    for part in path[:-1]:
+        data = data[part]
+    return data, path[-1]
+
+
+def _check_name(name: str, source: str, offset: int) -> None:
+    if not NAME_RE.fullmatch(name):
+        raise UnresolvedReference(
+            f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
+        )
+
+
+def _read_file(name: str, path: str, offset: int) -> bytes:
+    where = f"file {name!r} (relative to the manifest's directory)"
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise UnresolvedReference(
+                f"{where} is {describe_size(size)}; the limit is {describe_size(MAX_FILE_BYTES)}",
+                offset,
+            )
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise UnresolvedReference(f"{where} does not exist", offset) from None
+    except IsADirectoryError:
+        raise UnresolvedReference(f"{where} is a directory, not a file", offset) from None
+    except OSError as exc:
+        raise UnresolvedReference(
+            f"{where} cannot be read: {exc.strerror or exc}", offset
+        ) from None
+
+
+def _join(parts: list[str | bytes]) -> str | bytes:
+    present = [part for part in parts if part != ""]
+    if len(present) == 1:
+        return present[0]
+    return "".join(str(part) for part in present)
