@@ -1,0 +1,673 @@
+"""Manifests from a live account: the reverse of apply.
+
+The export reuses the fetch. It builds a desired state holding one application per live
+application to export (a handle made from its title, and `code:` so it is matched by code), lets
+`fetch_live` read every child and convert it into manifest vocabulary through the kinds (segment
+expressions come back with application codes rewritten as `@handle`), and writes that model out
+as YAML: one file per application and one for the account-wide tags and segments.
+
+What cannot be exported, and what the files say about it:
+
+- events: Pushwoosh has no method to list them (contract §4): none are written; a comment at the
+  top of every application file says so;
+- credentials: write-only (contract §2): never written; where an application has a platform
+  configured, a commented-out block shows the `${file:...}`/`${env:...}` placeholders to fill in.
+  It stays a comment so that the export loads without the secrets and plans no change;
+- a tag's `user_specific` flag is not returned by listTags (contract §3): written only when the
+  pwconf state file given recorded it;
+- default tags (Language, Country, ...): every account has them; never written.
+
+The round trip holds: `pwconf plan` of the exported files against the same account reports no
+changes. This module never prints: it returns file texts and notes; the CLI shows them.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pwconf.errors import PwconfError, UsageError
+from pwconf.fetch import LiveState, Progress, fetch_live
+from pwconf.kinds.tag import DEFAULT_TAGS
+from pwconf.model import PLURALS, Address, DesiredState, Entity
+from pwconf.state import State, write_atomically
+
+ACCOUNT_FILE = "account.yaml"
+APP_FILE_PREFIX = "app-"
+SCHEMA_RELATIVE = Path("schemas") / "pwconf.schema.json"
+MANIFEST_VERSION = 1
+
+# Kinds written, in the order of the summary.
+EXPORTED_KINDS: tuple[str, ...] = (
+    "application",
+    "tag",
+    "segment",
+    "preset",
+    "geozone_cluster",
+    "geozone",
+    "event",
+)
+
+# Key order inside an application, then inside each kind's entry.
+APP_KEY_ORDER: tuple[str, ...] = ("title", "code", "sdk_ios", "sdk_android")
+APP_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("events", "event"),
+    ("presets", "preset"),
+    ("geozone_clusters", "geozone_cluster"),
+    ("geozones", "geozone"),
+)
+ENTRY_KEY_ORDER: dict[str, tuple[str, ...]] = {
+    "tag": ("type", "application_specific", "user_specific"),
+    "segment": ("expression", "application", "expiration_date"),
+    "preset": ("segment", "platforms", "content", "send_rate"),
+    "geozone_cluster": ("cooldown",),
+    "geozone": ("lat", "lng", "range", "cooldown", "preset", "content", "cluster"),
+}
+CONTENT_KEY_ORDER: tuple[str, ...] = (
+    "message",
+    "title",
+    "subtitle",
+    "action",
+    "user_data",
+    "properties",
+)
+
+# A handle may be used as `@handle` in segment expressions (pwconf.segments), a YAML key and a
+# file name: it starts with a letter and holds only [a-z0-9_-].
+HANDLE_RE = re.compile(r"[a-z][a-z0-9_-]*")
+USER_HANDLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")  # what manifests accept
+
+
+@dataclass
+class ExportResult:
+    """What an export produced: file texts by relative path, and what to tell the user."""
+
+    files: dict[str, str]
+    counts: dict[str, int]  # per kind (singular names), events always 0
+    handles: dict[str, str]  # application code -> handle
+    notes: list[str] = field(default_factory=list)  # not exported, and why
+    warnings: list[str] = field(default_factory=list)  # exported, but needs a human look
+    calls: int = 0
+
+
+# --- handles -------------------------------------------------------------------------------
+
+
+def slug(title: str) -> str:
+    """A handle-shaped slug of a title: ASCII, lowercase, [a-z0-9_-], starting with a letter."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
+    text = re.sub(r"-{2,}", "-", text)
+    if not text:
+        return "app"
+    if not text[0].isalpha():
+        text = f"app-{text}"
+    return text[:48].rstrip("-_")
+
+
+def assign_handles(
+    titles: Mapping[str, str], preferred: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Application code -> a unique handle from its title (`shop`, `shop-2`, ...).
+
+    `preferred`: handles to keep, by code (those pwconf's state file recorded). Every
+    application of the account takes part, ordered by title then code, so an application's
+    handle does not depend on which applications `--app` chose.
+    """
+    handles: dict[str, str] = {}
+    taken: set[str] = set()  # lowercased: handles name files, and some file systems ignore case
+    for code, handle in sorted((preferred or {}).items()):
+        if code in titles and handle.lower() not in taken and USER_HANDLE_RE.fullmatch(handle):
+            handles[code] = handle
+            taken.add(handle.lower())
+    for code, title in sorted(titles.items(), key=lambda item: (item[1], item[0])):
+        if code in handles:
+            continue
+        base = slug(title)
+        handle, number = base, 1
+        while handle in taken:
+            number += 1
+            handle = f"{base}-{number}"
+        taken.add(handle)
+        handles[code] = handle
+    return handles
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def export_account(
+    api: Any,
+    *,
+    apps: Sequence[str] = (),
+    schema_url: str,
+    parallelism: int = 10,
+    state: State | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Read the account and return its manifests as {relative path: YAML text}.
+
+    `apps`: application codes to export (default: every application). Account-wide tags and
+    segments are always exported, except segments bound to an application left out.
+    `state`: pwconf's state file, to learn what Pushwoosh does not return: tags'
+    `user_specific` flags, the handles of the applications pwconf created, the names of the
+    events it created.
+    """
+    titles = api.all_application_pages()
+    unknown = sorted(set(apps) - set(titles))
+    if unknown:
+        listed = [f"{code} ({title})" for code, title in sorted(titles.items())]
+        if len(listed) > 10:
+            listed[10:] = [f"and {len(listed) - 10} more"]
+        raise UsageError(
+            f"--app {', '.join(unknown)}: no such application in the account",
+            hint="--app takes application codes (XXXXX-XXXXX); the account has "
+            + (", ".join(listed) or "no application"),
+        )
+    recorded = {code: handle for handle, code in getattr(state, "applications", {}).items()}
+    all_handles = assign_handles(titles, recorded)
+    chosen = sorted(set(apps) if apps else set(titles), key=lambda c: all_handles[c])
+    handles = {code: all_handles[code] for code in chosen}
+
+    desired = DesiredState()
+    for code, handle in handles.items():
+        address = Address("application", None, handle)
+        desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
+    live = fetch_live(api, desired, parallelism=parallelism, progress=progress)
+    return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
+
+
+def build_export(
+    live: LiveState,
+    handles: Mapping[str, str],
+    *,
+    schema_url: str,
+    state: State | None = None,
+    partial: bool = False,
+) -> ExportResult:
+    """The files for a fetched account; `handles` maps the exported applications' codes."""
+    builder = _Builder(live, dict(handles), schema_url, state, partial)
+    return builder.build()
+
+
+class _Builder:
+    def __init__(
+        self,
+        live: LiveState,
+        handles: dict[str, str],
+        schema_url: str,
+        state: State | None,
+        partial: bool,
+    ) -> None:
+        self.live = live
+        self.handles = handles
+        self.exported_handles = set(handles.values())
+        self.schema_url = schema_url
+        self.state = state
+        self.partial = partial
+        self.counts = {kind: 0 for kind in EXPORTED_KINDS}
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+        self.by_kind: dict[str, list[Entity]] = {kind: [] for kind in PLURALS}
+        for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
+            self.by_kind[address.kind].append(entity)
+
+    def build(self) -> ExportResult:
+        files = {ACCOUNT_FILE: self.account_file()}
+        exported_segments = {e.name for e in self.by_kind["segment"] if self._segment_wanted(e)}
+        credentials: list[str] = []
+        for code, handle in self.handles.items():
+            files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(
+                code, handle, exported_segments, credentials
+            )
+        self._check_titles()
+        self._closing_notes(credentials)
+        return ExportResult(
+            files=files,
+            counts=dict(self.counts),
+            handles=dict(self.handles),
+            notes=self.notes,
+            warnings=self.warnings,
+            calls=self.live.calls,
+        )
+
+    # --- the account file ------------------------------------------------------------------
+    def account_file(self) -> str:
+        tags: dict[str, Any] = {}
+        defaults = 0
+        unknown_user_specific = 0
+        for entity in self.by_kind["tag"]:
+            if entity.name in DEFAULT_TAGS:
+                defaults += 1
+                continue
+            attrs = {"type": entity.attrs["type"]}
+            if entity.attrs.get("application_specific"):
+                attrs["application_specific"] = True
+            recorded = self.state.tags.get(entity.name) if self.state else None
+            if recorded is None:
+                unknown_user_specific += 1
+            elif recorded.get("user_specific"):
+                attrs["user_specific"] = True
+            self._check_type(entity)
+            tags[entity.name] = attrs
+            self.counts["tag"] += 1
+        segments: dict[str, Any] = {}
+        for entity in self.by_kind["segment"]:
+            if not self._segment_wanted(entity):
+                self.notes.append(
+                    f"segment {entity.name!r}: bound to application "
+                    f"{entity.attrs.get('application')}, which was not exported"
+                )
+                continue
+            segments[entity.name] = _ordered(entity.attrs, ENTRY_KEY_ORDER["segment"])
+            self.counts["segment"] += 1
+            self._check_expression(entity)
+        if defaults:
+            self.notes.append(
+                f"{defaults} default tag(s) (Language, Country, ...): every account has them"
+            )
+        if unknown_user_specific:
+            self.notes.append(
+                f"user_specific of {unknown_user_specific} tag(s): Pushwoosh does not return it; "
+                "left out (false)"
+                + ("" if self.state else "; pass --state to read it from pwconf's state file")
+            )
+        header = [
+            "Account-wide tags and segments, written by `pwconf export`.",
+            "Not written: the default tags every account has (Language, Country, ...).",
+        ]
+        if unknown_user_specific:
+            header.append(
+                "Pushwoosh never returns a tag's user_specific flag: tags are written without it"
+            )
+            header.append(
+                "(false) unless a pwconf state file recorded it; check tags that need it."
+            )
+        body: dict[str, Any] = {"version": MANIFEST_VERSION}
+        if tags:
+            body["tags"] = tags
+        if segments:
+            body["segments"] = segments
+        return self._document(header, body, {})
+
+    def _segment_wanted(self, entity: Entity) -> bool:
+        bound = entity.attrs.get("application")
+        return bound is None or bound in self.exported_handles
+
+    # --- application files -----------------------------------------------------------------
+    def application_file(
+        self, code: str, handle: str, segments: set[str], credentials: list[str]
+    ) -> str:
+        app = self.live.entities.get(Address("application", None, handle))
+        attrs = app.attrs if app else {}
+        entry: dict[str, Any] = {
+            key: attrs[key] for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
+        }
+        entry["code"] = code
+        entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
+        self.counts["application"] += 1
+        configured = [p for p in ("ios", "android") if attrs.get(p) is not None]
+        if configured:
+            credentials.append(f"{handle} ({', '.join(configured)})")
+        for section, kind in APP_SECTIONS:
+            if kind == "event":
+                continue  # unreadable: see the file's header
+            entries = {}
+            for entity in self.by_kind[kind]:
+                if entity.app != handle:
+                    continue
+                entries[entity.name] = self._entry(kind, entity, segments)
+                self.counts[kind] += 1
+            if entries:
+                entry[section] = entries
+        title = attrs.get("title") or handle
+        header = [
+            f"Application {title!r} ({code}), written by `pwconf export`.",
+            "Events: Pushwoosh has no method to list events, so none are written here. Add the",
+            "events pwconf should manage under `events:` by hand (an event that already exists",
+            "is adopted on apply).",
+        ]
+        known_events = sorted(self.state.events_of(code)) if self.state else []
+        if known_events:
+            header += textwrap.wrap(
+                "pwconf's state file says pwconf created these events here (their definitions "
+                "cannot be read back): " + ", ".join(repr(name) for name in known_events) + ".",
+                width=92,
+            )
+            self.notes.append(
+                f"events of {handle} that pwconf created: {', '.join(known_events)} "
+                "(named in the file's header; definitions cannot be read back)"
+            )
+        comments: dict[YamlPath, list[str]] = {}
+        if configured:
+            last_plain = [k for k in APP_KEY_ORDER if k in entry][-1]
+            comments[("applications", handle, last_plain)] = _credential_comment(handle, configured)
+        body = {"version": MANIFEST_VERSION, "applications": {handle: entry}}
+        return self._document(header, body, comments)
+
+    def _entry(self, kind: str, entity: Entity, segments: set[str]) -> dict[str, Any]:
+        attrs = dict(entity.attrs)
+        if kind == "preset":
+            attrs["content"] = _ordered(attrs.get("content") or {}, CONTENT_KEY_ORDER)
+            if not attrs["content"]:
+                attrs.pop("content")
+            if not attrs.get("platforms"):
+                attrs.pop("platforms", None)
+            bad = [p for p in attrs.get("platforms") or [] if p.startswith("platform-")]
+            if bad:
+                self.warnings.append(
+                    f"preset {entity.app}/{entity.name}: unknown platform id(s) "
+                    f"{', '.join(bad)}: written as read; fix them by hand"
+                )
+            segment = attrs.get("segment")
+            if segment and segment not in segments:
+                self.warnings.append(
+                    f"preset {entity.app}/{entity.name}: segment {segment!r} was not exported "
+                    "(bound to an application left out): add it, or the export will not validate"
+                )
+        if kind == "geozone":
+            for ref in ("preset", "cluster"):
+                value = attrs.get(ref)
+                if isinstance(value, str) and value.startswith("code:"):
+                    self.warnings.append(
+                        f"geozone {entity.app}/{entity.name}: its {ref} ({value}) does not exist "
+                        "in the application: written as read; fix it by hand"
+                    )
+        return _ordered(attrs, ENTRY_KEY_ORDER[kind])
+
+    # --- checks and notes ------------------------------------------------------------------
+    def _check_type(self, entity: Entity) -> None:
+        if str(entity.attrs.get("type", "")).startswith("type-"):
+            self.warnings.append(
+                f"tag {entity.name!r}: unknown type code ({entity.attrs['type']}): "
+                "written as read; fix it by hand"
+            )
+
+    def _check_expression(self, entity: Entity) -> None:
+        expression = str(entity.attrs.get("expression") or "")
+        codes = re.findall(r'"([A-Z0-9]{5}-[A-Z0-9]{5})"', expression)
+        if codes:
+            self.notes.append(
+                f"segment {entity.name!r}: names application(s) {', '.join(sorted(set(codes)))} "
+                "by code (not exported, so no @handle)"
+            )
+
+    def _check_titles(self) -> None:
+        by_title: dict[str, list[str]] = {}
+        for handle in self.handles.values():
+            app = self.live.entities.get(Address("application", None, handle))
+            if app is not None:
+                by_title.setdefault(app.attrs.get("title") or "", []).append(handle)
+        for title, handles in sorted(by_title.items()):
+            if len(handles) > 1:
+                self.warnings.append(
+                    f"applications {', '.join(handles)} share the title {title!r}; pwconf "
+                    "requires titles unique among the applications it manages, so validate "
+                    "refuses these files: rename all but one in Pushwoosh and export again, or "
+                    "export only one of them (--app)"
+                )
+
+    def _closing_notes(self, credentials: list[str]) -> None:
+        self.notes.insert(
+            0, "events: Pushwoosh has no method to list them; none written (add them by hand)"
+        )
+        if credentials:
+            self.notes.append(
+                "credentials of " + ", ".join(credentials) + ": write-only, never returned; "
+                "commented-out ${file:...}/${env:...} placeholders written instead"
+            )
+        if self.partial:
+            others = sorted(c for c in self.live.unmatched_apps if c not in self.handles)
+            if others:
+                self.notes.append(f"{len(others)} other application(s): not chosen with --app")
+
+    # --- YAML --------------------------------------------------------------------------------
+    def _document(
+        self, header: list[str], body: dict[str, Any], comments: Mapping[YamlPath, list[str]]
+    ) -> str:
+        lines = [f"# yaml-language-server: $schema={self.schema_url}", "#"]
+        lines += [f"# {line}" if line else "#" for line in header]
+        lines.append("")
+        for index, (key, value) in enumerate(body.items()):
+            if index > 0:
+                lines.append("")
+            lines += _emit_pair(key, value, (key,), comments)
+        text = "\n".join(lines) + "\n"
+        _check_reads_back(text, body)
+        return text
+
+
+def _ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
+    """The set fields in the given order (then any others), without None and empty values."""
+    order = list(order)
+    keys = order + [k for k in attrs if k not in order]
+    return {k: attrs[k] for k in keys if k in attrs and attrs[k] is not None}
+
+
+def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
+    env = re.sub(r"[^A-Z0-9]+", "_", handle.upper()).strip("_")
+    lines = [
+        "Push credentials are configured on this application, but Pushwoosh never returns",
+        "them, so they are not written. To manage them with pwconf, uncomment the block and",
+        "point it at your secrets (read at plan time, never shown):",
+    ]
+    if "ios" in platforms:
+        lines += [
+            "ios:",
+            f"  key_file: ${{file:secrets/{handle}.p12}}",
+            f"  key_password: ${{env:{env}_IOS_KEY_PASSWORD}}",
+            "  gateway: production  # or sandbox",
+        ]
+    if "android" in platforms:
+        lines += [
+            "android:",
+            f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
+        ]
+    return lines
+
+
+# A mapping whose values are all scalars, with at most this many entries, is written on one line
+# when it fits and needs no more quoting there (`Age: {type: integer}`); everything else is block
+# style. Applications are always block style: comments go inside them.
+INLINE_MAX_ENTRIES = 3
+INLINE_MAX_WIDTH = 88
+
+YamlPath = tuple[str, ...]
+
+
+def _emit_pair(
+    key: str, value: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]
+) -> list[str]:
+    """Block-style lines for one `key: value` at the depth of `path` (the key's own path)."""
+    pad = "  " * (len(path) - 1)
+    head = f"{pad}{_scalar(key)}:"
+    lines: list[str]
+    if isinstance(value, dict):
+        inline = None if _is_application(path) else _inline_mapping(value)
+        if not value:
+            lines = [f"{head} {{}}"]
+        elif inline is not None and len(head) + 1 + len(inline) <= INLINE_MAX_WIDTH:
+            lines = [f"{head} {inline}"]
+        else:
+            lines = [head]
+            for sub_key, sub_value in value.items():
+                lines += _emit_pair(sub_key, sub_value, (*path, sub_key), comments)
+    elif isinstance(value, list):
+        if all(_is_scalar(item) for item in value):
+            lines = [f"{head} [{', '.join(_scalar(item, flow=True) for item in value)}]"]
+        else:
+            lines = [head]
+            for index, item in enumerate(value):
+                lines += _emit_item(item, (*path, str(index)), comments)
+    else:
+        lines = [f"{head} {_scalar(value)}"]
+    for comment in comments.get(path, []):
+        lines.append(f"{pad}# {comment}" if comment else f"{pad}#")
+    return lines
+
+
+def _is_application(path: YamlPath) -> bool:
+    return len(path) == 2 and path[0] == "applications"
+
+
+def _emit_item(item: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]) -> list[str]:
+    pad = "  " * (len(path) - 1)
+    if isinstance(item, dict) and item:
+        lines: list[str] = []
+        for index, (key, value) in enumerate(item.items()):
+            sub = _emit_pair(key, value, (*path, key), comments)  # indented under the "- "
+            if index == 0:
+                sub[0] = f"{pad}- {sub[0][len(pad) + 2 :]}"
+            lines += sub
+        return lines
+    if isinstance(item, list) and item and not all(_is_scalar(i) for i in item):
+        lines = [f"{pad}-"]
+        for index, sub_item in enumerate(item):
+            lines += _emit_item(sub_item, (*path, str(index)), comments)
+        return lines
+    if isinstance(item, dict):
+        return [f"{pad}- {{}}"]
+    if isinstance(item, list):
+        return [f"{pad}- [{', '.join(_scalar(i, flow=True) for i in item)}]"]
+    return [f"{pad}- {_scalar(item)}"]
+
+
+def _inline_mapping(value: Mapping[str, Any]) -> str | None:
+    if len(value) > INLINE_MAX_ENTRIES or not all(_is_scalar(v) for v in value.values()):
+        return None
+    parts = []
+    for key, item in value.items():
+        flow_key, flow_item = _scalar(key, flow=True), _scalar(item, flow=True)
+        if flow_key != _scalar(key) or flow_item != _scalar(item):
+            return None  # it would need quotes only because it is inline: keep block style
+        parts.append(f"{flow_key}: {flow_item}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+# Plain scalars that a YAML 1.2 reader (editors) would take for a number, boolean or null, where
+# PyYAML's YAML 1.1 rules would not: quoted anyway, so every reader sees a string.
+_YAML12_NON_STRING = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
+)
+
+
+_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
+
+
+def _scalar(value: Any, *, flow: bool = False) -> str:
+    """One scalar as YAML text that reads back as the same value and type.
+
+    PyYAML quotes whatever its YAML 1.1 resolver would read as something else (`yes`, `no`,
+    `on`, `0123`, `2027-06-30`, ...); strings a YAML 1.2 reader would take for numbers are quoted
+    too. `flow`: for inside `[...]` or `{...}`, where `,` and brackets need quotes as well.
+    """
+    text = _dump(value, style=None, flow=flow)
+    if any(brk in text for brk in _LINE_BREAKS):  # multi-line: one line, with escapes instead
+        return _dump(value, style='"', flow=flow)
+    if isinstance(value, str) and text == value and _YAML12_NON_STRING.fullmatch(value):
+        return _dump(value, style="'", flow=flow)
+    return text
+
+
+def _dump(value: Any, *, style: str | None, flow: bool) -> str:
+    options: dict[str, Any] = {
+        "default_style": style,
+        "allow_unicode": True,
+        "width": 1_000_000,
+        "sort_keys": False,
+    }
+    if flow:  # inside a flow sequence: the form safe in flow context
+        return yaml.safe_dump([value], default_flow_style=True, **options).rstrip("\n")[1:-1]
+    text = yaml.safe_dump(value, **options)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _check_reads_back(text: str, body: dict[str, Any]) -> None:
+    """The written YAML must read back as the very data it was made from."""
+    loaded = yaml.safe_load(text)
+    if loaded != body or _types(loaded) != _types(body):
+        raise PwconfError(
+            "internal error: the exported YAML does not read back as the data it was made from",
+            hint="please report this with the account's names that contain unusual characters",
+        )
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__
+
+
+# --- schema and files ----------------------------------------------------------------------
+
+
+def default_schema_url(out: Path) -> tuple[str, bool]:
+    """The modeline target for files written to `out`, and whether a schema file was found.
+
+    The nearest `schemas/pwconf.schema.json` in `out` or one of its parents, as a path relative
+    to `out` (the layout of pwconf's repository, and of a configuration repository that keeps a
+    copy of the schema there); else that same relative path from `out` itself.
+    """
+    out = out.resolve()
+    for folder in (out, *out.parents):
+        candidate = folder / SCHEMA_RELATIVE
+        if candidate.is_file():
+            return _relative(candidate, out), True
+    return SCHEMA_RELATIVE.as_posix(), False
+
+
+def _relative(target: Path, start: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(target, start)).as_posix()
+
+
+def existing_conflicts(out: Path, files: Iterable[str]) -> list[Path]:
+    return [out / name for name in files if (out / name).exists()]
+
+
+def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
+    """Manifest files already in `out` that this export does not write: pwconf reads them too."""
+    if not out.is_dir():
+        return []
+    written = {out / name for name in files}
+    found = [
+        path
+        for path in out.rglob("*")
+        if path.suffix in (".yaml", ".yml")
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(out).parts)
+    ]
+    return sorted(p for p in found if p not in written)
+
+
+def write_export(out: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
+    """Write every file atomically; refuse to overwrite any existing one unless `force`."""
+    if not force:
+        conflicts = existing_conflicts(out, files)
+        if conflicts:
+            raise UsageError(
+                "refusing to overwrite " + ", ".join(str(p) for p in conflicts),
+                hint="choose another --out directory, or pass --force to overwrite",
+            )
+    written = []
+    for name, text in files.items():
+        path = out / name
+        write_atomically(path, text)
+        written.append(path)
+    return written
