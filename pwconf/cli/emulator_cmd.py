@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from pwconf.emulator.server import EmulatorError, EmulatorServer
+from pwconf.emulator.server import JOURNAL_SIZE, EmulatorError, EmulatorServer
 
 
 def _parse_rate_limit(
@@ -44,18 +44,20 @@ def _parse_rate_limit(
               help="Share of calls whose connection is closed without an answer.")
 @click.option("--rate-limit", callback=_parse_rate_limit, metavar="EVERY,BURST,RETRY_AFTER",
               help="After every EVERY calls, BURST calls get 429 with Retry-After.")
+@click.option("--journal-size", type=click.IntRange(min=1), default=JOURNAL_SIZE,
+              show_default=True, help="How many API calls the journal keeps (oldest dropped).")
 @click.option("--verbose", is_flag=True, help="Log every call to stderr.")
 def emulator(
     host: str, port: int, data_file: str | None, tokens: tuple[str, ...], seed: int,
     latency_ms: float, error_rate: float, error_after_rate: float, drop_rate: float,
-    rate_limit: dict[str, float] | None, verbose: bool,
+    rate_limit: dict[str, float] | None, journal_size: int, verbose: bool,
 ) -> None:
     """Serve the Pushwoosh API emulator (for tests and demos) until Ctrl-C or SIGTERM."""
     try:
         server = EmulatorServer(
             host=host, port=port, data_file=data_file, tokens=list(tokens) or None, seed=seed,
             latency_ms=latency_ms, error_rate=error_rate, error_after_rate=error_after_rate,
-            drop_rate=drop_rate, rate_limit=rate_limit, verbose=verbose,
+            drop_rate=drop_rate, rate_limit=rate_limit, verbose=verbose, journal_size=journal_size,
         ).start()
     except EmulatorError as exc:
         raise click.ClickException(str(exc)) from None
