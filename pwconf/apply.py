@@ -269,8 +269,10 @@ class Applier:
         """Entities the plan left alone match the manifests: remember them for drift checks."""
         touched = {str(c.address) for c in plan.changes}
         for address, value in plan.desired_digests.items():
-            if address not in touched and address not in self.state.applied:
+            if address not in touched:
                 self.state.record_applied(address, value)
+        for handle, code in self.ctx.view.code_by_handle.items():
+            self.state.record_application(handle, code)
 
     def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
         self.outcomes[step.key] = outcome

@@ -9,7 +9,7 @@ The calls form a shallow tree, and each follow-up is sent as soon as what it nee
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +84,7 @@ def fetch_live(
     api: Any,
     desired: DesiredState,
     *,
+    known_codes: dict[str, str] | None = None,
     parallelism: int = 10,
     scope: Scope | None = None,
     progress: Progress | None = None,
@@ -93,7 +94,7 @@ def fetch_live(
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="fetch") as pool:
         fanout = _Fanout(pool, progress)
         try:
-            _fetch_account(api, fanout, live, desired, scope)
+            _fetch_account(api, fanout, live, desired, scope, known_codes or {})
         except BaseException:
             for future in fanout.pending:
                 future.cancel()
@@ -103,7 +104,12 @@ def fetch_live(
 
 
 def _fetch_account(
-    api: Any, fanout: _Fanout, live: LiveState, desired: DesiredState, scope: Scope
+    api: Any,
+    fanout: _Fanout,
+    live: LiveState,
+    desired: DesiredState,
+    scope: Scope,
+    known_codes: dict[str, str],
 ) -> None:
     titles: dict[str, str] = {}
     raw_by_kind: dict[str, list[tuple[str | None, dict]]] = {k: [] for k in REGISTRY}
@@ -127,7 +133,7 @@ def _fetch_account(
             )
     fanout.run()
 
-    matched = match_applications(desired, titles)
+    matched = match_applications(desired, titles, known_codes)
     live.view.code_by_handle.update({h: c for c, h in matched.items()})
     live.view.handle_by_code.update(matched)
     live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
@@ -189,23 +195,26 @@ def _build_entities(
         kind = REGISTRY[kind_name]
         for handle, row in rows:
             entity = kind.to_entity(row, handle, view)
-            if entity is not None and _wanted(entity, rows_kind=kind_name, scope=scope):
+            if entity is not None and scope.includes(entity.address):
                 live.entities[entity.address] = entity
 
 
-def _wanted(entity: Entity, *, rows_kind: str, scope: Scope) -> bool:
-    return scope.includes(entity.address)
-
-
-def match_applications(desired: DesiredState, titles: dict[str, str]) -> dict[str, str]:
-    """Live application code -> desired handle, by `code:` when given, else by exact title."""
+def match_applications(
+    desired: DesiredState, titles: dict[str, str], known_codes: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Live application code -> desired handle: by `code:` when given, else by the code pwconf
+    recorded for the handle (so a renamed title stays the same application), else by title."""
     codes_by_title: dict[str, list[str]] = {}
     for code, title in titles.items():
         codes_by_title.setdefault(title, []).append(code)
     matched: dict[str, str] = {}
     problems: list[Problem] = []
     for app in desired.of_kind("application"):
-        code, problem = _match_one(app, titles, codes_by_title)
+        recorded = (known_codes or {}).get(app.name)
+        if not app.code and recorded in titles:
+            code, problem = recorded, None
+        else:
+            code, problem = _match_one(app, titles, codes_by_title)
         if problem:
             problems.append(problem)
         elif code and code in matched:
@@ -241,7 +250,3 @@ def _match_one(
             app.position,
         )
     return (candidates[0] if candidates else None), None
-
-
-def addresses_touching(addresses: Iterable[Address]) -> Scope:
-    return Scope(targets=frozenset(addresses))

@@ -111,7 +111,14 @@ def make_plan(
     allow_mass_delete: bool,
     progress: Progress | None = None,
 ) -> Planned:
-    live = fetch_live(conn.api, desired, parallelism=parallelism, scope=scope, progress=progress)
+    live = fetch_live(
+        conn.api,
+        desired,
+        known_codes=state.applications,
+        parallelism=parallelism,
+        scope=scope,
+        progress=progress,
+    )
     plan = build_plan(desired, live, state, PlanOptions(scope, allow_mass_delete))
     plan.targets = sorted(str(t) for t in scope.targets)
     plan.apps = sorted(scope.apps)

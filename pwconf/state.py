@@ -8,6 +8,8 @@ pwconf records, beside the manifests, what it applied:
 - `credentials`: per application code, salted HMACs of the credentials pwconf configured (never the
   values); the salt is random per state file;
 - `tags`: the `user_specific` flag of tags pwconf created;
+- `applications`: the code of each application handle, so that a new title is an update, not a
+  new application;
 - `applied`: per address, a digest of the attributes last applied, which tells a change made
   outside pwconf (drift) from a change in the manifests.
 
@@ -39,6 +41,7 @@ class State:
         self.events: dict[str, dict[str, str]] = data.get("events", {})
         self.credentials: dict[str, dict[str, Any]] = data.get("credentials", {})
         self.tags: dict[str, dict[str, Any]] = data.get("tags", {})
+        self.applications: dict[str, str] = data.get("applications", {})
         self.applied: dict[str, str] = data.get("applied", {})
 
     # --- reading -------------------------------------------------------------------------
@@ -77,8 +80,13 @@ class State:
         with self._lock:
             self.credentials.setdefault(app_code, {})[platform] = sealed
 
+    def record_application(self, handle: str, app_code: str) -> None:
+        with self._lock:
+            self.applications[handle] = app_code
+
     def forget_application(self, app_code: str) -> None:
         with self._lock:
+            self.applications = {h: c for h, c in self.applications.items() if c != app_code}
             self.events.pop(app_code, None)
             self.credentials.pop(app_code, None)
 
@@ -106,6 +114,7 @@ class State:
                 "events": self.events,
                 "credentials": self.credentials,
                 "tags": self.tags,
+                "applications": self.applications,
                 "applied": self.applied,
             }
 

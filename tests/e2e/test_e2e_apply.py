@@ -1,0 +1,262 @@
+"""End to end through the CLI against the emulator over loopback HTTP: plan and apply."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import invoke
+
+SCENARIO = Path(__file__).parent / "scenario"
+P12_PASSWORD = "p12-password-e2e-4417"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The two versions of the scenario manifests, with one state file for both."""
+    monkeypatch.setenv("PWCONF_TEST_P12_PASSWORD", P12_PASSWORD)
+    return {"v1": SCENARIO / "v1", "v2": SCENARIO / "v2", "state": tmp_path / "state.json"}
+
+
+def journal(server, method: str | None = None) -> list[dict]:
+    calls = requests.get(f"{server.admin_url}/calls", timeout=5).json()
+    return [c for c in calls if method is None or c["method"] == method]
+
+
+def clear_journal(server) -> None:
+    requests.delete(f"{server.admin_url}/calls", timeout=5)
+
+
+def snapshot(server) -> dict:
+    return requests.get(f"{server.admin_url}/state", timeout=5).json()
+
+
+def app_of(snap: dict, title: str) -> dict:
+    (account,) = [a for a in snap["accounts"] if a["id"] == snap["default_account"]]
+    return next(app for app in account["applications"] if app["title"] == title)
+
+
+def apply(paths: Path, state: Path, *extra: str):
+    return invoke("apply", paths, "--state", state, "--auto-approve", "--parallelism", "1", *extra)
+
+
+def plan(paths: Path, state: Path, *extra: str):
+    return invoke("plan", paths, "--state", state, "--detailed-exitcode", *extra)
+
+
+def test_quickstart_applies_to_an_empty_account_then_plans_nothing(account, quickstart) -> None:
+    first = invoke("apply", quickstart, "--auto-approve")
+    assert first.exit_code == 0, first.output
+    assert "Apply complete" in first.output
+
+    again = invoke("plan", quickstart, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output
+
+
+def test_every_kind_and_action_converges_in_dependency_order(account, scenario) -> None:
+    assert apply(scenario["v1"], scenario["state"]).exit_code == 0
+    assert plan(scenario["v1"], scenario["state"]).exit_code == 0
+
+    clear_journal(account)
+    result = apply(scenario["v2"], scenario["state"], "--allow-data-loss")
+    assert result.exit_code == 0, result.output
+    assert plan(scenario["v2"], scenario["state"]).exit_code == 0
+
+    methods = [c["method"] for c in journal(account) if c["status"] == 200]
+    writes = [m for m in methods if not m.startswith(("get", "list"))]
+    deletes = [m for m in writes if m.startswith("delete")]
+    assert writes[: len(deletes)] == deletes, "every delete runs before any create or update"
+    delete_order = ["deleteGeoZone", "deleteGeoZoneCluster", "deletePreset", "deleteFilter"]
+    assert [m for m in dict.fromkeys(deletes) if m in delete_order] == delete_order
+    create_order = [
+        "createApplication",
+        "addTag",
+        "createEvent",
+        "createFilter",
+        "createPreset",
+        "addGeoZoneCluster",
+        "addGeoZone",
+    ]
+    assert [m for m in dict.fromkeys(writes) if m in create_order] == create_order
+
+
+def test_replaced_preset_and_cluster_leave_geozones_on_the_new_codes(account, scenario) -> None:
+    apply(scenario["v1"], scenario["state"])
+    assert apply(scenario["v2"], scenario["state"], "--allow-data-loss").exit_code == 0
+
+    shop = app_of(snapshot(account), "Shop EU")
+    presets = {p["name"]: p["code"] for p in shop["presets"]}
+    clusters = {c["name"]: c["code"] for c in shop["clusters"]}
+    flagship = next(g for g in shop["geozones"] if g["name"] == "flagship")
+    assert flagship["presetCode"] == presets["welcome"]
+    assert flagship["cluster"] == clusters["downtown"]
+    assert Counter(p["name"] for p in shop["presets"]) == Counter({"welcome": 1, "winback": 1})
+
+
+def test_a_data_loss_change_is_refused_without_the_flag(account, scenario) -> None:
+    apply(scenario["v1"], scenario["state"])
+    clear_journal(account)
+
+    result = apply(scenario["v2"], scenario["state"])
+
+    assert result.exit_code == 1
+    assert "destroys stored data" in result.output
+    assert "tag.Age" in result.output and "--allow-data-loss" in result.output
+    assert [c for c in journal(account) if not c["method"].startswith(("get", "list"))] == []
+
+
+def test_apply_without_a_terminal_or_auto_approve_refuses(account, scenario) -> None:
+    result = invoke("apply", scenario["v1"], "--state", scenario["state"])
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.output
+    assert journal(account, "createApplication") == []
+
+
+def test_warnings_are_reported_beside_their_call(account, scenario) -> None:
+    account.store.set_over_plan(account.store.default_account(), True)
+
+    result = apply(scenario["v1"], scenario["state"], "--target", "tag.Age")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    call = next(i for i, line in enumerate(lines) if "tag.Age: addTag" in line)
+    assert "warning: Warnings: You have exceeded the number of active devices" in lines[call + 1]
+    assert "1 warning(s)" in result.output
+
+
+def test_a_failure_skips_dependents_and_a_second_apply_finishes(account, scenario) -> None:
+    assert apply(scenario["v1"], scenario["state"], "--target", "application.shop").exit_code == 0
+    code = app_of(snapshot(account), "Shop")["code"]
+    account.store.suspend_application(code)
+
+    failed = apply(scenario["v1"], scenario["state"])
+
+    assert failed.exit_code == 1
+    assert "createPreset 210" in failed.output and "Application suspended" in failed.output
+    assert "skipped create geozone.shop.flagship: depends on preset.shop.welcome" in failed.output
+    assert "done create tag.Age" in failed.output  # independent work finished
+    remaining = plan(scenario["v1"], scenario["state"])
+    assert remaining.exit_code == 2
+    assert "preset.shop.welcome" in remaining.output and "tag.Age" not in remaining.output
+
+    account.store.suspend_application(code, suspended=False)
+    assert apply(scenario["v1"], scenario["state"]).exit_code == 0
+    assert plan(scenario["v1"], scenario["state"]).exit_code == 0
+
+
+def test_a_stale_saved_plan_is_refused_naming_the_changed_object(
+    account, scenario, tmp_path
+) -> None:
+    apply(scenario["v1"], scenario["state"])
+    saved = tmp_path / "plan.json"
+    assert plan(scenario["v2"], scenario["state"], "--out", saved).exit_code == 2
+    requests.post(
+        f"{account.url}/deleteTag",
+        json={"request": {"auth": account.token, "tag": {"name": "Legacy"}}},
+        timeout=5,
+    )
+
+    result = invoke("apply", "--plan", saved, "--state", scenario["state"], "--allow-data-loss")
+
+    assert result.exit_code == 1
+    assert "tag.Legacy: deleted in the account" in result.output
+
+
+def test_a_fresh_saved_plan_applies_without_asking(account, scenario, tmp_path) -> None:
+    apply(scenario["v1"], scenario["state"])
+    saved = tmp_path / "plan.json"
+    plan(scenario["v2"], scenario["state"], "--out", saved)
+
+    result = invoke("apply", "--plan", saved, "--state", scenario["state"], "--allow-data-loss")
+
+    assert result.exit_code == 0, result.output
+    assert plan(scenario["v2"], scenario["state"]).exit_code == 0
+
+
+def test_apply_converges_under_faults_without_duplicates(account, scenario) -> None:
+    faults = {
+        "error_rate": 0.2,
+        "error_after_rate": 0.05,
+        "rate_limit": {"every": 20, "burst": 3, "retry_after": 0.05},
+        "seed": 11,
+    }
+    requests.put(f"{account.admin_url}/faults", json=faults, timeout=5)
+
+    for version in ("v1", "v2"):
+        result = invoke(
+            "apply",
+            scenario[version],
+            "--state",
+            scenario["state"],
+            "--auto-approve",
+            "--allow-data-loss",
+        )
+        assert result.exit_code == 0, result.output
+    faulted = [c for c in journal(account) if c.get("fault")]
+    assert len(faulted) > 10
+
+    requests.put(
+        f"{account.admin_url}/faults",
+        json={"error_rate": 0, "rate_limit": None, "error_after_rate": 0},
+        timeout=5,
+    )
+    assert plan(scenario["v2"], scenario["state"]).exit_code == 0
+    snap = snapshot(account)
+    (acc,) = [a for a in snap["accounts"] if a["id"] == snap["default_account"]]
+    assert Counter(a["title"] for a in acc["applications"]) == Counter({"Shop EU": 1, "News": 1})
+    shop = app_of(snap, "Shop EU")
+    for group in ("presets", "clusters", "geozones", "events"):
+        names = [item["name"] for item in shop[group]]
+        assert len(names) == len(set(names)), group
+    assert sorted(f["name"] for f in acc["filters"]) == ["adults", "gold-ios", "news-readers"]
+
+
+def test_one_change_in_the_account_is_exactly_what_the_plan_names(account, scenario) -> None:
+    apply(scenario["v1"], scenario["state"])
+    shop = app_of(snapshot(account), "Shop")
+    mall = next(g for g in shop["geozones"] if g["name"] == "mall")
+    requests.post(
+        f"{account.url}/updateGeoZone",
+        json={
+            "request": {
+                "auth": account.token,
+                "application": shop["code"],
+                "geoZoneId": mall["id"],
+                "range": 900,
+            }
+        },
+        timeout=5,
+    )
+
+    result = invoke(
+        "plan", scenario["v1"], "--state", scenario["state"], "--detailed-exitcode", "--json"
+    )
+
+    assert result.exit_code == 2
+    changes = json.loads(result.output)["changes"]
+    assert [(c["address"], c["actions"]) for c in changes] == [("geozone.shop.mall", ["update"])]
+    assert changes[0]["changed_fields"][0]["path"] == "range"
+    assert changes[0]["drift"] is True
+
+
+def test_no_token_or_secret_reaches_any_output_or_file(account, scenario, tmp_path) -> None:
+    saved = tmp_path / "plan.json"
+    outputs = [
+        apply(scenario["v1"], scenario["state"]).output,
+        plan(scenario["v2"], scenario["state"], "--out", saved).output,
+        invoke("plan", scenario["v2"], "--state", scenario["state"], "--json").output,
+        invoke("plan", scenario["v2"], "--state", scenario["state"], "--markdown").output,
+        apply(scenario["v2"], scenario["state"], "--allow-data-loss", "--json").output,
+    ]
+    files = [saved.read_text(), scenario["state"].read_text()]
+    fcm_key = "fake-key-for-tests"
+    for text in outputs + files:
+        assert account.token not in text
+        assert P12_PASSWORD not in text
+        assert fcm_key not in text
+    assert "(sensitive value)" in outputs[1]
