@@ -18,7 +18,7 @@ from typing import Any
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import ApplyContext, LiveView
-from pwconf.model import KIND_ORDER, Address, Entity, digest, seal_secrets
+from pwconf.model import KIND_ORDER, Address, Entity
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
 
@@ -206,6 +206,7 @@ class Applier:
                 self._on_event(event)
 
     def run(self, plan: Plan) -> ApplyResult:
+        self._plan = plan
         try:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
                 for level in plan_steps(plan):
@@ -260,17 +261,15 @@ class Applier:
             self._finish(step, "done")
 
     def _record(self, change: Change) -> None:
-        kind = REGISTRY[change.address.kind]
-        assert change.desired is not None
-        sealed = kind.normalize(seal_secrets(change.desired.attrs, self.state.salt))
-        self.state.record_applied(str(change.address), digest(sealed))
+        address = str(change.address)
+        self.state.record_applied(address, self._plan.desired_digest(address))
 
     def _record_unchanged(self, plan: Plan) -> None:
         """Entities the plan left alone match the manifests: remember them for drift checks."""
         touched = {str(c.address) for c in plan.changes}
-        for address, value in plan.desired_digests.items():
+        for address in plan.desired_values:
             if address not in touched:
-                self.state.record_applied(address, value)
+                self.state.record_applied(address, plan.desired_digest(address))
         for handle, code in self.ctx.view.code_by_handle.items():
             self.state.record_application(handle, code)
 

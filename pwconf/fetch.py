@@ -9,8 +9,9 @@ The calls form a shallow tree, and each follow-up is sent as soon as what it nee
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,26 +57,32 @@ class LiveState:
 
 
 class _Fanout:
-    """A pool whose finished calls may send follow-ups; continuations run on this thread."""
+    """A pool whose finished calls may send follow-ups; continuations run on this thread.
+
+    Finished calls arrive through a queue: waiting on every pending future at each wake-up
+    would cost time quadratic in the thousands of calls in flight.
+    """
 
     def __init__(self, pool: ThreadPoolExecutor, progress: Progress | None) -> None:
         self.pool = pool
-        self.pending: dict[Future, Callable[[Any], None]] = {}
+        self.pending: set[Future] = set()
+        self.finished: queue.SimpleQueue = queue.SimpleQueue()
         self.progress = progress
         self.sent = 0
         self.done = 0
 
     def submit(self, call: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        self.pending[self.pool.submit(call)] = then
+        future = self.pool.submit(call)
+        self.pending.add(future)
         self.sent += 1
+        future.add_done_callback(lambda f: self.finished.put((f, then)))
 
     def run(self) -> None:
         while self.pending:
-            finished, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                then = self.pending.pop(future)
-                self.done += 1
-                then(future.result())
+            future, then = self.finished.get()
+            self.pending.discard(future)
+            self.done += 1
+            then(future.result())
             if self.progress:
                 self.progress(self.done, self.sent)
 
@@ -137,9 +144,15 @@ def _fetch_account(
     live.view.code_by_handle.update({h: c for c, h in matched.items()})
     live.view.handle_by_code.update(matched)
     live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
-    for code, handle in matched.items():
-        if scope.includes(Address("application", None, handle)) or _app_has_targets(scope, handle):
-            _fetch_application(api, fanout, code, handle, kinds, raw_by_kind)
+    in_scope = [
+        (code, handle)
+        for code, handle in matched.items()
+        if scope.includes(Address("application", None, handle)) or _app_has_targets(scope, handle)
+    ]
+    # Lists whose rows need a second read are on the critical path: they go out first.
+    for critical in (True, False):
+        for code, handle in in_scope:
+            _fetch_application(api, fanout, code, handle, kinds, raw_by_kind, critical)
     fanout.run()
     _build_entities(live, raw_by_kind, scope)
 
@@ -155,11 +168,12 @@ def _fetch_application(
     handle: str,
     kinds: set[str],
     raw_by_kind: dict[str, list[tuple[str | None, dict]]],
+    critical: bool,
 ) -> None:
     def keep(kind_name: str) -> Callable[[Any], None]:
         return lambda row: raw_by_kind[kind_name].append((handle, row))
 
-    if "application" in kinds:
+    if "application" in kinds and not critical:
         fanout.submit(
             lambda: api.get_application(code),
             lambda r: keep("application")(r.response.get("application") or {"code": code}),
@@ -169,9 +183,9 @@ def _fetch_application(
         wanted |= {"preset", "geozone_cluster"}
     for kind_name in sorted(wanted & APP_SCOPED):
         kind = REGISTRY[kind_name]
-        if not kind.readable:
-            continue
         detail = kind.needs_detail and kind_name in kinds
+        if not kind.readable or detail != critical:
+            continue
 
         def on_list(rows: list[dict], kind=kind, kind_name=kind_name, detail=detail) -> None:
             for row in rows:

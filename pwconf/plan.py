@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pwconf.model import Address, Entity
+from pwconf.model import Address, Entity, digest
 
 FORMAT_VERSION = "1"
 
@@ -103,11 +103,21 @@ class Plan:
     unchanged: int = 0
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
     notes: list[Note] = field(default_factory=list)
-    live_fingerprints: dict[str, str] = field(default_factory=dict)  # str(address) -> digest
-    desired_digests: dict[str, str] = field(default_factory=dict)  # str(address) -> digest
+    # What was compared, by str(address): digests are taken only when a saved plan or an
+    # apply needs them, so that a plan of 100,000 unchanged entities does not hash them all.
+    live_values: dict[str, Any] = field(default_factory=dict)
+    desired_values: dict[str, Any] = field(default_factory=dict)
     manifest_files: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     apps: list[str] = field(default_factory=list)
+
+    def live_fingerprint(self, address: str) -> str | None:
+        value = self.live_values.get(address)
+        return None if value is None else digest(value)
+
+    def desired_digest(self, address: str) -> str | None:
+        value = self.desired_values.get(address)
+        return None if value is None else digest(value)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pwconf.diff import display_attrs, field_changes
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import REGISTRY
-from pwconf.kinds.base import Kind
+from pwconf.kinds.base import Kind, LiveView
 from pwconf.kinds.geozone import CLUSTER_CODE, PRESET_CODE
 from pwconf.model import (
     KIND_ORDER,
@@ -45,63 +48,95 @@ def build_plan(
     desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
 ) -> Plan:
     plan = Plan(manifest_files=list(desired.files))
-    for kind_name in KIND_ORDER:
-        kind = REGISTRY[kind_name]
-        for pair in _pairs(kind, desired, live, state, options.scope):
-            _decide(plan, kind, pair, desired, live, state)
-            if pair.desired_cmp is not None:
-                plan.desired_digests[str(pair.address)] = digest(pair.desired_cmp)
+    wanted_by_kind = _group_by_kind(desired.entities, options.scope)
+    found_by_kind = _group_by_kind(live.entities, options.scope)
+    with _gc_paused():
+        for kind_name in KIND_ORDER:
+            kind = REGISTRY[kind_name]
+            found = found_by_kind[kind_name]
+            pairs = _pairs(kind, wanted_by_kind[kind_name], found, live, state)
+            for pair in pairs:
+                _decide(plan, kind, pair, desired, live, state)
+                if pair.desired_cmp is not None:
+                    plan.desired_values[str(pair.address)] = pair.desired_cmp
     _repoint_geozones(plan, desired, live, state)
     _check_mass_delete(plan, live, options)
-    plan.live_fingerprints = {
-        str(a): live_fingerprint(e) for a, e in live.entities.items() if options.scope.includes(a)
+    plan.live_values = {
+        str(a): {"code": e.code, "attrs": e.attrs}
+        for a, e in live.entities.items()
+        if options.scope.includes(a)
     }
     plan.changes.sort(key=lambda c: c.address.sort_key)
     return plan
 
 
-def live_fingerprint(entity: Entity) -> str:
-    return digest({"code": entity.code, "attrs": entity.attrs})
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The planner allocates many small, acyclic objects; cyclic GC passes only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _group_by_kind(entities: dict[Address, Entity], scope: Scope) -> dict[str, dict]:
+    grouped: dict[str, dict[Address, Entity]] = {kind: {} for kind in KIND_ORDER}
+    full = scope.is_full
+    for address, entity in entities.items():
+        if full or scope.includes(address):
+            grouped[address.kind][address] = entity
+    return grouped
 
 
 # --- pairing -------------------------------------------------------------------------------
 
 
 def _pairs(
-    kind: Kind, desired: DesiredState, live: LiveState, state: State, scope: Scope
+    kind: Kind,
+    desired: dict[Address, Entity],
+    found: dict[Address, Entity],
+    live: LiveState,
+    state: State,
 ) -> list[_Pair]:
+    view = live.view
     wanted = {
-        a: _normalised(kind, e)
-        for a, e in desired.entities.items()
-        if a.kind == kind.name and scope.includes(a)
+        a: Entity(a, kind.normalize(e.attrs, view), e.code, e.position, e.field_positions)
+        for a, e in desired.items()
     }
-    if kind.readable:
-        found = {a: e for a, e in live.entities.items() if a.kind == kind.name}
-    else:
+    if not kind.readable:
         found = _live_from_state(kind, wanted, live, state)
     pairs = []
-    for address in sorted(set(wanted) | set(found), key=lambda a: a.sort_key):
+    for address in sorted(wanted.keys() | found.keys(), key=lambda a: a.sort_key):
         want, have = wanted.get(address), found.get(address)
         if have is not None and kind.readable:
-            have = _completed(kind, have, want, state)
-        cmp = kind.normalize(seal_secrets(want.attrs, state.salt)) if want else None
-        pairs.append(_Pair(address, want, have, cmp))
+            have = _completed(kind, have, want, state, view)
+        pairs.append(_Pair(address, want, have, _compared_form(kind, want, state)))
     return pairs
 
 
-def _normalised(kind: Kind, entity: Entity) -> Entity:
-    return replace(entity, attrs=kind.normalize(entity.attrs))
+def _compared_form(kind: Kind, want: Entity | None, state: State) -> dict[str, Any] | None:
+    """What is compared: the normalised attributes, secrets sealed into salted fingerprints."""
+    if want is None:
+        return None
+    if not kind.sensitive_fields:
+        return want.attrs
+    return seal_secrets(want.attrs, state.salt)
 
 
-def _completed(kind: Kind, live: Entity, desired: Entity | None, state: State) -> Entity:
-    live = replace(live, attrs=dict(live.attrs))
-    kind.complete_live(live, desired, state)
-    live.attrs = kind.normalize(live.attrs)
+def _completed(
+    kind: Kind, live: Entity, desired: Entity | None, state: State, view: LiveView
+) -> Entity:
+    completed = Entity(live.address, dict(live.attrs), live.code)
+    kind.complete_live(completed, desired, state)
+    completed.attrs = kind.normalize(completed.attrs, view)
     if desired is not None:
         for field in kind.unmanaged_when_absent:
             if desired.attrs.get(field) is None:
-                live.attrs[field] = None
-    return live
+                completed.attrs[field] = None
+    return completed
 
 
 def _live_from_state(
@@ -256,7 +291,8 @@ def _repoint_geozones(plan: Plan, desired: DesiredState, live: LiveState, state:
         change = by_address.get(address)
         if change is None:
             kind = REGISTRY["geozone"]
-            want = _normalised(kind, desired.entities[address])
+            source = desired.entities[address]
+            want = Entity(address, kind.normalize(source.attrs, live.view), source.code)
             change = Change(
                 address=address,
                 action=Action.UPDATE,

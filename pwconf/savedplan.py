@@ -43,8 +43,8 @@ def save_plan(path: Path, plan: Plan, api_url: str) -> None:
         "api_url": api_url,
         "manifest_files": plan.manifest_files,
         "touched": touched,
-        "live_fingerprints": {a: plan.live_fingerprints.get(a) for a in touched},
-        "desired_digests": {a: plan.desired_digests.get(a) for a in touched},
+        "live_fingerprints": {a: plan.live_fingerprint(a) for a in touched},
+        "desired_digests": {a: plan.desired_digest(a) for a in touched},
         "plan": plan_to_dict(plan),
     }
     write_atomically(path, json.dumps(document, indent=2, sort_keys=True))
@@ -72,10 +72,10 @@ def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
     """What changed since the plan was saved, one line per object; empty when none did."""
     stale = []
     for address in saved.touched:
-        before, now = saved.live_fingerprints.get(address), plan.live_fingerprints.get(address)
+        before, now = saved.live_fingerprints.get(address), plan.live_fingerprint(address)
         if before != now:
             stale.append(f"{address}: {_what_happened(before, now)} in the account")
-        if saved.desired_digests.get(address) != plan.desired_digests.get(address):
+        if saved.desired_digests.get(address) != plan.desired_digest(address):
             stale.append(f"{address}: changed in the manifests")
     current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
     if not stale and sorted(current) != sorted(saved.changes):

@@ -53,7 +53,7 @@ class ApplicationKind(Kind):
     )
     unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
             "title": attrs["title"],
             "sdk_ios": attrs.get("sdk_ios"),

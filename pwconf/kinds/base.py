@@ -76,8 +76,8 @@ class Kind:
     never_delete: ClassVar[frozenset[str]] = frozenset()  # names pwconf never deletes
 
     # --- model -------------------------------------------------------------------------
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        """The canonical form both sides are compared in."""
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
+        """The canonical form both sides are compared in; `view` maps live codes to names."""
         return dict(attrs)
 
     # Optional fields that, when the manifests leave them out, pwconf does not manage.

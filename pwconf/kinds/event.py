@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pwconf.errors import ArgumentError
-from pwconf.kinds.base import ApplyContext, Kind
+from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Entity, digest
 
 ATTRIBUTE_TYPE_CODES: dict[str, int] = {
@@ -24,7 +24,7 @@ class EventKind(Kind):
     name = "event"
     readable = False
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
             "description": attrs.get("description"),
             "track_revenue": bool(attrs.get("track_revenue", False)),

@@ -19,7 +19,7 @@ class GeozoneKind(Kind):
     name = "geozone"
     code_assigned_by_server = True
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
             "lat": float(attrs["lat"]),
             "lng": float(attrs["lng"]),

@@ -14,7 +14,7 @@ class GeozoneClusterKind(Kind):
     replace_fields = REPLACE_ALL
     code_assigned_by_server = True
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {"cooldown": int(attrs["cooldown"])}
 
     def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ class PresetKind(Kind):
     code_assigned_by_server = True
     needs_detail = True
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         content = {k: v for k, v in (attrs.get("content") or {}).items() if v is not None}
         return {
             "segment": attrs.get("segment"),

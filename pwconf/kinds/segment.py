@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from pwconf import segments
@@ -12,19 +13,31 @@ from pwconf.model import Address, Entity
 
 def canonical_expression(text: str, code_to_handle: Mapping[str, str] | None = None) -> str:
     """One spelling per meaning, so whitespace or operator case never shows as a change."""
-    try:
-        return segments.format_expr(segments.parse(text), code_to_handle=code_to_handle)
-    except segments.SegmentSyntaxError:
+    expr = _parsed(text)
+    if expr is None:
         return text.strip()  # unparsable live text is compared as it is
+    return segments.format_expr(expr, code_to_handle=code_to_handle)
+
+
+@lru_cache(maxsize=65536)
+def _parsed(text: str) -> segments.Expr | None:
+    try:
+        return segments.parse(text)
+    except segments.SegmentSyntaxError:
+        return None
 
 
 class SegmentKind(Kind):
     name = "segment"
     replace_fields = REPLACE_ALL
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
-            "expression": canonical_expression(attrs["expression"]),
+            # A manifest may name a managed application by its code; the live side shows the
+            # handle, so both are brought to the handle.
+            "expression": canonical_expression(
+                attrs["expression"], view.handle_by_code if view else None
+            ),
             "application": attrs.get("application"),
             "expiration_date": attrs.get("expiration_date"),
         }

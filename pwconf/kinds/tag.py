@@ -42,7 +42,7 @@ class TagKind(Kind):
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = DEFAULT_TAGS
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
             "type": attrs["type"],
             "application_specific": bool(attrs.get("application_specific", False)),

@@ -118,7 +118,7 @@ def test_apply_without_a_terminal_or_auto_approve_refuses(account, scenario) -> 
 
 
 def test_warnings_are_reported_beside_their_call(account, scenario) -> None:
-    account.store.set_over_plan(account.store.default_account(), True)
+    account.store.set_over_plan(account.store.default_account, True)
 
     result = apply(scenario["v1"], scenario["state"], "--target", "tag.Age")
 
@@ -129,24 +129,76 @@ def test_warnings_are_reported_beside_their_call(account, scenario) -> None:
     assert "1 warning(s)" in result.output
 
 
-def test_a_failure_skips_dependents_and_a_second_apply_finishes(account, scenario) -> None:
-    assert apply(scenario["v1"], scenario["state"], "--target", "application.shop").exit_code == 0
-    code = app_of(snapshot(account), "Shop")["code"]
-    account.store.suspend_application(code)
+FAILING = """\
+version: 1
+tags:
+  Age: {type: integer}
+  Score: {type: integer}
+segments:
+  lapsed:
+    expression: T("Age", GTE, 18)
+    expiration_date: EXPIRES
+applications:
+  shop:
+    title: Shop
+    presets:
+      comeback: {segment: lapsed, platforms: [iOS], content: {message: Come back}}
+    geozones:
+      door: {lat: 1.0, lng: 2.0, range: 100, cooldown: 0, preset: comeback}
+      gate: {lat: 1.5, lng: 2.5, range: 100, cooldown: 0, content: Hello}
+"""
 
-    failed = apply(scenario["v1"], scenario["state"])
+
+def test_a_failure_skips_dependents_and_a_second_apply_finishes(account, tmp_path) -> None:
+    manifest, state = tmp_path / "m" / "all.yaml", tmp_path / "state.json"
+    manifest.parent.mkdir()
+    # Valid for pwconf, refused by the server: the emulator rejects a date already past.
+    manifest.write_text(FAILING.replace("EXPIRES", "2020-01-01"))
+
+    failed = apply(manifest.parent, state)
 
     assert failed.exit_code == 1
-    assert "createPreset 210" in failed.output and "Application suspended" in failed.output
-    assert "skipped create geozone.shop.flagship: depends on preset.shop.welcome" in failed.output
-    assert "done create tag.Age" in failed.output  # independent work finished
-    remaining = plan(scenario["v1"], scenario["state"])
-    assert remaining.exit_code == 2
-    assert "preset.shop.welcome" in remaining.output and "tag.Age" not in remaining.output
+    lines = failed.output.splitlines()
+    call = next(line for line in lines if "segment.lapsed: createFilter" in line)
+    assert "210" in call and "expiration_date" in call
+    assert "skipped create preset.shop.comeback: depends on segment.lapsed" in failed.output
+    assert "skipped create geozone.shop.door: depends on preset.shop.comeback" in failed.output
+    assert "done create geozone.shop.gate" in failed.output  # independent work finished
+    assert "done create tag.Score" in failed.output
+    assert "1 failed, 2 skipped" in failed.output
 
-    account.store.suspend_application(code, suspended=False)
-    assert apply(scenario["v1"], scenario["state"]).exit_code == 0
-    assert plan(scenario["v1"], scenario["state"]).exit_code == 0
+    remaining = plan(manifest.parent, state, "--json")
+    assert remaining.exit_code == 2
+    addresses = {c["address"] for c in json.loads(remaining.output)["changes"]}
+    assert addresses == {"segment.lapsed", "preset.shop.comeback", "geozone.shop.door"}
+
+    manifest.write_text(FAILING.replace("EXPIRES", "2030-01-01"))
+    assert apply(manifest.parent, state).exit_code == 0
+    assert plan(manifest.parent, state).exit_code == 0
+
+
+def test_a_permission_error_is_shown_verbatim_beside_its_call(account, tmp_path) -> None:
+    manifest = tmp_path / "m" / "all.yaml"
+    manifest.parent.mkdir()
+    manifest.write_text(FAILING.replace("EXPIRES", "2030-01-01"))
+    assert (
+        apply(manifest.parent, tmp_path / "s.json", "--target", "application.shop").exit_code == 0
+    )
+    code = app_of(snapshot(account), "Shop")["code"]
+    account.store.add_token(account.store.default_account, "only-shop-token", applications=[code])
+
+    import os
+
+    os.environ["PUSHWOOSH_API_TOKEN"] = "only-shop-token"
+    try:
+        result = apply(manifest.parent, tmp_path / "s.json")
+    finally:
+        os.environ["PUSHWOOSH_API_TOKEN"] = account.token
+
+    assert result.exit_code == 1
+    call = next(line for line in result.output.splitlines() if "tag.Age: addTag" in line)
+    assert "Token restrictions forbid this operation." in call
+    assert "done create geozone.shop.gate" in result.output
 
 
 def test_a_stale_saved_plan_is_refused_naming_the_changed_object(
@@ -259,4 +311,4 @@ def test_no_token_or_secret_reaches_any_output_or_file(account, scenario, tmp_pa
         assert account.token not in text
         assert P12_PASSWORD not in text
         assert fcm_key not in text
-    assert "(sensitive value)" in outputs[1]
+    assert "(sensitive value)" in outputs[0]
