@@ -351,16 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-P", "--parallelism", type=int, default=10)
     parser.add_argument("--naive-sample", type=float, default=0.0)
     parser.add_argument("--out")
-    parser.add_argument(
-        "--experiment",
-        default="",
-        help="comma-separated what-if core patches (bench/experiments.py)",
-    )
     args = parser.parse_args(argv)
-    if args.experiment:
-        import experiments
-
-        experiments.apply([n for n in args.experiment.split(",") if n])
     command = {"state": cmd_state, "plan": cmd_plan, "apply": cmd_apply}[args.mode]
     result = command(args)
     write(args.out, result)

@@ -47,7 +47,6 @@ WORKER_TIMEOUT = 400.0
 TARGET_RATIO = 1.3
 TARGET_DIFF_CPU = 2.0
 TARGET_RSS_MB = 400.0
-EXPERIMENT = ""  # what-if core patches for the workers (bench/experiments.py), "" for none
 
 
 PWCONF = str(Path(sys.executable).with_name("pwconf"))
@@ -197,8 +196,6 @@ def worker(
         command += ["--naive-sample", str(naive)]
     if codes is not None:
         command += ["--codes", str(codes)]
-    if EXPERIMENT and mode != "state":
-        command += ["--experiment", EXPERIMENT]
     child = run_child(command, env=child_env(), timeout=WORKER_TIMEOUT)
     result = json.loads(out.read_text()) if out.exists() else None
     if child.returncode != 0 and not (result and "plan" in result):
@@ -479,7 +476,6 @@ def run(
     timings["total_s"] = time.perf_counter() - started
     report = {
         "profile": profile_name,
-        "experiment": EXPERIMENT or None,
         "latency_ms": latency_ms,
         "parallelism": parallelisms,
         "entities": world.counts(),
@@ -651,12 +647,6 @@ def table(report: dict[str, Any]) -> str:
     )
     if report["targets"].get("note"):
         lines.append(f"         ({report['targets']['note']})")
-    if report.get("experiment"):
-        lines.insert(
-            0,
-            f"EXPERIMENT: pwconf core monkeypatched with {report['experiment']} "
-            "(bench/experiments.py); not pwconf as it is",
-        )
     t = report["timings"]
     lines.append("run time: " + ", ".join(f"{k[:-2]} {v:.1f}s" for k, v in t.items()))
     return "\n".join(lines)
@@ -669,12 +659,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallelism", default="10,32", help="comma-separated, e.g. 10,32")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument(
-        "--experiment",
-        default="",
-        help="what-if core patches in the measured processes, e.g. "
-        "fanout,transport,planner (bench/experiments.py); default: none",
-    )
-    parser.add_argument(
         "--cli-check",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -683,10 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     parallelisms = [int(p) for p in args.parallelism.split(",") if p.strip()]
-    global EXPERIMENT
-    EXPERIMENT = ",".join(n.strip() for n in args.experiment.split(",") if n.strip())
-    suffix = f"-experiment-{EXPERIMENT.replace(',', '-')}" if EXPERIMENT else ""
-    json_out = args.json_out or RESULTS / f"{args.profile}{suffix}.json"
+    json_out = args.json_out or RESULTS / f"{args.profile}.json"
     cli = args.cli_check if args.cli_check is not None else args.profile != "large"
     try:
         report = run(args.profile, args.latency_ms, parallelisms, json_out, cli)

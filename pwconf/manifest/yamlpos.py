@@ -421,7 +421,9 @@ class _Converter:
             return node.value
         if tag in SCALAR_TAGS:
             try:
-                return _CONSTRUCTOR.construct_object(node)
+                # construct_scalar-based, uncached: construct_object would keep every node
+                # (and its marks) alive in the shared constructor's cache.
+                return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
             except (ConstructorError, ValueError) as exc:
                 raise YamlProblem(f"invalid value: {exc}", *_pos(node)) from None
         if tag == MERGE_TAG:
