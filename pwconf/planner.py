@@ -327,7 +327,8 @@ def _check_mass_delete(plan: Plan, live: LiveState, options: PlanOptions) -> Non
     if options.allow_mass_delete:
         return
     for kind_name in KIND_ORDER:
-        live_count = sum(1 for a in live.entities if a.kind == kind_name)
+        never = REGISTRY[kind_name].never_delete
+        live_count = sum(1 for a in live.entities if a.kind == kind_name and a.name not in never)
         deletes = [
             c for c in plan.changes if c.action is Action.DELETE and c.address.kind == kind_name
         ]
