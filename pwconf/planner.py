@@ -198,12 +198,14 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         plan.notes.append(Note(pair.address, "a default tag of every account: left as it is"))
         return
     replacing = [f.path for f in fields if f.forces_replacement]
+    # Changed outside pwconf: the manifests are as last applied, yet the account differs.
+    # When the manifests changed too, pwconf cannot tell who changed what, so it claims nothing.
     recorded = state.applied.get(str(pair.address))
-    drift = recorded is not None and recorded != digest(pair.live.attrs)
+    drift = recorded is not None and recorded == digest(pair.desired_cmp)
     change = Change(
         address=pair.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
-        reason=_reason(replacing, drift, recorded, pair.desired_cmp),
+        reason=_reason(replacing, drift),
         before=display_attrs(kind, pair.live.attrs),
         after=display_attrs(kind, pair.desired_cmp),
         fields=fields,
@@ -217,15 +219,13 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
     plan.changes.append(change)
 
 
-def _reason(replacing: list[str], drift: bool, recorded: str | None, desired_cmp: dict) -> str:
+def _reason(replacing: list[str], drift: bool) -> str:
     if replacing:
         fields = ", ".join(sorted({p.split(".")[0] for p in replacing}))
         base = f"{fields} cannot be updated in place"
     else:
         base = "differs from the manifests"
-    if drift and recorded == digest(desired_cmp):
-        return f"{base}; changed outside pwconf"
-    return base
+    return f"{base}; changed outside pwconf since the last apply" if drift else base
 
 
 def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredState) -> None:

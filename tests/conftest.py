@@ -14,6 +14,8 @@ from pwconf.emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+SCENARIO = ROOT / "tests" / "e2e" / "scenario"
+P12_PASSWORD = "p12-password-e2e-4417"
 
 
 @pytest.fixture
@@ -37,6 +39,13 @@ def quickstart(tmp_path: Path) -> Path:
     target = tmp_path / "quickstart"
     shutil.copytree(EXAMPLES / "quickstart", target)
     return target
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The two versions of the scenario manifests, with one state file for both."""
+    monkeypatch.setenv("PWCONF_TEST_P12_PASSWORD", P12_PASSWORD)
+    return {"v1": SCENARIO / "v1", "v2": SCENARIO / "v2", "state": tmp_path / "state.json"}
 
 
 def invoke(*args: str, input: str | None = None) -> Result:

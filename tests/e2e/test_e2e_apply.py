@@ -6,20 +6,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.conftest import invoke
-
-SCENARIO = Path(__file__).parent / "scenario"
-P12_PASSWORD = "p12-password-e2e-4417"
-
-
-@pytest.fixture
-def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """The two versions of the scenario manifests, with one state file for both."""
-    monkeypatch.setenv("PWCONF_TEST_P12_PASSWORD", P12_PASSWORD)
-    return {"v1": SCENARIO / "v1", "v2": SCENARIO / "v2", "state": tmp_path / "state.json"}
+from tests.conftest import P12_PASSWORD, invoke
 
 
 def journal(server, method: str | None = None) -> list[dict]:

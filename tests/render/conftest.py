@@ -192,7 +192,7 @@ def scenario_plan() -> Plan:
             Note(app("shop"), "android credentials are write-only; they are sent on every apply"),
             Note(None, "2 default tags (Language, Country) are never planned for deletion"),
         ],
-        live_fingerprints={"application.shop": "sha256:abc"},
+        live_values={"application.shop": {"code": "ABCDE-12345", "attrs": {}}},
         manifest_files=["pwconf.yaml"],
     )
 

@@ -26,7 +26,7 @@ def test_document_has_the_documented_top_level_keys(scenario: Plan) -> None:
 
 def test_saved_plan_data_is_left_out(scenario: Plan) -> None:
     text = render_json(scenario)
-    assert "live_fingerprints" not in text
+    assert "live_values" not in text
     assert "manifest_files" not in text
     assert "sha256:abc" not in text
 
