@@ -14,7 +14,7 @@ from pwconf.plan import ABSENT, SENSITIVE, FieldChange
 
 def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(dotted path, before, after) for every difference; lists count as one value."""
-    if strictly_equal(before, after) or canonical_json(before) == canonical_json(after):
+    if same_value(before, after) or canonical_json(before) == canonical_json(after):
         return []
     # threshold_to_diff_deeper=0: a mostly-changed dict is still reported field by field.
     tree = DeepDiff(before, after, threshold_to_diff_deeper=0, view="tree")
@@ -27,17 +27,10 @@ def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[s
     return [(".".join(map(str, steps)), b, a) for steps, (b, a) in sorted(seen.items(), key=str)]
 
 
-def strictly_equal(left: Any, right: Any) -> bool:
-    """Equal in value and in type at every depth: true, 1 and 1.0 stay apart, as in JSON."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and all(
-            strictly_equal(value, right[key]) for key, value in left.items()
-        )
-    if isinstance(left, list):
-        return len(left) == len(right) and all(map(strictly_equal, left, right))
-    return bool(left == right)
+def same_value(left: Any, right: Any) -> bool:
+    """A fast, exact check for JSON-shaped values: equal reprs mean equal values of equal types
+    (true, 1 and 1.0 print apart). Unequal reprs may still be equal (key order): JSON decides."""
+    return repr(left) == repr(right)
 
 
 def _up_to_first_index(steps: list[Any]) -> tuple[Any, ...]:

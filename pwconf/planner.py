@@ -63,8 +63,8 @@ def build_plan(
     _check_mass_delete(plan, live, options)
     plan.live_values = {
         str(a): {"code": e.code, "attrs": e.attrs}
-        for a, e in live.entities.items()
-        if options.scope.includes(a)
+        for found in found_by_kind.values()
+        for a, e in found.items()
     }
     plan.changes.sort(key=lambda c: c.address.sort_key)
     return plan
@@ -109,7 +109,7 @@ def _pairs(
     if not kind.readable:
         found = _live_from_state(kind, wanted, live, state)
     pairs = []
-    for address in sorted(wanted.keys() | found.keys(), key=lambda a: a.sort_key):
+    for address in sorted(wanted.keys() | found.keys(), key=lambda a: (a.app or "", a.name)):
         want, have = wanted.get(address), found.get(address)
         if have is not None and kind.readable:
             have = _completed(kind, have, want, state, view)
