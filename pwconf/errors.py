@@ -24,7 +24,7 @@ class PwconfError(Exception):
         return self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """A place in a manifest file; line and column are 1-based."""
 

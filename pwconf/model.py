@@ -42,7 +42,7 @@ KIND_BY_PLURAL: dict[str, str] = {plural: kind for kind, plural in PLURALS.items
 APP_SCOPED: frozenset[str] = frozenset({"event", "preset", "geozone_cluster", "geozone"})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Address:
     """Where an entity sits: `tag.Age`, `preset.shop.welcome`, `application.shop`."""
 
@@ -102,7 +102,7 @@ class Secret:
         return hash(self.fingerprint("hash"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     """One desired or live object.
 
