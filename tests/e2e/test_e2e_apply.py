@@ -301,3 +301,31 @@ def test_no_token_or_secret_reaches_any_output_or_file(account, scenario, tmp_pa
         assert P12_PASSWORD not in text
         assert fcm_key not in text
     assert "(sensitive value)" in outputs[0]
+
+
+def test_quickstart_account_plans_clean_and_names_exactly_one_outside_change(
+    account, quickstart
+) -> None:
+    assert invoke("apply", quickstart, "--auto-approve").exit_code == 0
+    assert invoke("plan", quickstart, "--detailed-exitcode").exit_code == 0
+    shop = app_of(snapshot(account), "Shop")
+    airport = next(g for g in shop["geozones"] if g["name"] == "airport")
+    requests.post(
+        f"{account.url}/updateGeoZone",
+        json={
+            "request": {
+                "auth": account.token,
+                "application": shop["code"],
+                "geoZoneId": airport["id"],
+                "cooldown": 1,
+            }
+        },
+        timeout=5,
+    )
+
+    result = invoke("plan", quickstart, "--detailed-exitcode", "--json")
+
+    assert result.exit_code == 2
+    (change,) = json.loads(result.output)["changes"]
+    assert (change["address"], change["actions"]) == ("geozone.shop.airport", ["update"])
+    assert [f["path"] for f in change["changed_fields"]] == ["cooldown"]

@@ -107,24 +107,20 @@ def test_an_interrupted_apply_leaves_no_half_file_and_can_finish(
             json.loads(state.read_text())  # whole, never half-written
         assert not list(tmp_path.glob(".state.json.*.tmp"))
         server.faults.latency_ms = 0
-        remaining = subprocess.run(
-            [*command[:3], "plan", str(quickstart), "--state", str(state), "--detailed-exitcode"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        plan_command = [
+            *command[:3],
+            "plan",
+            str(quickstart),
+            "--state",
+            str(state),
+            "--detailed-exitcode",
+        ]
+        remaining = subprocess.run(plan_command, env=env, capture_output=True, text=True)
         assert remaining.returncode == 2, remaining.stderr
 
         finish = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert finish.returncode == 0, finish.stdout + finish.stderr
-        clean = subprocess.run(
-            [*command[:3], "plan", str(quickstart), "--state", str(state), "--detailed-exitcode"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        clean = subprocess.run(plan_command, env=env, capture_output=True, text=True)
         assert clean.returncode == 0, clean.stdout
         (account,) = snapshot(server)["accounts"]
         assert Counter(a["title"] for a in account["applications"]) == Counter({"Shop": 1})
