@@ -173,9 +173,12 @@ def naive_baseline(desired: Any, live: Any, state: State, sample: float) -> dict
     desired_tree: dict[str, dict[str, Any]] = {}
     live_tree: dict[str, dict[str, Any]] = {}
     total = kept = 0
+    wanted = planner_mod._group_by_kind(desired.entities, Scope())
+    found = planner_mod._group_by_kind(live.entities, Scope())
     for kind_name in KIND_ORDER:
         kind = REGISTRY[kind_name]
-        for pair in planner_mod._pairs(kind, desired, live, state, Scope()):
+        pairs = planner_mod._pairs(kind, wanted[kind_name], found[kind_name], live, state)
+        for pair in pairs:
             total += 1
             if total % step:
                 continue
