@@ -81,7 +81,6 @@ CONTENT_KEY_ORDER: tuple[str, ...] = (
 
 # A handle may be used as `@handle` in segment expressions (pwconf.segments), a YAML key and a
 # file name: it starts with a letter and holds only [a-z0-9_-].
-HANDLE_RE = re.compile(r"[a-z][a-z0-9_-]*")
 USER_HANDLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")  # what manifests accept
 
 

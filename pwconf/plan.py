@@ -84,10 +84,6 @@ class Change:
     desired: Entity | None = None
     live: Entity | None = None
 
-    @property
-    def forces_replacement_paths(self) -> list[str]:
-        return [f.path for f in self.fields if f.forces_replacement]
-
 
 @dataclass
 class Note:

@@ -13,7 +13,7 @@ from typing import Any
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh
 from pwconf.api.settings import resolve_settings
-from pwconf.apply import Applier, ApplyResult, Event
+from pwconf.apply import Applier, ApplyResult
 from pwconf.errors import UsageError
 from pwconf.fetch import LiveState, Progress, Scope, fetch_live
 from pwconf.kinds import REGISTRY
@@ -149,6 +149,3 @@ def run_apply(
         on_event=on_event,
     )
     return applier.run(planned.plan)
-
-
-__all__ = ["Event", "connect", "load", "make_plan", "run_apply", "Scope"]

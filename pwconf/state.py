@@ -61,9 +61,6 @@ class State:
             raise StateError(f"{path} is not a pwconf state file of format {FORMAT_VERSION}")
         return cls(path, data)
 
-    def event_digest(self, app_code: str, name: str) -> str | None:
-        return self.events.get(app_code, {}).get(name)
-
     def events_of(self, app_code: str) -> dict[str, str]:
         return dict(self.events.get(app_code, {}))
 
@@ -71,10 +68,6 @@ class State:
     def record_event(self, app_code: str, name: str, digest: str) -> None:
         with self._lock:
             self.events.setdefault(app_code, {})[name] = digest
-
-    def forget_event(self, app_code: str, name: str) -> None:
-        with self._lock:
-            self.events.get(app_code, {}).pop(name, None)
 
     def record_credentials(self, app_code: str, platform: str, sealed: Any) -> None:
         with self._lock:

@@ -160,10 +160,6 @@ class Pushwoosh:
         # [decided] without `application`, every filter of the account
         return self._read("listFilters", application=application)
 
-    def find_filter(self, name: str) -> dict[str, Any] | None:
-        """The filter with this name (names are account-wide), or None."""
-        return _by_name((self.list_filters().response or {}).get("filters"), name)
-
     def create_filter(
         self,
         name: str,

@@ -26,7 +26,3 @@ REGISTRY: dict[str, Kind] = {
     "geozone": geozone.KIND,
 }
 assert tuple(REGISTRY) == KIND_ORDER
-
-
-def kind_of(name: str) -> Kind:
-    return REGISTRY[name]

@@ -122,7 +122,3 @@ class Kind:
 
     def delete(self, api: Pushwoosh, live: Entity, ctx: ApplyContext) -> None:
         raise NotImplementedError
-
-
-def first_level(path: str) -> str:
-    return path.split(".")[0]

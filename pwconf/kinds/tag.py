@@ -20,27 +20,27 @@ TYPE_CODES: dict[str, int] = {
 }
 TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
 
-DEFAULT_TAGS: frozenset[str] = frozenset(
-    {
-        "Language",
-        "Country",
-        "City",
-        "Timezone",
-        "Application Version",
-        "Last Application Open",
-        "First Install",
-        "Device Model",
-        "OS Version",
-        "Push Alerts Enabled",
-    }
-)
+# Default tags exist on every account (contract §3): never declared, never deleted. Types
+# [decided] so that validation can check the operators used on them.
+DEFAULT_TAGS: dict[str, str] = {
+    "Language": "string",
+    "Country": "string",
+    "City": "string",
+    "Timezone": "string",
+    "Application Version": "version",
+    "Last Application Open": "date",
+    "First Install": "date",
+    "Device Model": "string",
+    "OS Version": "version",
+    "Push Alerts Enabled": "boolean",
+}
 
 
 class TagKind(Kind):
     name = "tag"
     replace_fields = REPLACE_ALL
     data_loss_on_delete = "deletes every device's stored value of this tag"
-    never_delete = DEFAULT_TAGS
+    never_delete = frozenset(DEFAULT_TAGS)
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {

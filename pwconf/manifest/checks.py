@@ -17,21 +17,8 @@ from typing import Any
 
 from pwconf import segments
 from pwconf.errors import Position, Problem
+from pwconf.kinds.tag import DEFAULT_TAGS
 from pwconf.model import Address, DesiredState, Entity
-
-# Default tags exist on every account; they are never declared and never deleted.
-DEFAULT_TAGS: dict[str, str] = {
-    "Language": "string",
-    "Country": "string",
-    "City": "string",
-    "Timezone": "string",
-    "Application Version": "version",
-    "Last Application Open": "date",
-    "First Install": "date",
-    "Device Model": "string",
-    "OS Version": "version",
-    "Push Alerts Enabled": "boolean",
-}
 
 _ORDERED = ("EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET")
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
