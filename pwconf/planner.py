@@ -13,7 +13,6 @@ from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
-from pwconf.kinds.geozone import CLUSTER_CODE, PRESET_CODE
 from pwconf.model import (
     KIND_ORDER,
     PLURALS,
@@ -56,10 +55,10 @@ def build_plan(
             found = found_by_kind[kind_name]
             pairs = _pairs(kind, wanted_by_kind[kind_name], found, live, state)
             for pair in pairs:
-                _decide(plan, kind, pair, desired, live, state)
+                _decide(plan, kind, pair, desired, state)
                 if pair.desired_cmp is not None:
                     plan.desired_values[str(pair.address)] = pair.desired_cmp
-    _repoint_geozones(plan, desired, live, state)
+    _follow_replacements(plan, desired, live)
     _check_mass_delete(plan, live, options)
     plan.live_values = {
         str(a): {"code": e.code, "attrs": e.attrs}
@@ -107,7 +106,7 @@ def _pairs(
         for a, e in desired.items()
     }
     if not kind.readable:
-        found = _live_from_state(kind, wanted, live, state)
+        found = kind.recorded_live(state, view)
     pairs = []
     for address in sorted(wanted.keys() | found.keys(), key=lambda a: (a.app or "", a.name)):
         want, have = wanted.get(address), found.get(address)
@@ -139,30 +138,12 @@ def _completed(
     return completed
 
 
-def _live_from_state(
-    kind: Kind, wanted: dict[Address, Entity], live: LiveState, state: State
-) -> dict[Address, Entity]:
-    """Unreadable kinds (events) exist, for pwconf, where its state file recorded them.
-
-    The attributes stand in as the digest recorded at creation: compared with the digest of the
-    manifests' definition, never shown as values pwconf cannot read.
-    """
-    found: dict[Address, Entity] = {}
-    for code, handle in live.view.handle_by_code.items():
-        for name, recorded in state.events_of(code).items():
-            address = Address(kind.name, handle, name)
-            found[address] = Entity(address, {"digest": recorded})
-    return found
-
-
 # --- deciding ------------------------------------------------------------------------------
 
 
-def _decide(
-    plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, live: LiveState, state: State
-) -> None:
+def _decide(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: State) -> None:
     if not kind.readable:
-        _decide_unreadable(plan, kind, pair, live)
+        _decide_unreadable(plan, kind, pair)
     elif pair.live is None and pair.desired is not None:
         plan.changes.append(_create(kind, pair))
     elif pair.desired is None and pair.live is not None:
@@ -248,79 +229,56 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
         plan.unmanaged.setdefault(PLURALS[kind.name], []).append(label)
 
 
-def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair, live: LiveState) -> None:
-    app_known = pair.address.app in live.view.code_by_handle
-    if pair.desired is not None and (pair.live is None or not app_known):
+def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair) -> None:
+    if pair.desired is not None and pair.live is None:
         plan.changes.append(_create(kind, pair))
     elif pair.desired is not None and pair.live is not None:
         if pair.live.attrs["digest"] == digest(pair.desired_cmp):
             plan.unchanged += 1
         else:
-            plan.notes.append(
-                Note(
-                    pair.address,
-                    "definition changed in the manifests, but Pushwoosh has no method to "
-                    "update events: change it in the Control Panel (pwconf cannot read it back)",
-                )
-            )
+            plan.notes.append(Note(pair.address, kind.changed_unreadably))
     elif pair.live is not None:
-        plan.notes.append(
-            Note(
-                pair.address,
-                "removed from the manifests, but Pushwoosh has no method to delete events: "
-                "delete it in the Control Panel if it should go",
-            )
-        )
+        plan.notes.append(Note(pair.address, kind.removed_unreadably))
 
 
 # --- follow-ups ----------------------------------------------------------------------------
 
 
-def _repoint_geozones(plan: Plan, desired: DesiredState, live: LiveState, state: State) -> None:
-    """A replaced preset or cluster gets a new code: geozones pointing at it must follow."""
+def _follow_replacements(plan: Plan, desired: DesiredState, live: LiveState) -> None:
+    """A replaced entity gets a new code: whatever points at it by code must follow."""
     replaced = {c.address for c in plan.changes if c.action is Action.REPLACE}
     if not replaced:
         return
     by_address = {c.address: c for c in plan.changes}
     for address, entity in live.entities.items():
-        if address.kind != "geozone" or address not in desired.entities:
+        if address not in desired.entities:
             continue
-        extra = _code_follow_ups(entity, replaced, live)
+        kind = REGISTRY[address.kind]
+        extra = kind.follow_replacements(entity, replaced, live.entities)
         if not extra:
             continue
         change = by_address.get(address)
         if change is None:
-            kind = REGISTRY["geozone"]
-            source = desired.entities[address]
-            want = Entity(address, kind.normalize(source.attrs, live.view), source.code)
-            change = Change(
-                address=address,
-                action=Action.UPDATE,
-                reason="points at a replaced preset or cluster, which gets a new code",
-                before=display_attrs(kind, entity.attrs),
-                after=display_attrs(kind, want.attrs),
-                live_code=entity.code,
-                desired=want,
-                live=entity,
-                depends_on=tuple(kind.references(want)),
-            )
+            change = _follow_up_update(kind, desired.entities[address], entity, live.view)
             plan.changes.append(change)
             plan.unchanged -= 1
         if change.action is Action.UPDATE:
             change.fields.extend(extra)
 
 
-def _code_follow_ups(geozone: Entity, replaced: set[Address], live: LiveState) -> list[FieldChange]:
-    follow_ups = []
-    for field, kind, path in (
-        ("preset", "preset", PRESET_CODE),
-        ("cluster", "geozone_cluster", CLUSTER_CODE),
-    ):
-        target = Address(kind, geozone.app, geozone.attrs.get(field) or "")
-        if target in replaced:
-            old_code = live.entities[target].code if target in live.entities else None
-            follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
-    return follow_ups
+def _follow_up_update(kind: Kind, source: Entity, entity: Entity, view: LiveView) -> Change:
+    want = Entity(source.address, kind.normalize(source.attrs, view), source.code)
+    return Change(
+        address=source.address,
+        action=Action.UPDATE,
+        reason=kind.follow_reason,
+        before=display_attrs(kind, entity.attrs),
+        after=display_attrs(kind, want.attrs),
+        live_code=entity.code,
+        desired=want,
+        live=entity,
+        depends_on=tuple(kind.references(want)),
+    )
 
 
 def _check_mass_delete(plan: Plan, live: LiveState, options: PlanOptions) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pwconf.model import Address, Entity
+from pwconf.plan import FieldChange
 
 if TYPE_CHECKING:
     from pwconf.api.pushwoosh import Pushwoosh
@@ -85,6 +86,23 @@ class Kind:
 
     def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
         """Fill in what the API cannot read back, from the state file (or leave it unknown)."""
+
+    # For kinds the API cannot list (`readable = False`): what pwconf knows from its state file.
+    # Recorded entities carry {"digest": ...}, compared with the digest of the manifests' form.
+    def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
+        return {}
+
+    changed_unreadably: ClassVar[str] = ""  # note when an unreadable definition changed
+    removed_unreadably: ClassVar[str] = ""  # note when an unreadable entity left the manifests
+
+    # When an entity this one points at is replaced, it gets a new code; these are the extra
+    # field changes that carry the new code over, and the reason shown for them.
+    follow_reason: ClassVar[str] = ""
+
+    def follow_replacements(
+        self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
+    ) -> list[FieldChange]:
+        return []
 
     def forces_replacement(self, path: str) -> bool:
         if self.replace_fields == REPLACE_ALL:

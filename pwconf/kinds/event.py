@@ -8,7 +8,8 @@ from typing import Any
 
 from pwconf.errors import ArgumentError
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
-from pwconf.model import Entity, digest
+from pwconf.model import Address, Entity, digest
+from pwconf.state import State
 
 ATTRIBUTE_TYPE_CODES: dict[str, int] = {
     "integer": 1,
@@ -23,6 +24,23 @@ ATTRIBUTE_TYPE_CODES: dict[str, int] = {
 class EventKind(Kind):
     name = "event"
     readable = False
+    changed_unreadably = (
+        "definition changed in the manifests, but Pushwoosh has no method to "
+        "update events: change it in the Control Panel (pwconf cannot read it back)"
+    )
+    removed_unreadably = (
+        "removed from the manifests, but Pushwoosh has no method to delete events: "
+        "delete it in the Control Panel if it should go"
+    )
+
+    def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
+        """Events exist, for pwconf, where its state file recorded creating them."""
+        found: dict[Address, Entity] = {}
+        for code, handle in view.handle_by_code.items():
+            for name, recorded in state.events_of(code).items():
+                address = Address(self.name, handle, name)
+                found[address] = Entity(address, {"digest": recorded})
+        return found
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {

@@ -9,15 +9,32 @@ from typing import Any
 
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
+from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
 # Synthetic paths the planner uses when only a referenced code changes (replaced target).
 PRESET_CODE = "preset_code"
 CLUSTER_CODE = "cluster_code"
 
 
+# What a geozone points at by code: (manifest field, kind, synthetic path for a new code).
+POINTERS = (("preset", "preset", PRESET_CODE), ("cluster", "geozone_cluster", CLUSTER_CODE))
+
+
 class GeozoneKind(Kind):
     name = "geozone"
     code_assigned_by_server = True
+    follow_reason = "points at a replaced preset or cluster, which gets a new code"
+
+    def follow_replacements(
+        self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
+    ) -> list[FieldChange]:
+        follow_ups = []
+        for field, kind, path in POINTERS:
+            target = Address(kind, live.app, live.attrs.get(field) or "")
+            if target in replaced:
+                old_code = live_entities[target].code if target in live_entities else None
+                follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
+        return follow_ups
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
