@@ -18,7 +18,7 @@ from typing import Any
 from pwconf.errors import ManifestError, Problem
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import LiveView
-from pwconf.model import APP_SCOPED, Address, DesiredState, Entity
+from pwconf.model import ACCOUNT_WIDE, APP_SCOPED, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
 
@@ -131,7 +131,7 @@ def _fetch_account(
             fanout.submit(lambda page=page: api.get_applications(page=page), on_page)
 
     fanout.submit(lambda: api.get_applications(page=1), on_first_page)
-    for kind_name in ("tag", "segment"):
+    for kind_name in ACCOUNT_WIDE:
         if kind_name in kinds:
             kind = REGISTRY[kind_name]
             fanout.submit(
@@ -179,8 +179,8 @@ def _fetch_application(
             lambda r: keep("application")(r.response.get("application") or {"code": code}),
         )
     wanted = set(kinds)
-    if "geozone" in wanted:  # geozones name their preset and cluster by code
-        wanted |= {"preset", "geozone_cluster"}
+    for kind_name in kinds:
+        wanted |= REGISTRY[kind_name].names_from
     for kind_name in sorted(wanted & APP_SCOPED):
         kind = REGISTRY[kind_name]
         detail = kind.needs_detail and kind_name in kinds
@@ -200,16 +200,18 @@ def _fetch_application(
 def _build_entities(
     live: LiveState, raw_by_kind: dict[str, list[tuple[str | None, dict]]], scope: Scope
 ) -> None:
+    """Convert in dependency order, so that names a kind needs (names_from) are known first."""
     view = live.view
-    for handle, row in raw_by_kind["preset"]:
-        view.preset_name_by_code.setdefault(handle or "", {})[row["code"]] = row["name"]
-    for handle, row in raw_by_kind["geozone_cluster"]:
-        view.cluster_name_by_code.setdefault(handle or "", {})[row["code"]] = row["name"]
+    named = {name for kind in REGISTRY.values() for name in kind.names_from}
     for kind_name, rows in raw_by_kind.items():
         kind = REGISTRY[kind_name]
         for handle, row in rows:
             entity = kind.to_entity(row, handle, view)
-            if entity is not None and scope.includes(entity.address):
+            if entity is None:
+                continue
+            if kind_name in named:
+                view.learn_name(entity)
+            if scope.includes(entity.address):
                 live.entities[entity.address] = entity
 
 

@@ -40,6 +40,10 @@ KIND_BY_PLURAL: dict[str, str] = {plural: kind for kind, plural in PLURALS.items
 
 # Kinds that live inside one application.
 APP_SCOPED: frozenset[str] = frozenset({"event", "preset", "geozone_cluster", "geozone"})
+# Kinds that belong to the account rather than to one application.
+ACCOUNT_WIDE: tuple[str, ...] = tuple(
+    k for k in KIND_ORDER if k not in APP_SCOPED and k != "application"
+)
 
 
 @dataclass(frozen=True, order=True, slots=True)

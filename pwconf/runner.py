@@ -130,10 +130,8 @@ def known_codes(live: LiveState) -> dict[Address, str]:
     codes = {a: e.code for a, e in live.entities.items() if e.code}
     for handle, code in live.view.code_by_handle.items():
         codes[Address("application", None, handle)] = code
-    for handle, names in live.view.preset_name_by_code.items():
-        codes.update({Address("preset", handle, n): c for c, n in names.items()})
-    for handle, names in live.view.cluster_name_by_code.items():
-        codes.update({Address("geozone_cluster", handle, n): c for c, n in names.items()})
+    for (kind, handle), names in live.view.names_by_code.items():
+        codes.update({Address(kind, handle, name): code for code, name in names.items()})
     return codes
 
 

@@ -27,8 +27,15 @@ class LiveView:
 
     handle_by_code: dict[str, str] = field(default_factory=dict)
     code_by_handle: dict[str, str] = field(default_factory=dict)
-    preset_name_by_code: dict[str, dict[str, str]] = field(default_factory=dict)  # by app handle
-    cluster_name_by_code: dict[str, dict[str, str]] = field(default_factory=dict)  # by app handle
+    # (kind, application handle) -> code -> name, for entities that point at others by code.
+    names_by_code: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
+
+    def names_of(self, kind: str, app: str | None) -> dict[str, str]:
+        return self.names_by_code.get((kind, app), {})
+
+    def learn_name(self, entity: Entity) -> None:
+        if entity.code is not None:
+            self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
     def handle_for(self, code: str | None) -> str | None:
         if code is None:
@@ -125,6 +132,8 @@ class Kind:
         return raw
 
     needs_detail: ClassVar[bool] = False
+    # Kinds whose code -> name maps this kind's live records need (they point at them by code).
+    names_from: ClassVar[frozenset[str]] = frozenset()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         raise NotImplementedError

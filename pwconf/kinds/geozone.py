@@ -23,6 +23,7 @@ POINTERS = (("preset", "preset", PRESET_CODE), ("cluster", "geozone_cluster", CL
 class GeozoneKind(Kind):
     name = "geozone"
     code_assigned_by_server = True
+    names_from = frozenset({"preset", "geozone_cluster"})
     follow_reason = "points at a replaced preset or cluster, which gets a new code"
 
     def follow_replacements(
@@ -58,8 +59,8 @@ class GeozoneKind(Kind):
         return api.list_geozones(app_code).response.get("geoZones") or []
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        presets = view.preset_name_by_code.get(app or "", {})
-        clusters = view.cluster_name_by_code.get(app or "", {})
+        presets = view.names_of("preset", app)
+        clusters = view.names_of("geozone_cluster", app)
         preset_code, cluster_code = raw.get("presetCode"), raw.get("cluster")
         attrs = {
             "lat": raw.get("lat"),
