@@ -16,6 +16,12 @@ def journal(server, method: str | None = None) -> list[dict]:
     return [c for c in calls if method is None or c["method"] == method]
 
 
+def call_api(server, method: str, **fields) -> None:
+    """A change made outside pwconf, straight through the API."""
+    body = {"request": {"auth": server.token, **fields}}
+    requests.post(f"{server.url}/{method}", json=body, timeout=5).raise_for_status()
+
+
 def clear_journal(server) -> None:
     requests.delete(f"{server.admin_url}/calls", timeout=5)
 
@@ -196,11 +202,7 @@ def test_a_stale_saved_plan_is_refused_naming_the_changed_object(
     apply(scenario["v1"], scenario["state"])
     saved = tmp_path / "plan.json"
     assert plan(scenario["v2"], scenario["state"], "--out", saved).exit_code == 2
-    requests.post(
-        f"{account.url}/deleteTag",
-        json={"request": {"auth": account.token, "tag": {"name": "Legacy"}}},
-        timeout=5,
-    )
+    call_api(account, "deleteTag", tag={"name": "Legacy"})
 
     result = invoke("apply", "--plan", saved, "--state", scenario["state"], "--allow-data-loss")
 
@@ -261,18 +263,7 @@ def test_one_change_in_the_account_is_exactly_what_the_plan_names(account, scena
     apply(scenario["v1"], scenario["state"])
     shop = app_of(snapshot(account), "Shop")
     mall = next(g for g in shop["geozones"] if g["name"] == "mall")
-    requests.post(
-        f"{account.url}/updateGeoZone",
-        json={
-            "request": {
-                "auth": account.token,
-                "application": shop["code"],
-                "geoZoneId": mall["id"],
-                "range": 900,
-            }
-        },
-        timeout=5,
-    )
+    call_api(account, "updateGeoZone", application=shop["code"], geoZoneId=mall["id"], range=900)
 
     result = invoke(
         "plan", scenario["v1"], "--state", scenario["state"], "--detailed-exitcode", "--json"
@@ -310,17 +301,8 @@ def test_quickstart_account_plans_clean_and_names_exactly_one_outside_change(
     assert invoke("plan", quickstart, "--detailed-exitcode").exit_code == 0
     shop = app_of(snapshot(account), "Shop")
     airport = next(g for g in shop["geozones"] if g["name"] == "airport")
-    requests.post(
-        f"{account.url}/updateGeoZone",
-        json={
-            "request": {
-                "auth": account.token,
-                "application": shop["code"],
-                "geoZoneId": airport["id"],
-                "cooldown": 1,
-            }
-        },
-        timeout=5,
+    call_api(
+        account, "updateGeoZone", application=shop["code"], geoZoneId=airport["id"], cooldown=1
     )
 
     result = invoke("plan", quickstart, "--detailed-exitcode", "--json")
