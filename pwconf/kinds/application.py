@@ -62,6 +62,24 @@ class ApplicationKind(Kind):
             "android": attrs.get("android"),
         }
 
+    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        ios, android = body.get("ios"), body.get("android")
+        return {
+            "title": body["title"],
+            "sdk_ios": body.get("sdk_ios"),
+            "sdk_android": body.get("sdk_android"),
+            "ios": None
+            if ios is None
+            else {
+                "key_file": ios["key_file"],
+                "key_password": ios["key_password"],
+                "gateway": ios.get("gateway", "production"),
+            },
+            "android": None
+            if android is None
+            else {"fcm_service_account": android["fcm_service_account"]},
+        }
+
     def references(self, entity: Entity) -> list[Address]:
         return []
 

@@ -111,6 +111,10 @@ class Kind:
     ) -> list[FieldChange]:
         return []
 
+    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Attributes from a schema-valid manifest body, defaults filled in."""
+        return self.normalize(body)
+
     def forces_replacement(self, path: str) -> bool:
         if self.replace_fields == REPLACE_ALL:
             return True

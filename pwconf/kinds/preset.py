@@ -51,6 +51,16 @@ class PresetKind(Kind):
             "send_rate": attrs.get("send_rate"),
         }
 
+    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        given = body["content"]
+        send_rate = body.get("send_rate")
+        return {
+            "segment": body.get("segment"),
+            "platforms": list(body["platforms"]),
+            "content": {key: given[key] for key in CONTENT_WIRE_NAMES if key in given},
+            "send_rate": None if send_rate is None else int(send_rate),
+        }
+
     def references(self, entity: Entity) -> list[Address]:
         refs = super().references(entity)
         if entity.attrs.get("segment"):

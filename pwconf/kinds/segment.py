@@ -42,6 +42,16 @@ class SegmentKind(Kind):
             "expiration_date": attrs.get("expiration_date"),
         }
 
+    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        # The expression stays as written, so validation can point inside it; YAML reads an
+        # unquoted expiration date as a date.
+        expiration = body.get("expiration_date")
+        return {
+            "expression": body["expression"].strip(),
+            "application": body.get("application"),
+            "expiration_date": None if expiration is None else str(expiration),
+        }
+
     def references(self, entity: Entity) -> list[Address]:
         refs: list[Address] = []
         if entity.attrs.get("application"):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
+from pwconf.kinds import REGISTRY
 from pwconf.manifest.yamlpos import Document, Path
 from pwconf.model import KIND_BY_PLURAL, Address, DesiredState, Entity, Settings
 
@@ -38,7 +39,6 @@ KIND_WORDS = {
     "geozone_cluster": "geozone cluster",
     "geozone": "geozone",
 }
-PRESET_CONTENT_OPTIONAL = ("title", "subtitle", "action", "user_data", "properties")
 
 
 @dataclass
@@ -145,7 +145,7 @@ class _Builder:
         if source.has_errors_within(path) or not isinstance(body, dict):
             self.broken.add(address)
             return
-        attrs = ATTRS[address.kind](body)
+        attrs = REGISTRY[address.kind].from_manifest(body)
         self.entities[address] = Entity(
             address=address,
             attrs=attrs,
@@ -227,7 +227,7 @@ class _Builder:
             return
         self.entities[address] = Entity(
             address=address,
-            attrs=_application_attrs(values),
+            attrs=REGISTRY["application"].from_manifest(values),
             code=values.get("code"),
             position=draft.position,
             field_positions=draft.positions,
@@ -269,90 +269,3 @@ def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
             fields = grouped[entity] = {}
         fields[key] = Position(file, mark.line + 1, mark.column + 1)
     return grouped
-
-
-# --- attrs per kind: exactly the planner's vocabulary, with defaults filled in -------------
-
-
-def _application_attrs(values: dict[str, Any]) -> dict[str, Any]:
-    ios = values.get("ios")
-    android = values.get("android")
-    return {
-        "title": values["title"],
-        "sdk_ios": values.get("sdk_ios"),
-        "sdk_android": values.get("sdk_android"),
-        "ios": None
-        if ios is None
-        else {
-            "key_file": ios["key_file"],
-            "key_password": ios["key_password"],
-            "gateway": ios.get("gateway", "production"),
-        },
-        "android": None
-        if android is None
-        else {"fcm_service_account": android["fcm_service_account"]},
-    }
-
-
-def _tag_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": body["type"],
-        "application_specific": bool(body.get("application_specific", False)),
-        "user_specific": bool(body.get("user_specific", False)),
-    }
-
-
-def _segment_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    expiration = body.get("expiration_date")
-    return {
-        "expression": body["expression"].strip(),
-        "application": body.get("application"),
-        "expiration_date": None if expiration is None else str(expiration),
-    }
-
-
-def _event_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "description": body.get("description"),
-        "track_revenue": bool(body.get("track_revenue", False)),
-        "attributes": dict(body.get("attributes") or {}),
-    }
-
-
-def _preset_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    given = body["content"]
-    content = {"message": given["message"]}
-    content.update({key: given[key] for key in PRESET_CONTENT_OPTIONAL if key in given})
-    send_rate = body.get("send_rate")
-    return {
-        "segment": body.get("segment"),
-        "platforms": list(body["platforms"]),
-        "content": content,
-        "send_rate": None if send_rate is None else int(send_rate),
-    }
-
-
-def _cluster_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    return {"cooldown": int(body["cooldown"])}
-
-
-def _geozone_attrs(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "lat": float(body["lat"]),
-        "lng": float(body["lng"]),
-        "range": int(body["range"]),
-        "cooldown": int(body["cooldown"]),
-        "preset": body.get("preset"),
-        "content": body.get("content"),
-        "cluster": body.get("cluster"),
-    }
-
-
-ATTRS = {
-    "tag": _tag_attrs,
-    "segment": _segment_attrs,
-    "event": _event_attrs,
-    "preset": _preset_attrs,
-    "geozone_cluster": _cluster_attrs,
-    "geozone": _geozone_attrs,
-}
