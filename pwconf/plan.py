@@ -104,8 +104,6 @@ class Plan:
     live_values: dict[str, Any] = field(default_factory=dict)
     desired_values: dict[str, Any] = field(default_factory=dict)
     manifest_files: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    apps: list[str] = field(default_factory=list)
 
     def live_fingerprint(self, address: str) -> str | None:
         value = self.live_values.get(address)

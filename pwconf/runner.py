@@ -120,8 +120,6 @@ def make_plan(
         progress=progress,
     )
     plan = build_plan(desired, live, state, PlanOptions(scope, allow_mass_delete))
-    plan.targets = sorted(str(t) for t in scope.targets)
-    plan.apps = sorted(scope.apps)
     return Planned(desired, live, state, plan)
 
 

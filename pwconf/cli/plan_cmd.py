@@ -94,6 +94,7 @@ def planning_session(
     options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
     with connect(options, paths_list) as conn:
         state = State.load(state_path(paths_list, state_file, conn.embedded))
+        started = time.monotonic()
         planned = make_plan(
             conn,
             desired,
@@ -103,6 +104,7 @@ def planning_session(
             allow_mass_delete=allow_mass_delete,
             progress=stderr_progress(),
         )
+        report_read(planned.live.calls, time.monotonic() - started)
         yield conn, planned
 
 
@@ -112,18 +114,20 @@ def server_label(conn: Connection) -> str:
 
 
 def stderr_progress() -> Progress:
-    """Progress of long fetches on stderr (a live counter on a terminal), never on stdout."""
-    started = time.monotonic()
-    interactive = sys.stderr.isatty()
+    """A live counter of the account's reads on a terminal's stderr, never on stdout."""
     last = [0.0]
 
     def report(done: int, sent: int) -> None:
         now = time.monotonic()
-        if interactive and now - last[0] > 0.2:
+        if now - last[0] > 0.2:
             last[0] = now
             click.echo(f"\rReading the account: {done}/{sent} calls", nl=False, err=True)
-        if done == sent and now - started > 2:
-            end = "\n" if interactive else ""
-            click.echo(f"{end}Read the account: {done} calls in {now - started:.1f}s", err=True)
 
-    return report
+    return report if sys.stderr.isatty() else lambda done, sent: None
+
+
+def report_read(calls: int, seconds: float) -> None:
+    """One closing line on stderr for a read long enough to notice."""
+    if seconds > 2:
+        end = "\n" if sys.stderr.isatty() else ""
+        click.echo(f"{end}Read the account: {calls} calls in {seconds:.1f}s", err=True)
