@@ -34,13 +34,25 @@ def big_plan(count: int) -> Plan:
     return Plan(changes=changes, unmanaged={"tag": ["Old"]}, notes=[Note(None, "a note")])
 
 
+def outside_fences(markdown: str) -> str:
+    """The Markdown with fenced blocks removed: text inside them is literal, not HTML."""
+    kept, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def assert_well_formed(markdown: str) -> None:
     """Every fence opened is closed, and every <details> tag too."""
     fences = [line for line in markdown.splitlines() if line.startswith("```")]
     assert len(fences) % 2 == 0
-    assert markdown.count("<details>") == markdown.count("</details>")
-    if "<details>" in markdown:
-        assert markdown.index("<details>") < markdown.rindex("</details>")
+    html = outside_fences(markdown)
+    assert html.count("<details>") == html.count("</details>")
+    if "<details>" in html:
+        assert html.index("<details>") < html.rindex("</details>")
 
 
 def test_title_summary_table_and_details(scenario: Plan) -> None:
