@@ -163,14 +163,16 @@ def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
             step.needs.add((change.address, "delete"))
         for ref in change.depends_on:
             step.needs |= {(ref, a) for a in ("create", "update") if (ref, a) in steps}
-    for step in steps.values():
-        if step.action != "delete" or step.change.live is None:
-            continue
-        target = step.change.address
-        for other in steps.values():
-            live = other.change.live
-            if other.action == "delete" and live is not None and target in _live_refs(live):
-                step.needs.add(other.key)
+    # A delete waits for the deletes of whatever refers to its entity (bottom-up).
+    deleting = {
+        step.change.address: step
+        for step in steps.values()
+        if step.action == "delete" and step.change.live is not None
+    }
+    for step in deleting.values():
+        for target in _live_refs(step.change.live):
+            if target in deleting:
+                deleting[target].needs.add(step.key)
 
 
 def _live_refs(entity: Entity) -> list[Address]:

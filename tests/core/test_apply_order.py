@@ -1,0 +1,42 @@
+"""The applier's levels and links (pure: no I/O)."""
+
+from __future__ import annotations
+
+from pwconf.apply import plan_steps
+from pwconf.model import Address, Entity
+from pwconf.plan import Action, Change, Plan
+
+PRESET = Address("preset", "shop", "welcome")
+GEOZONE = Address("geozone", "shop", "door")
+TAG = Address("tag", None, "Age")
+
+
+def delete(address: Address, attrs: dict) -> Change:
+    return Change(address, Action.DELETE, "pruned", live=Entity(address, attrs, code="c"))
+
+
+def test_deletes_run_bottom_up_and_wait_for_what_refers_to_them() -> None:
+    geozone_attrs = {"preset": "welcome", "cluster": None}
+    plan = Plan(changes=[delete(PRESET, {"segment": None}), delete(GEOZONE, geozone_attrs)])
+
+    levels = plan_steps(plan)
+
+    assert [[step.change.address for step in level] for level in levels] == [[GEOZONE], [PRESET]]
+    (preset_step,) = levels[1]
+    assert preset_step.needs == {(GEOZONE, "delete")}
+
+
+def test_a_replace_creates_after_its_delete_and_dependents_wait_for_the_create() -> None:
+    desired = Entity(PRESET, {"segment": None})
+    replace = Change(PRESET, Action.REPLACE, "content", desired=desired, live=desired)
+    follow = Change(GEOZONE, Action.UPDATE, "new code", depends_on=(PRESET,))
+    new_tag = Change(TAG, Action.CREATE, "missing")
+
+    levels = plan_steps(Plan(changes=[replace, follow, new_tag]))
+
+    steps = {step.key: step for level in levels for step in level}
+    assert steps[(PRESET, "create")].needs == {(PRESET, "delete")}
+    assert steps[(GEOZONE, "update")].needs == {(PRESET, "create")}
+    assert steps[(TAG, "create")].needs == set()
+    order = [step.key for level in levels for step in level]
+    assert order.index((PRESET, "delete")) < order.index((TAG, "create"))
