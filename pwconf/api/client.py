@@ -1,8 +1,8 @@
-"""The transport: one pooled HTTP session, per-method retry policy, typed errors.
+"""The client: per-method retry policy and typed errors over pooled connections (transport.py).
 
 Every Pushwoosh method is `POST {base}/{method}` with `{"request": {..., "auth": token}}`, and
-most errors arrive inside HTTP 200 bodies, so urllib3's Retry (which skips POST) cannot help:
-the policy lives here (contract §9).
+most errors arrive inside HTTP 200 bodies, so a generic HTTP retry (urllib3's skips POST) cannot
+help: the policy lives here (contract §9).
 
 - reads (`kind="read"`) are retried on connection errors, 429 and 500/502/503/504;
 - writes are retried when that is safe: always after a connect failure (nothing was sent) or a
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import json
 import logging
 import random
 import time
@@ -23,13 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError
-
-from pwconf.api.settings import MASK, is_loopback
+from pwconf.api.settings import MASK
+from pwconf.api.transport import Reply, Transport, TransportFailure
 from pwconf.errors import (
     ApiError,
     ArgumentError,
@@ -131,7 +128,7 @@ class _Tracker:
 
 
 class ApiClient:
-    """A thread-safe client for the Pushwoosh JSON API (one pooled session)."""
+    """A thread-safe client for the Pushwoosh JSON API (up to `workers` pooled connections)."""
 
     def __init__(
         self,
@@ -150,13 +147,18 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.workers = max(1, workers)
-        self.timeout = (connect_timeout, read_timeout)
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._session = self._new_session()
+        self._transport = Transport(
+            self.base_url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            pool_size=self.workers,
+        )
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, token={MASK!r}, workers={self.workers})"
@@ -168,19 +170,7 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        self._session.close()
-
-    def _new_session(self) -> requests.Session:
-        session = requests.Session()
-        adapter = HTTPAdapter(
-            pool_connections=self.workers, pool_maxsize=self.workers, max_retries=0
-        )
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        if is_loopback(urlsplit(self.base_url).hostname or ""):
-            session.trust_env = False  # the emulator: no proxy, no .netrc
-        return session
+        self._transport.close()
 
     # ---- public calls -------------------------------------------------------------------
 
@@ -261,16 +251,14 @@ class ApiClient:
         track.attempts += 1
         # an empty token is left out, so the server answers HTTP 401 "authentication missing"
         auth = {"auth": self._token} if self._token.strip() else {}
-        body = {"request": {**fields, **auth}}
+        body = json.dumps({"request": {**fields, **auth}}, separators=(",", ":")).encode()
         began = time.monotonic()
         try:
-            response = self._session.post(
-                f"{self.base_url}/{method}", json=body, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            outcome = _transport_outcome(exc)
+            reply = self._transport.post(method, body)
+        except TransportFailure as failure:
+            outcome = _transport_outcome(failure)
         else:
-            outcome = _http_outcome(response)
+            outcome = _http_outcome(reply)
         outcome = replace(outcome, message=self._mask(outcome.message))
         log.debug(
             "%s attempt %d: %s (%.0f ms)",
@@ -420,10 +408,10 @@ _HTTP_ERRORS: dict[int, type[ApiError]] = {
 }
 
 
-def _http_outcome(response: requests.Response) -> _Outcome:
-    status = response.status_code
-    body = _json_body(response)
-    message = _body_message(body) or f"{response.reason or 'HTTP error'}".strip()
+def _http_outcome(reply: Reply) -> _Outcome:
+    status = reply.status
+    body = _json_body(reply.body)
+    message = _body_message(body) or f"{reply.reason or 'HTTP error'}".strip()
     base = _Outcome(
         _Verdict.FAILED, f"HTTP {status}", http_status=status, message=message,
         status_code=_body_status(body),
@@ -433,12 +421,12 @@ def _http_outcome(response: requests.Response) -> _Outcome:
     if status == 429:
         return replace(
             base, verdict=_Verdict.SAFE_RETRY, error=RateLimited,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            retry_after=parse_retry_after(reply.retry_after),
         )  # fmt: skip
     if status in RETRIED_HTTP:
         return replace(
             base, verdict=_Verdict.UNKNOWN, error=ServerError,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            retry_after=parse_retry_after(reply.retry_after),
         )  # fmt: skip
     if status >= 500:
         return replace(base, error=ServerError)
@@ -460,10 +448,10 @@ def _body_outcome(base: _Outcome, body: Any) -> _Outcome:
     return replace(labelled, error=_BODY_ERRORS.get(code, ApiError))
 
 
-def _json_body(response: requests.Response) -> Any:
+def _json_body(data: bytes) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(data)
+    except ValueError:  # UnicodeDecodeError included
         return None
 
 
@@ -479,52 +467,15 @@ def _body_message(body: Any) -> str:
     return ""
 
 
-def _transport_outcome(exc: requests.RequestException) -> _Outcome:
-    description = describe_transport_error(exc)
-    if _is_connect_failure(exc):
-        return _Outcome(_Verdict.SAFE_RETRY, description, TransportError, message=description)
-    if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.InvalidURL):
-        return _Outcome(_Verdict.FAILED, description, TransportError, message=description)
-    return _Outcome(_Verdict.UNKNOWN, description, TransportError, message=description)
-
-
-def _is_connect_failure(exc: requests.RequestException) -> bool:
-    """Nothing was sent: the connection could not be established."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is a subclass
-
-
-def describe_transport_error(exc: requests.RequestException) -> str:
-    """A short, token-free description ("could not connect: [Errno 111] Connection refused")."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connect timed out"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "read timed out"
-    root = _root_os_error(exc)
-    if _is_connect_failure(exc):
-        return f"could not connect: {root}" if root else "could not connect"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "response cut short"
-    return f"connection dropped: {root}" if root else "connection dropped"
-
-
-def _root_os_error(exc: BaseException) -> str:
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, OSError) and not isinstance(current, requests.RequestException):
-            return str(current)
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return ""
+def _transport_outcome(failure: TransportFailure) -> _Outcome:
+    description = failure.description
+    if failure.final:
+        verdict = _Verdict.FAILED
+    elif failure.sent:
+        verdict = _Verdict.UNKNOWN
+    else:
+        verdict = _Verdict.SAFE_RETRY  # nothing was sent: the connection was never made
+    return _Outcome(verdict, description, TransportError, message=description)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -14,6 +14,7 @@ import requests
 
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh
+from pwconf.api.transport import Reply
 from pwconf.errors import (
     ApiError,
     ArgumentError,
@@ -134,12 +135,12 @@ def test_unknown_method_is_not_found(connect):
 
 def test_malformed_body_is_bad_request(connect, monkeypatch):
     client = connect()
-    post = client._session.post
+    post = client._transport.post
 
-    def garbled(url: str, json: Any, timeout: Any) -> requests.Response:
-        return post(url, data=b"{not json", timeout=timeout)
+    def garbled(method: str, body: bytes) -> Reply:
+        return post(method, b"{not json")
 
-    monkeypatch.setattr(client._session, "post", garbled)
+    monkeypatch.setattr(client._transport, "post", garbled)
     with pytest.raises(BadRequest) as info:
         client.call("listTags", {}, kind="read")
     assert info.value.http_status == 400 and info.value.result.attempts == 1

@@ -1,0 +1,231 @@
+"""HTTP for the API client: pooled keep-alive connections over the standard library's http.client.
+
+requests cost about 0.9 ms of CPU per call here (session merging, hooks, cookie handling), four
+times what a bare http.client round trip costs; at 10,000 calls and 32 workers that overhead, not
+the API's latency, bounded a plan (bench/README.md). Every Pushwoosh call is the same POST of a
+small JSON body to one host, so the little that requests added is done here:
+
+- one keep-alive connection per concurrent call, reused; one that the server closed while idle
+  is replaced before sending, so no request is lost to a stale socket;
+- a (connect, read) timeout;
+- HTTPS with the system's trust store (`SSL_CERT_FILE` / `SSL_CERT_DIR` are honoured);
+- `HTTPS_PROXY` / `NO_PROXY` from the environment (never for a loopback host), through a
+  CONNECT tunnel, with basic proxy credentials taken from the proxy URL;
+- gzip-encoded answers.
+
+Failures without an HTTP answer raise TransportFailure, which says whether the request may have
+reached the server: the retry policy (client.py) depends on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import http.client
+import os
+import select
+import ssl
+import threading
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from pwconf.api.settings import is_loopback
+from pwconf.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer, read in full."""
+
+    status: int
+    reason: str
+    body: bytes
+    retry_after: str | None
+
+
+class TransportFailure(Exception):
+    """No HTTP answer. `sent`: the request may have reached the server; `final`: retrying
+    cannot help (a certificate the system does not trust)."""
+
+    def __init__(self, description: str, *, sent: bool, final: bool = False) -> None:
+        super().__init__(description)
+        self.description = description
+        self.sent = sent
+        self.final = final
+
+
+@dataclass(frozen=True)
+class Proxy:
+    host: str
+    port: int
+    headers: dict[str, str]  # Proxy-Authorization, when the proxy URL carries credentials
+
+    def __repr__(self) -> str:  # credentials never printed
+        return f"Proxy(host={self.host!r}, port={self.port})"
+
+
+class Transport:
+    """POSTs to `{base_url}/{method}`; thread-safe, at most `pool_size` idle connections kept."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        pool_size: int,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port or (443 if self._https else 80)
+        self._path = parts.path.rstrip("/")
+        self._headers = {
+            "Content-Type": "application/json",
+            "Accept-Encoding": "gzip",
+            **headers,
+        }
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._pool_size = max(1, pool_size)
+        self._proxy = proxy_for(self._host, self._https, os.environ if env is None else env)
+        self._context = ssl.create_default_context() if self._https else None
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def post(self, method: str, body: bytes) -> Reply:
+        connection = self._take()
+        try:
+            self._connect(connection)
+            reply = self._exchange(connection, f"{self._path}/{method}", body)
+        except BaseException:
+            connection.close()
+            raise
+        self._give_back(connection)
+        return reply
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+    def idle_connections(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+    # ---- connections --------------------------------------------------------------------
+
+    def _take(self) -> http.client.HTTPConnection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._new_connection()
+
+    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if connection.sock is not None and len(self._idle) < self._pool_size:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def _new_connection(self) -> http.client.HTTPConnection:
+        proxy = self._proxy
+        host, port = (proxy.host, proxy.port) if proxy else (self._host, self._port)
+        connection: http.client.HTTPConnection
+        if self._https:
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=self._connect_timeout, context=self._context
+            )
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self._connect_timeout)
+        if self._proxy:
+            connection.set_tunnel(self._host, self._port, headers=self._proxy.headers)
+        return connection
+
+    def _connect(self, connection: http.client.HTTPConnection) -> None:
+        if connection.sock is not None and not _closed_by_server(connection.sock):
+            return
+        connection.close()
+        try:
+            connection.connect()
+        except ssl.SSLCertVerificationError as exc:
+            reason = f"TLS error: {exc.verify_message}"
+            raise TransportFailure(reason, sent=False, final=True) from None
+        except TimeoutError:
+            raise TransportFailure("connect timed out", sent=False) from None
+        except OSError as exc:
+            raise TransportFailure(f"could not connect: {_describe(exc)}", sent=False) from None
+        connection.sock.settimeout(self._read_timeout)
+
+    def _exchange(self, connection: http.client.HTTPConnection, path: str, body: bytes) -> Reply:
+        try:
+            connection.request("POST", path, body=body, headers=self._headers)
+            response = connection.getresponse()
+            data = response.read()
+        except TimeoutError:
+            raise TransportFailure("read timed out", sent=True) from None
+        except http.client.IncompleteRead:
+            raise TransportFailure("response cut short", sent=True) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransportFailure(f"connection dropped: {_describe(exc)}", sent=True) from None
+        if response.getheader("Content-Encoding", "").lower() == "gzip":
+            data = _gunzip(data)
+        return Reply(response.status, response.reason, data, response.getheader("Retry-After"))
+
+
+def _closed_by_server(sock: object) -> bool:
+    """An idle keep-alive socket that is readable has been closed (or spoken to) by the server."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError):
+        raise TransportFailure("response cut short (bad gzip body)", sent=True) from None
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def proxy_for(host: str, https: bool, env: Mapping[str, str]) -> Proxy | None:
+    """The proxy to reach `host` through, from HTTPS_PROXY / NO_PROXY (any case); loopback and
+    plain http never go through one (plain http is only allowed to a loopback host)."""
+    if not https or is_loopback(host):
+        return None
+    proxies = _environment_proxies(env)
+    url = proxies.get("https")
+    if not url or urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise UsageError(
+            f"unsupported HTTPS_PROXY {parts.scheme}://{parts.hostname or ''}",
+            hint="use an http:// proxy URL (the tunnel to Pushwoosh is TLS end to end)",
+        )
+    headers = {}
+    if parts.username:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
+    return Proxy(parts.hostname, parts.port or 80, headers)
+
+
+def _environment_proxies(env: Mapping[str, str]) -> dict[str, str]:
+    """`{scheme: url}` and `no`, as urllib.request.getproxies_environment reads os.environ."""
+    proxies: dict[str, str] = {}
+    for name, value in env.items():
+        lowered = name.lower()
+        scheme = lowered.removesuffix("_proxy")
+        if value and scheme != lowered and (lowered == name or scheme not in proxies):
+            proxies[scheme] = value  # the lower-case spelling wins, as in urllib
+    return proxies

@@ -1,0 +1,172 @@
+"""The HTTP transport over real loopback sockets: keep-alive reuse, stale sockets, gzip, proxies."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from pwconf.api.client import ApiClient
+from pwconf.api.transport import Proxy, proxy_for
+from pwconf.errors import TransportError, UsageError
+
+TOKEN = "tok-0123456789"
+OK_BODY = json.dumps({"status_code": 200, "status_message": "OK", "response": {"n": 1}}).encode()
+
+
+class RawServer:
+    """A loopback TCP server; `answer(connection)` handles each accepted connection."""
+
+    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.received: list[bytes] = []
+        self._answer = answer
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def read_request(self, connection: socket.socket) -> bytes:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = next(
+            (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+             if line.lower().startswith(b"content-length:")),
+            0,
+        )  # fmt: skip
+        while len(rest) < length:
+            rest += connection.recv(65536)
+        self.received.append(head)
+        return head
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(answer: Callable[[socket.socket], None]) -> RawServer:
+        servers.append(RawServer(answer))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _response(body: bytes, *headers: str) -> bytes:
+    lines = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join([*lines, *headers]) + "\r\n\r\n").encode() + body
+
+
+def test_keep_alive_connection_is_reused(raw_server):
+    def answer(connection: socket.socket) -> None:
+        while server.read_request(connection):
+            connection.sendall(_response(OK_BODY))
+
+    server = raw_server(answer)
+    with ApiClient(f"http://127.0.0.1:{server.port}/json/1.3", TOKEN) as client:
+        for _ in range(5):
+            client.call("getX", {}, kind="read")
+    assert server.accepted == 1 and len(server.received) == 5
+
+
+def test_connection_closed_by_server_while_idle_is_replaced_before_sending(raw_server):
+    """A create must not be sent on a socket the server closed: its outcome would be unknown."""
+
+    def answer_once_then_close(connection: socket.socket) -> None:
+        server.read_request(connection)
+        connection.sendall(_response(OK_BODY))  # keep-alive promised, then an idle timeout
+        connection.close()
+
+    server = raw_server(answer_once_then_close)
+    with ApiClient(f"http://127.0.0.1:{server.port}/json/1.3", TOKEN, max_attempts=1) as client:
+        client.call("createX", {}, kind="write")
+        threading.Event().wait(0.05)  # the FIN arrives
+        result = client.call("createX", {}, kind="write")
+    assert result.attempts == 1 and server.accepted == 2
+
+
+def test_gzip_answer_is_decoded(raw_server):
+    def answer(connection: socket.socket) -> None:
+        server.read_request(connection)
+        connection.sendall(_response(gzip.compress(OK_BODY), "Content-Encoding: gzip"))
+
+    server = raw_server(answer)
+    with ApiClient(f"http://127.0.0.1:{server.port}/json/1.3", TOKEN) as client:
+        assert client.call("getX", {}, kind="read").response == {"n": 1}
+    assert b"accept-encoding: gzip" in server.received[0].lower()
+
+
+# ---- proxies ----------------------------------------------------------------------------
+
+
+def test_no_proxy_for_loopback_or_when_unset():
+    assert proxy_for("127.0.0.1", False, {"HTTPS_PROXY": "http://proxy:3128"}) is None
+    assert proxy_for("localhost", True, {"HTTPS_PROXY": "http://proxy:3128"}) is None
+    assert proxy_for("api.pushwoosh.com", True, {}) is None
+
+
+def test_https_proxy_from_environment_with_credentials():
+    env = {"HTTPS_PROXY": "http://me:p%40ss@proxy.corp:3128"}
+    proxy = proxy_for("api.pushwoosh.com", True, env)
+    assert (proxy.host, proxy.port) == ("proxy.corp", 3128)
+    expected = "Basic " + base64.b64encode(b"me:p@ss").decode()
+    assert proxy.headers == {"Proxy-Authorization": expected}
+    assert "p@ss" not in repr(proxy) and "me" not in repr(proxy)
+
+
+def test_lower_case_proxy_wins_and_no_proxy_bypasses():
+    env = {"HTTPS_PROXY": "http://upper:1", "https_proxy": "http://lower:2"}
+    assert proxy_for("api.pushwoosh.com", True, env) == Proxy("lower", 2, {})
+    env["NO_PROXY"] = ".pushwoosh.com"
+    assert proxy_for("api.pushwoosh.com", True, env) is None
+
+
+def test_unsupported_proxy_scheme_is_a_usage_error():
+    with pytest.raises(UsageError) as info:
+        proxy_for("api.pushwoosh.com", True, {"HTTPS_PROXY": "socks5://user:pw@proxy:1080"})
+    assert "socks5://proxy" in info.value.message and "pw" not in info.value.message
+
+
+def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(raw_server, monkeypatch):
+    def refuse_tunnel(connection: socket.socket) -> None:
+        server.read_request(connection)
+        refusal = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+        connection.sendall(refusal)
+        connection.close()
+
+    server = raw_server(refuse_tunnel)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://me:secret@127.0.0.1:{server.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = ApiClient("https://api.example.com/json/1.3", TOKEN, max_attempts=1)
+    with client, pytest.raises(TransportError) as info:
+        client.call("getX", {}, kind="read")
+    head = server.received[0].decode()
+    assert head.startswith("CONNECT api.example.com:443 HTTP/1.")
+    assert "Proxy-Authorization: Basic " + base64.b64encode(b"me:secret").decode() in head
+    assert "could not connect" in info.value.message and "407" in info.value.message
+    assert "secret" not in info.value.message
