@@ -110,6 +110,74 @@ def fetch_live(
     return live
 
 
+class _Converter:
+    """Turns raw rows into entities while the fetch is still running.
+
+    A row is converted as soon as the names it refers to are known: every kind needs the
+    application handles (known once applications are matched); a kind with `names_from` also
+    needs every row of those kinds for its application. Until then it waits.
+    """
+
+    def __init__(self, live: LiveState, scope: Scope) -> None:
+        self.live = live
+        self.scope = scope
+        self.by_kind: dict[str, dict[Address, Entity]] = {k: {} for k in REGISTRY}
+        self.named = {name for kind in REGISTRY.values() for name in kind.names_from}
+        self.calls_out: dict[tuple[str, str | None], int] = {}
+        self.waiting: dict[tuple[str, str | None], list[dict]] = {}
+        self.started = False
+
+    def expect(self, kind_name: str, app: str | None) -> None:
+        """One more call whose rows of `kind_name` for `app` are still to come."""
+        key = (kind_name, app)
+        self.calls_out[key] = self.calls_out.get(key, 0) + 1
+
+    def finish(self, kind_name: str, app: str | None) -> None:
+        key = (kind_name, app)
+        self.calls_out[key] -= 1
+        if self.calls_out[key] == 0 and kind_name in self.named:
+            for dependent in REGISTRY.values():
+                if kind_name in dependent.names_from:
+                    self._release(dependent.name, app)
+
+    def add(self, kind_name: str, app: str | None, row: dict) -> None:
+        if self._ready(kind_name, app):
+            self._convert(kind_name, app, row)
+        else:
+            self.waiting.setdefault((kind_name, app), []).append(row)
+
+    def start(self) -> None:
+        """Applications are matched: convert what was waiting only for their handles."""
+        self.started = True
+        for kind_name, app in list(self.waiting):
+            self._release(kind_name, app)
+
+    def entities(self) -> dict[Address, Entity]:
+        for key in list(self.waiting):  # rows whose names never fully arrived (a failed call)
+            self._release(*key, force=True)
+        return {a: e for found in self.by_kind.values() for a, e in found.items()}
+
+    def _ready(self, kind_name: str, app: str | None) -> bool:
+        if not self.started:
+            return False
+        names_from = REGISTRY[kind_name].names_from
+        return all(self.calls_out.get((name, app), 0) == 0 for name in names_from)
+
+    def _release(self, kind_name: str, app: str | None, *, force: bool = False) -> None:
+        if (kind_name, app) in self.waiting and (force or self._ready(kind_name, app)):
+            for row in self.waiting.pop((kind_name, app)):
+                self._convert(kind_name, app, row)
+
+    def _convert(self, kind_name: str, app: str | None, row: dict) -> None:
+        entity = REGISTRY[kind_name].to_entity(row, app, self.live.view)
+        if entity is None:
+            return
+        if kind_name in self.named:
+            self.live.view.learn_name(entity)
+        if self.scope.includes(entity.address):
+            self.by_kind[kind_name][entity.address] = entity
+
+
 def _fetch_account(
     api: Any,
     fanout: _Fanout,
@@ -119,7 +187,7 @@ def _fetch_account(
     known_codes: dict[str, str],
 ) -> None:
     titles: dict[str, str] = {}
-    raw_by_kind: dict[str, list[tuple[str | None, dict]]] = {k: [] for k in REGISTRY}
+    rows = _Converter(live, scope)
     kinds = scope.kinds()
 
     def on_page(result: Any) -> None:
@@ -130,14 +198,20 @@ def _fetch_account(
         for page in range(2, int(result.response.get("total") or 1) + 1):
             fanout.submit(lambda page=page: api.get_applications(page=page), on_page)
 
+    def on_account_list(kind_name: str) -> Callable[[list[dict]], None]:
+        def then(found: list[dict]) -> None:
+            for row in found:
+                rows.add(kind_name, None, row)
+            rows.finish(kind_name, None)
+
+        return then
+
     fanout.submit(lambda: api.get_applications(page=1), on_first_page)
     for kind_name in ACCOUNT_WIDE:
         if kind_name in kinds:
             kind = REGISTRY[kind_name]
-            fanout.submit(
-                lambda kind=kind: kind.list_raw(api, None),
-                lambda rows, k=kind_name: raw_by_kind[k].extend((None, r) for r in rows),
-            )
+            rows.expect(kind_name, None)
+            fanout.submit(lambda kind=kind: kind.list_raw(api, None), on_account_list(kind_name))
     fanout.run()
 
     matched = match_applications(desired, titles, known_codes)
@@ -152,9 +226,10 @@ def _fetch_account(
     # Lists whose rows need a second read are on the critical path: they go out first.
     for critical in (True, False):
         for code, handle in in_scope:
-            _fetch_application(api, fanout, code, handle, kinds, raw_by_kind, critical)
+            _fetch_application(api, fanout, code, handle, kinds, rows, critical)
+    rows.start()  # while the first answers are on their way
     fanout.run()
-    _build_entities(live, raw_by_kind, scope)
+    live.entities = rows.entities()
 
 
 def _app_has_targets(scope: Scope, handle: str) -> bool:
@@ -167,13 +242,18 @@ def _fetch_application(
     code: str,
     handle: str,
     kinds: set[str],
-    raw_by_kind: dict[str, list[tuple[str | None, dict]]],
+    rows: _Converter,
     critical: bool,
 ) -> None:
-    def keep(kind_name: str) -> Callable[[Any], None]:
-        return lambda row: raw_by_kind[kind_name].append((handle, row))
+    def keep(kind_name: str) -> Callable[[dict], None]:
+        def then(row: dict) -> None:
+            rows.add(kind_name, handle, row)
+            rows.finish(kind_name, handle)
+
+        return then
 
     if "application" in kinds and not critical:
+        rows.expect("application", handle)
         fanout.submit(
             lambda: api.get_application(code),
             lambda r: keep("application")(r.response.get("application") or {"code": code}),
@@ -187,32 +267,17 @@ def _fetch_application(
         if not kind.readable or detail != critical:
             continue
 
-        def on_list(rows: list[dict], kind=kind, kind_name=kind_name, detail=detail) -> None:
-            for row in rows:
+        def on_list(found: list[dict], kind=kind, kind_name=kind_name, detail=detail) -> None:
+            for row in found:
                 if detail:
+                    rows.expect(kind_name, handle)
                     fanout.submit(lambda row=row: kind.detail_raw(api, code, row), keep(kind_name))
                 else:
-                    keep(kind_name)(row)
+                    rows.add(kind_name, handle, row)
+            rows.finish(kind_name, handle)
 
+        rows.expect(kind_name, handle)
         fanout.submit(lambda kind=kind: kind.list_raw(api, code), on_list)
-
-
-def _build_entities(
-    live: LiveState, raw_by_kind: dict[str, list[tuple[str | None, dict]]], scope: Scope
-) -> None:
-    """Convert in dependency order, so that names a kind needs (names_from) are known first."""
-    view = live.view
-    named = {name for kind in REGISTRY.values() for name in kind.names_from}
-    for kind_name, rows in raw_by_kind.items():
-        kind = REGISTRY[kind_name]
-        for handle, row in rows:
-            entity = kind.to_entity(row, handle, view)
-            if entity is None:
-                continue
-            if kind_name in named:
-                view.learn_name(entity)
-            if scope.includes(entity.address):
-                live.entities[entity.address] = entity
 
 
 def match_applications(
