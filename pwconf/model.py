@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +120,7 @@ class Entity:
     attrs: dict[str, Any]
     code: str | None = None
     position: Position | None = None
-    field_positions: dict[str, Position] = field(default_factory=dict)
+    field_positions: Mapping[str, Position] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

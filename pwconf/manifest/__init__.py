@@ -13,12 +13,18 @@ import gc
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
-from pwconf.manifest.build import Source, build
+from pwconf.manifest.build import Builder, Source
 from pwconf.manifest.checks import CheckContext, check_state
-from pwconf.manifest.files import FileProblem, discover, display_path, problem_at, read_text
+from pwconf.manifest.files import (
+    FileProblem,
+    ManifestFile,
+    discover,
+    display_path,
+    problem_at,
+    read_text,
+)
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
 from pwconf.manifest.yamlpos import Document, YamlProblem, load_document
@@ -80,23 +86,28 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
     files, problems = discover(list(paths))
     interpolator = Interpolator(variables, env)
-    sources: list[Source] = []
-    documents: dict[str, Document] = {}
+    builder = Builder()
     for manifest in files:
-        document, file_problems = _read(manifest.path, manifest.display)
-        problems.extend(file_problems)
-        if document is None:
-            continue
-        problems.extend(interpolator.resolve_document(document))
-        result = validate_document(document)
-        problems.extend(result.problems)
-        sources.append(Source(document, result.error_paths | interpolator.failed_paths))
-        documents[document.file] = document
-    built = build(sources, [manifest.display for manifest in files])
+        problems.extend(_add_file(manifest, interpolator, builder))
+    built = builder.finish([manifest.display for manifest in files])
     problems.extend(built.problems)
-    context = CheckContext(built.broken, built.expressions, _locator(documents))
+    context = CheckContext(built.broken, built.expressions, built.locate)
     problems.extend(check_state(built.state, context))
     return Analysis(built.state, sorted(problems, key=_problem_order))
+
+
+def _add_file(
+    manifest: ManifestFile, interpolator: Interpolator, builder: Builder
+) -> list[Problem]:
+    """Read, resolve, validate and build one file; its Document is dropped on return."""
+    document, problems = _read(manifest.path, manifest.display)
+    if document is None:
+        return problems
+    problems.extend(interpolator.resolve_document(document))
+    result = validate_document(document)
+    problems.extend(result.problems)
+    builder.add(Source(document, result.error_paths | interpolator.failed_paths))
+    return problems
 
 
 def _read(path: str, display: str) -> tuple[Document | None, list[Problem]]:
@@ -119,14 +130,6 @@ def _read(path: str, display: str) -> tuple[Document | None, list[Problem]]:
         message = f"unsupported manifest version {version!r}; this pwconf reads `version: 1`"
         return None, [Problem(message, document.where(("version",)))]
     return document, []
-
-
-def _locator(documents: dict[str, Document]) -> Any:
-    def locate(position: Position, value: str, offset: int) -> Position:
-        document = documents.get(position.file)
-        return document.locate(position, value, offset) if document else position
-
-    return locate
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

@@ -15,12 +15,15 @@ Merging rules (decided):
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
 from pwconf.kinds import REGISTRY
-from pwconf.manifest.yamlpos import Document, Path
+from pwconf.manifest.positions import FieldPositions, FieldPositionsMaker
+from pwconf.manifest.yamlpos import Document, Path, ScalarLocator
 from pwconf.model import KIND_BY_PLURAL, Address, DesiredState, Entity, Settings
 
 SUB_KINDS: dict[str, str] = {
@@ -68,6 +71,7 @@ class BuildResult:
     problems: list[Problem]
     broken: set[Address]  # declared, but left out because of their errors
     expressions: dict[Address, str]  # a segment's expression exactly as read
+    locate: ScalarLocator  # positions inside the segments' expressions
 
 
 @dataclass
@@ -78,18 +82,15 @@ class _AppDraft:
     broken: bool = False
 
 
-def build(sources: list[Source], files: list[str]) -> BuildResult:
-    builder = _Builder()
-    for source in sources:
-        builder.add(source)
-    return builder.finish(files)
-
-
 def where_defined(position: Position) -> str:
     return f"{position.file}:{position.line}"
 
 
-class _Builder:
+class Builder:
+    """Takes the files one at a time, so that only one file's Document is held at once: what
+    it keeps of a file is the entities, their positions and, for the files that define
+    segments, the text (to place problems inside an expression)."""
+
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
         self.defined_at: dict[Address, Position] = {}
@@ -98,11 +99,13 @@ class _Builder:
         self.apps: dict[str, _AppDraft] = {}
         self.prune: tuple[frozenset[str], Position] | None = None
         self.expressions: dict[Address, str] = {}
-        self.positions: dict[Path, dict[str, Position]] = {}
+        self.positions: dict[Path, FieldPositions] = {}
+        self.positions_maker = FieldPositionsMaker()
+        self.locate = ScalarLocator()
 
     def add(self, source: Source) -> None:
         data = source.document.data
-        self.positions = _positions_by_entity(source.document)
+        self.positions = _positions_by_entity(source.document, self.positions_maker)
         self.add_settings(source, data.get("settings"))
         for section, kind in (("tags", "tag"), ("segments", "segment")):
             for name, body in _items(data.get(section)):
@@ -150,10 +153,11 @@ class _Builder:
             address=address,
             attrs=attrs,
             position=position,
-            field_positions=self.positions.get(path, {}),
+            field_positions=self.positions.get(path, _NO_FIELDS),
         )
         if address.kind == "segment":
             self.expressions[address] = body["expression"]
+            self.locate.keep(document)
 
     def add_application(self, source: Source, handle: str, body: Any) -> None:
         document = source.document
@@ -178,7 +182,7 @@ class _Builder:
         handle: str,
         draft: _AppDraft,
         body: dict[str, Any],
-        positions: dict[str, Position],
+        positions: Mapping[str, Position],
     ) -> None:
         for name in APP_FIELDS:
             if name not in body:
@@ -207,7 +211,7 @@ class _Builder:
         settings = Settings(prune=self.prune[0] if self.prune else frozenset())
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
         state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
-        return BuildResult(state, self.problems, self.broken, self.expressions)
+        return BuildResult(state, self.problems, self.broken, self.expressions, self.locate)
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address("application", None, handle)
@@ -243,10 +247,11 @@ def _label(address: Address) -> str:
     return f"{KIND_WORDS[address.kind]} {address.name!r}{where}"
 
 
-def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
+def _positions_by_entity(
+    document: Document, maker: FieldPositionsMaker
+) -> dict[Path, FieldPositions]:
     """Entity path → {dotted field path: where its value is written}, in one pass."""
-    grouped: dict[Path, dict[str, Position]] = {}
-    file = document.file
+    grouped: dict[Path, tuple[list[str], list[int]]] = {}
     for path, mark in document.values.items():
         size = len(path)
         if size < 3:
@@ -264,8 +269,16 @@ def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
         else:
             continue
         key = str(rest[0]) if len(rest) == 1 else ".".join(map(str, rest))
-        fields = grouped.get(entity)
-        if fields is None:
-            fields = grouped[entity] = {}
-        fields[key] = Position(file, mark.line + 1, mark.column + 1)
-    return grouped
+        group = grouped.get(entity)
+        if group is None:
+            group = grouped[entity] = ([], [])
+        group[0].append(key)
+        group[1].extend((mark.line + 1, mark.column + 1))
+    file = document.file
+    return {
+        entity: maker.make(file, fields, array("I", numbers))
+        for entity, (fields, numbers) in grouped.items()
+    }
+
+
+_NO_FIELDS = FieldPositions("", {}, array("I"))

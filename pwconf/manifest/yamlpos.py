@@ -135,10 +135,36 @@ class Document:
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            starts.extend(i + 1 for i, char in enumerate(self.text) if char == "\n")
-            self._line_starts = starts
+            self._line_starts = line_starts(self.text)
         return self._line_starts
+
+
+def line_starts(text: str) -> list[int]:
+    """The index where each line of `text` starts."""
+    starts = [0]
+    starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+    return starts
+
+
+class ScalarLocator:
+    """Document.locate for files whose Document is gone: keeps the text of the files it is
+    given, and answers with the position unchanged for any other file."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._line_starts: dict[str, list[int]] = {}
+
+    def keep(self, document: Document) -> None:
+        self._texts[document.file] = document.text
+
+    def __call__(self, position: Position, value: str, offset: int) -> Position:
+        text = self._texts.get(position.file)
+        if text is None:
+            return position
+        starts = self._line_starts.get(position.file)
+        if starts is None:
+            starts = self._line_starts[position.file] = line_starts(text)
+        return locate_in_scalar(text, starts, position, value, offset)
 
 
 def load_document(file: str, path: str, text: str) -> Document:
