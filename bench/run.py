@@ -205,7 +205,8 @@ def worker(
     if result is None:
         raise BenchError(f"plan_worker {mode} wrote nothing:\n{child.output[-4000:]}")
     if child.returncode != 0:
-        result["worker_note"] = f"exit {child.returncode} (timed out or failed after the plan)"
+        last_line = (child.output.strip().splitlines() or [""])[-1][:300]
+        result["worker_note"] = f"exit {child.returncode} after the plan: {last_line}"
     result["child_wall_s"] = child.wall_s
     return result
 
@@ -576,6 +577,9 @@ def table(report: dict[str, Any]) -> str:
             "  naive / build_plan CPU",
             [_f(naive["cpu_s"] / max(last["diff_cpu_s"], 1e-9), 1)] + [""] * (len(ps) - 1),
         )
+    else:
+        why = next((plans[p]["worker_note"] for p in ps if plans[p].get("worker_note")), "")
+        row(f"NAIVE DeepDiff: not measured {why}".rstrip(), ["" for _ in ps])
     validate = report["validate"]
     row("VALIDATE (pwconf validate, same manifests)", ["" for _ in ps])
     if validate["exit"] == 0:
