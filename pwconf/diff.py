@@ -28,9 +28,21 @@ def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[s
 
 
 def same_value(left: Any, right: Any) -> bool:
-    """A fast, exact check for JSON-shaped values: equal reprs mean equal values of equal types
-    (true, 1 and 1.0 print apart). Unequal reprs may still be equal (key order): JSON decides."""
-    return repr(left) == repr(right)
+    """A fast, exact check for JSON-shaped values: equal, and of equal types at every depth
+    (true, 1 and 1.0 compare equal in Python but print apart). False may still mean equal
+    (a list against a tuple, NaN): canonical JSON decides."""
+    return left == right and _same_types(left, right)
+
+
+def _same_types(left: Any, right: Any) -> bool:
+    """For values already known to be equal: are their types equal too, at every depth?"""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return all(map(_same_types, left.values(), map(right.__getitem__, left)))
+    if isinstance(left, list | tuple):
+        return all(map(_same_types, left, right))
+    return True
 
 
 def _up_to_first_index(steps: list[Any]) -> tuple[Any, ...]:

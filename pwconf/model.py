@@ -162,13 +162,19 @@ class DesiredState:
 
 def canonical_json(value: Any) -> str:
     """Canonical text of a value: sorted keys, no spaces; keeps true, 1 and 1.0 apart."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_encode_special)
+    return _CANONICAL_ENCODER.encode(value)
 
 
 def _encode_special(value: Any) -> Any:
     if isinstance(value, Secret):
         return {"__secret__": value.fingerprint("canonical")}
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+# One encoder for every call: json.dumps with options builds a new one each time.
+_CANONICAL_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_encode_special
+)
 
 
 def seal_secrets(value: Any, salt: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pwconf.diff import display_attrs, field_changes
@@ -35,12 +35,26 @@ class PlanOptions:
     allow_mass_delete: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pair:
+    """One address on both sides. Entities are built only for the pairs that change."""
+
     address: Address
-    desired: Entity | None  # normalised, secrets intact (what the applier sends)
-    live: Entity | None  # normalised, completed from state
-    desired_cmp: dict[str, Any] | None  # normalised and sealed (what is compared)
+    source: Entity | None  # desired, as loaded
+    want: dict[str, Any] | None  # its attributes normalised, secrets intact
+    found: Entity | None  # live, as read (or as recorded, for unreadable kinds)
+    have: dict[str, Any] | None  # its attributes completed from state and normalised
+    desired_cmp: dict[str, Any] | None  # `want` sealed: what is compared
+
+    @property
+    def desired(self) -> Entity | None:
+        """Normalised, secrets intact (what the applier sends); a new Entity on each access."""
+        return None if self.source is None else replace(self.source, attrs=self.want)
+
+    @property
+    def live(self) -> Entity | None:
+        """Normalised, completed from state; a new Entity on each access."""
+        return None if self.found is None else replace(self.found, attrs=self.have)
 
 
 def build_plan(
@@ -58,13 +72,13 @@ def build_plan(
                 _decide(plan, kind, pair, desired, state)
                 if pair.desired_cmp is not None:
                     plan.desired_values[str(pair.address)] = pair.desired_cmp
+        plan.live_values = {
+            str(a): {"code": e.code, "attrs": e.attrs}
+            for found in found_by_kind.values()
+            for a, e in found.items()
+        }
     _follow_replacements(plan, desired, live)
     _check_mass_delete(plan, live, options)
-    plan.live_values = {
-        str(a): {"code": e.code, "attrs": e.attrs}
-        for found in found_by_kind.values()
-        for a, e in found.items()
-    }
     plan.changes.sort(key=lambda c: c.address.sort_key)
     return plan
 
@@ -99,43 +113,42 @@ def _pairs(
     found: dict[Address, Entity],
     live: LiveState,
     state: State,
-) -> list[_Pair]:
+) -> Iterator[_Pair]:
     view = live.view
-    wanted = {
-        a: Entity(a, kind.normalize(e.attrs, view), e.code, e.position, e.field_positions)
-        for a, e in desired.items()
-    }
     if not kind.readable:
         found = kind.recorded_live(state, view)
-    pairs = []
-    for address in sorted(wanted.keys() | found.keys(), key=lambda a: (a.app or "", a.name)):
-        want, have = wanted.get(address), found.get(address)
-        if have is not None and kind.readable:
-            have = _completed(kind, have, want, state, view)
-        pairs.append(_Pair(address, want, have, _compared_form(kind, want, state)))
-    return pairs
+    for address in sorted(desired.keys() | found.keys(), key=_pair_order):
+        source, read = desired.get(address), found.get(address)
+        want = None if source is None else kind.normalize(source.attrs, view)
+        have = None if read is None else _completed(kind, read, want, state, view)
+        yield _Pair(address, source, want, read, have, _compared_form(kind, want, state))
 
 
-def _compared_form(kind: Kind, want: Entity | None, state: State) -> dict[str, Any] | None:
+def _pair_order(address: Address) -> tuple[str, str]:
+    return (address.app or "", address.name)
+
+
+def _compared_form(
+    kind: Kind, want: dict[str, Any] | None, state: State
+) -> dict[str, Any] | None:
     """What is compared: the normalised attributes, secrets sealed into salted fingerprints."""
-    if want is None:
-        return None
-    if not kind.sensitive_fields:
-        return want.attrs
-    return seal_secrets(want.attrs, state.salt)
+    if want is None or not kind.sensitive_fields:
+        return want
+    return seal_secrets(want, state.salt)
 
 
 def _completed(
-    kind: Kind, live: Entity, desired: Entity | None, state: State, view: LiveView
-) -> Entity:
-    completed = Entity(live.address, dict(live.attrs), live.code)
-    kind.complete_live(completed, desired, state)
-    completed.attrs = kind.normalize(completed.attrs, view)
-    if desired is not None:
+    kind: Kind, live: Entity, want: dict[str, Any] | None, state: State, view: LiveView
+) -> dict[str, Any]:
+    """The live attributes, completed from the state file and normalised (a new dict)."""
+    if not kind.readable:
+        return live.attrs  # recorded by pwconf itself: nothing to complete
+    attrs = kind.normalize(kind.complete_live(live, want, state), view)
+    if want is not None:
         for field in kind.unmanaged_when_absent:
-            if desired.attrs.get(field) is None:
-                completed.attrs[field] = None
-    return completed
+            if want.get(field) is None:
+                attrs[field] = None
+    return attrs
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -144,16 +157,17 @@ def _completed(
 def _decide(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: State) -> None:
     if not kind.readable:
         _decide_unreadable(plan, kind, pair)
-    elif pair.live is None and pair.desired is not None:
+    elif pair.found is None and pair.source is not None:
         plan.changes.append(_create(kind, pair))
-    elif pair.desired is None and pair.live is not None:
+    elif pair.source is None and pair.found is not None:
         _decide_unmanaged(plan, kind, pair.live, desired)
-    elif pair.desired is not None and pair.live is not None:
+    elif pair.source is not None and pair.found is not None:
         _decide_both(plan, kind, pair, state)
 
 
 def _create(kind: Kind, pair: _Pair) -> Change:
-    assert pair.desired is not None and pair.desired_cmp is not None
+    desired = pair.desired
+    assert desired is not None and pair.desired_cmp is not None
     shown = display_attrs(kind, pair.desired_cmp) or {}
     after = {key: value for key, value in shown.items() if value is not None}
     if kind.code_assigned_by_server:
@@ -164,14 +178,14 @@ def _create(kind: Kind, pair: _Pair) -> Change:
         reason="not in the account",
         after=after,
         fields=[FieldChange(path, None, value) for path, value in after.items()],
-        desired=pair.desired,
-        depends_on=tuple(kind.references(pair.desired)),
+        desired=desired,
+        depends_on=tuple(kind.references(desired)),
     )
 
 
 def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
-    assert pair.desired and pair.live and pair.desired_cmp is not None
-    fields = field_changes(kind, pair.live.attrs, pair.desired_cmp)
+    assert pair.have is not None and pair.desired_cmp is not None
+    fields = field_changes(kind, pair.have, pair.desired_cmp)
     if not fields:
         plan.unchanged += 1
         return
@@ -183,19 +197,21 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
     # When the manifests changed too, pwconf cannot tell who changed what, so it claims nothing.
     recorded = state.applied.get(str(pair.address))
     drift = recorded is not None and recorded == digest(pair.desired_cmp)
+    desired, live = pair.desired, pair.live
+    assert desired is not None and live is not None
     change = Change(
         address=pair.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=_reason(replacing, drift),
-        before=display_attrs(kind, pair.live.attrs),
+        before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, pair.desired_cmp),
         fields=fields,
         data_loss=bool(replacing and kind.data_loss_on_delete),
         drift=drift,
-        live_code=pair.live.code,
-        desired=pair.desired,
-        live=pair.live,
-        depends_on=tuple(kind.references(pair.desired)),
+        live_code=live.code,
+        desired=desired,
+        live=live,
+        depends_on=tuple(kind.references(desired)),
     )
     plan.changes.append(change)
 
@@ -230,14 +246,14 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
 
 
 def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair) -> None:
-    if pair.desired is not None and pair.live is None:
+    if pair.source is not None and pair.found is None:
         plan.changes.append(_create(kind, pair))
-    elif pair.desired is not None and pair.live is not None:
-        if pair.live.attrs["digest"] == digest(pair.desired_cmp):
+    elif pair.have is not None and pair.desired_cmp is not None:
+        if pair.have["digest"] == digest(pair.desired_cmp):
             plan.unchanged += 1
         else:
             plan.notes.append(Note(pair.address, kind.changed_unreadably))
-    elif pair.live is not None:
+    elif pair.found is not None:
         plan.notes.append(Note(pair.address, kind.removed_unreadably))
 
 

@@ -95,11 +95,15 @@ class ApplicationKind(Kind):
         }
         return Entity(Address("application", None, app or raw["code"]), attrs, code=raw["code"])
 
-    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
+    def complete_live(
+        self, live: Entity, desired: Mapping[str, Any] | None, state: State
+    ) -> dict[str, Any]:
         recorded = state.credentials.get(live.code or "", {})
+        attrs = dict(live.attrs)
         for platform in DEVICE_TYPES:
-            if live.attrs.get(platform) is not None and platform in recorded:
-                live.attrs[platform] = recorded[platform]
+            if attrs.get(platform) is not None and platform in recorded:
+                attrs[platform] = recorded[platform]
+        return attrs
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs

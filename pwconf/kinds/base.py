@@ -91,8 +91,13 @@ class Kind:
     # Optional fields that, when the manifests leave them out, pwconf does not manage.
     unmanaged_when_absent: ClassVar[frozenset[str]] = frozenset()
 
-    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
-        """Fill in what the API cannot read back, from the state file (or leave it unknown)."""
+    def complete_live(
+        self, live: Entity, desired: Mapping[str, Any] | None, state: State
+    ) -> Mapping[str, Any]:
+        """The live attributes with what the API cannot read back filled in from the state file
+        (or left unknown); `desired` holds the normalised desired attributes. Never changes
+        `live`: a kind that fills anything in returns a new dict."""
+        return live.attrs
 
     # For kinds the API cannot list (`readable = False`): what pwconf knows from its state file.
     # Recorded entities carry {"digest": ...}, compared with the digest of the manifests' form.

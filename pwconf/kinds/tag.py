@@ -62,12 +62,15 @@ class TagKind(Kind):
         }
         return Entity(Address("tag", None, raw["name"]), attrs)
 
-    def complete_live(self, live: Entity, desired: Entity | None, state: State) -> None:
+    def complete_live(
+        self, live: Entity, desired: Mapping[str, Any] | None, state: State
+    ) -> dict[str, Any]:
         recorded = state.tags.get(live.name)
         if recorded is not None:
-            live.attrs["user_specific"] = recorded["user_specific"]
+            user_specific = recorded["user_specific"]
         else:  # unknowable: never claim a difference pwconf cannot see
-            live.attrs["user_specific"] = desired.attrs["user_specific"] if desired else False
+            user_specific = desired["user_specific"] if desired else False
+        return {**live.attrs, "user_specific": user_specific}
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs
