@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -10,6 +11,8 @@ from deepdiff.helper import notpresent
 from pwconf.kinds.base import Kind
 from pwconf.model import canonical_json
 from pwconf.plan import ABSENT, SENSITIVE, FieldChange
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -39,9 +42,19 @@ def _same_types(left: Any, right: Any) -> bool:
     if type(left) is not type(right):
         return False
     if isinstance(left, dict):
-        return all(map(_same_types, left.values(), map(right.__getitem__, left)))
+        return _same_item_types(left.values(), map(right.__getitem__, left))
     if isinstance(left, list | tuple):
-        return all(map(_same_types, left, right))
+        return _same_item_types(left, right)
+    return True
+
+
+def _same_item_types(lefts: Iterable[Any], rights: Iterable[Any]) -> bool:
+    # Scalars are checked inline, without a call each: this runs for every compared field.
+    for left, right in zip(lefts, rights, strict=True):
+        if type(left) is not type(right):
+            return False
+        if isinstance(left, _CONTAINERS) and not _same_types(left, right):
+            return False
     return True
 
 

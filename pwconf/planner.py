@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -128,9 +129,7 @@ def _pair_order(address: Address) -> tuple[str, str]:
     return (address.app or "", address.name)
 
 
-def _compared_form(
-    kind: Kind, want: dict[str, Any] | None, state: State
-) -> dict[str, Any] | None:
+def _compared_form(kind: Kind, want: dict[str, Any] | None, state: State) -> dict[str, Any] | None:
     """What is compared: the normalised attributes, secrets sealed into salted fingerprints."""
     if want is None or not kind.sensitive_fields:
         return want
@@ -300,15 +299,16 @@ def _follow_up_update(kind: Kind, source: Entity, entity: Entity, view: LiveView
 def _check_mass_delete(plan: Plan, live: LiveState, options: PlanOptions) -> None:
     if options.allow_mass_delete:
         return
+    deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
     for kind_name in KIND_ORDER:
+        count = deletes[kind_name]
+        if not count:
+            continue
         never = REGISTRY[kind_name].never_delete
         live_count = sum(1 for a in live.entities if a.kind == kind_name and a.name not in never)
-        deletes = [
-            c for c in plan.changes if c.action is Action.DELETE and c.address.kind == kind_name
-        ]
-        if live_count >= MASS_DELETE_MIN_LIVE and len(deletes) > MASS_DELETE_SHARE * live_count:
+        if live_count >= MASS_DELETE_MIN_LIVE and count > MASS_DELETE_SHARE * live_count:
             raise PlanRefused(
-                f"the plan deletes {len(deletes)} of {live_count} live {PLURALS[kind_name]} "
+                f"the plan deletes {count} of {live_count} live {PLURALS[kind_name]} "
                 f"(more than {MASS_DELETE_SHARE:.0%}); refusing",
                 hint="check settings.prune and the manifests; if this is meant, "
                 "run again with --allow-mass-delete",

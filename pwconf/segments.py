@@ -467,7 +467,11 @@ class _Formatter:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _JSON_ENCODER.encode(value)
+
+
+# One encoder for every call: json.dumps with options builds a new one each time.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -491,6 +495,17 @@ def app_refs(expr: Expr) -> list[AppRef]:
     for node in walk(expr):
         if isinstance(node, AppTerm | TagTerm) and node.app is not None:
             refs.append(node.app)
+    return refs
+
+
+def all_app_refs(expr: Expr) -> list[AppRef]:
+    """Every application named anywhere, E() arguments included, in order of appearance."""
+    refs: list[AppRef] = []
+    for node in walk(expr):
+        if isinstance(node, AppTerm | TagTerm) and node.app is not None:
+            refs.append(node.app)
+        elif isinstance(node, EventTerm):
+            refs.extend(arg for arg in node.args if isinstance(arg, AppRef))
     return refs
 
 

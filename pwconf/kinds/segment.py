@@ -13,18 +13,26 @@ from pwconf.model import Address, Entity
 
 def canonical_expression(text: str, code_to_handle: Mapping[str, str] | None = None) -> str:
     """One spelling per meaning, so whitespace or operator case never shows as a change."""
-    expr = _parsed(text)
-    if expr is None:
+    parsed = _parsed(text)
+    if parsed is None:
         return text.strip()  # unparsable live text is compared as it is
+    expr, canonical = parsed
+    if canonical is not None:
+        return canonical
     return segments.format_expr(expr, code_to_handle=code_to_handle)
 
 
 @lru_cache(maxsize=65536)
-def _parsed(text: str) -> segments.Expr | None:
+def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
+    """The expression, and its canonical text when that cannot depend on `code_to_handle`
+    (it names no application by code): the planner canonicalises each text more than once."""
     try:
-        return segments.parse(text)
+        expr = segments.parse(text)
     except segments.SegmentSyntaxError:
         return None
+    if any(ref.code is not None for ref in segments.all_app_refs(expr)):
+        return expr, None
+    return expr, segments.format_expr(expr)
 
 
 class SegmentKind(Kind):
