@@ -27,7 +27,7 @@ from pwconf.manifest.files import (
 )
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
-from pwconf.manifest.yamlpos import Document, YamlProblem, load_document
+from pwconf.manifest.yamlpos import Document, YamlProblem, forget_scalar_tags, load_document
 from pwconf.model import DesiredState
 
 __all__ = ["Analysis", "analyse", "load_desired", "parse_variables"]
@@ -65,8 +65,11 @@ def analyse(
     variables: Mapping[str, str],
     env: Mapping[str, str] = os.environ,
 ) -> Analysis:
-    with _cyclic_gc_paused():
-        return _analyse(paths, variables, env)
+    try:
+        with _cyclic_gc_paused():
+            return _analyse(paths, variables, env)
+    finally:
+        forget_scalar_tags()
 
 
 @contextlib.contextmanager

@@ -61,6 +61,12 @@ def _resolve_plain(value: str) -> str:
     return tag
 
 
+def forget_scalar_tags() -> None:
+    """Empty the cache of plain scalars' tags, once a load is done: it holds numbers that
+    rarely repeat across loads (coordinates), megabytes of them at 100,000 entities."""
+    _RESOLVED.clear()
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader (libyaml's when present) with implicit tags of plain scalars cached.
 
@@ -369,6 +375,9 @@ class _Converter:
         self.keys = document.keys
         self.sizes: dict[int, tuple[int, int]] = {}  # node id → (expanded size, height)
         self.active: set[int] = set()
+        # One object per distinct string: libyaml makes a new one for every key and value, and
+        # manifests repeat field names and the names they refer to many thousand times.
+        self.strings: dict[str, str] = {}
 
     def convert(self, root: Node, may_alias: bool) -> Any:
         if may_alias:
@@ -420,7 +429,7 @@ class _Converter:
             if node.tag == STR_TAG:
                 if "${" in node.value:
                     self.document.references.append(path)
-                return node.value
+                return self.strings.setdefault(node.value, node.value)
             return self.scalar(node)
         if depth >= MAX_DEPTH:
             raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", *_pos(node))
@@ -489,7 +498,7 @@ class _Converter:
     def key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
             raise YamlProblem("a mapping key must be a plain string, not a collection", *_pos(node))
-        return node.value  # type: ignore[no-any-return]
+        return self.strings.setdefault(node.value, node.value)
 
     def merge_sources(self, key: Node, value: Node) -> list[MappingNode]:
         sources = value.value if isinstance(value, SequenceNode) else [value]
