@@ -167,6 +167,44 @@ def test_every_value_has_a_field_position(state: DesiredState) -> None:
     }
 
 
+def test_field_positions_read_like_a_dict_of_positions(state: DesiredState) -> None:
+    zone = state.entities[Address("geozone", "shop", "flagship")]
+    fields = zone.field_positions
+    assert list(fields) == ["lat", "lng", "range", "cooldown", "preset", "cluster"]
+    assert len(fields) == 6 and "lat" in fields and "content" not in fields
+    assert fields.get("content") is None
+    assert dict(fields)["lng"] == Position("m.yaml", 38, 32)
+    assert fields == {key: fields[key] for key in fields}
+    other = state.entities[Address("geozone_cluster", "shop", "downtown")].field_positions
+    assert dict(other) == {"cooldown": Position("m.yaml", 36, 28)}
+
+
+def test_a_files_document_is_gone_before_the_next_file_is_read(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import weakref
+
+    import pwconf.manifest as manifest
+
+    loaded: list[weakref.ref[object]] = []
+    still_alive: list[int] = []
+
+    def load_document(*args: object) -> object:
+        still_alive.append(sum(ref() is not None for ref in loaded))
+        document = real(*args)
+        loaded.append(weakref.ref(document))
+        return document
+
+    real = manifest.load_document
+    monkeypatch.setattr(manifest, "load_document", load_document)
+    write("a.yaml", FULL)
+    write("b.yaml", "version: 1\ntags:\n  Plan: {type: string}\n")
+    write("c.yaml", "version: 1\ntags:\n  Tier: {type: string}\n")
+    state = load_desired([], {}, {})
+    assert still_alive == [0, 0, 0]
+    assert len(state.entities) > 10
+
+
 # --- merging ------------------------------------------------------------------------------
 
 
