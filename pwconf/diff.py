@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -12,7 +11,7 @@ from pwconf.kinds.base import Kind
 from pwconf.model import canonical_json
 from pwconf.plan import ABSENT, SENSITIVE, FieldChange
 
-_CONTAINERS = (dict, list, tuple)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -34,7 +33,7 @@ def same_value(left: Any, right: Any) -> bool:
     """A fast, exact check for JSON-shaped values: equal, and of equal types at every depth
     (true, 1 and 1.0 compare equal in Python but print apart). False may still mean equal
     (a list against a tuple, NaN): canonical JSON decides."""
-    return left == right and _same_types(left, right)
+    return left is right or (left == right and _same_types(left, right))
 
 
 def _same_types(left: Any, right: Any) -> bool:
@@ -42,19 +41,16 @@ def _same_types(left: Any, right: Any) -> bool:
     if type(left) is not type(right):
         return False
     if isinstance(left, dict):
-        return _same_item_types(left.values(), map(right.__getitem__, left))
+        # Scalars are checked inline, without a call each: this runs for every compared field.
+        for key, value in left.items():
+            other = right[key]
+            if type(value) is not type(other):
+                return False
+            if type(value) not in _SCALARS and not _same_types(value, other):
+                return False
+        return True
     if isinstance(left, list | tuple):
-        return _same_item_types(left, right)
-    return True
-
-
-def _same_item_types(lefts: Iterable[Any], rights: Iterable[Any]) -> bool:
-    # Scalars are checked inline, without a call each: this runs for every compared field.
-    for left, right in zip(lefts, rights, strict=True):
-        if type(left) is not type(right):
-            return False
-        if isinstance(left, _CONTAINERS) and not _same_types(left, right):
-            return False
+        return all(map(_same_types, left, right))
     return True
 
 

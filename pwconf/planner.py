@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pwconf.diff import display_attrs, field_changes
+from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import REGISTRY
@@ -118,14 +118,18 @@ def _pairs(
     view = live.view
     if not kind.readable:
         found = kind.recorded_live(state, view)
-    for address in sorted(desired.keys() | found.keys(), key=_pair_order):
-        source, read = desired.get(address), found.get(address)
+    # In the manifests' order before sorting: the sort is linear on runs already in order.
+    rows = [(address, source, found.get(address)) for address, source in desired.items()]
+    rows += [(address, None, read) for address, read in found.items() if address not in desired]
+    rows.sort(key=_row_order)
+    for address, source, read in rows:
         want = None if source is None else kind.normalize(source.attrs, view)
         have = None if read is None else _completed(kind, read, want, state, view)
         yield _Pair(address, source, want, read, have, _compared_form(kind, want, state))
 
 
-def _pair_order(address: Address) -> tuple[str, str]:
+def _row_order(row: tuple[Address, Entity | None, Entity | None]) -> tuple[str, str]:
+    address = row[0]
     return (address.app or "", address.name)
 
 
@@ -139,10 +143,13 @@ def _compared_form(kind: Kind, want: dict[str, Any] | None, state: State) -> dic
 def _completed(
     kind: Kind, live: Entity, want: dict[str, Any] | None, state: State, view: LiveView
 ) -> dict[str, Any]:
-    """The live attributes, completed from the state file and normalised (a new dict)."""
+    """The live attributes, completed from the state file and normalised."""
     if not kind.readable:
         return live.attrs  # recorded by pwconf itself: nothing to complete
-    attrs = kind.normalize(kind.complete_live(live, want, state), view)
+    completed = kind.complete_live(live, want, state)
+    if want is not None and same_value(completed, want):
+        return want  # already in normal form, as normalize is idempotent: the usual case
+    attrs = kind.normalize(completed, view)
     if want is not None:
         for field in kind.unmanaged_when_absent:
             if want.get(field) is None:

@@ -85,7 +85,10 @@ class Kind:
 
     # --- model -------------------------------------------------------------------------
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        """The canonical form both sides are compared in; `view` maps live codes to names."""
+        """The canonical form both sides are compared in; `view` maps live codes to names.
+
+        Idempotent: normalising a normal form with the same view gives it back unchanged (the
+        planner relies on it to skip live attributes that already equal the desired form)."""
         return dict(attrs)
 
     # Optional fields that, when the manifests leave them out, pwconf does not manage.
