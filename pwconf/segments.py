@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 OPERATORS: tuple[str, ...] = ("EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET")
@@ -395,8 +396,12 @@ def _describe(token: Token) -> str:
     return repr(token.text)
 
 
+@lru_cache(maxsize=65536)
 def parse(text: str) -> Expr:
-    """Parse an expression; raises SegmentSyntaxError with a 1-based column."""
+    """Parse an expression; raises SegmentSyntaxError with a 1-based column.
+
+    Cached: validation, the fetch and the planner read the same texts. The trees are shared, so
+    they must not be changed."""
     return _Parser(text).parse()
 
 
