@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -93,6 +94,27 @@ class Note:
     message: str
 
 
+class LiveValues(Mapping[str, Any]):
+    """What was read of each live entity ({"code", "attrs"}) by str(address), made on access:
+    a saved plan needs only the entities it touches, of the hundreds of thousands read."""
+
+    def __init__(self, by_kind: Mapping[str, Mapping[Address, Entity]]) -> None:
+        self._by_kind = by_kind
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        address = Address.parse(key)
+        entity = self._by_kind.get(address.kind, {}).get(address)
+        if entity is None:
+            raise KeyError(key)
+        return {"code": entity.code, "attrs": entity.attrs}
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(address) for entities in self._by_kind.values() for address in entities)
+
+    def __len__(self) -> int:
+        return sum(len(entities) for entities in self._by_kind.values())
+
+
 @dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)  # no no-ops; in apply order
@@ -101,7 +123,7 @@ class Plan:
     notes: list[Note] = field(default_factory=list)
     # What was compared, by str(address): digests are taken only when a saved plan or an
     # apply needs them, so that a plan of 100,000 unchanged entities does not hash them all.
-    live_values: dict[str, Any] = field(default_factory=dict)
+    live_values: Mapping[str, Any] = field(default_factory=dict)
     desired_values: dict[str, Any] = field(default_factory=dict)
     manifest_files: list[str] = field(default_factory=list)
 

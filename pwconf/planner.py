@@ -23,7 +23,7 @@ from pwconf.model import (
     digest,
     seal_secrets,
 )
-from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan
+from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, LiveValues, Note, Plan
 from pwconf.state import State
 
 MASS_DELETE_SHARE = 0.30
@@ -73,11 +73,7 @@ def build_plan(
                 _decide(plan, kind, pair, desired, state)
                 if pair.desired_cmp is not None:
                     plan.desired_values[str(pair.address)] = pair.desired_cmp
-        plan.live_values = {
-            str(a): {"code": e.code, "attrs": e.attrs}
-            for found in found_by_kind.values()
-            for a, e in found.items()
-        }
+    plan.live_values = LiveValues(found_by_kind)
     _follow_replacements(plan, desired, live)
     _check_mass_delete(plan, live, options)
     plan.changes.sort(key=lambda c: c.address.sort_key)
