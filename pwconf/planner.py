@@ -115,8 +115,9 @@ def _pairs(
     if not kind.readable:
         found = kind.recorded_live(state, view)
     # In the manifests' order before sorting: the sort is linear on runs already in order.
-    rows = [(address, source, found.get(address)) for address, source in desired.items()]
-    rows += [(address, None, read) for address, read in found.items() if address not in desired]
+    unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
+    rows = [(address, source, unmatched.pop(address, None)) for address, source in desired.items()]
+    rows += [(address, None, read) for address, read in unmatched.items()]
     rows.sort(key=_row_order)
     for address, source, read in rows:
         want = None if source is None else kind.normalize(source.attrs, view)
