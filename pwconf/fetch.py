@@ -3,8 +3,8 @@
 The calls form a shallow tree, and each follow-up is sent as soon as what it needs arrives:
 
     getApplications p1 ──▶ pages 2..N ──▶ per managed application:
-    listTags                               getApplication, listPresets ──▶ getPreset × presets,
-    listFilters                            listGeoZoneClusters, listGeoZones
+    listTags                               listPresets ──▶ getPreset × presets,
+    listFilters                            getApplication, listGeoZoneClusters, listGeoZones
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pwconf.errors import ManifestError, Problem
+from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
-from pwconf.kinds.base import LiveView
+from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import ACCOUNT_WIDE, APP_SCOPED, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
@@ -98,7 +100,8 @@ def fetch_live(
 ) -> LiveState:
     scope = scope or Scope()
     live = LiveState()
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="fetch")
+    with pool, cyclic_gc_paused():
         fanout = _Fanout(pool, progress)
         try:
             _fetch_account(api, fanout, live, desired, scope, known_codes or {})
@@ -189,14 +192,24 @@ def _fetch_account(
     titles: dict[str, str] = {}
     rows = _Converter(live, scope)
     kinds = scope.kinds()
+    pages_out = [1]
 
     def on_page(result: Any) -> None:
         titles.update(result.response.get("applications") or {})
+        pages_out[0] -= 1
+        if pages_out[0] == 0:
+            # Every application is known: the per-application reads go out now, without
+            # waiting for the account-wide lists, which only need converting.
+            for code, handle in _match(live, desired, titles, known_codes, scope):
+                _fetch_application(api, fanout, code, handle, kinds, rows)
+            rows.start()
 
     def on_first_page(result: Any) -> None:
-        on_page(result)
-        for page in range(2, int(result.response.get("total") or 1) + 1):
+        last_page = int(result.response.get("total") or 1)
+        pages_out[0] += last_page - 1
+        for page in range(2, last_page + 1):
             fanout.submit(lambda page=page: api.get_applications(page=page), on_page)
+        on_page(result)
 
     def on_account_list(kind_name: str) -> Callable[[list[dict]], None]:
         def then(found: list[dict]) -> None:
@@ -213,23 +226,26 @@ def _fetch_account(
             rows.expect(kind_name, None)
             fanout.submit(lambda kind=kind: kind.list_raw(api, None), on_account_list(kind_name))
     fanout.run()
+    live.entities = rows.entities()
 
+
+def _match(
+    live: LiveState,
+    desired: DesiredState,
+    titles: dict[str, str],
+    known_codes: dict[str, str],
+    scope: Scope,
+) -> list[tuple[str, str]]:
+    """Match live applications to the manifests'; (code, handle) of those the scope reads."""
     matched = match_applications(desired, titles, known_codes)
     live.view.code_by_handle.update({h: c for c, h in matched.items()})
     live.view.handle_by_code.update(matched)
     live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
-    in_scope = [
+    return [
         (code, handle)
         for code, handle in matched.items()
         if scope.includes(Address("application", None, handle)) or _app_has_targets(scope, handle)
     ]
-    # Lists whose rows need a second read are on the critical path: they go out first.
-    for critical in (True, False):
-        for code, handle in in_scope:
-            _fetch_application(api, fanout, code, handle, kinds, rows, critical)
-    rows.start()  # while the first answers are on their way
-    fanout.run()
-    live.entities = rows.entities()
 
 
 def _app_has_targets(scope: Scope, handle: str) -> bool:
@@ -237,14 +253,12 @@ def _app_has_targets(scope: Scope, handle: str) -> bool:
 
 
 def _fetch_application(
-    api: Any,
-    fanout: _Fanout,
-    code: str,
-    handle: str,
-    kinds: set[str],
-    rows: _Converter,
-    critical: bool,
+    api: Any, fanout: _Fanout, code: str, handle: str, kinds: set[str], rows: _Converter
 ) -> None:
+    """Lists whose rows need a second read go first (they are on the critical path); the other
+    reads follow this application's second reads, so that the large lists spread over the
+    fetch instead of all arriving at once and stalling every answer behind their decoding."""
+
     def keep(kind_name: str) -> Callable[[dict], None]:
         def then(row: dict) -> None:
             rows.add(kind_name, handle, row)
@@ -252,32 +266,44 @@ def _fetch_application(
 
         return then
 
-    if "application" in kinds and not critical:
-        rows.expect("application", handle)
-        fanout.submit(
-            lambda: api.get_application(code),
-            lambda r: keep("application")(r.response.get("application") or {"code": code}),
-        )
+    def read_the_rest() -> None:
+        if "application" in kinds:
+            rows.expect("application", handle)
+            fanout.submit(
+                lambda: api.get_application(code),
+                lambda r: keep("application")(r.response.get("application") or {"code": code}),
+            )
+        for kind in plain:
+            rows.expect(kind.name, handle)
+            fanout.submit(
+                lambda kind=kind: kind.list_raw(api, code), partial(on_list, kind, False)
+            )
+
+    def on_list(kind: Kind, detail: bool, found: list[dict]) -> None:
+        for row in found:
+            if detail:
+                rows.expect(kind.name, handle)
+                fanout.submit(lambda row=row: kind.detail_raw(api, code, row), keep(kind.name))
+            else:
+                rows.add(kind.name, handle, row)
+        rows.finish(kind.name, handle)
+        if detail:
+            details_listed.append(kind)
+            if len(details_listed) == len(detailed):
+                read_the_rest()
+
     wanted = set(kinds)
     for kind_name in kinds:
         wanted |= REGISTRY[kind_name].names_from
-    for kind_name in sorted(wanted & APP_SCOPED):
-        kind = REGISTRY[kind_name]
-        detail = kind.needs_detail and kind_name in kinds
-        if not kind.readable or detail != critical:
-            continue
-
-        def on_list(found: list[dict], kind=kind, kind_name=kind_name, detail=detail) -> None:
-            for row in found:
-                if detail:
-                    rows.expect(kind_name, handle)
-                    fanout.submit(lambda row=row: kind.detail_raw(api, code, row), keep(kind_name))
-                else:
-                    rows.add(kind_name, handle, row)
-            rows.finish(kind_name, handle)
-
-        rows.expect(kind_name, handle)
-        fanout.submit(lambda kind=kind: kind.list_raw(api, code), on_list)
+    readable = [REGISTRY[k] for k in sorted(wanted & APP_SCOPED) if REGISTRY[k].readable]
+    detailed = [k for k in readable if k.needs_detail and k.name in kinds]
+    plain = [k for k in readable if k not in detailed]
+    details_listed: list[Kind] = []
+    for kind in detailed:
+        rows.expect(kind.name, handle)
+        fanout.submit(lambda kind=kind: kind.list_raw(api, code), partial(on_list, kind, True))
+    if not detailed:
+        read_the_rest()
 
 
 def match_applications(

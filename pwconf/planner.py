@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
+from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import (
@@ -64,7 +63,7 @@ def build_plan(
     plan = Plan(manifest_files=list(desired.files))
     wanted_by_kind = _group_by_kind(desired.entities, options.scope)
     found_by_kind = _group_by_kind(live.entities, options.scope)
-    with _gc_paused():
+    with cyclic_gc_paused():
         for kind_name in KIND_ORDER:
             kind = REGISTRY[kind_name]
             found = found_by_kind[kind_name]
@@ -78,18 +77,6 @@ def build_plan(
     _check_mass_delete(plan, live, options)
     plan.changes.sort(key=lambda c: c.address.sort_key)
     return plan
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The planner allocates many small, acyclic objects; cyclic GC passes only cost time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _group_by_kind(entities: dict[Address, Entity], scope: Scope) -> dict[str, dict]:
