@@ -8,7 +8,8 @@ small JSON body to one host, so the little that requests added is done here:
 - one keep-alive connection per concurrent call, reused; one that the server closed while idle
   is replaced before sending, so no request is lost to a stale socket;
 - a (connect, read) timeout;
-- HTTPS with the system's trust store (`SSL_CERT_FILE` / `SSL_CERT_DIR` are honoured);
+- HTTPS with the system's trust store (`SSL_CERT_FILE` / `SSL_CERT_DIR` are honoured), or
+  certifi's where the system has none;
 - `HTTPS_PROXY` / `NO_PROXY` from the environment (never for a loopback host), through a
   CONNECT tunnel, with basic proxy credentials taken from the proxy URL;
 - gzip-encoded answers.
@@ -20,6 +21,7 @@ reached the server: the retry policy (client.py) depends on it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import http.client
 import os
@@ -118,7 +120,7 @@ class Transport:
         self._read_timeout = read_timeout
         self._pool_size = max(1, pool_size)
         self._proxy = proxy_for(self._host, self._https, os.environ if env is None else env)
-        self._context = ssl.create_default_context() if self._https else None
+        self._context = tls_context() if self._https else None
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
@@ -201,6 +203,18 @@ class Transport:
         if response.getheader("Content-Encoding", "").lower() == "gzip":
             data = _gunzip(data)
         return Reply(response.status, response.reason, data, response.getheader("Retry-After"))
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trust store (SSL_CERT_FILE / SSL_CERT_DIR honoured); where it holds no
+    certificate (slim container images), certifi's bundle if installed, as requests used."""
+    context = ssl.create_default_context()
+    if not context.cert_store_stats()["x509_ca"]:
+        with contextlib.suppress(ImportError):
+            import certifi
+
+            context.load_verify_locations(certifi.where())
+    return context
 
 
 def _closed_by_server(sock: object) -> bool:

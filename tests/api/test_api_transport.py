@@ -6,13 +6,14 @@ import base64
 import gzip
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from pwconf.api.client import ApiClient
-from pwconf.api.transport import Proxy, proxy_for
+from pwconf.api.transport import Proxy, proxy_for, tls_context
 from pwconf.errors import TransportError, UsageError
 
 TOKEN = "tok-0123456789"
@@ -170,3 +171,28 @@ def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(raw_server, 
     assert "Proxy-Authorization: Basic " + base64.b64encode(b"me:secret").decode() in head
     assert "could not connect" in info.value.message and "407" in info.value.message
     assert "secret" not in info.value.message
+
+
+# ---- TLS trust store --------------------------------------------------------------------
+
+
+def test_system_trust_store_is_used_when_it_has_certificates(monkeypatch, tmp_path):
+    import certifi
+
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    context = tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+
+
+def test_certifi_fills_in_for_an_empty_system_trust_store(monkeypatch, tmp_path):
+    import certifi
+
+    empty = tmp_path / "none"
+    empty.mkdir()
+    monkeypatch.setenv("SSL_CERT_FILE", str(empty / "missing.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
+    assert ssl.create_default_context().cert_store_stats()["x509_ca"] == 0
+    loaded = tls_context().cert_store_stats()["x509_ca"]
+    bundled = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
+    assert loaded == bundled > 0
