@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +199,51 @@ def test_certifi_fills_in_for_an_empty_system_trust_store(monkeypatch, tmp_path)
     loaded = tls_context().cert_store_stats()["x509_ca"]
     bundled = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
     assert loaded == bundled > 0
+
+
+# ---- HTTPS end to end (the real service's path) -----------------------------------------
+
+
+@pytest.fixture
+def https_server(tmp_path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate; (base URL, cert file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def answer(connection: socket.socket) -> None:
+        try:
+            with context.wrap_socket(connection, server_side=True) as tls:
+                while server.read_request(tls):
+                    tls.sendall(_response(OK_BODY))
+        except (ssl.SSLError, OSError):
+            pass  # the client refused the certificate
+
+    server = RawServer(answer)
+    yield f"https://127.0.0.1:{server.port}/json/1.3", cert
+    server.close()
+
+
+def test_https_call_with_a_trusted_certificate(https_server, monkeypatch):
+    url, cert = https_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with ApiClient(url, TOKEN) as client:
+        assert client.call("getX", {}, kind="read").response == {"n": 1}
+        assert client.call("getX", {}, kind="read").attempts == 1  # the TLS connection kept
+
+
+def test_untrusted_certificate_fails_at_once_without_retrying(https_server, monkeypatch):
+    url, _ = https_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with ApiClient(url, TOKEN, max_attempts=5) as client, pytest.raises(TransportError) as info:
+        client.call("getX", {}, kind="read")
+    assert info.value.message.startswith("getX: TLS error: ")
+    assert "certificate" in info.value.message and info.value.result.attempts == 1
