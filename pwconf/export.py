@@ -33,11 +33,12 @@ from typing import Any
 
 import yaml
 
+from pwconf.atomic_file import write_atomically
 from pwconf.errors import PwconfError, UsageError
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds.tag import DEFAULT_TAGS
 from pwconf.model import PLURALS, Address, DesiredState, Entity
-from pwconf.state import State, write_atomically
+from pwconf.state import State
 
 ACCOUNT_FILE = "account.yaml"
 APP_FILE_PREFIX = "app-"

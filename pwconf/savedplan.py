@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pwconf.atomic_file import write_atomically
 from pwconf.errors import StateError
 from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render.json_plan import plan_to_dict
-from pwconf.state import write_atomically
 
 SAVED_FORMAT = 1
 

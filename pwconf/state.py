@@ -19,13 +19,12 @@ The file is rewritten atomically (temporary file, fsync, rename): a crash never 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
+from pwconf.atomic_file import write_atomically
 from pwconf.errors import StateError
 
 FORMAT_VERSION = 1
@@ -115,20 +114,6 @@ class State:
         if self.path is not None:
             write_atomically(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True))
 
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def default_state_path(paths: list[str], name: str = DEFAULT_NAME) -> Path:

@@ -41,6 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from pwconf.atomic_file import write_atomically
 from pwconf.emulator.core import Emulator, http_error
 from pwconf.emulator.faults import (
     DROP,
@@ -52,7 +53,7 @@ from pwconf.emulator.faults import (
     Faults,
     RateLimit,
 )
-from pwconf.emulator.store import Store, StoreError, read_snapshot_file, save_json_atomic
+from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
 ADMIN_PREFIX = "/_emulator/"
@@ -212,7 +213,7 @@ class EmulatorServer:
                     return
                 snapshot = self.store.snapshot()
             # Entities are copies and nested values are never mutated in place: safe unlocked.
-            save_json_atomic(self.data_file, json.dumps(snapshot, separators=(",", ":")))
+            write_atomically(self.data_file, json.dumps(snapshot, separators=(",", ":")))
             self._saved_version = version
 
     # -- API calls -----------------------------------------------------------------------------

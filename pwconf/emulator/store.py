@@ -49,11 +49,9 @@ pass a copy if you go on mutating it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -604,33 +602,6 @@ def _dump_application(app: Application) -> dict[str, Any]:
         "clusters": [dict(c) for c in app.clusters.values()],
         "geozones": [dict(g) for g in app.geozones.values()],
     }
-
-
-def save_json_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never a torn one.
-
-    Temp file in the same directory, fsync, then ``os.replace``; the directory is fsynced too so
-    the rename itself survives a crash.
-    """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, temp_path = tempfile.mkstemp(prefix=".pwconf-emulator-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_path)
-        raise
-    with contextlib.suppress(OSError):  # not every platform can open a directory
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:
