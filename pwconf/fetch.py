@@ -125,7 +125,11 @@ class _Converter:
         self.live = live
         self.scope = scope
         self.by_kind: dict[str, dict[Address, Entity]] = {k: {} for k in REGISTRY}
-        self.named = {name for kind in REGISTRY.values() for name in kind.names_from}
+        # kind -> the kinds whose rows name entities of it (geozone names presets, clusters)
+        self.dependents: dict[str, list[str]] = {}
+        for kind in REGISTRY.values():
+            for name in kind.names_from:
+                self.dependents.setdefault(name, []).append(kind.name)
         self.calls_out: dict[tuple[str, str | None], int] = {}
         self.waiting: dict[tuple[str, str | None], list[dict]] = {}
         self.started = False
@@ -138,10 +142,9 @@ class _Converter:
     def finish(self, kind_name: str, app: str | None) -> None:
         key = (kind_name, app)
         self.calls_out[key] -= 1
-        if self.calls_out[key] == 0 and kind_name in self.named:
-            for dependent in REGISTRY.values():
-                if kind_name in dependent.names_from:
-                    self._release(dependent.name, app)
+        if self.calls_out[key] == 0:
+            for dependent in self.dependents.get(kind_name, ()):
+                self._release(dependent, app)
 
     def add(self, kind_name: str, app: str | None, row: dict) -> None:
         if self._ready(kind_name, app):
@@ -156,8 +159,7 @@ class _Converter:
             self._release(kind_name, app)
 
     def entities(self) -> dict[Address, Entity]:
-        for key in list(self.waiting):  # rows whose names never fully arrived (a failed call)
-            self._release(*key, force=True)
+        """Every call has answered (a failed one ends the fetch), so nothing is waiting."""
         return {a: e for found in self.by_kind.values() for a, e in found.items()}
 
     def _ready(self, kind_name: str, app: str | None) -> bool:
@@ -166,8 +168,8 @@ class _Converter:
         names_from = REGISTRY[kind_name].names_from
         return all(self.calls_out.get((name, app), 0) == 0 for name in names_from)
 
-    def _release(self, kind_name: str, app: str | None, *, force: bool = False) -> None:
-        if (kind_name, app) in self.waiting and (force or self._ready(kind_name, app)):
+    def _release(self, kind_name: str, app: str | None) -> None:
+        if (kind_name, app) in self.waiting and self._ready(kind_name, app):
             for row in self.waiting.pop((kind_name, app)):
                 self._convert(kind_name, app, row)
 
@@ -175,7 +177,7 @@ class _Converter:
         entity = REGISTRY[kind_name].to_entity(row, app, self.live.view)
         if entity is None:
             return
-        if kind_name in self.named:
+        if kind_name in self.dependents:
             self.live.view.learn_name(entity)
         if self.scope.includes(entity.address):
             self.by_kind[kind_name][entity.address] = entity

@@ -40,12 +40,3 @@ def test_nothing_converts_before_applications_are_matched():
     rows.start()
     segment = rows.by_kind["segment"][Address("segment", None, "all")]
     assert segment.attrs["expression"] == "A(@app)"
-
-
-def test_rows_left_waiting_by_a_failed_call_still_convert_at_the_end():
-    rows = _converter()
-    rows.expect("preset", "app")  # never answered
-    rows.start()
-    rows.add("geozone", "app", ZONE)
-    entities = rows.entities()
-    assert entities[Address("geozone", "app", "office")].attrs["preset"] == "code:P-1"
