@@ -20,7 +20,7 @@ from pwconf.errors import ManifestError, Problem
 from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
-from pwconf.model import ACCOUNT_WIDE, APP_SCOPED, Address, DesiredState, Entity
+from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
 
@@ -269,12 +269,6 @@ def _fetch_application(
         return then
 
     def read_the_rest() -> None:
-        if "application" in kinds:
-            rows.expect("application", handle)
-            fanout.submit(
-                lambda: api.get_application(code),
-                lambda r: keep("application")(r.response.get("application") or {"code": code}),
-            )
         for kind in plain:
             rows.expect(kind.name, handle)
             fanout.submit(
@@ -297,7 +291,8 @@ def _fetch_application(
     wanted = set(kinds)
     for kind_name in kinds:
         wanted |= REGISTRY[kind_name].names_from
-    readable = [REGISTRY[k] for k in sorted(wanted & APP_SCOPED) if REGISTRY[k].readable]
+    per_application = sorted(wanted.difference(ACCOUNT_WIDE))  # read by application code
+    readable = [REGISTRY[k] for k in per_application if REGISTRY[k].readable]
     detailed = [k for k in readable if k.needs_detail and k.name in kinds]
     plain = [k for k in readable if k not in detailed]
     details_listed: list[Kind] = []

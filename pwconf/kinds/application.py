@@ -83,6 +83,10 @@ class ApplicationKind(Kind):
     def references(self, entity: Entity) -> list[Address]:
         return []
 
+    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+        """The one application, read by code (getApplication)."""
+        return [api.get_application(app_code).response.get("application") or {"code": app_code}]
+
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         providers = raw.get("providers") or {}
         attrs = {
