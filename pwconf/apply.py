@@ -146,12 +146,7 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
 
 
 def _actions_of(change: Change) -> list[str]:
-    return {
-        Action.CREATE: ["create"],
-        Action.UPDATE: ["update"],
-        Action.DELETE: ["delete"],
-        Action.REPLACE: ["delete", "create"],
-    }.get(change.action, [])
+    return [] if change.action is Action.NOOP else change.action.json_actions
 
 
 def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:

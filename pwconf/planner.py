@@ -180,7 +180,7 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         plan.unchanged += 1
         return
     if pair.address.name in kind.never_delete and pair.address.app is None:
-        plan.notes.append(Note(pair.address, "a default tag of every account: left as it is"))
+        plan.notes.append(Note(pair.address, kind.never_delete_note))
         return
     replacing = [f.path for f in fields if f.forces_replacement]
     # Changed outside pwconf: the manifests are as last applied, yet the account differs.

@@ -82,6 +82,7 @@ class Kind:
     code_assigned_by_server: ClassVar[bool] = False
     readable: ClassVar[bool] = True
     never_delete: ClassVar[frozenset[str]] = frozenset()  # names pwconf never deletes
+    never_delete_note: ClassVar[str] = ""  # why one of them that differs is left as it is
 
     # --- model -------------------------------------------------------------------------
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:

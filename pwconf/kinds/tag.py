@@ -41,6 +41,7 @@ class TagKind(Kind):
     replace_fields = REPLACE_ALL
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = frozenset(DEFAULT_TAGS)
+    never_delete_note = "a default tag of every account: left as it is"
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
