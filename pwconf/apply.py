@@ -235,6 +235,8 @@ class Applier:
             for future in futures:
                 future.cancel()
             raise
+        for future in futures:
+            future.result()  # a bug in a step is raised here, not left as a step never finished
 
     def _run_step(self, step: _Step) -> None:
         change, kind = step.change, REGISTRY[step.change.address.kind]

@@ -40,3 +40,24 @@ def test_a_replace_creates_after_its_delete_and_dependents_wait_for_the_create()
     assert steps[(TAG, "create")].needs == set()
     order = [step.key for level in levels for step in level]
     assert order.index((PRESET, "delete")) < order.index((TAG, "create"))
+
+
+def test_a_crash_inside_a_step_is_raised_not_lost(tmp_path, monkeypatch) -> None:
+    import pytest
+
+    from pwconf.apply import Applier
+    from pwconf.kinds import REGISTRY
+    from pwconf.kinds.base import LiveView
+    from pwconf.state import State
+
+    def broken(*args: object) -> None:
+        raise AttributeError("'str' object has no attribute 'method'")
+
+    monkeypatch.setattr(REGISTRY["tag"], "create", broken)
+    desired = Entity(TAG, {"type": "integer"})
+    plan = Plan(changes=[Change(TAG, Action.CREATE, "missing", desired=desired)])
+    applier = Applier(object(), State(tmp_path / "state.json"), LiveView(), {})
+
+    with pytest.raises(AttributeError, match="no attribute 'method'"):
+        applier.run(plan)
+    assert (tmp_path / "state.json").exists()  # saved on the way out
