@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,7 +127,7 @@ class _Checker:
         except segments.SegmentSyntaxError as exc:
             yield Problem(f"{prefix}invalid expression: {exc.message}", at(exc.column))
             return
-        for ref in _all_app_refs(expr):
+        for ref in segments.all_app_refs(expr):
             message = self.app_ref_problem(ref)
             if message:
                 yield Problem(prefix + message, at(ref.column))
@@ -353,14 +353,6 @@ def _describe(value: Any) -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _all_app_refs(expr: segments.Expr) -> Iterable[segments.AppRef]:
-    """A()/AT() references, plus @handles among E() arguments."""
-    yield from segments.app_refs(expr)
-    for node in segments.walk(expr):
-        if isinstance(node, segments.EventTerm):
-            yield from (arg for arg in node.args if isinstance(arg, segments.AppRef))
 
 
 def _defined_order(entity: Entity) -> tuple[str, int, int]:
