@@ -195,7 +195,8 @@ class Pushwoosh:
     def find_preset_code(self, app: str, name: str) -> str | None:
         """The code of the preset named `name` in `app` ([decided] names unique per app).
 
-        createPreset returns null [doc], so the core calls this after a create to learn the code.
+        createPreset returns null [doc]. (PresetKind.create lists presets itself, through the
+        applier's observed API, so that the read shows in the apply report.)
         """
         found = _by_name((self.list_presets(app).response or {}).get("presets"), name)
         return str(found["code"]) if found and found.get("code") is not None else None

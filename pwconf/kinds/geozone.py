@@ -50,7 +50,7 @@ class GeozoneKind(Kind):
 
     def references(self, entity: Entity) -> list[Address]:
         refs = super().references(entity)
-        for field, kind in (("preset", "preset"), ("cluster", "geozone_cluster")):
+        for field, kind, _ in POINTERS:
             if entity.attrs.get(field):
                 refs.append(Address(kind, entity.app, entity.attrs[field]))
         return refs

@@ -517,7 +517,7 @@ def _mapping_children(node: MappingNode) -> Iterator[Node]:
 
 
 def _pos(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+    return _one_based(node.start_mark)
 
 
 # --- positions inside a scalar ------------------------------------------------------------
