@@ -180,7 +180,7 @@ def export_account(
     for code, handle in handles.items():
         address = Address("application", None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
-    live = fetch_live(api, desired, parallelism=parallelism, progress=progress)
+    live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
     return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
 
 

@@ -10,7 +10,7 @@ The calls form a shallow tree, and each follow-up is sent as soon as what it nee
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -97,14 +97,17 @@ def fetch_live(
     parallelism: int = 10,
     scope: Scope | None = None,
     progress: Progress | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> LiveState:
+    """`titles`: the account's applications ({code: title}) when the caller has read them
+    already, so that getApplications is not paged through twice."""
     scope = scope or Scope()
     live = LiveState()
     pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="fetch")
     with pool, cyclic_gc_paused():
         fanout = _Fanout(pool, progress)
         try:
-            _fetch_account(api, fanout, live, desired, scope, known_codes or {})
+            _fetch_account(api, fanout, live, desired, scope, known_codes or {}, titles)
         except BaseException:
             for future in fanout.pending:
                 future.cancel()
@@ -190,21 +193,25 @@ def _fetch_account(
     desired: DesiredState,
     scope: Scope,
     known_codes: dict[str, str],
+    known_titles: Mapping[str, str] | None,
 ) -> None:
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = dict(known_titles or {})
     rows = _Converter(live, scope)
     kinds = scope.kinds()
     pages_out = [1]
+
+    def read_applications() -> None:
+        # Every application is known: the per-application reads go out now, without
+        # waiting for the account-wide lists, which only need converting.
+        for code, handle in _match(live, desired, titles, known_codes, scope):
+            _fetch_application(api, fanout, code, handle, kinds, rows)
+        rows.start()
 
     def on_page(result: Any) -> None:
         titles.update(result.response.get("applications") or {})
         pages_out[0] -= 1
         if pages_out[0] == 0:
-            # Every application is known: the per-application reads go out now, without
-            # waiting for the account-wide lists, which only need converting.
-            for code, handle in _match(live, desired, titles, known_codes, scope):
-                _fetch_application(api, fanout, code, handle, kinds, rows)
-            rows.start()
+            read_applications()
 
     def on_first_page(result: Any) -> None:
         last_page = int(result.response.get("total") or 1)
@@ -221,12 +228,15 @@ def _fetch_account(
 
         return then
 
-    fanout.submit(lambda: api.get_applications(page=1), on_first_page)
+    if known_titles is None:
+        fanout.submit(lambda: api.get_applications(page=1), on_first_page)
     for kind_name in ACCOUNT_WIDE:
         if kind_name in kinds:
             kind = REGISTRY[kind_name]
             rows.expect(kind_name, None)
             fanout.submit(lambda kind=kind: kind.list_raw(api, None), on_account_list(kind_name))
+    if known_titles is not None:
+        read_applications()
     fanout.run()
     live.entities = rows.entities()
 

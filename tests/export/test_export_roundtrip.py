@@ -450,3 +450,14 @@ def test_partial_export_keeps_references_to_applications_left_out_honest(
     assert f"segment 'both': names application(s) {blog} by code" in summary
     assert "segment 'blog-only': bound to application" in summary
     assert_no_changes(out)
+
+
+def test_export_pages_through_the_applications_once(
+    account: EmulatorServer, api: Pushwoosh, tmp_path: Path
+) -> None:
+    seed_everything(api)
+    account.journal.clear()
+    export_to(tmp_path / "export")
+    assert [e["method"] for e in account.journal.entries("getApplications")] == [
+        "getApplications"
+    ]
