@@ -36,6 +36,7 @@ import yaml
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import PwconfError, UsageError
 from pwconf.fetch import LiveState, Progress, fetch_live
+from pwconf.kinds import REGISTRY
 from pwconf.kinds.tag import DEFAULT_TAGS
 from pwconf.model import PLURALS, Address, DesiredState, Entity
 from pwconf.state import State
@@ -216,8 +217,10 @@ class _Builder:
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.by_kind: dict[str, list[Entity]] = {kind: [] for kind in PLURALS}
+        self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
             self.by_kind[address.kind].append(entity)
+            self.by_app.setdefault((address.kind, address.app), []).append(entity)
 
     def build(self) -> ExportResult:
         files = {ACCOUNT_FILE: self.account_file()}
@@ -317,12 +320,10 @@ class _Builder:
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
         for section, kind in APP_SECTIONS:
-            if kind == "event":
-                continue  # unreadable: see the file's header
+            if not REGISTRY[kind].readable:
+                continue  # events: see the file's header
             entries = {}
-            for entity in self.by_kind[kind]:
-                if entity.app != handle:
-                    continue
+            for entity in self.by_app.get((kind, handle), []):
                 entries[entity.name] = self._entry(kind, entity, segments)
                 self.counts[kind] += 1
             if entries:
