@@ -73,7 +73,7 @@ def build_plan(
                 if pair.desired_cmp is not None:
                     plan.desired_values[str(pair.address)] = pair.desired_cmp
     plan.live_values = LiveValues(found_by_kind)
-    _follow_replacements(plan, desired, live)
+    _follow_replacements(plan, desired, live, found_by_kind)
     _check_mass_delete(plan, live, options)
     plan.changes.sort(key=lambda c: c.address.sort_key)
     return plan
@@ -250,26 +250,26 @@ def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair) -> None:
 # --- follow-ups ----------------------------------------------------------------------------
 
 
-def _follow_replacements(plan: Plan, desired: DesiredState, live: LiveState) -> None:
+def _follow_replacements(
+    plan: Plan, desired: DesiredState, live: LiveState, found_by_kind: dict[str, dict]
+) -> None:
     """A replaced entity gets a new code: whatever points at it by code must follow."""
     replaced = {c.address for c in plan.changes if c.action is Action.REPLACE}
     if not replaced:
         return
     by_address = {c.address: c for c in plan.changes}
-    for address, entity in live.entities.items():
-        if address not in desired.entities:
-            continue
-        kind = REGISTRY[address.kind]
-        extra = kind.follow_replacements(entity, replaced, live.entities)
-        if not extra:
-            continue
-        change = by_address.get(address)
-        if change is None:
-            change = _follow_up_update(kind, desired.entities[address], entity, live.view)
-            plan.changes.append(change)
-            plan.unchanged -= 1
-        if change.action is Action.UPDATE:
-            change.fields.extend(extra)
+    for kind in (k for k in REGISTRY.values() if k.follow_reason):
+        for address, entity in found_by_kind[kind.name].items():
+            extra = kind.follow_replacements(entity, replaced, live.entities)
+            if not extra or address not in desired.entities:
+                continue
+            change = by_address.get(address)
+            if change is None:
+                change = _follow_up_update(kind, desired.entities[address], entity, live.view)
+                plan.changes.append(change)
+                plan.unchanged -= 1
+            if change.action is Action.UPDATE:
+                change.fields.extend(extra)
 
 
 def _follow_up_update(kind: Kind, source: Entity, entity: Entity, view: LiveView) -> Change:
