@@ -250,8 +250,8 @@ def _match(
 ) -> list[tuple[str, str]]:
     """Match live applications to the manifests'; (code, handle) of those the scope reads."""
     matched = match_applications(desired, titles, known_codes)
-    live.view.code_by_handle.update({h: c for c, h in matched.items()})
-    live.view.handle_by_code.update(matched)
+    for code, handle in matched.items():
+        live.view.learn_application(handle, code)
     live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
     return [
         (code, handle)

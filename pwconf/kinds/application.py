@@ -116,6 +116,7 @@ class ApplicationKind(Kind):
         )
         code = result.response["application"]
         ctx.learn(entity.address, code)
+        ctx.view.learn_application(entity.name, code)
         ctx.state.record_application(entity.name, code)
         self._configure(api, entity, code, [p for p in DEVICE_TYPES if attrs.get(p)], ctx)
 

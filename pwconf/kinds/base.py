@@ -33,6 +33,10 @@ class LiveView:
     def names_of(self, kind: str, app: str | None) -> dict[str, str]:
         return self.names_by_code.get((kind, app), {})
 
+    def learn_application(self, handle: str, code: str) -> None:
+        self.code_by_handle[handle] = code
+        self.handle_by_code[code] = handle
+
     def learn_name(self, entity: Entity) -> None:
         if entity.code is not None:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
@@ -64,9 +68,6 @@ class ApplyContext:
 
     def learn(self, address: Address, code: str) -> None:
         self.codes[address] = code
-        if address.kind == "application":
-            self.view.code_by_handle[address.name] = code
-            self.view.handle_by_code[code] = address.name
 
     def forget(self, address: Address) -> None:
         self.codes.pop(address, None)
