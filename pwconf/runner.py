@@ -76,7 +76,7 @@ def load(
 def state_path(paths: list[str], explicit: str | None, embedded: bool) -> Path:
     if explicit:
         return Path(explicit)
-    return default_state_path(paths, EMULATOR_STATE if embedded else ".pwconf-state.json")
+    return default_state_path(paths, EMULATOR_STATE) if embedded else default_state_path(paths)
 
 
 def parse_targets(targets: list[str]) -> frozenset[Address]:
@@ -95,7 +95,6 @@ def parse_targets(targets: list[str]) -> frozenset[Address]:
 
 @dataclass
 class Planned:
-    desired: DesiredState
     live: LiveState
     state: State
     plan: Plan
@@ -120,7 +119,7 @@ def make_plan(
         progress=progress,
     )
     plan = build_plan(desired, live, state, PlanOptions(scope, allow_mass_delete))
-    return Planned(desired, live, state, plan)
+    return Planned(live, state, plan)
 
 
 def known_codes(live: LiveState) -> dict[Address, str]:

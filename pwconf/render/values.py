@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pwconf.model import Address, Secret
+from pwconf.model import Secret
 from pwconf.plan import ABSENT, SENSITIVE, is_marker
 
 MAX_VALUE_CHARS = 80
@@ -87,8 +87,6 @@ def _scalar(value: Any) -> Any:
         return value
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, Address):
-        return str(value)
     return str(value)
 
 
