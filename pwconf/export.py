@@ -38,7 +38,7 @@ from pwconf.errors import PwconfError, UsageError
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.tag import DEFAULT_TAGS
-from pwconf.model import PLURALS, Address, DesiredState, Entity
+from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
 from pwconf.state import State
 
 ACCOUNT_FILE = "account.yaml"
@@ -59,12 +59,6 @@ EXPORTED_KINDS: tuple[str, ...] = (
 
 # Key order inside an application, then inside each kind's entry.
 APP_KEY_ORDER: tuple[str, ...] = ("title", "code", "sdk_ios", "sdk_android")
-APP_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("events", "event"),
-    ("presets", "preset"),
-    ("geozone_clusters", "geozone_cluster"),
-    ("geozones", "geozone"),
-)
 ENTRY_KEY_ORDER: dict[str, tuple[str, ...]] = {
     "tag": ("type", "application_specific", "user_specific"),
     "segment": ("expression", "application", "expiration_date"),
@@ -319,7 +313,7 @@ class _Builder:
         configured = [p for p in ("ios", "android") if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
-        for section, kind in APP_SECTIONS:
+        for section, kind in APP_SECTIONS.items():
             if not REGISTRY[kind].readable:
                 continue  # events: see the file's header
             entries = {}

@@ -41,10 +41,17 @@ KIND_BY_PLURAL: dict[str, str] = {plural: kind for kind, plural in PLURALS.items
 
 # Kinds that live inside one application.
 APP_SCOPED: frozenset[str] = frozenset({"event", "preset", "geozone_cluster", "geozone"})
+# The sections inside an application in the manifests: {plural: kind}, in KIND_ORDER.
+APP_SECTIONS: dict[str, str] = {PLURALS[k]: k for k in KIND_ORDER if k in APP_SCOPED}
 # Kinds that belong to the account rather than to one application.
 ACCOUNT_WIDE: tuple[str, ...] = tuple(
     k for k in KIND_ORDER if k not in APP_SCOPED and k != "application"
 )
+
+
+def kind_label(kind: str, count: int = 1) -> str:
+    """How messages name a kind: "geozone cluster", or "geozone clusters" for count != 1."""
+    return (kind if count == 1 else PLURALS[kind]).replace("_", " ")
 
 
 @dataclass(frozen=True, order=True, slots=True)

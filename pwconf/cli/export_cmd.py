@@ -20,7 +20,7 @@ from pwconf.export import (
     other_manifests,
     write_export,
 )
-from pwconf.model import PLURALS
+from pwconf.model import kind_label
 from pwconf.runner import ConnectOptions, connect, state_path
 from pwconf.state import State
 
@@ -105,7 +105,7 @@ def summary(
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
     counts = ", ".join(
-        f"{n} {(kind if n == 1 else PLURALS[kind]).replace('_', ' ')}"
+        f"{n} {kind_label(kind, n)}"
         for kind, n in result.counts.items()
     )
     lines = [f"Wrote {len(result.files)} file(s) to {out}: {counts}."]

@@ -15,17 +15,8 @@ import click
 from pwconf.cli.options import manifest_options, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
 from pwconf.manifest import Analysis, analyse, parse_variables
-from pwconf.model import KIND_ORDER
+from pwconf.model import KIND_ORDER, kind_label
 
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "application": ("application", "applications"),
-    "tag": ("tag", "tags"),
-    "event": ("event", "events"),
-    "segment": ("segment", "segments"),
-    "preset": ("preset", "presets"),
-    "geozone_cluster": ("geozone cluster", "geozone clusters"),
-    "geozone": ("geozone", "geozones"),
-}
 SUMMARY_ORDER = ("application", "tag", "segment", "event", "preset", "geozone_cluster", "geozone")
 
 
@@ -73,9 +64,8 @@ def summary(counts: dict[str, int], files: int) -> str:
     """`1 application, 3 tags, ... (4 files)`."""
     parts = []
     for kind in SUMMARY_ORDER:
-        singular, plural = KIND_NAMES[kind]
         number = counts.get(kind, 0)
-        parts.append(f"{number} {singular if number == 1 else plural}")
+        parts.append(f"{number} {kind_label(kind, number)}")
     return f"{', '.join(parts)} ({files} file{'' if files == 1 else 's'})"
 
 

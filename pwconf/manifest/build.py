@@ -24,24 +24,17 @@ from pwconf.errors import Position, Problem
 from pwconf.kinds import REGISTRY
 from pwconf.manifest.positions import FieldPositions, FieldPositionsMaker
 from pwconf.manifest.yamlpos import Document, Path, ScalarLocator
-from pwconf.model import KIND_BY_PLURAL, Address, DesiredState, Entity, Settings
+from pwconf.model import (
+    APP_SECTIONS,
+    KIND_BY_PLURAL,
+    Address,
+    DesiredState,
+    Entity,
+    Settings,
+    kind_label,
+)
 
-SUB_KINDS: dict[str, str] = {
-    "events": "event",
-    "presets": "preset",
-    "geozone_clusters": "geozone_cluster",
-    "geozones": "geozone",
-}
 APP_FIELDS = ("title", "code", "sdk_ios", "sdk_android", "ios", "android")
-KIND_WORDS = {
-    "application": "application",
-    "tag": "tag",
-    "segment": "segment",
-    "event": "event",
-    "preset": "preset",
-    "geozone_cluster": "geozone cluster",
-    "geozone": "geozone",
-}
 
 
 @dataclass
@@ -60,7 +53,7 @@ class Source:
     def app_fields_have_errors(self, app_path: Path) -> bool:
         depth = len(app_path)
         return any(
-            p[:depth] == app_path and (len(p) == depth or p[depth] not in SUB_KINDS)
+            p[:depth] == app_path and (len(p) == depth or p[depth] not in APP_SECTIONS)
             for p in self.error_paths
         )
 
@@ -172,7 +165,7 @@ class Builder:
             draft.broken = True
         else:
             self.merge_app_fields(document, handle, draft, body, self.positions.get(path, {}))
-        for section, kind in SUB_KINDS.items():
+        for section, kind in APP_SECTIONS.items():
             for name, item in _items(body.get(section)):
                 self.add_entity(source, Address(kind, handle, name), (*path, section, name), item)
 
@@ -244,7 +237,7 @@ def _items(section: Any) -> list[tuple[str, Any]]:
 
 def _label(address: Address) -> str:
     where = f" of application {address.app!r}" if address.app else ""
-    return f"{KIND_WORDS[address.kind]} {address.name!r}{where}"
+    return f"{kind_label(address.kind)} {address.name!r}{where}"
 
 
 def _positions_by_entity(
@@ -258,7 +251,7 @@ def _positions_by_entity(
             continue
         head = path[0]
         if head == "applications":
-            if path[2] in SUB_KINDS:
+            if path[2] in APP_SECTIONS:
                 if size < 5:
                     continue
                 entity, rest = path[:4], path[4:]

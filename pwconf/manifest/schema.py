@@ -23,19 +23,10 @@ from jsonschema.exceptions import ValidationError
 from pwconf.errors import Position, Problem
 from pwconf.manifest.fastschema import Check, Unsupported, compile_schema
 from pwconf.manifest.yamlpos import Document, Path
-from pwconf.model import Secret
+from pwconf.model import APP_SECTIONS, KIND_BY_PLURAL, Secret, kind_label
 
 SENSITIVE = "(sensitive value)"
 
-KIND_LABELS = {
-    "tags": "tag",
-    "segments": "segment",
-    "applications": "application",
-    "events": "event",
-    "presets": "preset",
-    "geozone_clusters": "geozone cluster",
-    "geozones": "geozone",
-}
 NAME_LABELS = {
     "tags": "tag name",
     "segments": "segment name",
@@ -52,7 +43,6 @@ PATTERN_HINTS = {
     "^[0-9A-Z]{5}-[0-9A-Z]{5}$": "must be an application code like ABCDE-12345",
     "^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$": "must be a language code such as en, de or pt-BR",
 }
-SUB_SECTIONS = ("events", "presets", "geozone_clusters", "geozones")
 TYPE_WORDS = {
     "string": "a string",
     "integer": "a whole number",
@@ -320,7 +310,7 @@ def _place(path: Path) -> str:
         app = f"application {path[1]!r}"
         if len(path) == 2:
             return app
-        if path[2] in SUB_SECTIONS:
+        if path[2] in APP_SECTIONS:
             if len(path) == 3:
                 return f"the {path[2]} of {app}"
             return _entity(str(path[2]), path[3], path[4:], f" of {app}")
@@ -329,7 +319,8 @@ def _place(path: Path) -> str:
 
 
 def _entity(section: str, name: Any, rest: Path, suffix: str = "") -> str:
-    entity = f"{KIND_LABELS.get(section, section)} {name!r}{suffix}"
+    label = kind_label(KIND_BY_PLURAL[section]) if section in KIND_BY_PLURAL else section
+    entity = f"{label} {name!r}{suffix}"
     return f"{_dotted(rest)!r} of {entity}" if rest else entity
 
 

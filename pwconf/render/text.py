@@ -24,7 +24,7 @@ from enum import StrEnum
 
 import click
 
-from pwconf.model import KIND_ORDER, PLURALS, Address
+from pwconf.model import KIND_BY_PLURAL, KIND_ORDER, PLURALS, Address, kind_label
 from pwconf.plan import Action, Change, FieldChange, Plan
 from pwconf.render.values import display_value, flatten
 
@@ -153,7 +153,7 @@ def shows_drift_marker(change: Change) -> bool:
 
 
 def data_loss_line(change: Change) -> PlanLine:
-    kind = change.address.kind.replace("_", " ")
+    kind = kind_label(change.address.kind)
     text = f"! data loss: what Pushwoosh stores for this {kind} is deleted and cannot be restored"
     return PlanLine(text, Role.DATA_LOSS, change.action)
 
@@ -211,10 +211,7 @@ def plural_of(kind: str) -> str:
 
 
 def singular_of(kind: str) -> str:
-    for singular, plural in PLURALS.items():
-        if kind == plural:
-            return singular
-    return kind
+    return KIND_BY_PLURAL.get(kind, kind)
 
 
 def kinds_in_order(unmanaged: dict[str, list[str]]) -> list[str]:
