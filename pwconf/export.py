@@ -37,6 +37,7 @@ from pwconf.atomic_file import write_atomically
 from pwconf.errors import PwconfError, UsageError
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import REGISTRY
+from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.kinds.tag import DEFAULT_TAGS
 from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
 from pwconf.state import State
@@ -310,7 +311,7 @@ class _Builder:
         entry["code"] = code
         entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
         self.counts["application"] += 1
-        configured = [p for p in ("ios", "android") if attrs.get(p) is not None]
+        configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
         for section, kind in APP_SECTIONS.items():

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
+from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.manifest.fastschema import Check, Unsupported, compile_schema
 from pwconf.manifest.yamlpos import Document, Path
 from pwconf.model import APP_SECTIONS, KIND_BY_PLURAL, Secret, kind_label
@@ -106,7 +107,7 @@ def _without_secrets(data: Any) -> Any:
     for handle, app in applications.items():
         view_apps[handle] = app
         if isinstance(app, dict):
-            for block in ("ios", "android"):
+            for block in DEVICE_TYPES:
                 credentials = app.get(block)
                 if isinstance(credentials, dict) and any(
                     isinstance(v, Secret) for v in credentials.values()
@@ -355,4 +356,4 @@ def _describe_value(value: Any, path: Path) -> str:
 
 
 def _under_credentials(path: Path) -> bool:
-    return len(path) >= 3 and path[0] == "applications" and path[2] in ("ios", "android")
+    return len(path) >= 3 and path[0] == "applications" and path[2] in DEVICE_TYPES

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Problem
+from pwconf.kinds.application import KIND as APPLICATION
 from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
 from pwconf.manifest.yamlpos import Document, Path
 from pwconf.model import Secret
@@ -24,8 +25,9 @@ from pwconf.model import Secret
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE_START = re.compile(r"\$\$?\{")
 
-CREDENTIAL_FIELDS: frozenset[tuple[str, str]] = frozenset(
-    {("ios", "key_file"), ("ios", "key_password"), ("android", "fcm_service_account")}
+# (block, field) of an application's credentials: its kind's sensitive fields.
+CREDENTIAL_FIELDS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(path.split(".")) for path in APPLICATION.sensitive_fields
 )
 
 
