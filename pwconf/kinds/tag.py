@@ -7,6 +7,7 @@ from typing import Any
 
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
+from pwconf.segments import OPERATORS
 from pwconf.state import State
 
 TYPE_CODES: dict[str, int] = {
@@ -19,6 +20,16 @@ TYPE_CODES: dict[str, int] = {
     "version": 7,
 }
 TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
+# The segment operators a tag of each type can be compared with.
+OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
+    "integer": OPERATORS,
+    "decimal": OPERATORS,
+    "date": OPERATORS,
+    "version": OPERATORS,
+    "boolean": ("EQ", "NOTSET"),
+    "list": ("IN", "NOTIN", "NOTSET"),
+}
 
 # Default tags exist on every account (contract §3): never declared, never deleted. Types
 # [decided] so that validation can check the operators used on them.

@@ -17,19 +17,9 @@ from typing import Any
 
 from pwconf import segments
 from pwconf.errors import Position, Problem
-from pwconf.kinds.tag import DEFAULT_TAGS
+from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
+from pwconf.manifest.fastschema import is_number
 from pwconf.model import Address, DesiredState, Entity
-
-_ORDERED = ("EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET")
-OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
-    "integer": _ORDERED,
-    "decimal": _ORDERED,
-    "date": _ORDERED,
-    "version": _ORDERED,
-    "boolean": ("EQ", "NOTSET"),
-    "list": ("IN", "NOTIN", "NOTSET"),
-}
 
 APP_CODE_RE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
 _DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
@@ -304,7 +294,7 @@ def _between_problems(about: str, value: Any, tag_type: str, column: int) -> lis
         return [("BETWEEN needs a list of two values [min, max]", column)]
     problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
     low, high = value
-    if not problems and _is_number(low) and _is_number(high) and low > high:
+    if not problems and is_number(low) and is_number(high) and low > high:
         problems.append(
             (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
         )
@@ -318,7 +308,7 @@ def fits(value: Any, tag_type: str) -> bool:
     if tag_type == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if tag_type == "decimal":
-        return _is_number(value)
+        return is_number(value)
     if tag_type == "boolean":
         return isinstance(value, bool)
     if tag_type == "version":
@@ -336,10 +326,6 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _describe(value: Any) -> str:

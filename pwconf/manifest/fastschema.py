@@ -87,7 +87,7 @@ def _all(checks: list[Check]) -> Check:
     return lambda instance: all(each(instance) for each in frozen)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -97,7 +97,7 @@ _TYPES: dict[str, Check] = {
         (isinstance(v, int) and not isinstance(v, bool))
         or (isinstance(v, float) and v.is_integer())
     ),
-    "number": _is_number,
+    "number": is_number,
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -129,7 +129,7 @@ def _string(test: Callable[[str], bool]) -> Check:
 
 
 def _number(test: Callable[[Any], bool]) -> Check:
-    return lambda v: not _is_number(v) or test(v)
+    return lambda v: not is_number(v) or test(v)
 
 
 def _dict(test: Callable[[dict[str, Any]], bool]) -> Check:
