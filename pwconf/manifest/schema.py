@@ -192,11 +192,8 @@ class _Translator:
 
     def on_const(self, error: ValidationError, path: Path) -> Iterator[Any]:
         got = _describe_value(error.instance, path)
-        if path == ("version",):
-            message = f"unsupported manifest version {got}; this pwconf reads `version: 1`"
-        else:
-            message = f"{_field(path)} must be {error.validator_value!r}, not {got}"
-        yield self.problem(path, message)
+        # (`version` never gets here: reading a file refuses any version but 1 first.)
+        yield self.problem(path, f"{_field(path)} must be {error.validator_value!r}, not {got}")
 
     def on_minimum(self, error: ValidationError, path: Path) -> Iterator[Any]:
         yield self.problem(path, self.bounds_message(error, path))
