@@ -100,12 +100,9 @@ def _add_file(
 
 def _read(path: str, display: str) -> tuple[Document | None, list[Problem]]:
     """A file as a Document whose data is a mapping with a supported version."""
-    try:
-        document = load_document(display, path, read_text(path))
-    except FileProblem as exc:
-        return None, [problem_at(display, exc)]
-    except YamlProblem as exc:
-        return None, [Problem(exc.message, Position(display, exc.line, exc.column))]
+    document, problems = _load(path, display)
+    if document is None:
+        return None, problems
     data = document.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
@@ -118,6 +115,20 @@ def _read(path: str, display: str) -> tuple[Document | None, list[Problem]]:
         message = f"unsupported manifest version {version!r}; this pwconf reads `version: 1`"
         return None, [Problem(message, document.where(("version",)))]
     return document, []
+
+
+def _load(
+    path: str, display: str, *, empty_ok: bool = False
+) -> tuple[Document | None, list[Problem]]:
+    """The file parsed, or the problem that stopped it (none for an empty file if empty_ok)."""
+    try:
+        return load_document(display, path, read_text(path)), []
+    except FileProblem as exc:
+        return None, [problem_at(display, exc)]
+    except YamlProblem as exc:
+        if empty_ok and exc.message.startswith("the file is empty"):
+            return None, []
+        return None, [Problem(exc.message, Position(display, exc.line, exc.column))]
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
@@ -183,14 +194,9 @@ def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
 
 
 def _read_var_document(path: str, display: str) -> tuple[Document | None, list[Problem]]:
-    try:
-        document = load_document(display, path, read_text(path))
-    except FileProblem as exc:
-        return None, [problem_at(display, exc)]
-    except YamlProblem as exc:
-        if exc.message.startswith("the file is empty"):
-            return None, []
-        return None, [Problem(exc.message, Position(display, exc.line, exc.column))]
+    document, problems = _load(path, display, empty_ok=True)
+    if document is None:
+        return None, problems
     if not isinstance(document.data, dict):
         message = "a variables file is a mapping of NAME: value"
         return None, [Problem(message, document.where(()))]
