@@ -9,13 +9,13 @@ The calls form a shallow tree, and each follow-up is sent as soon as what it nee
 
 from __future__ import annotations
 
-import queue
+import asyncio
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
+from pwconf.api.client import ApiClient
+from pwconf.api.pushwoosh import Pushwoosh, Read, Rows
 from pwconf.errors import ManifestError, Problem
 from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
@@ -23,6 +23,7 @@ from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
+Continuation = Callable[[Rows], None]
 
 
 @dataclass(frozen=True)
@@ -59,38 +60,71 @@ class LiveState:
 
 
 class _Fanout:
-    """A pool whose finished calls may send follow-ups; continuations run on this thread.
+    """Reads sent from one thread's event loop over up to `parallelism` keep-alive connections.
 
-    Finished calls arrive through a queue: waiting on every pending future at each wake-up
-    would cost time quadratic in the thousands of calls in flight.
+    A finished read's rows go to its continuation, which may send follow-ups: continuations
+    run on the loop, between answers, so nothing needs a lock. The first failed read (an
+    ApiError, after the client's retries) ends the fetch.
     """
 
-    def __init__(self, pool: ThreadPoolExecutor, progress: Progress | None) -> None:
-        self.pool = pool
-        self.pending: set[Future] = set()
-        self.finished: queue.SimpleQueue = queue.SimpleQueue()
+    def __init__(self, client: ApiClient, parallelism: int, progress: Progress | None) -> None:
+        self.client = client
+        self.parallelism = max(1, parallelism)
         self.progress = progress
+        self.queue: asyncio.Queue[tuple[Read, Continuation]] = asyncio.Queue()
+        self.finished: asyncio.Future[None] | None = None
         self.sent = 0
         self.done = 0
 
-    def submit(self, call: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        future = self.pool.submit(call)
-        self.pending.add(future)
+    def submit(self, read: Read, then: Continuation) -> None:
         self.sent += 1
-        future.add_done_callback(lambda f: self.finished.put((f, then)))
+        self.queue.put_nowait((read, then))
 
-    def run(self) -> None:
-        while self.pending:
-            future, then = self.finished.get()
-            self.pending.discard(future)
-            self.done += 1
-            then(future.result())
-            if self.progress:
-                self.progress(self.done, self.sent)
+    async def run(self, start: Callable[[], None]) -> None:
+        self.finished = asyncio.get_running_loop().create_future()
+        start()
+        if self.sent == 0:
+            return
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.parallelism)]
+        try:
+            await self.finished
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _worker(self) -> None:
+        connection = self.client.async_connection()
+        try:
+            while True:
+                read, then = await self.queue.get()
+                try:
+                    result = await self.client.read_async(read.method, read.fields, connection.post)
+                    then(read.rows(result.response or {}))
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:  # handed to run(), which raises it
+                    self._end(exc)
+                    return
+                self.done += 1
+                if self.progress:
+                    self.progress(self.done, self.sent)
+                if self.done == self.sent:
+                    self._end(None)
+        finally:
+            await connection.aclose()
+
+    def _end(self, error: BaseException | None) -> None:
+        if self.finished is None or self.finished.done():
+            return
+        if error is None:
+            self.finished.set_result(None)
+        else:
+            self.finished.set_exception(error)
 
 
 def fetch_live(
-    api: Any,
+    api: Pushwoosh,
     desired: DesiredState,
     *,
     known_codes: dict[str, str] | None = None,
@@ -103,15 +137,12 @@ def fetch_live(
     already, so that getApplications is not paged through twice."""
     scope = scope or Scope()
     live = LiveState()
-    pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="fetch")
-    with pool, cyclic_gc_paused():
-        fanout = _Fanout(pool, progress)
-        try:
-            _fetch_account(api, fanout, live, desired, scope, known_codes or {}, titles)
-        except BaseException:
-            for future in fanout.pending:
-                future.cancel()
-            raise
+    rows = _Converter(live, scope)
+    fanout = _Fanout(api.client, parallelism, progress)
+    start = partial(_fetch_account, fanout, rows, live, desired, known_codes or {}, titles)
+    with cyclic_gc_paused():
+        asyncio.run(fanout.run(start))
+    live.entities = rows.entities()
     live.calls = fanout.sent
     return live
 
@@ -187,16 +218,16 @@ class _Converter:
 
 
 def _fetch_account(
-    api: Any,
     fanout: _Fanout,
+    rows: _Converter,
     live: LiveState,
     desired: DesiredState,
-    scope: Scope,
     known_codes: dict[str, str],
     known_titles: Mapping[str, str] | None,
 ) -> None:
+    """Send the first reads; each answer's continuation sends what follows from it."""
     titles: dict[str, str] = dict(known_titles or {})
-    rows = _Converter(live, scope)
+    scope = rows.scope
     kinds = scope.kinds()
     pages_out = [1]
 
@@ -204,24 +235,24 @@ def _fetch_account(
         # Every application is known: the per-application reads go out now, without
         # waiting for the account-wide lists, which only need converting.
         for code, handle in _match(live, desired, titles, known_codes, scope):
-            _fetch_application(api, fanout, code, handle, kinds, rows)
+            _fetch_application(fanout, code, handle, kinds, rows)
         rows.start()
 
-    def on_page(result: Any) -> None:
-        titles.update(result.response.get("applications") or {})
+    def on_page(page: Rows) -> None:
+        titles.update(page[0].get("applications") or {})
         pages_out[0] -= 1
         if pages_out[0] == 0:
             read_applications()
 
-    def on_first_page(result: Any) -> None:
-        last_page = int(result.response.get("total") or 1)
+    def on_first_page(page: Rows) -> None:
+        last_page = int(page[0].get("total") or 1)  # [decided] number of pages, 1-based
         pages_out[0] += last_page - 1
-        for page in range(2, last_page + 1):
-            fanout.submit(lambda page=page: api.get_applications(page=page), on_page)
-        on_page(result)
+        for number in range(2, last_page + 1):
+            fanout.submit(applications_page(number), on_page)
+        on_page(page)
 
-    def on_account_list(kind_name: str) -> Callable[[list[dict]], None]:
-        def then(found: list[dict]) -> None:
+    def on_account_list(kind_name: str) -> Continuation:
+        def then(found: Rows) -> None:
             for row in found:
                 rows.add(kind_name, None, row)
             rows.finish(kind_name, None)
@@ -229,16 +260,18 @@ def _fetch_account(
         return then
 
     if known_titles is None:
-        fanout.submit(lambda: api.get_applications(page=1), on_first_page)
+        fanout.submit(applications_page(1), on_first_page)
     for kind_name in ACCOUNT_WIDE:
         if kind_name in kinds:
-            kind = REGISTRY[kind_name]
             rows.expect(kind_name, None)
-            fanout.submit(lambda kind=kind: kind.list_raw(api, None), on_account_list(kind_name))
+            fanout.submit(REGISTRY[kind_name].list_read(None), on_account_list(kind_name))
     if known_titles is not None:
         read_applications()
-    fanout.run()
-    live.entities = rows.entities()
+
+
+def applications_page(number: int) -> Read:
+    """One page of getApplications, whole: its one row is the response itself."""
+    return Read("getApplications", {"page": number}, lambda response: [response])
 
 
 def _match(
@@ -265,15 +298,16 @@ def _app_has_targets(scope: Scope, handle: str) -> bool:
 
 
 def _fetch_application(
-    api: Any, fanout: _Fanout, code: str, handle: str, kinds: set[str], rows: _Converter
+    fanout: _Fanout, code: str, handle: str, kinds: set[str], rows: _Converter
 ) -> None:
     """Lists whose rows need a second read go first (they are on the critical path); the other
     reads follow this application's second reads, so that the large lists spread over the
     fetch instead of all arriving at once and stalling every answer behind their decoding."""
 
-    def keep(kind_name: str) -> Callable[[dict], None]:
-        def then(row: dict) -> None:
-            rows.add(kind_name, handle, row)
+    def keep(kind_name: str) -> Continuation:
+        def then(found: Rows) -> None:
+            for row in found:
+                rows.add(kind_name, handle, row)
             rows.finish(kind_name, handle)
 
         return then
@@ -281,15 +315,13 @@ def _fetch_application(
     def read_the_rest() -> None:
         for kind in plain:
             rows.expect(kind.name, handle)
-            fanout.submit(
-                lambda kind=kind: kind.list_raw(api, code), partial(on_list, kind, False)
-            )
+            fanout.submit(kind.list_read(code), partial(on_list, kind, False))
 
-    def on_list(kind: Kind, detail: bool, found: list[dict]) -> None:
+    def on_list(kind: Kind, detail: bool, found: Rows) -> None:
         for row in found:
             if detail:
                 rows.expect(kind.name, handle)
-                fanout.submit(lambda row=row: kind.detail_raw(api, code, row), keep(kind.name))
+                fanout.submit(kind.detail_read(row), keep(kind.name))
             else:
                 rows.add(kind.name, handle, row)
         rows.finish(kind.name, handle)
@@ -308,7 +340,7 @@ def _fetch_application(
     details_listed: list[Kind] = []
     for kind in detailed:
         rows.expect(kind.name, handle)
-        fanout.submit(lambda kind=kind: kind.list_raw(api, code), partial(on_list, kind, True))
+        fanout.submit(kind.list_read(code), partial(on_list, kind, True))
     if not detailed:
         read_the_rest()
 

@@ -14,17 +14,19 @@ help: the policy lives here (contract §9).
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import enum
 import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pwconf.api.async_transport import AsyncConnection
 from pwconf.api.settings import MASK
 from pwconf.api.transport import Reply, Transport, TransportFailure
 from pwconf.errors import (
@@ -43,6 +45,7 @@ from pwconf.errors import (
 log = logging.getLogger("pwconf.api")
 
 Kind = Literal["read", "write"]
+AsyncPost = Callable[[str, bytes], Awaitable[Reply]]
 RETRIED_HTTP = frozenset({500, 502, 503, 504})
 USER_AGENT = "pwconf (+https://github.com/pwconf)"
 TOKEN_HINT = AuthenticationError.hint
@@ -176,19 +179,66 @@ class ApiClient:
 
     def call(self, method: str, fields: dict[str, Any], *, kind: Kind) -> CallResult:
         """One method call with the retry policy of its kind; raises a typed ApiError."""
+        steps = self._call_steps(method, fields, kind)
+        answer: Reply | TransportFailure | None = None
+        try:
+            while True:
+                step = steps.send(answer)
+                if isinstance(step, float):
+                    self._sleep(step)
+                    answer = None
+                else:
+                    answer = self._post(method, step)
+        except StopIteration as done:
+            return done.value
+
+    async def read_async(self, method: str, fields: dict[str, Any], post: AsyncPost) -> CallResult:
+        """`call(kind="read")` inside an event loop, over `post` (an AsyncConnection's): the
+        same retry policy, with the waits as `asyncio.sleep`."""
+        steps = self._call_steps(method, fields, "read")
+        answer: Reply | TransportFailure | None = None
+        try:
+            while True:
+                step = steps.send(answer)
+                if isinstance(step, float):
+                    await asyncio.sleep(step)
+                    answer = None
+                else:
+                    try:
+                        answer = await post(method, step)
+                    except TransportFailure as failure:
+                        answer = failure
+        except StopIteration as done:
+            return done.value
+
+    def async_connection(self) -> AsyncConnection:
+        """One more keep-alive connection to the same endpoint, for an event loop."""
+        return AsyncConnection(self._transport.endpoint)
+
+    def _call_steps(
+        self, method: str, fields: dict[str, Any], kind: Kind
+    ) -> Generator[bytes | float, Reply | TransportFailure | None, CallResult]:
+        """The retry policy without I/O: yields a request body to send (and receives its
+        answer) or a float of seconds to wait; returns the result or raises an ApiError."""
         if kind not in ("read", "write"):
             raise ValueError(f"kind must be 'read' or 'write', not {kind!r}")
         retry_unknown = kind == "read" or is_idempotent_write(method)
         track = _Tracker(method)
+        body = self._body(fields)
         while True:
-            outcome = self._attempt(method, fields, track)
+            track.attempts += 1
+            began = time.monotonic()
+            answer = yield body
+            outcome = self._classify(method, track, answer, began)
             if outcome.verdict is _Verdict.SUCCESS:
                 return track.result(outcome)
             if outcome.verdict is _Verdict.FAILED:
                 raise self._error(outcome, track)
             if outcome.verdict is _Verdict.UNKNOWN and not retry_unknown:
                 raise self._unknown(outcome, track, "the write is not idempotent, so not retried")
-            self._wait_or_give_up(outcome, track)
+            if track.attempts >= self.max_attempts:
+                raise self._exhausted(outcome, track)
+            yield self._delay(outcome, track)
 
     def delete(self, method: str, fields: dict[str, Any]) -> CallResult:
         """An idempotent delete; an entity already gone is a success noted "already gone".
@@ -249,24 +299,36 @@ class ApiClient:
 
     def _attempt(self, method: str, fields: dict[str, Any], track: _Tracker) -> _Outcome:
         track.attempts += 1
+        began = time.monotonic()
+        return self._classify(method, track, self._post(method, self._body(fields)), began)
+
+    def _body(self, fields: dict[str, Any]) -> bytes:
         # an empty token is left out, so the server answers HTTP 401 "authentication missing"
         auth = {"auth": self._token} if self._token.strip() else {}
-        body = json.dumps({"request": {**fields, **auth}}, separators=(",", ":")).encode()
-        began = time.monotonic()
+        return json.dumps({"request": {**fields, **auth}}, separators=(",", ":")).encode()
+
+    def _post(self, method: str, body: bytes) -> Reply | TransportFailure:
         try:
-            reply = self._transport.post(method, body)
+            return self._transport.post(method, body)
         except TransportFailure as failure:
-            outcome = _transport_outcome(failure)
+            return failure
+
+    def _classify(
+        self, method: str, track: _Tracker, answer: Reply | TransportFailure | None, began: float
+    ) -> _Outcome:
+        if isinstance(answer, Reply):
+            outcome = _http_outcome(answer)
+        elif isinstance(answer, TransportFailure):
+            outcome = _transport_outcome(answer)
         else:
-            outcome = _http_outcome(reply)
-        outcome = replace(outcome, message=self._mask(outcome.message))
-        log.debug(
-            "%s attempt %d: %s (%.0f ms)",
-            method,
-            track.attempts,
-            outcome.label,
-            (time.monotonic() - began) * 1000,
-        )
+            raise TypeError(f"no answer to send for {method}")
+        if self._token.strip() and self._token in outcome.message:
+            outcome = replace(outcome, message=self._mask(outcome.message))
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.monotonic() - began) * 1000
+            log.debug(
+                "%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms
+            )
         return outcome
 
     def _wait_or_give_up(
@@ -279,7 +341,11 @@ class ApiClient:
         self._pause(outcome, track)
 
     def _pause(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> None:
-        """Sleep before the next attempt: Retry-After if given (capped), else full jitter."""
+        self._sleep(self._delay(outcome, track, note=note))
+
+    def _delay(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> float:
+        """Seconds before the next attempt (Retry-After if given, capped; else full jitter),
+        noted on the call."""
         note = note or f"retried after {outcome.label}"
         if outcome.retry_after is not None:
             delay = min(max(outcome.retry_after, 0.0), self.backoff_max)
@@ -288,7 +354,7 @@ class ApiClient:
             ceiling = min(self.backoff_max, self.backoff_base * 2 ** (track.attempts - 1))
             delay = self._rng.uniform(0.0, ceiling)
         track.note(note)
-        self._sleep(delay)
+        return float(delay)
 
     def _read_back(
         self,
@@ -411,13 +477,13 @@ _HTTP_ERRORS: dict[int, type[ApiError]] = {
 def _http_outcome(reply: Reply) -> _Outcome:
     status = reply.status
     body = _json_body(reply.body)
+    if status == 200:
+        return _body_outcome(body, reply.reason)
     message = _body_message(body) or f"{reply.reason or 'HTTP error'}".strip()
     base = _Outcome(
         _Verdict.FAILED, f"HTTP {status}", http_status=status, message=message,
         status_code=_body_status(body),
     )  # fmt: skip
-    if status == 200:
-        return _body_outcome(base, body)
     if status == 429:
         return replace(
             base, verdict=_Verdict.SAFE_RETRY, error=RateLimited,
@@ -433,19 +499,28 @@ def _http_outcome(reply: Reply) -> _Outcome:
     return replace(base, error=_HTTP_ERRORS.get(status, ApiError))
 
 
-def _body_outcome(base: _Outcome, body: Any) -> _Outcome:
-    code = base.status_code
+def _body_outcome(body: Any, reason: str) -> _Outcome:
+    """An HTTP 200 answer, by the status_code in its body (built directly: on the fetch's
+    hot path)."""
+    code = _body_status(body)
+    message = _body_message(body) or f"{reason or 'HTTP error'}".strip()
     if code is None:
-        return replace(
-            base, verdict=_Verdict.UNKNOWN, error=ServerError,
-            label="HTTP 200 without a valid JSON body", message="invalid response body",
+        return _Outcome(
+            _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
+            http_status=200, message="invalid response body",
         )  # fmt: skip
-    labelled = replace(base, label=f"status {code}", response=body.get("response"))
+    label = f"status {code}"
+    response = body.get("response")
     if code == 200:
-        return replace(labelled, verdict=_Verdict.SUCCESS)
-    if code >= 500:
-        return replace(labelled, verdict=_Verdict.UNKNOWN, error=ServerError)
-    return replace(labelled, error=_BODY_ERRORS.get(code, ApiError))
+        verdict, error = _Verdict.SUCCESS, ApiError
+    elif code >= 500:
+        verdict, error = _Verdict.UNKNOWN, ServerError
+    else:
+        verdict, error = _Verdict.FAILED, _BODY_ERRORS.get(code, ApiError)
+    return _Outcome(
+        verdict, label, error, http_status=200, status_code=code, message=message,
+        response=response,
+    )  # fmt: skip
 
 
 def _json_body(data: bytes) -> Any:

@@ -8,10 +8,28 @@ create whose response was lost is never duplicated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pwconf.api.client import ApiClient, CallResult
 from pwconf.errors import OutcomeUnknown
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One read call as data, so that the fetch can send it from its event loop: the method,
+    its fields, and how to take the rows out of the `response` of a successful answer."""
+
+    method: str
+    fields: dict[str, Any]
+    rows: Callable[[dict[str, Any]], Rows]
+
+
+def listed(key: str) -> Callable[[dict[str, Any]], Rows]:
+    """Rows under `key` of the response (none when it is absent or null)."""
+    return lambda response: response.get(key) or []
 
 
 def _compact(**fields: Any) -> dict[str, Any]:
@@ -41,6 +59,10 @@ class Pushwoosh:
 
     def __repr__(self) -> str:
         return f"Pushwoosh({self.client!r})"
+
+    def read(self, spec: Read) -> Rows:
+        """A Read's rows, sent on this thread."""
+        return spec.rows(self._read(spec.method, **spec.fields).response or {})
 
     def _read(self, method: str, **fields: Any) -> CallResult:
         return self.client.call(method, _compact(**fields), kind="read")

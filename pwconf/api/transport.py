@@ -93,6 +93,46 @@ class _HTTPSConnection(_OneWriteMixin, http.client.HTTPSConnection):
     pass
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to send: shared by the threaded Transport and AsyncConnection."""
+
+    host: str
+    port: int
+    https: bool
+    path: str  # the base path, e.g. /json/1.3
+    headers: dict[str, str]
+    connect_timeout: float
+    read_timeout: float
+    proxy: Proxy | None
+    context: ssl.SSLContext | None
+
+    @classmethod
+    def from_url(
+        cls,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        env: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        parts = urlsplit(base_url)
+        https = parts.scheme == "https"
+        host = parts.hostname or ""
+        return cls(
+            host=host,
+            port=parts.port or (443 if https else 80),
+            https=https,
+            path=parts.path.rstrip("/"),
+            headers={"Content-Type": "application/json", "Accept-Encoding": "gzip", **headers},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            proxy=proxy_for(host, https, os.environ if env is None else env),
+            context=tls_context() if https else None,
+        )
+
+
 class Transport:
     """POSTs to `{base_url}/{method}`; thread-safe, at most `pool_size` idle connections kept."""
 
@@ -106,21 +146,14 @@ class Transport:
         pool_size: int,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname or ""
-        self._port = parts.port or (443 if self._https else 80)
-        self._path = parts.path.rstrip("/")
-        self._headers = {
-            "Content-Type": "application/json",
-            "Accept-Encoding": "gzip",
-            **headers,
-        }
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
+        self.endpoint = Endpoint.from_url(
+            base_url,
+            headers=headers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            env=env,
+        )
         self._pool_size = max(1, pool_size)
-        self._proxy = proxy_for(self._host, self._https, os.environ if env is None else env)
-        self._context = tls_context() if self._https else None
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
@@ -128,7 +161,7 @@ class Transport:
         connection = self._take()
         try:
             self._connect(connection)
-            reply = self._exchange(connection, f"{self._path}/{method}", body)
+            reply = self._exchange(connection, f"{self.endpoint.path}/{method}", body)
         except BaseException:
             connection.close()
             raise
@@ -161,17 +194,17 @@ class Transport:
         connection.close()
 
     def _new_connection(self) -> http.client.HTTPConnection:
-        proxy = self._proxy
-        host, port = (proxy.host, proxy.port) if proxy else (self._host, self._port)
+        end = self.endpoint
+        host, port = (end.proxy.host, end.proxy.port) if end.proxy else (end.host, end.port)
         connection: http.client.HTTPConnection
-        if self._https:
+        if end.https:
             connection = _HTTPSConnection(
-                host, port, timeout=self._connect_timeout, context=self._context
+                host, port, timeout=end.connect_timeout, context=end.context
             )
         else:
-            connection = _HTTPConnection(host, port, timeout=self._connect_timeout)
-        if self._proxy:
-            connection.set_tunnel(self._host, self._port, headers=self._proxy.headers)
+            connection = _HTTPConnection(host, port, timeout=end.connect_timeout)
+        if end.proxy:
+            connection.set_tunnel(end.host, end.port, headers=end.proxy.headers)
         return connection
 
     def _connect(self, connection: http.client.HTTPConnection) -> None:
@@ -181,17 +214,16 @@ class Transport:
         try:
             connection.connect()
         except ssl.SSLCertVerificationError as exc:
-            reason = f"TLS error: {exc.verify_message}"
-            raise TransportFailure(reason, sent=False, final=True) from None
+            raise certificate_failure(exc) from None
         except TimeoutError:
             raise TransportFailure("connect timed out", sent=False) from None
         except OSError as exc:
-            raise TransportFailure(f"could not connect: {_describe(exc)}", sent=False) from None
-        connection.sock.settimeout(self._read_timeout)
+            raise TransportFailure(f"could not connect: {describe(exc)}", sent=False) from None
+        connection.sock.settimeout(self.endpoint.read_timeout)
 
     def _exchange(self, connection: http.client.HTTPConnection, path: str, body: bytes) -> Reply:
         try:
-            connection.request("POST", path, body=body, headers=self._headers)
+            connection.request("POST", path, body=body, headers=self.endpoint.headers)
             response = connection.getresponse()
             data = response.read()
         except TimeoutError:
@@ -199,9 +231,9 @@ class Transport:
         except http.client.IncompleteRead:
             raise TransportFailure("response cut short", sent=True) from None
         except (OSError, http.client.HTTPException) as exc:
-            raise TransportFailure(f"connection dropped: {_describe(exc)}", sent=True) from None
+            raise TransportFailure(f"connection dropped: {describe(exc)}", sent=True) from None
         if response.getheader("Content-Encoding", "").lower() == "gzip":
-            data = _gunzip(data)
+            data = gunzip(data)
         return Reply(response.status, response.reason, data, response.getheader("Retry-After"))
 
 
@@ -226,15 +258,20 @@ def _closed_by_server(sock: object) -> bool:
     return bool(readable)
 
 
-def _gunzip(data: bytes) -> bytes:
+def gunzip(data: bytes) -> bytes:
     try:
         return gzip.decompress(data)
     except (OSError, EOFError):
         raise TransportFailure("response cut short (bad gzip body)", sent=True) from None
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+def certificate_failure(exc: ssl.SSLCertVerificationError) -> TransportFailure:
+    """A certificate the system does not trust: retrying cannot help."""
+    return TransportFailure(f"TLS error: {exc.verify_message}", sent=False, final=True)
 
 
 def proxy_for(host: str, https: bool, env: Mapping[str, str]) -> Proxy | None:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pwconf.api.pushwoosh import Read
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity, Secret, seal_secrets
 from pwconf.state import State
@@ -83,9 +84,13 @@ class ApplicationKind(Kind):
     def references(self, entity: Entity) -> list[Address]:
         return []
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+    def list_read(self, app_code: str | None) -> Read:
         """The one application, read by code (getApplication)."""
-        return [api.get_application(app_code).response.get("application") or {"code": app_code}]
+        return Read(
+            "getApplication",
+            {"application": app_code},
+            lambda response: [response.get("application") or {"code": app_code}],
+        )
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         providers = raw.get("providers") or {}

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pwconf.api.pushwoosh import Read
 from pwconf.model import Address, Entity
 from pwconf.plan import FieldChange
 
@@ -137,13 +138,15 @@ class Kind:
         return []
 
     # --- fetch ---------------------------------------------------------------------------
-    def list_raw(self, api: Pushwoosh, app_code: str | None) -> list[dict[str, Any]]:
-        """Raw live records: account-wide when app_code is None, else of that application."""
+    def list_read(self, app_code: str | None) -> Read:
+        """The read of raw live records: account-wide when app_code is None, else of that
+        application."""
         raise NotImplementedError
 
-    def detail_raw(self, api: Pushwoosh, app_code: str | None, raw: dict[str, Any]) -> dict:
-        """A second read per record where the list does not carry every field (presets)."""
-        return raw
+    def detail_read(self, raw: dict[str, Any]) -> Read:
+        """With `needs_detail`: a second read per record, whose rows are that one record in
+        full (presets: the list does not carry every field)."""
+        raise NotImplementedError
 
     needs_detail: ClassVar[bool] = False
     # Kinds whose code -> name maps this kind's live records need (they point at them by code).

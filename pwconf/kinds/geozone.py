@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pwconf.api.pushwoosh import Read, listed
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
@@ -55,8 +56,8 @@ class GeozoneKind(Kind):
                 refs.append(Address(kind, entity.app, entity.attrs[field]))
         return refs
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
-        return api.list_geozones(app_code).response.get("geoZones") or []
+    def list_read(self, app_code: str | None) -> Read:
+        return Read("listGeoZones", {"application": app_code}, listed("geoZones"))
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         presets = view.names_of("preset", app)

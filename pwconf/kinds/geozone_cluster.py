@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pwconf.api.pushwoosh import Read, listed
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -17,8 +18,8 @@ class GeozoneClusterKind(Kind):
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {"cooldown": int(attrs["cooldown"])}
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
-        return api.list_clusters(app_code).response.get("clusters") or []
+    def list_read(self, app_code: str | None) -> Read:
+        return Read("listGeoZoneClusters", {"application": app_code}, listed("clusters"))
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         address = Address("geozone_cluster", app, raw["name"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pwconf.api.pushwoosh import Read, listed
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -67,11 +68,15 @@ class PresetKind(Kind):
             refs.append(Address("segment", None, entity.attrs["segment"]))
         return refs
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
-        return api.list_presets(app_code).response.get("presets") or []
+    def list_read(self, app_code: str | None) -> Read:
+        return Read("listPresets", {"application": app_code}, listed("presets"))
 
-    def detail_raw(self, api: Any, app_code: str | None, raw: dict[str, Any]) -> dict:
-        return api.get_preset(raw["code"]).response.get("preset") or raw
+    def detail_read(self, raw: dict[str, Any]) -> Read:
+        return Read(
+            "getPreset",
+            {"preset_code": raw["code"]},
+            lambda response: [response.get("preset") or raw],
+        )
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         wire_content = raw.get("content") or {}

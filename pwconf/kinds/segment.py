@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pwconf import segments
+from pwconf.api.pushwoosh import Read, listed
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -74,9 +75,9 @@ class SegmentKind(Kind):
         refs += [Address("tag", None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
+    def list_read(self, app_code: str | None) -> Read:
         # Without `application`, listFilters returns every filter of the account [decided §5].
-        return api.list_filters().response.get("filters") or []
+        return Read("listFilters", {}, listed("filters"))
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         attrs = {

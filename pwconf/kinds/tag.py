@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pwconf.api.pushwoosh import Read, listed
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS
@@ -61,8 +62,8 @@ class TagKind(Kind):
             "user_specific": bool(attrs.get("user_specific", False)),
         }
 
-    def list_raw(self, api: Any, app_code: str | None) -> list[dict[str, Any]]:
-        return api.list_tags().response.get("tags") or []
+    def list_read(self, app_code: str | None) -> Read:
+        return Read("listTags", {}, listed("tags"))
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
