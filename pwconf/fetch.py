@@ -180,11 +180,13 @@ class _Converter:
             for dependent in self.dependents.get(kind_name, ()):
                 self._release(dependent, app)
 
-    def add(self, kind_name: str, app: str | None, row: dict) -> None:
+    def add(self, kind_name: str, app: str | None, rows: Rows) -> None:
+        """Rows of one answer: converted now if they can be, else kept until they can."""
         if self._ready(kind_name, app):
-            self._convert(kind_name, app, row)
+            for row in rows:
+                self._convert(kind_name, app, row)
         else:
-            self.waiting.setdefault((kind_name, app), []).append(row)
+            self.waiting.setdefault((kind_name, app), []).extend(rows)
 
     def start(self) -> None:
         """Applications are matched: convert what was waiting only for their handles."""
@@ -253,8 +255,7 @@ def _fetch_account(
 
     def on_account_list(kind_name: str) -> Continuation:
         def then(found: Rows) -> None:
-            for row in found:
-                rows.add(kind_name, None, row)
+            rows.add(kind_name, None, found)
             rows.finish(kind_name, None)
 
         return then
@@ -306,8 +307,7 @@ def _fetch_application(
 
     def keep(kind_name: str) -> Continuation:
         def then(found: Rows) -> None:
-            for row in found:
-                rows.add(kind_name, handle, row)
+            rows.add(kind_name, handle, found)
             rows.finish(kind_name, handle)
 
         return then
@@ -318,12 +318,12 @@ def _fetch_application(
             fanout.submit(kind.list_read(code), partial(on_list, kind, False))
 
     def on_list(kind: Kind, detail: bool, found: Rows) -> None:
-        for row in found:
-            if detail:
+        if detail:
+            for row in found:
                 rows.expect(kind.name, handle)
                 fanout.submit(kind.detail_read(row), keep(kind.name))
-            else:
-                rows.add(kind.name, handle, row)
+        else:
+            rows.add(kind.name, handle, found)
         rows.finish(kind.name, handle)
         if detail:
             details_listed.append(kind)

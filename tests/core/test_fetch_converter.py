@@ -20,12 +20,12 @@ def test_geozone_waits_for_the_presets_of_its_application():
     rows = _converter()
     rows.expect("preset", "app")  # listPresets out
     rows.start()
-    rows.add("geozone", "app", ZONE)  # listGeoZones answered first
+    rows.add("geozone", "app", [ZONE])  # listGeoZones answered first
     assert rows.by_kind["geozone"] == {}
     rows.expect("preset", "app")  # getPreset out
     rows.finish("preset", "app")  # listPresets done
     assert rows.by_kind["geozone"] == {}
-    rows.add("preset", "app", PRESET)
+    rows.add("preset", "app", [PRESET])
     rows.finish("preset", "app")  # getPreset done: the geozone can name its preset
     zone = rows.by_kind["geozone"][Address("geozone", "app", "office")]
     assert zone.attrs["preset"] == "welcome"
@@ -34,7 +34,7 @@ def test_geozone_waits_for_the_presets_of_its_application():
 def test_nothing_converts_before_applications_are_matched():
     rows = _converter()
     rows.expect("segment", None)
-    rows.add("segment", None, {"code": "S-1", "name": "all", "filter_expression": 'A("A-1")'})
+    rows.add("segment", None, [{"code": "S-1", "name": "all", "filter_expression": 'A("A-1")'}])
     rows.finish("segment", None)
     assert rows.by_kind["segment"] == {}
     rows.start()
