@@ -5,18 +5,21 @@
 Starts `pwconf emulator` in its own process, creates one application with 200 presets, then
 makes `--calls` getPreset calls at each parallelism P with:
 
-- threads: pwconf's ApiClient shared by a pool of P threads (what `fetch_live` does);
+- threads: pwconf's ApiClient shared by a pool of P threads (what the applier does);
+- asyncio: pwconf's ApiClient.read_async over P AsyncConnections in one event loop (what
+  `fetch_live` does);
 - selectors: one thread driving P non-blocking keep-alive sockets (a bare HTTP/1.1 loop with
   no retry policy: a floor for any event-loop client, not a usable client).
 
 For each it prints wall time, the ideal (calls × latency / P), their ratio and the mean call
-duration. The gap between the two rows is what thread hand-offs and the GIL cost the
-threaded client at that parallelism on this machine.
+duration. The gap between the rows is what thread hand-offs and the GIL, or pwconf's own
+HTTP and retry code, cost at that parallelism on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import selectors
@@ -79,6 +82,29 @@ def threaded(url: str, codes: list[str], calls: int, parallelism: int) -> list[f
     return durations
 
 
+def asyncio_client(url: str, codes: list[str], calls: int, parallelism: int) -> list[float]:
+    durations: list[float] = []
+    todo = [codes[i % len(codes)] for i in range(calls)]
+
+    async def worker(client: ApiClient) -> None:
+        connection = client.async_connection()
+        try:
+            while todo:
+                code = todo.pop()
+                began = time.perf_counter()
+                await client.read_async("getPreset", {"preset_code": code}, connection.post)
+                durations.append(time.perf_counter() - began)
+        finally:
+            await connection.aclose()
+
+    async def run() -> None:
+        with ApiClient(url, TOKEN, workers=parallelism) as client:
+            await asyncio.gather(*(worker(client) for _ in range(parallelism)))
+
+    asyncio.run(run())
+    return durations
+
+
 def event_loop(url: str, codes: list[str], calls: int, parallelism: int) -> list[float]:
     parts = urlsplit(url)
     todo = [codes[i % len(codes)] for i in range(calls)]
@@ -120,6 +146,9 @@ def _complete(buffer: bytes) -> bool:
     return length is not None and len(body) >= int(length.group(1))
 
 
+CLIENTS = (("threads", threaded), ("asyncio", asyncio_client), ("selectors", event_loop))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
@@ -134,7 +163,7 @@ def main() -> int:
         print(f"{'client':10} {'P':>3} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'mean ms':>8}")
         for parallelism in (int(p) for p in args.parallelism.split(",")):
             ideal = args.calls * args.latency_ms / 1000 / parallelism
-            for name, run in (("threads", threaded), ("selectors", event_loop)):
+            for name, run in CLIENTS:
                 began = time.perf_counter()
                 durations = run(url, codes, args.calls, parallelism)
                 wall = time.perf_counter() - began

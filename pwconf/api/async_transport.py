@@ -69,6 +69,9 @@ class AsyncConnection:
         except OSError as exc:
             self.close()
             raise TransportFailure(f"connection dropped: {describe(exc)}", sent=True) from None
+        except BaseException:
+            self.close()  # cancelled: its answer must not be read as the next request's
+            raise
         if not keep_alive:
             self.close()
         return reply
@@ -89,9 +92,9 @@ class AsyncConnection:
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is not None and self._writer is not None:
-            if not self._reader.at_eof() and not self._writer.is_closing():
+            if _still_open(self._reader, self._writer):
                 return self._reader, self._writer
-            self.close()  # closed by the server while idle: nothing was sent on it
+            self.close()  # closed (or spoken on) by the server while idle: nothing sent on it
         try:
             async with asyncio.timeout(self.endpoint.connect_timeout):
                 self._reader, self._writer = await _connect(self.endpoint)
@@ -102,6 +105,14 @@ class AsyncConnection:
         except (OSError, _BadAnswer, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             raise TransportFailure(f"could not connect: {describe(exc)}", sent=False) from None
         return self._reader, self._writer
+
+
+def _still_open(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """An idle connection is reusable only if the server has neither closed it nor sent
+    anything on it (a 408 before closing, say): as Transport's readable-socket check. The
+    StreamReader has no public view of its buffer; `_buffer` has been there since 3.4."""
+    unread = getattr(reader, "_buffer", None)
+    return not (unread or reader.at_eof() or writer.is_closing())
 
 
 def _host_header(end: Endpoint) -> str:
@@ -131,7 +142,7 @@ async def _tunnel(
     headers = {"Host": target, **(end.proxy.headers if end.proxy else {})}
     lines = [f"CONNECT {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     writer.write("\r\n".join(lines).encode("latin-1"))
-    status, reason, _ = _parse_head(await reader.readuntil(CRLF + CRLF))
+    _, status, reason, _ = _parse_head(await reader.readuntil(CRLF + CRLF))
     if status != 200:
         raise OSError(f"proxy refused the tunnel: {status} {reason}".strip())
 
@@ -141,10 +152,10 @@ async def _read_reply(reader: asyncio.StreamReader, timeout: float) -> tuple[Rep
     async with asyncio.timeout(timeout):
         while True:
             head = await reader.readuntil(CRLF + CRLF)
-            status, reason, headers = _parse_head(head)
+            version, status, reason, headers = _parse_head(head)
             if status >= 200 or status == 101:
                 break  # 1xx answers (100 Continue, 103 Early Hints) come before the real one
-        keep_alive = b"close" not in headers.get(b"connection", b"").lower()
+        keep_alive = _keeps_alive(version, headers.get(b"connection", b"").lower())
         if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
             body = await _read_chunked(reader)
         elif b"content-length" in headers:
@@ -158,8 +169,15 @@ async def _read_reply(reader: asyncio.StreamReader, timeout: float) -> tuple[Rep
     return reply, keep_alive
 
 
-def _parse_head(head: bytes) -> tuple[int, str, dict[bytes, bytes]]:
-    """Status, reason and headers (lower-case names) of `HTTP/1.x NNN reason\\r\\n...`."""
+def _keeps_alive(version: bytes, connection: bytes) -> bool:
+    """RFC 9112 §9.3: HTTP/1.1 persists unless told `close`; HTTP/1.0 only if `keep-alive`."""
+    if version == b"HTTP/1.0":
+        return b"keep-alive" in connection
+    return b"close" not in connection
+
+
+def _parse_head(head: bytes) -> tuple[bytes, int, str, dict[bytes, bytes]]:
+    """Version, status, reason and headers (lower-case names) of `HTTP/1.x NNN reason...`."""
     status_line, *lines = head[:-4].split(CRLF)
     version, _, rest = status_line.partition(b" ")
     code, _, reason = rest.partition(b" ")
@@ -169,7 +187,7 @@ def _parse_head(head: bytes) -> tuple[int, str, dict[bytes, bytes]]:
     for line in lines:
         name, _, value = line.partition(b":")
         headers[name.strip().lower()] = value.strip()
-    return int(code), reason.decode("latin-1"), headers
+    return version, int(code), reason.decode("latin-1"), headers
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
