@@ -60,10 +60,6 @@ class Pushwoosh:
     def __repr__(self) -> str:
         return f"Pushwoosh({self.client!r})"
 
-    def read(self, spec: Read) -> Rows:
-        """A Read's rows, sent on this thread."""
-        return spec.rows(self._read(spec.method, **spec.fields).response or {})
-
     def _read(self, method: str, **fields: Any) -> CallResult:
         return self.client.call(method, _compact(**fields), kind="read")
 
