@@ -149,6 +149,8 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
+        # an empty token is left out, so the server answers HTTP 401 "authentication missing"
+        self._auth = {"auth": token} if token.strip() else {}
         self.workers = max(1, workers)
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
@@ -303,9 +305,7 @@ class ApiClient:
         return self._classify(method, track, self._post(method, self._body(fields)), began)
 
     def _body(self, fields: dict[str, Any]) -> bytes:
-        # an empty token is left out, so the server answers HTTP 401 "authentication missing"
-        auth = {"auth": self._token} if self._token.strip() else {}
-        return json.dumps({"request": {**fields, **auth}}, separators=(",", ":")).encode()
+        return json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
 
     def _post(self, method: str, body: bytes) -> Reply | TransportFailure:
         try:
@@ -322,7 +322,7 @@ class ApiClient:
             outcome = _transport_outcome(answer)
         else:
             raise TypeError(f"no answer to send for {method}")
-        if self._token.strip() and self._token in outcome.message:
+        if self._auth and self._token in outcome.message:
             outcome = replace(outcome, message=self._mask(outcome.message))
         if log.isEnabledFor(logging.DEBUG):
             elapsed_ms = (time.monotonic() - began) * 1000
@@ -420,7 +420,7 @@ class ApiClient:
         return exc
 
     def _mask(self, text: str) -> str:
-        return text.replace(self._token, MASK) if self._token.strip() else text
+        return text.replace(self._token, MASK) if self._auth else text
 
 
 # ---- classification (pure functions) ---------------------------------------------------
