@@ -16,6 +16,15 @@ from tests.manifest.conftest import Write
 from tests.manifest.helpers import EXAMPLES
 
 MULTI_ENV = EXAMPLES / "multi-env"
+QUICKSTART_COUNTS = {
+    "application": 1,
+    "tag": 4,
+    "event": 2,
+    "segment": 3,
+    "preset": 2,
+    "geozone_cluster": 1,
+    "geozone": 2,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -70,15 +79,7 @@ def test_quickstart_needs_no_environment_variable() -> None:
     state = load_desired([str(EXAMPLES / "quickstart")], {}, {})
     app = state.entities[Address("application", None, "shop")]
     assert app.attrs["ios"]["key_file"].origin == "file:secrets/fake-shop.p12"
-    assert state.counts() == {
-        "application": 1,
-        "tag": 4,
-        "event": 2,
-        "segment": 3,
-        "preset": 2,
-        "geozone_cluster": 1,
-        "geozone": 2,
-    }
+    assert state.counts() == QUICKSTART_COUNTS
 
 
 def test_problems_go_to_stdout_one_per_line(write: Write) -> None:
@@ -116,15 +117,7 @@ def test_json_output_when_valid() -> None:
     assert result.exit_code == 0
     report = json.loads(result.output)
     assert report["valid"] is True and report["problems"] == [] and report["files"] == 3
-    assert report["counts"] == {
-        "application": 1,
-        "tag": 4,
-        "event": 2,
-        "segment": 3,
-        "preset": 2,
-        "geozone_cluster": 1,
-        "geozone": 2,
-    }
+    assert report["counts"] == QUICKSTART_COUNTS
 
 
 def test_bad_var_option_is_an_error(write: Write) -> None:
