@@ -10,7 +10,11 @@ The calls form a shallow tree, and each follow-up is sent as soon as what it nee
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import math
+import operator
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -24,6 +28,10 @@ from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
 Continuation = Callable[[Rows], None]
+
+# Rows are converted in slices this long between answers, so that converting a large list
+# (5,000 segment expressions take ~0.4 s) never holds every connection's answer back.
+CONVERT_SLICE_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -63,16 +71,21 @@ class _Fanout:
     """Reads sent from one thread's event loop over up to `parallelism` keep-alive connections.
 
     A finished read's rows go to its continuation, which may send follow-ups: continuations
-    run on the loop, between answers, so nothing needs a lock. The first failed read (an
-    ApiError, after the client's retries) ends the fetch.
+    run on the loop, between answers, so nothing needs a lock. The converter's backlog is
+    worked through in short slices while the loop has nothing else to do. The first failure
+    (an ApiError after the client's retries, or a row that can not be converted) ends the fetch.
     """
 
-    def __init__(self, client: ApiClient, parallelism: int, progress: Progress | None) -> None:
+    def __init__(
+        self, client: ApiClient, parallelism: int, progress: Progress | None, rows: _Converter
+    ) -> None:
         self.client = client
         self.parallelism = max(1, parallelism)
         self.progress = progress
+        self.rows = rows
         self.queue: asyncio.Queue[tuple[Read, Continuation]] = asyncio.Queue()
         self.finished: asyncio.Future[None] | None = None
+        self.converting: asyncio.Task[None] | None = None
         self.sent = 0
         self.done = 0
 
@@ -89,6 +102,8 @@ class _Fanout:
         try:
             await self.finished
         finally:
+            if self.converting is not None:
+                workers.append(self.converting)
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -106,6 +121,8 @@ class _Fanout:
                 except BaseException as exc:  # handed to run(), which raises it
                     self._end(exc)
                     return
+                if self.rows.pending and self.converting is None:
+                    self.converting = asyncio.create_task(self._convert())
                 self.done += 1
                 if self.progress:
                     self.progress(self.done, self.sent)
@@ -113,6 +130,18 @@ class _Fanout:
                     self._end(None)
         finally:
             await connection.aclose()
+
+    async def _convert(self) -> None:
+        try:
+            while self.rows.pending:
+                self.rows.convert_for(CONVERT_SLICE_S)
+                await asyncio.sleep(0)  # answers that came in meanwhile are read
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            self._end(exc)
+        finally:
+            self.converting = None
 
     def _end(self, error: BaseException | None) -> None:
         if self.finished is None or self.finished.done():
@@ -138,7 +167,7 @@ def fetch_live(
     scope = scope or Scope()
     live = LiveState()
     rows = _Converter(live, scope)
-    fanout = _Fanout(api.client, parallelism, progress)
+    fanout = _Fanout(api.client, parallelism, progress, rows)
     start = partial(_fetch_account, fanout, rows, live, desired, known_codes or {}, titles)
     with cyclic_gc_paused():
         asyncio.run(fanout.run(start))
@@ -150,9 +179,11 @@ def fetch_live(
 class _Converter:
     """Turns raw rows into entities while the fetch is still running.
 
-    A row is converted as soon as the names it refers to are known: every kind needs the
-    application handles (known once applications are matched); a kind with `names_from` also
-    needs every row of those kinds for its application. Until then it waits.
+    A row is queued for conversion as soon as the names it refers to are known: every kind
+    needs the application handles (known once applications are matched); a kind with
+    `names_from` also needs every row of those kinds for its application. Until then it waits.
+    The queue is first in, first out, so the rows that name are converted before the rows
+    that refer to them.
     """
 
     def __init__(self, live: LiveState, scope: Scope) -> None:
@@ -166,6 +197,7 @@ class _Converter:
                 self.dependents.setdefault(name, []).append(kind.name)
         self.calls_out: dict[tuple[str, str | None], int] = {}
         self.waiting: dict[tuple[str, str | None], list[dict]] = {}
+        self.backlog: deque[tuple[str, str | None, Iterator[dict]]] = deque()
         self.started = False
 
     def expect(self, kind_name: str, app: str | None) -> None:
@@ -181,10 +213,9 @@ class _Converter:
                 self._release(dependent, app)
 
     def add(self, kind_name: str, app: str | None, rows: Rows) -> None:
-        """Rows of one answer: converted now if they can be, else kept until they can."""
+        """Rows of one answer: queued for conversion if they can be, else kept until they can."""
         if self._ready(kind_name, app):
-            for row in rows:
-                self._convert(kind_name, app, row)
+            self.backlog.append((kind_name, app, iter(rows)))
         else:
             self.waiting.setdefault((kind_name, app), []).extend(rows)
 
@@ -194,8 +225,26 @@ class _Converter:
         for kind_name, app in list(self.waiting):
             self._release(kind_name, app)
 
+    @property
+    def pending(self) -> bool:
+        return bool(self.backlog)
+
+    def convert_for(self, seconds: float) -> None:
+        """Convert queued rows for about `seconds` (at least one row)."""
+        deadline = time.perf_counter() + seconds
+        while self.backlog:
+            kind_name, app, rows = self.backlog[0]
+            for row in rows:
+                self._convert(kind_name, app, row)
+                if time.perf_counter() >= deadline:
+                    if not operator.length_hint(rows):
+                        self.backlog.popleft()
+                    return
+            self.backlog.popleft()
+
     def entities(self) -> dict[Address, Entity]:
         """Every call has answered (a failed one ends the fetch), so nothing is waiting."""
+        self.convert_for(math.inf)
         return {a: e for found in self.by_kind.values() for a, e in found.items()}
 
     def _ready(self, kind_name: str, app: str | None) -> bool:
@@ -206,8 +255,7 @@ class _Converter:
 
     def _release(self, kind_name: str, app: str | None) -> None:
         if (kind_name, app) in self.waiting and self._ready(kind_name, app):
-            for row in self.waiting.pop((kind_name, app)):
-                self._convert(kind_name, app, row)
+            self.backlog.append((kind_name, app, iter(self.waiting.pop((kind_name, app)))))
 
     def _convert(self, kind_name: str, app: str | None, row: dict) -> None:
         entity = REGISTRY[kind_name].to_entity(row, app, self.live.view)

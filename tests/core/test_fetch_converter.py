@@ -21,13 +21,13 @@ def test_geozone_waits_for_the_presets_of_its_application():
     rows.expect("preset", "app")  # listPresets out
     rows.start()
     rows.add("geozone", "app", [ZONE])  # listGeoZones answered first
-    assert rows.by_kind["geozone"] == {}
+    assert rows.waiting
     rows.expect("preset", "app")  # getPreset out
     rows.finish("preset", "app")  # listPresets done
-    assert rows.by_kind["geozone"] == {}
+    assert rows.waiting
     rows.add("preset", "app", [PRESET])
     rows.finish("preset", "app")  # getPreset done: the geozone can name its preset
-    zone = rows.by_kind["geozone"][Address("geozone", "app", "office")]
+    zone = rows.entities()[Address("geozone", "app", "office")]
     assert zone.attrs["preset"] == "welcome"
 
 
@@ -36,7 +36,21 @@ def test_nothing_converts_before_applications_are_matched():
     rows.expect("segment", None)
     rows.add("segment", None, [{"code": "S-1", "name": "all", "filter_expression": 'A("A-1")'}])
     rows.finish("segment", None)
-    assert rows.by_kind["segment"] == {}
+    assert rows.waiting and not rows.pending
     rows.start()
-    segment = rows.by_kind["segment"][Address("segment", None, "all")]
+    segment = rows.entities()[Address("segment", None, "all")]
     assert segment.attrs["expression"] == "A(@app)"
+
+
+def test_rows_are_converted_in_slices_first_in_first_out():
+    rows = _converter()
+    rows.start()
+    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-2", "name": "second"}])
+    rows.add("geozone", "app", [ZONE])
+    assert rows.pending and rows.by_kind["preset"] == {}
+    rows.convert_for(0)  # at least one row, however short the slice
+    assert list(rows.by_kind["preset"]) == [Address("preset", "app", "welcome")]
+    rows.convert_for(0)
+    rows.convert_for(0)
+    assert not rows.pending
+    assert rows.by_kind["geozone"][Address("geozone", "app", "office")].attrs["preset"] == "welcome"
