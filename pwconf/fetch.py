@@ -171,7 +171,7 @@ def fetch_live(
     start = partial(_fetch_account, fanout, rows, live, desired, known_codes or {}, titles)
     with cyclic_gc_paused():
         asyncio.run(fanout.run(start))
-    live.entities = rows.entities()
+        live.entities = rows.entities()
     live.calls = fanout.sent
     return live
 
