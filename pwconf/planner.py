@@ -69,13 +69,17 @@ def build_plan(
             found = found_by_kind[kind_name]
             pairs = _pairs(kind, wanted_by_kind[kind_name], found, live, state)
             for pair in pairs:
-                _decide(plan, kind, pair, desired, state)
+                if pair.have is not None and pair.have is pair.desired_cmp:
+                    plan.unchanged += 1  # live completed to the very desired form
+                else:
+                    _decide(plan, kind, pair, desired, state)
                 if pair.desired_cmp is not None:
                     plan.desired_values[str(pair.address)] = pair.desired_cmp
     plan.live_values = LiveValues(found_by_kind)
     _follow_replacements(plan, desired, live, found_by_kind)
     _check_mass_delete(plan, live, options)
     plan.changes.sort(key=lambda c: c.address.sort_key)
+    plan.notes.sort(key=lambda n: n.address.sort_key)
     return plan
 
 
@@ -101,20 +105,15 @@ def _pairs(
     view = live.view
     if not kind.readable:
         found = kind.recorded_live(state, view)
-    # In the manifests' order before sorting: the sort is linear on runs already in order.
     unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
-    rows = [(address, source, unmatched.pop(address, None)) for address, source in desired.items()]
-    rows += [(address, None, read) for address, read in unmatched.items()]
-    rows.sort(key=_row_order)
-    for address, source, read in rows:
-        want = None if source is None else kind.normalize(source.attrs, view)
+    for address, source in desired.items():
+        read = unmatched.pop(address, None)
+        want = kind.normalize(source.attrs, view)
         have = None if read is None else _completed(kind, read, want, state, view)
         yield _Pair(address, source, want, read, have, _compared_form(kind, want, state))
-
-
-def _row_order(row: tuple[Address, Entity | None, Entity | None]) -> tuple[str, str]:
-    address = row[0]
-    return (address.app or "", address.name)
+    for address, read in unmatched.items():
+        have = _completed(kind, read, None, state, view)
+        yield _Pair(address, None, None, read, have, None)
 
 
 def _compared_form(kind: Kind, want: dict[str, Any] | None, state: State) -> dict[str, Any] | None:
