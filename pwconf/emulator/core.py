@@ -69,8 +69,10 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import json
 import math
 import re
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -131,6 +133,34 @@ class ApiError(Exception):
 
     def result(self) -> Result:
         return self.http_status, _body(self.status_code, self.message, None), self.headers
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A value of an answer that is JSON text already (see `to_json`)."""
+
+    text: str
+
+
+# Stands for an Encoded value while the rest of the answer is encoded: a random marker, so no
+# stored string can be mistaken for it.
+_ENCODED_MARK = f"\x00pwconf-encoded-{secrets.token_hex(8)}-"
+
+
+def to_json(body: Any) -> str:
+    """The answer as compact JSON text, Encoded values spliced in as they are."""
+    pieces: list[str] = []
+
+    def mark(value: Any) -> str:
+        if not isinstance(value, Encoded):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        pieces.append(value.text)
+        return f"{_ENCODED_MARK}{len(pieces) - 1}"
+
+    text = json.dumps(body, separators=(",", ":"), default=mark)
+    for index, piece in enumerate(pieces):
+        text = text.replace(json.dumps(f"{_ENCODED_MARK}{index}"), piece, 1)
+    return text
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:
@@ -877,9 +907,7 @@ class Emulator:
 
     def list_geozones(self, call: _Call) -> Any:
         app = self._application(call)
-        return {"geoZones": [
-            {key: g[key] for key in ("id", *GEOZONE_FIELDS)} for g in app.geozones.values()
-        ]}
+        return {"geoZones": Encoded(f"[{','.join(app.geozone_json.values())}]")}
 
     # -- messages (§1) -------------------------------------------------------------------------
     def create_message(self, call: _Call) -> Any:

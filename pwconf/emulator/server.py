@@ -42,7 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pwconf.atomic_file import write_atomically
-from pwconf.emulator.core import Emulator, http_error
+from pwconf.emulator.core import Emulator, http_error, to_json
 from pwconf.emulator.faults import (
     DROP,
     ERROR_AFTER,
@@ -519,7 +519,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(3)  # CRLF after the chunk
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        payload = to_json(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
