@@ -94,6 +94,29 @@ class Note:
     message: str
 
 
+class DesiredValues(Mapping[str, Any]):
+    """What each desired entity was compared as, by str(address), indexed on first access:
+    a plan that is only shown never needs it."""
+
+    def __init__(self, pairs: list[tuple[Address, Any]]) -> None:
+        self._pairs = pairs
+        self._index: dict[str, Any] | None = None
+
+    def _indexed(self) -> dict[str, Any]:
+        if self._index is None:
+            self._index = {str(address): value for address, value in self._pairs}
+        return self._index
+
+    def __getitem__(self, key: str) -> Any:
+        return self._indexed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._indexed())
+
+    def __len__(self) -> int:
+        return len(self._indexed())
+
+
 class LiveValues(Mapping[str, Any]):
     """What was read of each live entity ({"code", "attrs"}) by str(address), made on access:
     a saved plan needs only the entities it touches, of the hundreds of thousands read."""
@@ -124,7 +147,7 @@ class Plan:
     # What was compared, by str(address): digests are taken only when a saved plan or an
     # apply needs them, so that a plan of 100,000 unchanged entities does not hash them all.
     live_values: Mapping[str, Any] = field(default_factory=dict)
-    desired_values: dict[str, Any] = field(default_factory=dict)
+    desired_values: Mapping[str, Any] = field(default_factory=dict)
     manifest_files: list[str] = field(default_factory=list)
 
     def live_fingerprint(self, address: str) -> str | None:
