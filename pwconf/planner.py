@@ -90,7 +90,7 @@ def build_plan(
     _follow_replacements(plan, desired, live, found_by_kind)
     _check_mass_delete(plan, live, options)
     plan.changes.sort(key=lambda c: c.address.sort_key)
-    plan.notes.sort(key=lambda n: n.address.sort_key)
+    plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
     return plan
 
 

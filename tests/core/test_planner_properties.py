@@ -155,3 +155,17 @@ def test_without_prune_nothing_is_deleted(wanted: dict, present: dict) -> None:
     assert all(change.action is not Action.DELETE for change in plan.changes)
     unmanaged = sum(len(names) for names in plan.unmanaged.values())
     assert unmanaged == len(set(present) - set(wanted))
+
+
+def test_notes_come_in_address_order() -> None:
+    """Pairs are planned in the manifests' order; notes are shown sorted like changes."""
+    state = State(None)
+    live = LiveState()
+    for handle, code in (("news", "N-1"), ("shop", "S-1")):
+        live.view.learn_application(handle, code)
+    for code, name in (("S-1", "zeta"), ("N-1", "beta"), ("S-1", "alpha")):
+        state.record_event(code, name, "digest")  # recorded, gone from the manifests
+    plan = build_plan(DesiredState(), live, state, PlanOptions())
+    assert [str(note.address) for note in plan.notes] == [
+        "event.news.beta", "event.shop.alpha", "event.shop.zeta",
+    ]
