@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -96,15 +97,19 @@ class Note:
 
 class DesiredValues(Mapping[str, Any]):
     """What each desired entity was compared as, by str(address), indexed on first access:
-    a plan that is only shown never needs it."""
+    a plan that is only shown never needs it. The applier's threads look values up at once,
+    so the index is built under a lock, once."""
 
     def __init__(self, pairs: list[tuple[Address, Any]]) -> None:
         self._pairs = pairs
         self._index: dict[str, Any] | None = None
+        self._indexing = threading.Lock()
 
     def _indexed(self) -> dict[str, Any]:
         if self._index is None:
-            self._index = {str(address): value for address, value in self._pairs}
+            with self._indexing:
+                if self._index is None:
+                    self._index = {str(address): value for address, value in self._pairs}
         return self._index
 
     def __getitem__(self, key: str) -> Any:
