@@ -72,7 +72,7 @@ class _Fanout:
 
     A finished read's rows go to its continuation, which may send follow-ups: continuations
     run on the loop, between answers, so nothing needs a lock. The converter's backlog is
-    worked through in short slices while the loop has nothing else to do. The first failure
+    worked through in slices of CONVERT_SLICE_S, taking turns with the answers. The first failure
     (an ApiError after the client's retries, or a row that can not be converted) ends the fetch.
     """
 
