@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from pwconf.api.client import ApiClient
-from pwconf.api.pushwoosh import Pushwoosh, Read, Rows
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows
 from pwconf.errors import ManifestError, Problem
 from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
@@ -298,7 +298,7 @@ def _fetch_account(
         last_page = int(page[0].get("total") or 1)  # [decided] number of pages, 1-based
         pages_out[0] += last_page - 1
         for number in range(2, last_page + 1):
-            fanout.submit(applications_page(number), on_page)
+            fanout.submit(Reads.get_applications(number), on_page)
         on_page(page)
 
     def on_account_list(kind_name: str) -> Continuation:
@@ -309,18 +309,13 @@ def _fetch_account(
         return then
 
     if known_titles is None:
-        fanout.submit(applications_page(1), on_first_page)
+        fanout.submit(Reads.get_applications(1), on_first_page)
     for kind_name in ACCOUNT_WIDE:
         if kind_name in kinds:
             rows.expect(kind_name, None)
             fanout.submit(REGISTRY[kind_name].list_read(None), on_account_list(kind_name))
     if known_titles is not None:
         read_applications()
-
-
-def applications_page(number: int) -> Read:
-    """One page of getApplications, whole: its one row is the response itself."""
-    return Read("getApplications", {"page": number}, lambda response: [response])
 
 
 def _match(

@@ -27,14 +27,61 @@ class Read:
     rows: Callable[[dict[str, Any]], Rows]
 
 
-def listed(key: str) -> Callable[[dict[str, Any]], Rows]:
+def _listed(key: str) -> Callable[[dict[str, Any]], Rows]:
     """Rows under `key` of the response (none when it is absent or null)."""
     return lambda response: response.get(key) or []
+
+
+def _one(key: str, default: dict[str, Any]) -> Callable[[dict[str, Any]], Rows]:
+    """The one row under `key` of the response, or `default` when it is absent or null."""
+    return lambda response: [response.get(key) or default]
 
 
 def _compact(**fields: Any) -> dict[str, Any]:
     """The fields that are set (None means "not sent")."""
     return {name: value for name, value in fields.items() if value is not None}
+
+
+class Reads:
+    """Every read method as a Read: sent by Pushwoosh's methods below, and by the fetch from
+    its event loop."""
+
+    @staticmethod
+    def get_applications(page: int) -> Read:
+        """One page; its one row is the response itself ({"applications", "total"})."""
+        return Read("getApplications", {"page": page}, lambda response: [response])
+
+    @staticmethod
+    def get_application(code: str | None) -> Read:
+        return Read("getApplication", {"application": code}, _one("application", {"code": code}))
+
+    @staticmethod
+    def list_tags() -> Read:
+        return Read("listTags", {}, _listed("tags"))
+
+    @staticmethod
+    def list_filters(application: str | None = None) -> Read:
+        # [decided] without `application`, every filter of the account
+        return Read("listFilters", _compact(application=application), _listed("filters"))
+
+    @staticmethod
+    def list_presets(app: str | None) -> Read:
+        return Read("listPresets", {"application": app}, _listed("presets"))
+
+    @staticmethod
+    def get_preset(code: str, listed_row: dict[str, Any] | None = None) -> Read:
+        """The preset in full; `listed_row` (its row of listPresets) stands in when the answer
+        has none."""
+        fallback = listed_row or {"code": code}
+        return Read("getPreset", {"preset_code": code}, _one("preset", fallback))
+
+    @staticmethod
+    def list_clusters(app: str | None) -> Read:
+        return Read("listGeoZoneClusters", {"application": app}, _listed("clusters"))
+
+    @staticmethod
+    def list_geozones(app: str | None) -> Read:
+        return Read("listGeoZones", {"application": app}, _listed("geoZones"))
 
 
 def _found(method: str, response: Any) -> CallResult:
@@ -60,8 +107,8 @@ class Pushwoosh:
     def __repr__(self) -> str:
         return f"Pushwoosh({self.client!r})"
 
-    def _read(self, method: str, **fields: Any) -> CallResult:
-        return self.client.call(method, _compact(**fields), kind="read")
+    def _read(self, read: Read) -> CallResult:
+        return self.client.call(read.method, read.fields, kind="read")
 
     def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
         return self.client.call(method, fields, kind="write")
@@ -69,10 +116,10 @@ class Pushwoosh:
     # ---- applications (§2) ---------------------------------------------------------------
 
     def get_applications(self, page: int = 1) -> CallResult:
-        return self._read("getApplications", page=page)
+        return self._read(Reads.get_applications(page))
 
     def get_application(self, code: str) -> CallResult:
-        return self._read("getApplication", application=code)
+        return self._read(Reads.get_application(code))
 
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
@@ -124,7 +171,7 @@ class Pushwoosh:
     # ---- tags (§3) -----------------------------------------------------------------------
 
     def list_tags(self) -> CallResult:
-        return self._read("listTags")
+        return self._read(Reads.list_tags())
 
     def add_tag(
         self,
@@ -175,8 +222,7 @@ class Pushwoosh:
     # ---- segments / filters (§5) ---------------------------------------------------------
 
     def list_filters(self, application: str | None = None) -> CallResult:
-        # [decided] without `application`, every filter of the account
-        return self._read("listFilters", application=application)
+        return self._read(Reads.list_filters(application))
 
     def create_filter(
         self,
@@ -205,10 +251,10 @@ class Pushwoosh:
     # ---- presets (§6) --------------------------------------------------------------------
 
     def list_presets(self, app: str) -> CallResult:
-        return self._read("listPresets", application=app)
+        return self._read(Reads.list_presets(app))
 
     def get_preset(self, code: str) -> CallResult:
-        return self._read("getPreset", preset_code=code)
+        return self._read(Reads.get_preset(code))
 
     def find_preset_code(self, app: str, name: str) -> str | None:
         """The code of the preset named `name` in `app` ([decided] names unique per app).
@@ -252,7 +298,7 @@ class Pushwoosh:
     # ---- geozone clusters (§7) -----------------------------------------------------------
 
     def list_clusters(self, app: str) -> CallResult:
-        return self._read("listGeoZoneClusters", application=app)
+        return self._read(Reads.list_clusters(app))
 
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
         fields = {"application": app, "name": name, "cooldown": cooldown}
@@ -274,7 +320,7 @@ class Pushwoosh:
     # ---- geozones (§8) -------------------------------------------------------------------
 
     def list_geozones(self, app: str) -> CallResult:
-        return self._read("listGeoZones", application=app)
+        return self._read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
         """Add geozones (wire dicts); after an unknown outcome they are found by name.

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pwconf.api.pushwoosh import Read
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity, Secret, seal_secrets
 from pwconf.state import State
@@ -86,11 +86,7 @@ class ApplicationKind(Kind):
 
     def list_read(self, app_code: str | None) -> Read:
         """The one application, read by code (getApplication)."""
-        return Read(
-            "getApplication",
-            {"application": app_code},
-            lambda response: [response.get("application") or {"code": app_code}],
-        )
+        return Reads.get_application(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         providers = raw.get("providers") or {}

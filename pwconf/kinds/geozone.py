@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pwconf.api.pushwoosh import Read, listed
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
@@ -57,7 +57,7 @@ class GeozoneKind(Kind):
         return refs
 
     def list_read(self, app_code: str | None) -> Read:
-        return Read("listGeoZones", {"application": app_code}, listed("geoZones"))
+        return Reads.list_geozones(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         presets = view.names_of("preset", app)

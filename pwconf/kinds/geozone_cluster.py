@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pwconf.api.pushwoosh import Read, listed
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -19,7 +19,7 @@ class GeozoneClusterKind(Kind):
         return {"cooldown": int(attrs["cooldown"])}
 
     def list_read(self, app_code: str | None) -> Read:
-        return Read("listGeoZoneClusters", {"application": app_code}, listed("clusters"))
+        return Reads.list_clusters(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         address = Address("geozone_cluster", app, raw["name"])

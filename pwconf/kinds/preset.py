@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pwconf.api.pushwoosh import Read, listed
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -69,14 +69,10 @@ class PresetKind(Kind):
         return refs
 
     def list_read(self, app_code: str | None) -> Read:
-        return Read("listPresets", {"application": app_code}, listed("presets"))
+        return Reads.list_presets(app_code)
 
     def detail_read(self, raw: dict[str, Any]) -> Read:
-        return Read(
-            "getPreset",
-            {"preset_code": raw["code"]},
-            lambda response: [response.get("preset") or raw],
-        )
+        return Reads.get_preset(raw["code"], listed_row=raw)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         wire_content = raw.get("content") or {}

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pwconf import segments
-from pwconf.api.pushwoosh import Read, listed
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 
@@ -77,7 +77,7 @@ class SegmentKind(Kind):
 
     def list_read(self, app_code: str | None) -> Read:
         # Without `application`, listFilters returns every filter of the account [decided §5].
-        return Read("listFilters", {}, listed("filters"))
+        return Reads.list_filters()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         attrs = {

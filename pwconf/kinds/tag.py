@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pwconf.api.pushwoosh import Read, listed
+from pwconf.api.pushwoosh import Read, Reads
 from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS
@@ -63,7 +63,7 @@ class TagKind(Kind):
         }
 
     def list_read(self, app_code: str | None) -> Read:
-        return Read("listTags", {}, listed("tags"))
+        return Reads.list_tags()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
