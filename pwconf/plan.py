@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -96,30 +95,20 @@ class Note:
 
 
 class DesiredValues(Mapping[str, Any]):
-    """What each desired entity was compared as, by str(address), indexed on first access:
-    a plan that is only shown never needs it. The applier's threads look values up at once,
-    so the index is built under a lock, once."""
+    """What each desired entity was compared as, by str(address), looked up on access (as
+    LiveValues): a plan that is only shown never formats the addresses."""
 
-    def __init__(self, pairs: list[tuple[Address, Any]]) -> None:
-        self._pairs = pairs
-        self._index: dict[str, Any] | None = None
-        self._indexing = threading.Lock()
-
-    def _indexed(self) -> dict[str, Any]:
-        if self._index is None:
-            with self._indexing:
-                if self._index is None:
-                    self._index = {str(address): value for address, value in self._pairs}
-        return self._index
+    def __init__(self, by_address: Mapping[Address, Any]) -> None:
+        self._by_address = by_address
 
     def __getitem__(self, key: str) -> Any:
-        return self._indexed()[key]
+        return self._by_address[Address.parse(key)]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._indexed())
+        return (str(address) for address in self._by_address)
 
     def __len__(self) -> int:
-        return len(self._indexed())
+        return len(self._by_address)
 
 
 class LiveValues(Mapping[str, Any]):

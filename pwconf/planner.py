@@ -72,7 +72,7 @@ def build_plan(
     plan = Plan(manifest_files=list(desired.files))
     wanted_by_kind = _group_by_kind(desired.entities, options.scope)
     found_by_kind = _group_by_kind(live.entities, options.scope)
-    compared: list[tuple[Address, dict[str, Any]]] = []
+    compared: dict[Address, dict[str, Any]] = {}
     with cyclic_gc_paused():
         for kind_name in KIND_ORDER:
             kind = REGISTRY[kind_name]
@@ -84,7 +84,7 @@ def build_plan(
                 else:
                     _decide(plan, kind, pair, desired, state)
                 if pair.desired_cmp is not None:
-                    compared.append((pair.address, pair.desired_cmp))
+                    compared[pair.address] = pair.desired_cmp
     plan.desired_values = DesiredValues(compared)
     plan.live_values = LiveValues(found_by_kind)
     _follow_replacements(plan, desired, live, found_by_kind)
