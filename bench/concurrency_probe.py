@@ -21,35 +21,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import selectors
 import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from run import TOKEN, Emulator
+
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh
 
-TOKEN = "emulator-token"
 PRESETS = 200
-
-
-def start_emulator(latency_ms: float) -> tuple[subprocess.Popen, str]:
-    command = [str(Path(sys.executable).with_name("pwconf")), "emulator", "--port", "0"]
-    command += ["--latency-ms", str(latency_ms)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline() if proc.stdout else ""
-    match = re.search(r"(http://\S+/json/1\.3)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return proc, match.group(1)
 
 
 def seed(url: str) -> list[str]:
@@ -59,13 +47,6 @@ def seed(url: str) -> list[str]:
         for n in range(PRESETS):
             api.create_preset(app, f"preset-{n}", {"message": {"en": f"hello {n}"}}, [3])
         return [p["code"] for p in api.list_presets(app).response["presets"]]
-
-
-def set_latency(url: str, latency_ms: float) -> None:
-    admin = url[: -len("/json/1.3")] + "/_emulator/faults"
-    body = json.dumps({"latency_ms": latency_ms}).encode()
-    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    no_proxy.open(urllib.request.Request(admin, data=body, method="PUT"), timeout=10).read()
 
 
 def threaded(url: str, codes: list[str], calls: int, parallelism: int) -> list[float]:
@@ -155,10 +136,11 @@ def main() -> int:
     parser.add_argument("--parallelism", default="10,32")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
-    proc, url = start_emulator(0)
+    emulator = Emulator(0, Path(os.devnull))
+    url = emulator.url
     try:
         codes = seed(url)
-        set_latency(url, args.latency_ms)  # after seeding, which runs without it
+        emulator.set_faults(latency_ms=args.latency_ms)  # after seeding, which runs without it
         print(f"{args.calls} getPreset calls, {args.latency_ms:g} ms latency per call")
         print(f"{'client':10} {'P':>3} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'mean ms':>8}")
         for parallelism in (int(p) for p in args.parallelism.split(",")):
@@ -171,8 +153,7 @@ def main() -> int:
                 print(f"{name:10} {parallelism:>3} {wall:8.2f} {ideal:8.2f} "
                       f"{wall / ideal:6.2f} {mean:8.2f}")  # fmt: skip
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        emulator.stop()
     return 0
 
 

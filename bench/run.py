@@ -88,6 +88,10 @@ class Emulator:
         if answer.status_code != 200:
             raise BenchError(f"seeding the emulator failed: {answer.text[:500]}")
 
+    def set_faults(self, **settings: Any) -> None:
+        """PUT /_emulator/faults, e.g. latency_ms=20."""
+        self.http.put(f"{self.admin}/faults", json=settings, timeout=60).raise_for_status()
+
     def clear_calls(self) -> None:
         self.http.delete(f"{self.admin}/calls", timeout=60).raise_for_status()
 
