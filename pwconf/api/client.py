@@ -238,9 +238,7 @@ class ApiClient:
                 raise self._error(outcome, track)
             if outcome.verdict is _Verdict.UNKNOWN and not retry_unknown:
                 raise self._unknown(outcome, track, "the write is not idempotent, so not retried")
-            if track.attempts >= self.max_attempts:
-                raise self._exhausted(outcome, track)
-            yield self._delay(outcome, track)
+            yield self._next_delay(outcome, track)
 
     def delete(self, method: str, fields: dict[str, Any]) -> CallResult:
         """An idempotent delete; an entity already gone is a success noted "already gone".
@@ -334,11 +332,17 @@ class ApiClient:
     def _wait_or_give_up(
         self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
     ) -> None:
+        self._sleep(self._next_delay(outcome, track, unknown_on_exhaustion=unknown_on_exhaustion))
+
+    def _next_delay(
+        self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
+    ) -> float:
+        """Seconds before the next attempt, or the error once the attempts are used up."""
         if track.attempts >= self.max_attempts:
             if unknown_on_exhaustion:
                 raise self._unknown(outcome, track, f"gave up after {track.attempts} attempts")
             raise self._exhausted(outcome, track)
-        self._pause(outcome, track)
+        return self._delay(outcome, track)
 
     def _pause(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> None:
         self._sleep(self._delay(outcome, track, note=note))
