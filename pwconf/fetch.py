@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from pwconf.api.client import ApiClient
-from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
 from pwconf.errors import ManifestError, Problem
 from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
@@ -295,7 +295,7 @@ def _fetch_account(
             read_applications()
 
     def on_first_page(page: Rows) -> None:
-        last_page = int(page[0].get("total") or 1)  # [decided] number of pages, 1-based
+        last_page = page_count(page[0])
         pages_out[0] += last_page - 1
         for number in range(2, last_page + 1):
             fanout.submit(Reads.get_applications(number), on_page)

@@ -42,6 +42,11 @@ def _compact(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+def page_count(applications_page: dict[str, Any]) -> int:
+    """How many pages getApplications has, from any page ([decided] `total` counts pages)."""
+    return int(applications_page.get("total") or 1)
+
+
 class Reads:
     """Every read method as a Read: sent by Pushwoosh's methods below, and by the fetch from
     its event loop."""
@@ -127,7 +132,7 @@ class Pushwoosh:
         while page <= total:
             response = self.get_applications(page).response or {}
             yield dict(response.get("applications") or {})
-            total = int(response.get("total") or 1)  # [decided] number of pages, 1-based
+            total = page_count(response)
             page += 1
 
     def all_application_pages(self) -> dict[str, str]:
