@@ -28,6 +28,10 @@ from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
 Continuation = Callable[[Rows], None]
+EntitySink = Callable[[Entity, LiveView], None]
+# Work that needs only the matched applications, done between answers when no rows wait;
+# it yields after each small step.
+Background = Callable[[LiveView], Iterator[None]]
 
 # Rows are converted in slices this long between answers, so that converting a large list
 # (5,000 segment expressions take ~0.4 s) never holds every connection's answer back.
@@ -161,12 +165,16 @@ def fetch_live(
     scope: Scope | None = None,
     progress: Progress | None = None,
     titles: Mapping[str, str] | None = None,
+    on_entity: EntitySink | None = None,
+    background: Background | None = None,
 ) -> LiveState:
     """`titles`: the account's applications ({code: title}) when the caller has read them
-    already, so that getApplications is not paged through twice."""
+    already, so that getApplications is not paged through twice. `on_entity` is handed each
+    live entity in scope as soon as it is converted (the planner decides it then);
+    `background` starts once the applications are matched and is run to its end."""
     scope = scope or Scope()
     live = LiveState()
-    rows = _Converter(live, scope)
+    rows = _Converter(live, scope, on_entity, background)
     fanout = _Fanout(api.client, parallelism, progress, rows)
     start = partial(_fetch_account, fanout, rows, live, desired, known_codes or {}, titles)
     with cyclic_gc_paused():
@@ -186,9 +194,18 @@ class _Converter:
     that refer to them.
     """
 
-    def __init__(self, live: LiveState, scope: Scope) -> None:
+    def __init__(
+        self,
+        live: LiveState,
+        scope: Scope,
+        on_entity: EntitySink | None = None,
+        background: Background | None = None,
+    ) -> None:
         self.live = live
         self.scope = scope
+        self.on_entity = on_entity
+        self.background = background
+        self.idle_work: Iterator[None] | None = None
         self.by_kind: dict[str, dict[Address, Entity]] = {k: {} for k in REGISTRY}
         # kind -> the kinds whose rows name entities of it (geozone names presets, clusters)
         self.dependents: dict[str, list[str]] = {}
@@ -224,13 +241,16 @@ class _Converter:
         self.started = True
         for kind_name, app in list(self.waiting):
             self._release(kind_name, app)
+        if self.background is not None:
+            self.idle_work = self.background(self.live.view)
 
     @property
     def pending(self) -> bool:
-        return bool(self.backlog)
+        return bool(self.backlog) or self.idle_work is not None
 
     def convert_for(self, seconds: float) -> None:
-        """Convert queued rows for about `seconds` (at least one row)."""
+        """Convert queued rows for about `seconds` (at least one step); the background work
+        runs only when no row is queued."""
         deadline = time.perf_counter() + seconds
         while self.backlog:
             kind_name, app, rows = self.backlog[0]
@@ -241,6 +261,11 @@ class _Converter:
                         self.backlog.popleft()
                     return
             self.backlog.popleft()
+        while self.idle_work is not None:
+            if next(self.idle_work, StopIteration) is StopIteration:
+                self.idle_work = None
+            elif time.perf_counter() >= deadline:
+                return
 
     def entities(self) -> dict[Address, Entity]:
         """Every call has answered (a failed one ends the fetch), so nothing is waiting."""
@@ -263,8 +288,14 @@ class _Converter:
             return
         if kind_name in self.dependents:
             self.live.view.learn_name(entity)
-        if self.scope.includes(entity.address):
-            self.by_kind[kind_name][entity.address] = entity
+        found = self.by_kind[kind_name]
+        # Names are unique within their kind and application [decided]: should the service
+        # ever list one twice, the first row is the entity and the second is ignored.
+        if entity.address in found or not self.scope.includes(entity.address):
+            return
+        found[entity.address] = entity
+        if self.on_entity is not None:
+            self.on_entity(entity, self.live.view)
 
 
 def _fetch_account(

@@ -66,41 +66,121 @@ class _Pair:
         return None if self.found is None else replace(self.found, attrs=self.have)
 
 
+class PlanBuilder:
+    """A plan made while the live account is read. `add_live` decides each live entity as it
+    arrives, against its desired counterpart; `finish` decides the rest once the read is whole:
+    desired entities not found, kinds the API cannot read, and what needs every entity.
+
+    Deciding during the fetch takes the diff off the end of a plan: the fetch spends most of
+    its time waiting for answers, and an entity's decision depends on nothing read after it.
+    """
+
+    def __init__(
+        self, desired: DesiredState, state: State, options: PlanOptions = PlanOptions()
+    ) -> None:
+        self.desired = desired
+        self.state = state
+        self.options = options
+        self.plan = Plan(manifest_files=list(desired.files))
+        self.found_by_kind: dict[str, dict[Address, Entity]] = {kind: {} for kind in KIND_ORDER}
+        self.compared: dict[Address, dict[str, Any]] = {}  # desired, as compared, by address
+        # Desired entities no live one has been paired with yet (a copy keeps the keys' hashes).
+        self.unpaired = dict(desired.entities)
+        self._recorded: Iterator[None] | None = None
+
+    def add_live(self, found: Entity, view: LiveView) -> None:
+        """One live entity in scope, converted with `view` (which knows every application)."""
+        kind = REGISTRY[found.kind]
+        self.found_by_kind[kind.name][found.address] = found
+        source = self.unpaired.pop(found.address, None)
+        self._decide(kind, self._pair(kind, found.address, source, found, view))
+
+    def finish(self, live: LiveState) -> Plan:
+        with cyclic_gc_paused():
+            for _ in self.recorded(live.view):
+                pass
+            self._decide_unfound(live.view)
+        plan = self.plan
+        plan.desired_values = DesiredValues(self.compared)
+        plan.live_values = LiveValues(self.found_by_kind)
+        _follow_replacements(plan, self.desired, live, self.found_by_kind)
+        _check_mass_delete(plan, live, self.options)
+        plan.changes.sort(key=lambda c: c.address.sort_key)
+        plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
+        plan.unmanaged = {
+            PLURALS[kind]: sorted(plan.unmanaged[PLURALS[kind]])
+            for kind in KIND_ORDER
+            if PLURALS[kind] in plan.unmanaged
+        }
+        return plan
+
+    def recorded(self, view: LiveView) -> Iterator[None]:
+        """Decide the kinds the API cannot read, from what the state file recorded: they need
+        only the matched applications, so the fetch runs this between answers (its
+        `background`), a step at a time; `finish` completes whatever is left of it."""
+        if self._recorded is None:
+            self._recorded = self._decide_recorded(view)
+        return self._recorded
+
+    def _decide_recorded(self, view: LiveView) -> Iterator[None]:
+        scope = self.options.scope
+        for kind in REGISTRY.values():
+            if kind.readable:
+                continue
+            wanted: dict[Address, Entity] = {}
+            for number, (address, source) in enumerate(self.desired.entities.items()):
+                if address.kind == kind.name and (scope.is_full or scope.includes(address)):
+                    wanted[address] = source
+                if number % 512 == 0:
+                    yield
+            recorded = kind.recorded_live(self.state, view)
+            for pair in _pairs(kind, wanted, recorded, view, self.state):
+                if pair.desired_cmp is not None:
+                    self.compared[pair.address] = pair.desired_cmp
+                self._decide(kind, pair)
+                yield
+
+    def _decide_unfound(self, view: LiveView) -> None:
+        """Desired entities of the kinds the API reads that no live entity was paired with."""
+        scope = self.options.scope
+        for address, source in self.unpaired.items():
+            kind = REGISTRY[address.kind]
+            if kind.readable and (scope.is_full or scope.includes(address)):
+                self._decide(kind, self._pair(kind, address, source, None, view))
+
+    def _pair(
+        self,
+        kind: Kind,
+        address: Address,
+        source: Entity | None,
+        found: Entity | None,
+        view: LiveView,
+    ) -> _Pair:
+        want = None if source is None else kind.normalize(source.attrs, view)
+        have = None if found is None else _completed(kind, found, want, self.state, view)
+        compared = _compared_form(kind, want, self.state)
+        if compared is not None:
+            self.compared[address] = compared
+        return _Pair(address, source, want, found, have, compared)
+
+    def _decide(self, kind: Kind, pair: _Pair) -> None:
+        if pair.have is not None and pair.have is pair.desired_cmp:
+            self.plan.unchanged += 1  # live completed to the very desired form
+        else:
+            _decide(self.plan, kind, pair, self.desired, self.state)
+
+
 def build_plan(
     desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
 ) -> Plan:
-    plan = Plan(manifest_files=list(desired.files))
-    wanted_by_kind = _group_by_kind(desired.entities, options.scope)
-    found_by_kind = _group_by_kind(live.entities, options.scope)
-    compared: dict[Address, dict[str, Any]] = {}
+    """The plan for a live account read in full beforehand (runner.make_plan streams instead)."""
+    builder = PlanBuilder(desired, state, options)
+    scope = options.scope
     with cyclic_gc_paused():
-        for kind_name in KIND_ORDER:
-            kind = REGISTRY[kind_name]
-            found = found_by_kind[kind_name]
-            pairs = _pairs(kind, wanted_by_kind[kind_name], found, live, state)
-            for pair in pairs:
-                if pair.have is not None and pair.have is pair.desired_cmp:
-                    plan.unchanged += 1  # live completed to the very desired form
-                else:
-                    _decide(plan, kind, pair, desired, state)
-                if pair.desired_cmp is not None:
-                    compared[pair.address] = pair.desired_cmp
-    plan.desired_values = DesiredValues(compared)
-    plan.live_values = LiveValues(found_by_kind)
-    _follow_replacements(plan, desired, live, found_by_kind)
-    _check_mass_delete(plan, live, options)
-    plan.changes.sort(key=lambda c: c.address.sort_key)
-    plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
-    return plan
-
-
-def _group_by_kind(entities: dict[Address, Entity], scope: Scope) -> dict[str, dict]:
-    grouped: dict[str, dict[Address, Entity]] = {kind: {} for kind in KIND_ORDER}
-    full = scope.is_full
-    for address, entity in entities.items():
-        if full or scope.includes(address):
-            grouped[address.kind][address] = entity
-    return grouped
+        for address, entity in live.entities.items():
+            if scope.is_full or scope.includes(address):
+                builder.add_live(entity, live.view)
+    return builder.finish(live)
 
 
 # --- pairing -------------------------------------------------------------------------------
@@ -110,12 +190,9 @@ def _pairs(
     kind: Kind,
     desired: dict[Address, Entity],
     found: dict[Address, Entity],
-    live: LiveState,
+    view: LiveView,
     state: State,
 ) -> Iterator[_Pair]:
-    view = live.view
-    if not kind.readable:
-        found = kind.recorded_live(state, view)
     unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
     for address, source in desired.items():
         read = unmatched.pop(address, None)

@@ -20,7 +20,7 @@ from pwconf.kinds import REGISTRY
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
-from pwconf.planner import PlanOptions, build_plan
+from pwconf.planner import PlanBuilder, PlanOptions
 from pwconf.state import State, default_state_path
 
 EMULATOR_DATA = ".pwconf-emulator.json"
@@ -110,6 +110,7 @@ def make_plan(
     allow_mass_delete: bool,
     progress: Progress | None = None,
 ) -> Planned:
+    builder = PlanBuilder(desired, state, PlanOptions(scope, allow_mass_delete))
     live = fetch_live(
         conn.api,
         desired,
@@ -117,9 +118,10 @@ def make_plan(
         parallelism=parallelism,
         scope=scope,
         progress=progress,
+        on_entity=builder.add_live,
+        background=builder.recorded,
     )
-    plan = build_plan(desired, live, state, PlanOptions(scope, allow_mass_delete))
-    return Planned(live, state, plan)
+    return Planned(live, state, builder.finish(live))
 
 
 def known_codes(live: LiveState) -> dict[Address, str]:

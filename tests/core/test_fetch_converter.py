@@ -54,3 +54,49 @@ def test_rows_are_converted_in_slices_first_in_first_out():
     rows.convert_for(0)
     assert not rows.pending
     assert rows.by_kind["geozone"][Address("geozone", "app", "office")].attrs["preset"] == "welcome"
+
+
+def test_each_entity_is_handed_on_once_as_converted_and_a_repeated_name_is_ignored():
+    live = LiveState()
+    live.view.handle_by_code["A-1"] = "app"
+    handed: list[tuple[str, str]] = []
+    rows = _Converter(live, Scope(), lambda entity, view: handed.append((entity.name, entity.code)))
+    rows.start()
+    second = {**PRESET, "code": "P-2", "name": "b"}
+    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-9"}, second])
+    rows.convert_for(1)
+    assert handed == [("welcome", "P-1"), ("b", "P-2")]
+    assert rows.entities()[Address("preset", "app", "welcome")].code == "P-1"
+
+
+def test_entities_out_of_scope_are_neither_kept_nor_handed_on():
+    live = LiveState()
+    live.view.handle_by_code["A-1"] = "app"
+    handed: list[str] = []
+    scope = Scope(targets=frozenset({Address("preset", "app", "b")}))
+    rows = _Converter(live, scope, lambda entity, view: handed.append(entity.name))
+    rows.start()
+    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-2", "name": "b"}])
+    assert list(rows.entities()) == [Address("preset", "app", "b")]
+    assert handed == ["b"]
+
+
+def test_background_work_starts_with_the_applications_and_waits_for_queued_rows():
+    steps: list[str] = []
+
+    def background(view):
+        steps.append(f"started knowing {sorted(view.code_by_handle)}")
+        yield
+        steps.append("done")
+
+    live = LiveState()
+    live.view.learn_application("app", "A-1")
+    rows = _Converter(live, Scope(), None, background)
+    rows.add("preset", "app", [PRESET])
+    assert not rows.pending  # nothing runs before the applications are matched
+    rows.start()
+    rows.convert_for(0)
+    assert steps == [] and rows.by_kind["preset"]  # the row first, the background after it
+    rows.convert_for(1)
+    assert steps == ["started knowing ['app']", "done"]
+    assert not rows.pending

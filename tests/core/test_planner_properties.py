@@ -2,6 +2,7 @@
 
 - Applying the plan's changes to the live state in memory gives the desired state.
 - Planning an account that already matches gives an empty plan.
+- The plan does not depend on the order live entities arrive in during a fetch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pwconf.fetch import LiveState
 from pwconf.kinds import REGISTRY
 from pwconf.model import Address, DesiredState, Entity, Settings, seal_secrets
 from pwconf.plan import Action
-from pwconf.planner import PlanOptions, build_plan
+from pwconf.planner import PlanBuilder, PlanOptions, build_plan
+from pwconf.render.json_plan import render_json
 from pwconf.state import State
 
 APPS = ("shop", "news")
@@ -169,3 +171,24 @@ def test_notes_come_in_address_order() -> None:
     assert [str(note.address) for note in plan.notes] == [
         "event.news.beta", "event.shop.alpha", "event.shop.zeta",
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(wanted=entity_sets(), present=entity_sets(), prune=st.booleans(), data=st.data())
+def test_the_plan_is_the_same_whatever_order_entities_arrive_in(
+    wanted: dict, present: dict, prune: bool, data: st.DataObject
+) -> None:
+    state = State(None)
+    desired = desired_state(wanted, prune)
+    live = live_state(present)
+    whole = build_plan(desired, live, state, PlanOptions(allow_mass_delete=True))
+
+    builder = PlanBuilder(desired, state, PlanOptions(allow_mass_delete=True))
+    background = builder.recorded(live.view)  # as the fetch runs it: a step now and then
+    for entity in data.draw(st.permutations(list(live.entities.values()))):
+        builder.add_live(entity, live.view)
+        for _ in range(data.draw(st.integers(0, 2))):
+            next(background, None)
+    streamed = builder.finish(live)
+    assert render_json(streamed) == render_json(whole)
+    assert streamed.unchanged == whole.unchanged
