@@ -147,7 +147,7 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
             parallelism=args.parallelism,
             scope=Scope(),
             on_entity=builder.add_live,
-            background=builder.recorded,
+            background=builder.unreadable_steps,
             **known_codes(state),
         )
         result["fetch_wall_s"] = time.perf_counter() - wall

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
+
+# A writer holds its temporary file for the milliseconds of one write; one this old was left by
+# a process killed outright (SIGKILL, power loss), which no handler can clean up after.
+STALE_AFTER_S = 3600
+
+_swept: set[Path] = set()
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """A temporary file (mode 0600, from mkstemp) in the same directory, fsynced, then renamed
-    over `path`; the directory is fsynced too, so the rename itself survives a crash.
-
-    A process killed outright (SIGKILL, power loss) cannot remove its temporary file, so the
-    name carries the writer's pid and every write sweeps those left by processes now gone."""
+    over `path`; the directory is fsynced too, so the rename itself survives a crash. The first
+    write to `path` in a process removes its stale temporary files."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = _temp_prefix(target, os.getpid())
-    fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -29,11 +34,23 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
         Path(temp).unlink(missing_ok=True)
         raise
     _fsync_directory(target.parent)
-    _remove_orphans(target)
+    if target not in _swept:
+        _swept.add(target)
+        remove_stale_temporaries(target)
 
 
-def _temp_prefix(target: Path, pid: int) -> str:
-    return f".{target.name}.{pid}."
+def remove_stale_temporaries(target: Path) -> None:
+    """Best effort: what cannot be listed, checked or removed is left as it is."""
+    # mkstemp's random part has no dot, so a neighbour's files (`state.json.1`'s) never match.
+    own = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]+\.tmp")
+    cutoff = time.time() - STALE_AFTER_S
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            if own.fullmatch(entry.name):
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                        os.unlink(entry.path)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -43,28 +60,3 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(handle)
         finally:
             os.close(handle)
-
-
-def _remove_orphans(target: Path) -> None:
-    """Temporary files of `target` whose writer has exited; live writers' files are left."""
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = _writer_pid(target, leftover)
-        if pid is not None and pid != os.getpid() and not _process_alive(pid):
-            leftover.unlink(missing_ok=True)
-
-
-def _writer_pid(target: Path, leftover: Path) -> int | None:
-    middle = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
-    return int(middle) if middle.isdigit() else None
-
-
-def _process_alive(pid: int) -> bool:
-    if os.name == "nt":
-        return True  # os.kill on Windows terminates the process rather than probing it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # it exists but belongs to someone else, or we cannot tell: keep its file
-    return True

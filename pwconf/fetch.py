@@ -36,6 +36,7 @@ Background = Callable[[LiveView], Iterator[None]]
 # Rows are converted in slices this long between answers, so that converting a large list
 # (5,000 segment expressions take ~0.4 s) never holds every connection's answer back.
 CONVERT_SLICE_S = 0.001
+_DONE = object()  # what next() gives for background work that has ended
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class _Fanout:
         self.rows = rows
         self.queue: asyncio.Queue[tuple[Read, Continuation]] = asyncio.Queue()
         self.finished: asyncio.Future[None] | None = None
+        self.error: BaseException | None = None
         self.converting: asyncio.Task[None] | None = None
         self.sent = 0
         self.done = 0
@@ -111,6 +113,8 @@ class _Fanout:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+        if self.error is not None:
+            raise self.error
 
     async def _worker(self) -> None:
         connection = self.client.async_connection()
@@ -148,12 +152,12 @@ class _Fanout:
             self.converting = None
 
     def _end(self, error: BaseException | None) -> None:
-        if self.finished is None or self.finished.done():
-            return
-        if error is None:
+        # The first error is kept even when the last answer already ended the fetch in this
+        # loop turn: the converting task can fail after it.
+        if error is not None and self.error is None:
+            self.error = error
+        if self.finished is not None and not self.finished.done():
             self.finished.set_result(None)
-        else:
-            self.finished.set_exception(error)
 
 
 def fetch_live(
@@ -262,7 +266,7 @@ class _Converter:
                     return
             self.backlog.popleft()
         while self.idle_work is not None:
-            if next(self.idle_work, StopIteration) is StopIteration:
+            if next(self.idle_work, _DONE) is _DONE:
                 self.idle_work = None
             elif time.perf_counter() >= deadline:
                 return
@@ -286,12 +290,14 @@ class _Converter:
         entity = REGISTRY[kind_name].to_entity(row, app, self.live.view)
         if entity is None:
             return
-        if kind_name in self.dependents:
-            self.live.view.learn_name(entity)
         found = self.by_kind[kind_name]
         # Names are unique within their kind and application [decided]: should the service
         # ever list one twice, the first row is the entity and the second is ignored.
-        if entity.address in found or not self.scope.includes(entity.address):
+        if entity.address in found:
+            return
+        if kind_name in self.dependents:
+            self.live.view.learn_name(entity)
+        if not self.scope.includes(entity.address):
             return
         found[entity.address] = entity
         if self.on_entity is not None:

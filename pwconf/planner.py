@@ -35,6 +35,7 @@ from pwconf.plan import (
 from pwconf.state import State
 
 MASS_DELETE_SHARE = 0.30
+SCAN_STEP = 512  # desired entities looked at between two steps of background work
 MASS_DELETE_MIN_LIVE = 10
 
 
@@ -86,18 +87,18 @@ class PlanBuilder:
         self.compared: dict[Address, dict[str, Any]] = {}  # desired, as compared, by address
         # Desired entities no live one has been paired with yet (a copy keeps the keys' hashes).
         self.unpaired = dict(desired.entities)
-        self._recorded: Iterator[None] | None = None
+        self._unreadable: Iterator[None] | None = None
 
     def add_live(self, found: Entity, view: LiveView) -> None:
         """One live entity in scope, converted with `view` (which knows every application)."""
         kind = REGISTRY[found.kind]
         self.found_by_kind[kind.name][found.address] = found
         source = self.unpaired.pop(found.address, None)
-        self._decide(kind, self._pair(kind, found.address, source, found, view))
+        self._decide_pair(kind, self._pair(kind, found.address, source, found, view))
 
     def finish(self, live: LiveState) -> Plan:
         with cyclic_gc_paused():
-            for _ in self.recorded(live.view):
+            for _ in self.unreadable_steps(live.view):
                 pass
             self._decide_unfound(live.view)
         plan = self.plan
@@ -114,15 +115,16 @@ class PlanBuilder:
         }
         return plan
 
-    def recorded(self, view: LiveView) -> Iterator[None]:
-        """Decide the kinds the API cannot read, from what the state file recorded: they need
-        only the matched applications, so the fetch runs this between answers (its
-        `background`), a step at a time; `finish` completes whatever is left of it."""
-        if self._recorded is None:
-            self._recorded = self._decide_recorded(view)
-        return self._recorded
+    def unreadable_steps(self, view: LiveView) -> Iterator[None]:
+        """The steps that decide the kinds the API cannot read, from what the state file
+        recorded. They need only the matched applications, so the fetch takes them between
+        answers (its `background`); `finish` takes whatever is left. One iterator per builder:
+        `view` counts only on the first call."""
+        if self._unreadable is None:
+            self._unreadable = self._decide_unreadable_kinds(view)
+        return self._unreadable
 
-    def _decide_recorded(self, view: LiveView) -> Iterator[None]:
+    def _decide_unreadable_kinds(self, view: LiveView) -> Iterator[None]:
         scope = self.options.scope
         for kind in REGISTRY.values():
             if kind.readable:
@@ -131,13 +133,17 @@ class PlanBuilder:
             for number, (address, source) in enumerate(self.desired.entities.items()):
                 if address.kind == kind.name and (scope.is_full or scope.includes(address)):
                     wanted[address] = source
-                if number % 512 == 0:
+                if number % SCAN_STEP == 0:
                     yield
-            recorded = kind.recorded_live(self.state, view)
+            recorded = {
+                address: entity
+                for address, entity in kind.recorded_live(self.state, view).items()
+                if scope.is_full or scope.includes(address)
+            }
             for pair in _pairs(kind, wanted, recorded, view, self.state):
                 if pair.desired_cmp is not None:
                     self.compared[pair.address] = pair.desired_cmp
-                self._decide(kind, pair)
+                self._decide_pair(kind, pair)
                 yield
 
     def _decide_unfound(self, view: LiveView) -> None:
@@ -146,7 +152,7 @@ class PlanBuilder:
         for address, source in self.unpaired.items():
             kind = REGISTRY[address.kind]
             if kind.readable and (scope.is_full or scope.includes(address)):
-                self._decide(kind, self._pair(kind, address, source, None, view))
+                self._decide_pair(kind, self._pair(kind, address, source, None, view))
 
     def _pair(
         self,
@@ -163,7 +169,7 @@ class PlanBuilder:
             self.compared[address] = compared
         return _Pair(address, source, want, found, have, compared)
 
-    def _decide(self, kind: Kind, pair: _Pair) -> None:
+    def _decide_pair(self, kind: Kind, pair: _Pair) -> None:
         if pair.have is not None and pair.have is pair.desired_cmp:
             self.plan.unchanged += 1  # live completed to the very desired form
         else:
@@ -178,7 +184,8 @@ def build_plan(
     scope = options.scope
     with cyclic_gc_paused():
         for address, entity in live.entities.items():
-            if scope.is_full or scope.includes(address):
+            readable = REGISTRY[address.kind].readable  # the others come from the state file
+            if readable and (scope.is_full or scope.includes(address)):
                 builder.add_live(entity, live.view)
     return builder.finish(live)
 

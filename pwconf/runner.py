@@ -119,7 +119,7 @@ def make_plan(
         scope=scope,
         progress=progress,
         on_entity=builder.add_live,
-        background=builder.recorded,
+        background=builder.unreadable_steps,
     )
     return Planned(live, state, builder.finish(live))
 

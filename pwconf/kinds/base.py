@@ -91,7 +91,9 @@ class Kind:
         """The canonical form both sides are compared in; `view` maps live codes to names.
 
         Idempotent: normalising a normal form with the same view gives it back unchanged (the
-        planner relies on it to skip live attributes that already equal the desired form)."""
+        planner relies on it to skip live attributes that already equal the desired form).
+        The planner normalises while the fetch still runs, when `view` knows every application
+        but not yet every name: only `view.handle_by_code` and `code_by_handle` may be used."""
         return dict(attrs)
 
     # Optional fields that, when the manifests leave them out, pwconf does not manage.

@@ -1,18 +1,17 @@
 import os
-import subprocess
-import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from pwconf import atomic_file
-from pwconf.atomic_file import write_atomically
+from pwconf.atomic_file import STALE_AFTER_S, remove_stale_temporaries, write_atomically
 
 
-def _exited_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
+def _aged(path: Path, seconds: float) -> Path:
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+    return path
 
 
 def test_the_file_gets_the_new_text_and_no_temporary_file_stays(tmp_path: Path) -> None:
@@ -39,14 +38,23 @@ def test_a_failed_write_keeps_the_old_text_and_removes_its_temporary_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
 
 
-def test_files_left_by_killed_writers_are_swept_and_live_writers_files_kept(tmp_path: Path) -> None:
-    target = tmp_path / "state.json"
-    orphan = tmp_path / f".state.json.{_exited_pid()}.abc123.tmp"
-    live = tmp_path / f".state.json.{os.getppid()}.def456.tmp"
-    unrelated = tmp_path / ".other.json.1.x.tmp"
-    for path in (orphan, live, unrelated):
+def test_the_first_write_removes_stale_temporary_files_of_that_file_only(tmp_path: Path) -> None:
+    stale = tmp_path / ".state.json.k1ll3d_x.tmp"
+    fresh = tmp_path / ".state.json.wr1t1ng0.tmp"  # a writer may be busy with it
+    neighbour = tmp_path / ".state.json.1.abcdefgh.tmp"  # state.json.1's
+    for path in (stale, fresh, neighbour):
         path.write_text("{")
-    write_atomically(target, "{}")
-    assert not orphan.exists()
-    assert live.exists() and unrelated.exists()
-    assert target.read_text() == "{}"
+    folder = tmp_path / ".state.json.d1rector.tmp"
+    folder.mkdir()
+    for path in (stale, neighbour, folder):
+        _aged(path, STALE_AFTER_S + 60)
+
+    write_atomically(tmp_path / "state.json", "{}")
+
+    assert not stale.exists()
+    assert fresh.exists() and neighbour.exists() and folder.is_dir()
+    assert (tmp_path / "state.json").read_text() == "{}"
+
+
+def test_sweeping_a_folder_that_cannot_be_listed_is_no_error(tmp_path: Path) -> None:
+    remove_stale_temporaries(tmp_path / "missing" / "state.json")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pwconf.fetch import LiveState
+from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import REGISTRY
 from pwconf.model import Address, DesiredState, Entity, Settings, seal_secrets
 from pwconf.plan import Action
@@ -173,22 +173,62 @@ def test_notes_come_in_address_order() -> None:
     ]
 
 
+EVENTS = st.sets(st.tuples(st.sampled_from(APPS), NAMES), max_size=4)
+SCOPES = st.sampled_from([Scope(), Scope(apps=frozenset({"shop"}))])
+
+
 @settings(max_examples=100, deadline=None)
-@given(wanted=entity_sets(), present=entity_sets(), prune=st.booleans(), data=st.data())
+@given(
+    wanted=entity_sets(),
+    present=entity_sets(),
+    events=st.tuples(EVENTS, EVENTS),
+    scope=SCOPES,
+    prune=st.booleans(),
+    data=st.data(),
+)
 def test_the_plan_is_the_same_whatever_order_entities_arrive_in(
-    wanted: dict, present: dict, prune: bool, data: st.DataObject
+    wanted: dict, present: dict, events: tuple, scope: Scope, prune: bool, data: st.DataObject
 ) -> None:
     state = State(None)
     desired = desired_state(wanted, prune)
     live = live_state(present)
-    whole = build_plan(desired, live, state, PlanOptions(allow_mass_delete=True))
+    wanted_events, recorded_events = events
+    for handle, name in wanted_events:
+        address = Address("event", handle, name)
+        desired.entities[address] = Entity(address, {"description": name})
+    for handle, name in recorded_events:
+        state.record_event(live.view.code_by_handle[handle], name, "recorded digest")
+    options = PlanOptions(scope, allow_mass_delete=True)
+    in_scope = [e for e in live.entities.values() if scope.includes(e.address)]
+    whole = build_plan(desired, live, state, options)
 
-    builder = PlanBuilder(desired, state, PlanOptions(allow_mass_delete=True))
-    background = builder.recorded(live.view)  # as the fetch runs it: a step now and then
-    for entity in data.draw(st.permutations(list(live.entities.values()))):
+    builder = PlanBuilder(desired, state, options)
+    background = builder.unreadable_steps(live.view)  # as the fetch runs it: a step now and then
+    for entity in data.draw(st.permutations(in_scope)):
         builder.add_live(entity, live.view)
         for _ in range(data.draw(st.integers(0, 2))):
             next(background, None)
     streamed = builder.finish(live)
     assert render_json(streamed) == render_json(whole)
     assert streamed.unchanged == whole.unchanged
+
+
+def test_events_come_from_the_state_file_even_if_the_live_state_holds_one() -> None:
+    address = Address("event", "shop", "signup")
+    desired = DesiredState()
+    desired.entities[address] = Entity(address, {"description": "x"})
+    live = live_state({})
+    live.entities[address] = Entity(address, {"description": "x"})  # never read from the API
+    plan = build_plan(desired, live, State(None), PlanOptions())
+    assert [(str(c.address), c.action) for c in plan.changes] == [
+        ("event.shop.signup", Action.CREATE)
+    ]
+
+
+def test_events_recorded_outside_the_scope_are_left_out() -> None:
+    state = State(None)
+    live = live_state({})
+    for handle in APPS:
+        state.record_event(live.view.code_by_handle[handle], "gone", "digest")
+    plan = build_plan(DesiredState(), live, state, PlanOptions(Scope(apps=frozenset({"shop"}))))
+    assert [str(note.address) for note in plan.notes] == ["event.shop.gone"]
