@@ -110,6 +110,10 @@ class DesiredValues(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._by_address)
 
+    def by_address(self) -> Iterator[tuple[Address, Any]]:
+        """Every value with its address, none of them formatted or parsed."""
+        return iter(self._by_address.items())
+
 
 class LiveValues(Mapping[str, Any]):
     """What was read of each live entity ({"code", "attrs"}) by str(address), made on access:
@@ -141,7 +145,7 @@ class Plan:
     # What was compared, by str(address): digests are taken only when a saved plan or an
     # apply needs them, so that a plan of 100,000 unchanged entities does not hash them all.
     live_values: Mapping[str, Any] = field(default_factory=dict)
-    desired_values: Mapping[str, Any] = field(default_factory=dict)
+    desired_values: DesiredValues = field(default_factory=lambda: DesiredValues({}))
     manifest_files: list[str] = field(default_factory=list)
 
     def live_fingerprint(self, address: str) -> str | None:

@@ -61,3 +61,27 @@ def test_a_crash_inside_a_step_is_raised_not_lost(tmp_path, monkeypatch) -> None
     with pytest.raises(AttributeError, match="no attribute 'method'"):
         applier.run(plan)
     assert (tmp_path / "state.json").exists()  # saved on the way out
+
+
+def _saves_during_apply(tmp_path, monkeypatch, interval: float) -> int:
+    from pwconf import apply
+    from pwconf.kinds import REGISTRY
+    from pwconf.kinds.base import LiveView
+    from pwconf.state import State
+
+    saves = []
+    state = State(tmp_path / "state.json")
+    monkeypatch.setattr(state, "save", lambda: saves.append(1))
+    monkeypatch.setattr(apply, "PERSIST_INTERVAL_S", interval)
+    for kind in ("tag", "preset", "geozone"):
+        monkeypatch.setattr(REGISTRY[kind], "create", lambda *args: None)
+    changes = [
+        Change(a, Action.CREATE, "missing", desired=Entity(a, {})) for a in (TAG, PRESET, GEOZONE)
+    ]
+    apply.Applier(object(), state, LiveView(), {}).run(Plan(changes=changes))
+    return len(saves)
+
+
+def test_the_state_is_saved_between_levels_at_most_once_an_interval(tmp_path, monkeypatch):
+    assert _saves_during_apply(tmp_path, monkeypatch, interval=3600) == 1  # at the end only
+    assert _saves_during_apply(tmp_path, monkeypatch, interval=0) == 3 + 1  # each level too
