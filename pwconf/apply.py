@@ -214,12 +214,14 @@ class Applier:
         saved = time.monotonic()
         try:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
+                # Digesting what the plan leaves alone needs no answer: it overlaps the calls.
+                unchanged = pool.submit(_unchanged_digests, plan)
                 for level in plan_steps(plan):
                     self._run_level(pool, level)
                     if time.monotonic() - saved >= PERSIST_INTERVAL_S:
                         self.state.save()
                         saved = time.monotonic()
-            self._record_unchanged(plan)
+                self._record_unchanged(unchanged.result())
         finally:
             self.result.notes.extend(self.ctx.notes)
             self.state.save()
@@ -273,12 +275,10 @@ class Applier:
         address = str(change.address)
         self.state.record_applied(address, self._plan.desired_digest(address))
 
-    def _record_unchanged(self, plan: Plan) -> None:
+    def _record_unchanged(self, digests: list[tuple[str, str]]) -> None:
         """Entities the plan left alone match the manifests: remember them for drift checks."""
-        touched = {c.address for c in plan.changes}
-        for address, value in plan.desired_values.by_address():
-            if address not in touched:
-                self.state.record_applied(str(address), digest(value))
+        for address, value_digest in digests:
+            self.state.record_applied(address, value_digest)
         for handle, code in self.ctx.view.code_by_handle.items():
             self.state.record_application(handle, code)
 
@@ -287,3 +287,12 @@ class Applier:
         with self._emit_lock:
             setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
+
+
+def _unchanged_digests(plan: Plan) -> list[tuple[str, str]]:
+    touched = {c.address for c in plan.changes}
+    return [
+        (str(address), digest(value))
+        for address, value in plan.desired_values.by_address()
+        if address not in touched
+    ]
