@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import REGISTRY
@@ -22,12 +22,14 @@ from pwconf.model import KIND_ORDER, Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
 
-# The state file is saved after a level of calls only if this long has passed since the last
-# save, and always at the end (and on Ctrl-C or SIGTERM). Saving 100,000 entities' records
-# takes ~0.15 s, and a 1% change runs a dozen short levels; a process killed outright loses at
-# most this much progress, which pwconf recovers from (applications are matched by title again,
+# Between levels, the state file is saved once this long has passed since the last save; it is
+# always saved at the end (and on Ctrl-C or SIGTERM). Saving 100,000 entities' records takes
+# ~0.15 s and a 1% change runs a dozen short levels. A process killed outright loses what was
+# done since the last save, which pwconf recovers from (applications are matched by title again,
 # events adopted). Terraform persists state during an apply the same way, every 20 s.
 PERSIST_INTERVAL_S = 5.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -211,21 +213,28 @@ class Applier:
 
     def run(self, plan: Plan) -> ApplyResult:
         self._plan = plan
-        saved = time.monotonic()
+        self.state.check_writable()
+        # Digesting what the plan leaves alone needs no API call: it overlaps the calls.
+        unchanged = _in_background(_unchanged_digests, plan)
         try:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
-                # Digesting what the plan leaves alone needs no answer: it overlaps the calls.
-                unchanged = pool.submit(_unchanged_digests, plan)
-                for level in plan_steps(plan):
+                levels = plan_steps(plan)
+                last_save = time.monotonic()
+                for number, level in enumerate(levels, 1):
                     self._run_level(pool, level)
-                    if time.monotonic() - saved >= PERSIST_INTERVAL_S:
-                        self.state.save()
-                        saved = time.monotonic()
-                self._record_unchanged(unchanged.result())
+                    if number < len(levels):  # the last level is saved on the way out
+                        last_save = self._save_if_due(last_save)
+            self._record_unchanged(unchanged.result())
         finally:
             self.result.notes.extend(self.ctx.notes)
             self.state.save()
         return self.result
+
+    def _save_if_due(self, last_save: float) -> float:
+        if time.monotonic() - last_save < PERSIST_INTERVAL_S:
+            return last_save
+        self.state.save()
+        return time.monotonic()
 
     def _run_level(self, pool: ThreadPoolExecutor, level: list[_Step]) -> None:
         runnable = []
@@ -289,7 +298,23 @@ class Applier:
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
 
 
+def _in_background(function: Callable[[Plan], T], plan: Plan) -> Future[T]:
+    """`function(plan)` on a daemon thread: all P workers stay free for calls, and an
+    interrupted apply does not wait for it."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(plan))
+        except BaseException as exc:  # handed over to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="apply-digests", daemon=True).start()
+    return future
+
+
 def _unchanged_digests(plan: Plan) -> list[tuple[str, str]]:
+    """(address, digest) of every desired entity the plan does not change."""
     touched = {c.address for c in plan.changes}
     return [
         (str(address), digest(value))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -111,9 +112,36 @@ class State:
             }
 
     def save(self) -> None:
-        if self.path is not None:
+        if self.path is None:
+            return
+        try:
             write_atomically(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True))
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from None
 
+    def check_writable(self) -> None:
+        """Fail now, before an apply's first call, if the state file could not be saved."""
+        if self.path is None:
+            return
+        try:
+            if self.path.is_dir():
+                raise IsADirectoryError(f"{self.path} is a folder")
+            for folder in self.path.parents:
+                if folder.exists() and not folder.is_dir():
+                    raise NotADirectoryError(f"{folder} is not a folder")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.path.parent):
+                pass
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from None
+
+
+def _unwritable(path: Path, exc: OSError) -> StateError:
+    return StateError(
+        f"cannot write the state file {path}: {exc.strerror or exc}",
+        hint="choose a writable place with --state, or free space and fix the folder's "
+        "permissions",
+    )
 
 
 def default_state_path(paths: list[str], name: str = DEFAULT_NAME) -> Path:

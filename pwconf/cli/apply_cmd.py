@@ -61,6 +61,7 @@ def apply(
         if not plan.has_changes:
             return
         _check_data_loss(plan, allow_data_loss)
+        planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from pwconf import apply
 from pwconf.apply import plan_steps
-from pwconf.model import Address, Entity
-from pwconf.plan import Action, Change, Plan
+from pwconf.kinds import REGISTRY
+from pwconf.kinds.base import LiveView
+from pwconf.model import Address, Entity, digest
+from pwconf.plan import Action, Change, DesiredValues, Plan
+from pwconf.state import State
 
 PRESET = Address("preset", "shop", "welcome")
 GEOZONE = Address("geozone", "shop", "door")
@@ -42,33 +50,24 @@ def test_a_replace_creates_after_its_delete_and_dependents_wait_for_the_create()
     assert order.index((PRESET, "delete")) < order.index((TAG, "create"))
 
 
-def test_a_crash_inside_a_step_is_raised_not_lost(tmp_path, monkeypatch) -> None:
-    import pytest
-
-    from pwconf.apply import Applier
-    from pwconf.kinds import REGISTRY
-    from pwconf.kinds.base import LiveView
-    from pwconf.state import State
-
+def test_a_crash_inside_a_step_is_raised_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object) -> None:
         raise AttributeError("'str' object has no attribute 'method'")
 
     monkeypatch.setattr(REGISTRY["tag"], "create", broken)
     desired = Entity(TAG, {"type": "integer"})
     plan = Plan(changes=[Change(TAG, Action.CREATE, "missing", desired=desired)])
-    applier = Applier(object(), State(tmp_path / "state.json"), LiveView(), {})
+    applier = apply.Applier(object(), State(tmp_path / "state.json"), LiveView(), {})
 
     with pytest.raises(AttributeError, match="no attribute 'method'"):
         applier.run(plan)
     assert (tmp_path / "state.json").exists()  # saved on the way out
 
 
-def _saves_during_apply(tmp_path, monkeypatch, interval: float) -> int:
-    from pwconf import apply
-    from pwconf.kinds import REGISTRY
-    from pwconf.kinds.base import LiveView
-    from pwconf.state import State
-
+def _apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interval: float) -> tuple[int, State]:
+    """Creates at three levels; the number of saves, and the state they leave."""
     saves = []
     state = State(tmp_path / "state.json")
     monkeypatch.setattr(state, "save", lambda: saves.append(1))
@@ -78,10 +77,21 @@ def _saves_during_apply(tmp_path, monkeypatch, interval: float) -> int:
     changes = [
         Change(a, Action.CREATE, "missing", desired=Entity(a, {})) for a in (TAG, PRESET, GEOZONE)
     ]
-    apply.Applier(object(), state, LiveView(), {}).run(Plan(changes=changes))
-    return len(saves)
+    unchanged = Address("tag", None, "Untouched")
+    plan = Plan(changes=changes, desired_values=DesiredValues({unchanged: {"type": "integer"}}))
+    apply.Applier(object(), state, LiveView(), {}).run(plan)
+    return len(saves), state
 
 
-def test_the_state_is_saved_between_levels_at_most_once_an_interval(tmp_path, monkeypatch):
-    assert _saves_during_apply(tmp_path, monkeypatch, interval=3600) == 1  # at the end only
-    assert _saves_during_apply(tmp_path, monkeypatch, interval=0) == 3 + 1  # each level too
+def test_the_state_is_saved_between_levels_at_most_once_an_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _apply(tmp_path, monkeypatch, interval=3600)[0] == 1  # at the end only
+    assert _apply(tmp_path, monkeypatch, interval=0)[0] == 2 + 1  # after each level but the last
+
+
+def test_what_the_plan_leaves_alone_is_recorded_as_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, state = _apply(tmp_path, monkeypatch, interval=3600)
+    assert state.applied["tag.Untouched"] == digest({"type": "integer"})

@@ -79,6 +79,19 @@ def test_the_token_is_never_taken_from_the_command_line() -> None:
     assert "No such option" in result.output
 
 
+def test_an_apply_whose_state_file_cannot_be_written_makes_no_write_call(
+    account, quickstart, tmp_path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = apply(quickstart, blocker / "state.json")
+    assert result.exit_code == 1
+    assert "cannot write the state file" in result.output
+    assert "Traceback" not in result.output
+    writes = [c for c in account.journal.entries() if not c["method"].startswith(("get", "list"))]
+    assert writes == []
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_apply_leaves_no_half_file_and_can_finish(
     tmp_path: Path, quickstart: Path, stop: signal.Signals
