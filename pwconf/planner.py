@@ -94,7 +94,7 @@ class PlanBuilder:
         kind = REGISTRY[found.kind]
         self.found_by_kind[kind.name][found.address] = found
         source = self.unpaired.pop(found.address, None)
-        self._decide_pair(kind, self._pair(kind, found.address, source, found, view))
+        self._decide_pair(kind, _make_pair(kind, found.address, source, found, view, self.state))
 
     def finish(self, live: LiveState) -> Plan:
         with cyclic_gc_paused():
@@ -131,18 +131,16 @@ class PlanBuilder:
                 continue
             wanted: dict[Address, Entity] = {}
             for number, (address, source) in enumerate(self.desired.entities.items()):
-                if address.kind == kind.name and (scope.is_full or scope.includes(address)):
+                if address.kind == kind.name and scope.includes(address):
                     wanted[address] = source
                 if number % SCAN_STEP == 0:
                     yield
             recorded = {
                 address: entity
                 for address, entity in kind.recorded_live(self.state, view).items()
-                if scope.is_full or scope.includes(address)
+                if scope.includes(address)
             }
             for pair in _pairs(kind, wanted, recorded, view, self.state):
-                if pair.desired_cmp is not None:
-                    self.compared[pair.address] = pair.desired_cmp
                 self._decide_pair(kind, pair)
                 yield
 
@@ -151,25 +149,12 @@ class PlanBuilder:
         scope = self.options.scope
         for address, source in self.unpaired.items():
             kind = REGISTRY[address.kind]
-            if kind.readable and (scope.is_full or scope.includes(address)):
-                self._decide_pair(kind, self._pair(kind, address, source, None, view))
-
-    def _pair(
-        self,
-        kind: Kind,
-        address: Address,
-        source: Entity | None,
-        found: Entity | None,
-        view: LiveView,
-    ) -> _Pair:
-        want = None if source is None else kind.normalize(source.attrs, view)
-        have = None if found is None else _completed(kind, found, want, self.state, view)
-        compared = _compared_form(kind, want, self.state)
-        if compared is not None:
-            self.compared[address] = compared
-        return _Pair(address, source, want, found, have, compared)
+            if kind.readable and scope.includes(address):
+                self._decide_pair(kind, _make_pair(kind, address, source, None, view, self.state))
 
     def _decide_pair(self, kind: Kind, pair: _Pair) -> None:
+        if pair.desired_cmp is not None:
+            self.compared[pair.address] = pair.desired_cmp
         if pair.have is not None and pair.have is pair.desired_cmp:
             self.plan.unchanged += 1  # live completed to the very desired form
         else:
@@ -185,7 +170,7 @@ def build_plan(
     with cyclic_gc_paused():
         for address, entity in live.entities.items():
             readable = REGISTRY[address.kind].readable  # the others come from the state file
-            if readable and (scope.is_full or scope.includes(address)):
+            if readable and scope.includes(address):
                 builder.add_live(entity, live.view)
     return builder.finish(live)
 
@@ -202,13 +187,22 @@ def _pairs(
 ) -> Iterator[_Pair]:
     unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
     for address, source in desired.items():
-        read = unmatched.pop(address, None)
-        want = kind.normalize(source.attrs, view)
-        have = None if read is None else _completed(kind, read, want, state, view)
-        yield _Pair(address, source, want, read, have, _compared_form(kind, want, state))
+        yield _make_pair(kind, address, source, unmatched.pop(address, None), view, state)
     for address, read in unmatched.items():
-        have = _completed(kind, read, None, state, view)
-        yield _Pair(address, None, None, read, have, None)
+        yield _make_pair(kind, address, None, read, view, state)
+
+
+def _make_pair(
+    kind: Kind,
+    address: Address,
+    source: Entity | None,
+    found: Entity | None,
+    view: LiveView,
+    state: State,
+) -> _Pair:
+    want = None if source is None else kind.normalize(source.attrs, view)
+    have = None if found is None else _completed(kind, found, want, state, view)
+    return _Pair(address, source, want, found, have, _compared_form(kind, want, state))
 
 
 def _compared_form(kind: Kind, want: dict[str, Any] | None, state: State) -> dict[str, Any] | None:
