@@ -13,7 +13,6 @@ The token comes from PUSHWOOSH_API_TOKEN (the emulator's: emulator-token).
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import resource
@@ -23,7 +22,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pwconf import fetch as fetch_mod
 from pwconf import planner as planner_mod
 from pwconf import runner
 from pwconf.apply import ChangeEvent, plan_steps
@@ -75,9 +73,8 @@ def cmd_state(args: argparse.Namespace) -> dict[str, Any]:
             state.record_tag(address.name, normalised["user_specific"])
         sealed = kind.normalize(seal_secrets(normalised, state.salt))
         state.record_applied(str(address), digest(sealed))
-    if hasattr(state, "record_application"):  # handle -> code, as an apply records it
-        for handle, code in codes.items():
-            state.record_application(handle, code)
+    for handle, code in codes.items():  # handle -> code, as an apply records it
+        state.record_application(handle, code)
     state.save()
     return {"entities": len(desired.entities), "load_s": load_s}
 
@@ -121,13 +118,6 @@ def _plain(value: Any) -> Any:
         return repr(value)
 
 
-def known_codes(state: State) -> dict[str, Any]:
-    """What runner.make_plan passes to fetch_live besides the desired state (if anything)."""
-    if "known_codes" in inspect.signature(fetch_mod.fetch_live).parameters:
-        return {"known_codes": getattr(state, "applications", {})}
-    return {}
-
-
 def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"parallelism": args.parallelism}
     desired, result["load_s"], result["load_cpu_s"] = load_desired(args.manifests)
@@ -136,31 +126,17 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     state = State.load(Path(args.state))
     result["state_load_s"] = time.perf_counter() - started
     options = runner.ConnectOptions(api_url=args.api_url, parallelism=args.parallelism)
-    plan_options = PlanOptions(Scope(), False)
     with runner.connect(options, [args.manifests]) as conn:
-        # As runner.make_plan does: entities are decided as the fetch converts them.
         wall, cpu = time.perf_counter(), time.process_time()
-        builder = planner_mod.PlanBuilder(desired, state, plan_options)
-        live = fetch_mod.fetch_live(
-            conn.api,
-            desired,
-            parallelism=args.parallelism,
-            scope=Scope(),
-            on_entity=builder.add_live,
-            background=builder.unreadable_steps,
-            **known_codes(state),
-        )
-        result["fetch_wall_s"] = time.perf_counter() - wall
-        result["fetch_cpu_s"] = time.process_time() - cpu
-        result["fetch_calls"] = live.calls
-        wall = time.perf_counter()
-        plan = builder.finish(live)
-        result["finish_wall_s"] = time.perf_counter() - wall
-    result["plan_wall_s"] = result["fetch_wall_s"] + result["finish_wall_s"]
+        planned = full_plan(conn, desired, state, args.parallelism)
+        result["plan_wall_s"] = time.perf_counter() - wall
+        result["plan_cpu_s"] = time.process_time() - cpu
+    live, plan = planned.live, planned.plan
+    result["fetch_calls"] = live.calls
     result["peak_rss_mb"] = peak_rss_mb()
     # The diff's CPU on its own: the same planner over the same live state, after the fetch.
     wall, cpu = time.perf_counter(), time.process_time()
-    alone = planner_mod.build_plan(desired, live, state, plan_options)
+    alone = planner_mod.build_plan(desired, live, state, PlanOptions(Scope(), False))
     result["diff_cpu_s"] = time.process_time() - cpu
     result["diff_wall_s"] = time.perf_counter() - wall
     if alone.summary() != plan.summary() or alone.unchanged != plan.unchanged:
