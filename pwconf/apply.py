@@ -318,6 +318,6 @@ def _unchanged_digests(plan: Plan) -> list[tuple[str, str]]:
     touched = {c.address for c in plan.changes}
     return [
         (str(address), digest(value))
-        for address, value in plan.desired_values.by_address()
+        for address, value in plan.desired_values.items()
         if address not in touched
     ]

@@ -1,42 +1,31 @@
-"""Read the live account: no more calls than the contract requires, run concurrently.
+"""Read the live account: no more calls than the contract requires, P at a time.
 
-The calls form a shallow tree, and each follow-up is sent as soon as what it needs arrives:
+The reads go out in phases over one pool of P threads, each read as soon as what it needs is
+known, so the critical path is three calls long:
 
-    getApplications p1 ──▶ pages 2..N ──▶ per managed application:
-    listTags                               listPresets ──▶ getPreset × presets,
-    listFilters                            getApplication, listGeoZoneClusters, listGeoZones
+    getApplications p1 ──▶ pages 2..N ──▶ per application in scope: its lists ──▶ getPreset ×N
+    listTags, listFilters (account-wide, sent first)
+
+Once every answer is in, the rows become entities, kind by kind in registry order: a kind whose
+rows point at others by code (geozones at presets and clusters) comes after them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
-import operator
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
-from functools import partial
 
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
 from pwconf.errors import ManifestError, Problem
-from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
-Continuation = Callable[[Rows], None]
-EntitySink = Callable[[Entity, LiveView], None]
-# Work that needs only the matched applications, done between answers when no rows wait;
-# it yields after each small step.
-Background = Callable[[LiveView], Iterator[None]]
-
-# Rows are converted in slices this long between answers, so that converting a large list
-# (5,000 segment expressions take ~0.4 s) never holds every connection's answer back.
-CONVERT_SLICE_S = 0.001
-_DONE = object()  # what next() gives for background work that has ended
+Answer = tuple[str, str | None, Rows]  # kind, application handle (None: account-wide), rows
 
 
 @dataclass(frozen=True)
@@ -72,92 +61,38 @@ class LiveState:
     calls: int = 0
 
 
-class _Fanout:
-    """Reads sent from one thread's event loop over up to `parallelism` keep-alive connections.
+class _Reader:
+    """Reads sent over a pool of `parallelism` threads; counts them for progress."""
 
-    A finished read's rows go to its continuation, which may send follow-ups: continuations
-    run on the loop, between answers, so nothing needs a lock. The converter's backlog is
-    worked through in slices of CONVERT_SLICE_S, taking turns with the answers. The first failure
-    (an ApiError after the client's retries, or a row that can not be converted) ends the fetch.
-    """
-
-    def __init__(
-        self, client: ApiClient, parallelism: int, progress: Progress | None, rows: _Converter
-    ) -> None:
+    def __init__(self, client: ApiClient, parallelism: int, progress: Progress | None) -> None:
         self.client = client
-        self.parallelism = max(1, parallelism)
+        self.pool = ThreadPoolExecutor(max(1, parallelism), thread_name_prefix="pwconf-read")
         self.progress = progress
-        self.rows = rows
-        self.queue: asyncio.Queue[tuple[Read, Continuation]] = asyncio.Queue()
-        self.finished: asyncio.Future[None] | None = None
-        self.error: BaseException | None = None
-        self.converting: asyncio.Task[None] | None = None
         self.sent = 0
         self.done = 0
+        self._lock = threading.Lock()
 
-    def submit(self, read: Read, then: Continuation) -> None:
-        self.sent += 1
-        self.queue.put_nowait((read, then))
+    def __enter__(self) -> _Reader:
+        return self
 
-    async def run(self, start: Callable[[], None]) -> None:
-        self.finished = asyncio.get_running_loop().create_future()
-        start()
-        if self.sent == 0:
-            return
-        workers = [asyncio.create_task(self._worker()) for _ in range(self.parallelism)]
-        try:
-            await self.finished
-        finally:
-            if self.converting is not None:
-                workers.append(self.converting)
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-        if self.error is not None:
-            raise self.error
+    def __exit__(self, *exc_info: object) -> None:
+        # on an error the reads not yet started are dropped; those in flight finish
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
-    async def _worker(self) -> None:
-        connection = self.client.async_connection()
-        try:
-            while True:
-                read, then = await self.queue.get()
-                try:
-                    result = await self.client.read_async(read.method, read.fields, connection.post)
-                    then(read.rows(result.response or {}))
-                except asyncio.CancelledError:
-                    raise
-                except BaseException as exc:  # handed to run(), which raises it
-                    self._end(exc)
-                    return
-                if self.rows.pending and self.converting is None:
-                    self.converting = asyncio.create_task(self._convert())
-                self.done += 1
-                if self.progress:
-                    self.progress(self.done, self.sent)
-                if self.done == self.sent:
-                    self._end(None)
-        finally:
-            await connection.aclose()
+    def submit(self, read: Read) -> Future[Rows]:
+        with self._lock:
+            self.sent += 1
+        return self.pool.submit(self._read, read)
 
-    async def _convert(self) -> None:
-        try:
-            while self.rows.pending:
-                self.rows.convert_for(CONVERT_SLICE_S)
-                await asyncio.sleep(0)  # answers that came in meanwhile are read
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            self._end(exc)
-        finally:
-            self.converting = None
-
-    def _end(self, error: BaseException | None) -> None:
-        # The first error is kept even when the last answer already ended the fetch in this
-        # loop turn: the converting task can fail after it.
-        if error is not None and self.error is None:
-            self.error = error
-        if self.finished is not None and not self.finished.done():
-            self.finished.set_result(None)
+    def _read(self, read: Read) -> Rows:
+        result = self.client.call(read.method, read.fields, kind="read")
+        rows = read.rows(result.response or {})
+        with self._lock:
+            self.done += 1
+            done, sent = self.done, self.sent
+        if self.progress:
+            self.progress(done, sent)
+        return rows
 
 
 def fetch_live(
@@ -169,190 +104,104 @@ def fetch_live(
     scope: Scope | None = None,
     progress: Progress | None = None,
     titles: Mapping[str, str] | None = None,
-    on_entity: EntitySink | None = None,
-    background: Background | None = None,
 ) -> LiveState:
-    """`titles`: the account's applications ({code: title}) when the caller has read them
-    already, so that getApplications is not paged through twice. `on_entity` is handed each
-    live entity in scope as soon as it is converted (the planner decides it then);
-    `background` starts once the applications are matched and is run to its end."""
+    """The live entities in `scope`. `titles`: the account's applications ({code: title}) when
+    the caller has read them already, so that getApplications is not paged through twice."""
     scope = scope or Scope()
+    kinds = scope.kinds()
     live = LiveState()
-    rows = _Converter(live, scope, on_entity, background)
-    fanout = _Fanout(api.client, parallelism, progress, rows)
-    start = partial(_fetch_account, fanout, rows, live, desired, known_codes or {}, titles)
-    with cyclic_gc_paused():
-        asyncio.run(fanout.run(start))
-        live.entities = rows.entities()
-    live.calls = fanout.sent
+    with _Reader(api.client, parallelism, progress) as reader:
+        account_wide = {
+            kind_name: reader.submit(REGISTRY[kind_name].list_read(None))
+            for kind_name in ACCOUNT_WIDE
+            if kind_name in kinds
+        }
+        all_titles = dict(titles) if titles is not None else _read_titles(reader)
+        matched = _match(live, desired, all_titles, known_codes or {}, scope)
+        answers = _read_applications(reader, matched, kinds)
+        answers += [(name, None, future.result()) for name, future in account_wide.items()]
+        live.calls = reader.sent
+    live.entities = _convert(answers, live.view, scope)
     return live
 
 
-class _Converter:
-    """Turns raw rows into entities while the fetch is still running.
-
-    A row is queued for conversion as soon as the names it refers to are known: every kind
-    needs the application handles (known once applications are matched); a kind with
-    `names_from` also needs every row of those kinds for its application. Until then it waits.
-    The queue is first in, first out, so the rows that name are converted before the rows
-    that refer to them.
-    """
-
-    def __init__(
-        self,
-        live: LiveState,
-        scope: Scope,
-        on_entity: EntitySink | None = None,
-        background: Background | None = None,
-    ) -> None:
-        self.live = live
-        self.scope = scope
-        self.on_entity = on_entity
-        self.background = background
-        self.idle_work: Iterator[None] | None = None
-        self.by_kind: dict[str, dict[Address, Entity]] = {k: {} for k in REGISTRY}
-        # kind -> the kinds whose rows name entities of it (geozone names presets, clusters)
-        self.dependents: dict[str, list[str]] = {}
-        for kind in REGISTRY.values():
-            for name in kind.names_from:
-                self.dependents.setdefault(name, []).append(kind.name)
-        self.calls_out: dict[tuple[str, str | None], int] = {}
-        self.waiting: dict[tuple[str, str | None], list[dict]] = {}
-        self.backlog: deque[tuple[str, str | None, Iterator[dict]]] = deque()
-        self.started = False
-
-    def expect(self, kind_name: str, app: str | None) -> None:
-        """One more call whose rows of `kind_name` for `app` are still to come."""
-        key = (kind_name, app)
-        self.calls_out[key] = self.calls_out.get(key, 0) + 1
-
-    def finish(self, kind_name: str, app: str | None) -> None:
-        key = (kind_name, app)
-        self.calls_out[key] -= 1
-        if self.calls_out[key] == 0:
-            for dependent in self.dependents.get(kind_name, ()):
-                self._release(dependent, app)
-
-    def add(self, kind_name: str, app: str | None, rows: Rows) -> None:
-        """Rows of one answer: queued for conversion if they can be, else kept until they can."""
-        if self._ready(kind_name, app):
-            self.backlog.append((kind_name, app, iter(rows)))
-        else:
-            self.waiting.setdefault((kind_name, app), []).extend(rows)
-
-    def start(self) -> None:
-        """Applications are matched: convert what was waiting only for their handles."""
-        self.started = True
-        for kind_name, app in list(self.waiting):
-            self._release(kind_name, app)
-        if self.background is not None:
-            self.idle_work = self.background(self.live.view)
-
-    @property
-    def pending(self) -> bool:
-        return bool(self.backlog) or self.idle_work is not None
-
-    def convert_for(self, seconds: float) -> None:
-        """Convert queued rows for about `seconds` (at least one step); the background work
-        runs only when no row is queued."""
-        deadline = time.perf_counter() + seconds
-        while self.backlog:
-            kind_name, app, rows = self.backlog[0]
-            for row in rows:
-                self._convert(kind_name, app, row)
-                if time.perf_counter() >= deadline:
-                    if not operator.length_hint(rows):
-                        self.backlog.popleft()
-                    return
-            self.backlog.popleft()
-        while self.idle_work is not None:
-            if next(self.idle_work, _DONE) is _DONE:
-                self.idle_work = None
-            elif time.perf_counter() >= deadline:
-                return
-
-    def entities(self) -> dict[Address, Entity]:
-        """Every call has answered (a failed one ends the fetch), so nothing is waiting."""
-        self.convert_for(math.inf)
-        return {a: e for found in self.by_kind.values() for a, e in found.items()}
-
-    def _ready(self, kind_name: str, app: str | None) -> bool:
-        if not self.started:
-            return False
-        names_from = REGISTRY[kind_name].names_from
-        return all(self.calls_out.get((name, app), 0) == 0 for name in names_from)
-
-    def _release(self, kind_name: str, app: str | None) -> None:
-        if (kind_name, app) in self.waiting and self._ready(kind_name, app):
-            self.backlog.append((kind_name, app, iter(self.waiting.pop((kind_name, app)))))
-
-    def _convert(self, kind_name: str, app: str | None, row: dict) -> None:
-        entity = REGISTRY[kind_name].to_entity(row, app, self.live.view)
-        if entity is None:
-            return
-        found = self.by_kind[kind_name]
-        # Names are unique within their kind and application [decided]: should the service
-        # ever list one twice, the first row is the entity and the second is ignored.
-        if entity.address in found:
-            return
-        if kind_name in self.dependents:
-            self.live.view.learn_name(entity)
-        if not self.scope.includes(entity.address):
-            return
-        found[entity.address] = entity
-        if self.on_entity is not None:
-            self.on_entity(entity, self.live.view)
-
-
-def _fetch_account(
-    fanout: _Fanout,
-    rows: _Converter,
-    live: LiveState,
-    desired: DesiredState,
-    known_codes: dict[str, str],
-    known_titles: Mapping[str, str] | None,
-) -> None:
-    """Send the first reads; each answer's continuation sends what follows from it."""
-    titles: dict[str, str] = dict(known_titles or {})
-    scope = rows.scope
-    kinds = scope.kinds()
-    pages_out = [1]
-
-    def read_applications() -> None:
-        # Every application is known: the per-application reads go out now, without
-        # waiting for the account-wide lists, which only need converting.
-        for code, handle in _match(live, desired, titles, known_codes, scope):
-            _fetch_application(fanout, code, handle, kinds, rows)
-        rows.start()
-
-    def on_page(page: Rows) -> None:
+def _read_titles(reader: _Reader) -> dict[str, str]:
+    """Every application's {code: title}: page 1, then the other pages at once."""
+    first = reader.submit(Reads.get_applications(1)).result()[0]
+    rest = [reader.submit(Reads.get_applications(n)) for n in range(2, page_count(first) + 1)]
+    titles = dict(first.get("applications") or {})
+    for page in _results(rest):
         titles.update(page[0].get("applications") or {})
-        pages_out[0] -= 1
-        if pages_out[0] == 0:
-            read_applications()
+    return titles
 
-    def on_first_page(page: Rows) -> None:
-        last_page = page_count(page[0])
-        pages_out[0] += last_page - 1
-        for number in range(2, last_page + 1):
-            fanout.submit(Reads.get_applications(number), on_page)
-        on_page(page)
 
-    def on_account_list(kind_name: str) -> Continuation:
-        def then(found: Rows) -> None:
-            rows.add(kind_name, None, found)
-            rows.finish(kind_name, None)
+def _read_applications(
+    reader: _Reader, matched: list[tuple[str, str]], kinds: set[str]
+) -> list[Answer]:
+    """Every list of every matched application, and the second reads its rows need. The lists
+    whose rows need a second read go first: they are on the critical path."""
+    wanted = set(kinds)
+    for kind_name in kinds:
+        wanted |= REGISTRY[kind_name].names_from
+    readable = [REGISTRY[k] for k in REGISTRY if k in wanted and k not in ACCOUNT_WIDE]
+    readable = [kind for kind in readable if kind.readable]
+    detailed = [kind for kind in readable if kind.needs_detail and kind.name in kinds]
+    ordered = detailed + [kind for kind in readable if kind not in detailed]
+    lists: dict[Future[Rows], tuple[Kind, str]] = {}
+    for kind in ordered:
+        for code, handle in matched:
+            lists[reader.submit(kind.list_read(code))] = (kind, handle)
+    answers: list[Answer] = []
+    details: list[tuple[Future[Rows], Kind, str]] = []
+    for future in _results_as_completed(lists):
+        kind, handle = lists[future]
+        if kind in detailed:
+            for row in future.result():
+                details.append((reader.submit(kind.detail_read(row)), kind, handle))
+        else:
+            answers.append((kind.name, handle, future.result()))
+    _results(future for future, _, _ in details)
+    answers += [(kind.name, handle, future.result()) for future, kind, handle in details]
+    return answers
 
-        return then
 
-    if known_titles is None:
-        fanout.submit(Reads.get_applications(1), on_first_page)
-    for kind_name in ACCOUNT_WIDE:
-        if kind_name in kinds:
-            rows.expect(kind_name, None)
-            fanout.submit(REGISTRY[kind_name].list_read(None), on_account_list(kind_name))
-    if known_titles is not None:
-        read_applications()
+def _results_as_completed(futures: Iterable[Future[Rows]]) -> Iterable[Future[Rows]]:
+    """Each future as it completes; the first failure is raised at once."""
+    for future in as_completed(list(futures)):
+        future.result()
+        yield future
+
+
+def _results(futures: Iterable[Future[Rows]]) -> list[Rows]:
+    """Every result, in order; the first failure is raised as soon as it happens."""
+    pending = list(futures)
+    done, _ = wait(pending, return_when=FIRST_EXCEPTION)
+    for future in done:
+        future.result()
+    return [future.result() for future in pending]
+
+
+def _convert(answers: list[Answer], view: LiveView, scope: Scope) -> dict[Address, Entity]:
+    """The entities of every answer, kind by kind in registry order, so that the names a kind
+    points at by code are known before its rows are converted."""
+    order = {kind_name: index for index, kind_name in enumerate(REGISTRY)}
+    named = {name for kind in REGISTRY.values() for name in kind.names_from}
+    entities: dict[Address, Entity] = {}
+    seen: set[Address] = set()
+    for kind_name, app, rows in sorted(answers, key=lambda answer: order[answer[0]]):
+        kind = REGISTRY[kind_name]
+        for row in rows:
+            entity = kind.to_entity(row, app, view)
+            # Names are unique within their kind and application [decided]: should the service
+            # ever list one twice, the first row is the entity and the second is ignored.
+            if entity is None or entity.address in seen:
+                continue
+            seen.add(entity.address)
+            if kind_name in named:
+                view.learn_name(entity)
+            if scope.includes(entity.address):
+                entities[entity.address] = entity
+    return entities
 
 
 def _match(
@@ -376,53 +225,6 @@ def _match(
 
 def _app_has_targets(scope: Scope, handle: str) -> bool:
     return any(t.app == handle for t in scope.targets)
-
-
-def _fetch_application(
-    fanout: _Fanout, code: str, handle: str, kinds: set[str], rows: _Converter
-) -> None:
-    """Lists whose rows need a second read go first (they are on the critical path); the other
-    reads follow this application's second reads, so that the large lists spread over the
-    fetch instead of all arriving at once and stalling every answer behind their decoding."""
-
-    def keep(kind_name: str) -> Continuation:
-        def then(found: Rows) -> None:
-            rows.add(kind_name, handle, found)
-            rows.finish(kind_name, handle)
-
-        return then
-
-    def read_the_rest() -> None:
-        for kind in plain:
-            rows.expect(kind.name, handle)
-            fanout.submit(kind.list_read(code), partial(on_list, kind, False))
-
-    def on_list(kind: Kind, detail: bool, found: Rows) -> None:
-        if detail:
-            for row in found:
-                rows.expect(kind.name, handle)
-                fanout.submit(kind.detail_read(row), keep(kind.name))
-        else:
-            rows.add(kind.name, handle, found)
-        rows.finish(kind.name, handle)
-        if detail:
-            details_listed.append(kind)
-            if len(details_listed) == len(detailed):
-                read_the_rest()
-
-    wanted = set(kinds)
-    for kind_name in kinds:
-        wanted |= REGISTRY[kind_name].names_from
-    per_application = sorted(wanted.difference(ACCOUNT_WIDE))  # read by application code
-    readable = [REGISTRY[k] for k in per_application if REGISTRY[k].readable]
-    detailed = [k for k in readable if k.needs_detail and k.name in kinds]
-    plain = [k for k in readable if k not in detailed]
-    details_listed: list[Kind] = []
-    for kind in detailed:
-        rows.expect(kind.name, handle)
-        fanout.submit(kind.list_read(code), partial(on_list, kind, True))
-    if not detailed:
-        read_the_rest()
 
 
 def match_applications(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -94,66 +93,24 @@ class Note:
     message: str
 
 
-class DesiredValues(Mapping[str, Any]):
-    """What each desired entity was compared as, by str(address), looked up on access (as
-    LiveValues): a plan that is only shown never formats the addresses."""
-
-    def __init__(self, by_address: Mapping[Address, Any]) -> None:
-        self._by_address = by_address
-
-    def __getitem__(self, key: str) -> Any:
-        return self._by_address[Address.parse(key)]
-
-    def __iter__(self) -> Iterator[str]:
-        return (str(address) for address in self._by_address)
-
-    def __len__(self) -> int:
-        return len(self._by_address)
-
-    def by_address(self) -> Iterator[tuple[Address, Any]]:
-        """Every value with its address, none of them formatted or parsed."""
-        return iter(self._by_address.items())
-
-
-class LiveValues(Mapping[str, Any]):
-    """What was read of each live entity ({"code", "attrs"}) by str(address), made on access:
-    a saved plan needs only the entities it touches, of the hundreds of thousands read."""
-
-    def __init__(self, by_kind: Mapping[str, Mapping[Address, Entity]]) -> None:
-        self._by_kind = by_kind
-
-    def __getitem__(self, key: str) -> dict[str, Any]:
-        address = Address.parse(key)
-        entity = self._by_kind.get(address.kind, {}).get(address)
-        if entity is None:
-            raise KeyError(key)
-        return {"code": entity.code, "attrs": entity.attrs}
-
-    def __iter__(self) -> Iterator[str]:
-        return (str(address) for entities in self._by_kind.values() for address in entities)
-
-    def __len__(self) -> int:
-        return sum(len(entities) for entities in self._by_kind.values())
-
-
 @dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)  # no no-ops; in apply order
     unchanged: int = 0
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
     notes: list[Note] = field(default_factory=list)
-    # What was compared, by str(address): digests are taken only when a saved plan or an
-    # apply needs them, so that a plan of 100,000 unchanged entities does not hash them all.
-    live_values: Mapping[str, Any] = field(default_factory=dict)
-    desired_values: DesiredValues = field(default_factory=lambda: DesiredValues({}))
+    # What was compared: digests are taken only when a saved plan or an apply needs them, so
+    # that a plan of 100,000 unchanged entities does not hash them all.
+    live_entities: dict[Address, Entity] = field(default_factory=dict)  # readable, in scope
+    desired_values: dict[Address, Any] = field(default_factory=dict)
     manifest_files: list[str] = field(default_factory=list)
 
     def live_fingerprint(self, address: str) -> str | None:
-        value = self.live_values.get(address)
-        return None if value is None else digest(value)
+        entity = self.live_entities.get(Address.parse(address))
+        return None if entity is None else digest({"code": entity.code, "attrs": entity.attrs})
 
     def desired_digest(self, address: str) -> str | None:
-        value = self.desired_values.get(address)
+        value = self.desired_values.get(Address.parse(address))
         return None if value is None else digest(value)
 
     def count(self, action: Action) -> int:

@@ -10,7 +10,6 @@ from typing import Any
 from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
-from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import (
@@ -26,16 +25,13 @@ from pwconf.plan import (
     KNOWN_AFTER_APPLY,
     Action,
     Change,
-    DesiredValues,
     FieldChange,
-    LiveValues,
     Note,
     Plan,
 )
 from pwconf.state import State
 
 MASS_DELETE_SHARE = 0.30
-SCAN_STEP = 512  # desired entities looked at between two steps of background work
 MASS_DELETE_MIN_LIVE = 10
 
 
@@ -67,112 +63,52 @@ class _Pair:
         return None if self.found is None else replace(self.found, attrs=self.have)
 
 
-class PlanBuilder:
-    """A plan made while the live account is read. `add_live` decides each live entity as it
-    arrives, against its desired counterpart; `finish` decides the rest once the read is whole:
-    desired entities not found, kinds the API cannot read, and what needs every entity.
-
-    Deciding during the fetch takes the diff off the end of a plan: the fetch spends most of
-    its time waiting for answers, and an entity's decision depends on nothing read after it.
-    """
-
-    def __init__(
-        self, desired: DesiredState, state: State, options: PlanOptions = PlanOptions()
-    ) -> None:
-        self.desired = desired
-        self.state = state
-        self.options = options
-        self.plan = Plan(manifest_files=list(desired.files))
-        self.found_by_kind: dict[str, dict[Address, Entity]] = {kind: {} for kind in KIND_ORDER}
-        self.compared: dict[Address, dict[str, Any]] = {}  # desired, as compared, by address
-        # Desired entities no live one has been paired with yet (a copy keeps the keys' hashes).
-        self.unpaired = dict(desired.entities)
-        self._unreadable: Iterator[None] | None = None
-
-    def add_live(self, found: Entity, view: LiveView) -> None:
-        """One live entity in scope, converted with `view` (which knows every application)."""
-        kind = REGISTRY[found.kind]
-        self.found_by_kind[kind.name][found.address] = found
-        source = self.unpaired.pop(found.address, None)
-        self._decide_pair(kind, _make_pair(kind, found.address, source, found, view, self.state))
-
-    def finish(self, live: LiveState) -> Plan:
-        with cyclic_gc_paused():
-            for _ in self.unreadable_steps(live.view):
-                pass
-            self._decide_unfound(live.view)
-        plan = self.plan
-        plan.desired_values = DesiredValues(self.compared)
-        plan.live_values = LiveValues(self.found_by_kind)
-        _follow_replacements(plan, self.desired, live, self.found_by_kind)
-        _check_mass_delete(plan, live, self.options)
-        plan.changes.sort(key=lambda c: c.address.sort_key)
-        plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
-        plan.unmanaged = {
-            PLURALS[kind]: sorted(plan.unmanaged[PLURALS[kind]])
-            for kind in KIND_ORDER
-            if PLURALS[kind] in plan.unmanaged
-        }
-        return plan
-
-    def unreadable_steps(self, view: LiveView) -> Iterator[None]:
-        """The steps that decide the kinds the API cannot read, from what the state file
-        recorded. They need only the matched applications, so the fetch takes them between
-        answers (its `background`); `finish` takes whatever is left. One iterator per builder:
-        `view` counts only on the first call."""
-        if self._unreadable is None:
-            self._unreadable = self._decide_unreadable_kinds(view)
-        return self._unreadable
-
-    def _decide_unreadable_kinds(self, view: LiveView) -> Iterator[None]:
-        scope = self.options.scope
-        for kind in REGISTRY.values():
-            if kind.readable:
-                continue
-            wanted: dict[Address, Entity] = {}
-            for number, (address, source) in enumerate(self.desired.entities.items()):
-                if address.kind == kind.name and scope.includes(address):
-                    wanted[address] = source
-                if number % SCAN_STEP == 0:
-                    yield
-            recorded = {
-                address: entity
-                for address, entity in kind.recorded_live(self.state, view).items()
-                if scope.includes(address)
-            }
-            for pair in _pairs(kind, wanted, recorded, view, self.state):
-                self._decide_pair(kind, pair)
-                yield
-
-    def _decide_unfound(self, view: LiveView) -> None:
-        """Desired entities of the kinds the API reads that no live entity was paired with."""
-        scope = self.options.scope
-        for address, source in self.unpaired.items():
-            kind = REGISTRY[address.kind]
-            if kind.readable and scope.includes(address):
-                self._decide_pair(kind, _make_pair(kind, address, source, None, view, self.state))
-
-    def _decide_pair(self, kind: Kind, pair: _Pair) -> None:
-        if pair.desired_cmp is not None:
-            self.compared[pair.address] = pair.desired_cmp
-        if pair.have is not None and pair.have is pair.desired_cmp:
-            self.plan.unchanged += 1  # live completed to the very desired form
-        else:
-            _decide(self.plan, kind, pair, self.desired, self.state)
-
-
-def build_plan(
+def compare(
     desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
 ) -> Plan:
-    """The plan for a live account read in full beforehand (runner.make_plan streams instead)."""
-    builder = PlanBuilder(desired, state, options)
+    """The plan that takes the account from `live` to `desired`: an action per entity in scope.
+
+    Kinds the API cannot read (events) are compared with what the state file recorded."""
+    plan = Plan(manifest_files=list(desired.files))
     scope = options.scope
-    with cyclic_gc_paused():
-        for address, entity in live.entities.items():
-            readable = REGISTRY[address.kind].readable  # the others come from the state file
-            if readable and scope.includes(address):
-                builder.add_live(entity, live.view)
-    return builder.finish(live)
+    wanted: dict[str, dict[Address, Entity]] = {kind: {} for kind in REGISTRY}
+    for address, source in desired.entities.items():
+        if scope.includes(address):
+            wanted[address.kind][address] = source
+    found: dict[str, dict[Address, Entity]] = {kind: {} for kind in REGISTRY}
+    for address, entity in live.entities.items():
+        if REGISTRY[address.kind].readable and scope.includes(address):
+            found[address.kind][address] = entity
+    for kind in REGISTRY.values():
+        live_side = found[kind.name] if kind.readable else _recorded(kind, state, live, scope)
+        for pair in _pairs(kind, wanted[kind.name], live_side, live.view, state):
+            _decide_pair(plan, kind, pair, desired, state)
+    plan.live_entities = {a: e for by_address in found.values() for a, e in by_address.items()}
+    _follow_replacements(plan, desired, live, found)
+    _check_mass_delete(plan, live, options)
+    plan.changes.sort(key=lambda c: c.address.sort_key)
+    plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
+    plan.unmanaged = {
+        PLURALS[kind]: sorted(plan.unmanaged[PLURALS[kind]])
+        for kind in KIND_ORDER
+        if PLURALS[kind] in plan.unmanaged
+    }
+    return plan
+
+
+def _recorded(kind: Kind, state: State, live: LiveState, scope: Scope) -> dict[Address, Entity]:
+    """What the state file recorded of a kind the API cannot read."""
+    recorded = kind.recorded_live(state, live.view)
+    return {address: entity for address, entity in recorded.items() if scope.includes(address)}
+
+
+def _decide_pair(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: State) -> None:
+    if pair.desired_cmp is not None:
+        plan.desired_values[pair.address] = pair.desired_cmp
+    if pair.have is not None and pair.have is pair.desired_cmp:
+        plan.unchanged += 1  # live completed to the very desired form
+    else:
+        _decide(plan, kind, pair, desired, state)
 
 
 # --- pairing -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh
-from pwconf.api.settings import resolve_settings
+from pwconf.api.settings import Network, resolve_network, resolve_settings
 from pwconf.apply import Applier, ApplyResult
 from pwconf.errors import UsageError
 from pwconf.fetch import LiveState, Progress, Scope, fetch_live
@@ -20,7 +20,7 @@ from pwconf.kinds import REGISTRY
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
-from pwconf.planner import PlanBuilder, PlanOptions
+from pwconf.planner import PlanOptions, compare
 from pwconf.state import State, default_state_path
 
 EMULATOR_DATA = ".pwconf-emulator.json"
@@ -49,6 +49,7 @@ def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
     if options.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
     server = None
+    network = Network()
     if options.emulator:
         from pwconf.emulator.server import EmulatorServer
 
@@ -58,7 +59,8 @@ def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
     else:
         settings = resolve_settings(options.api_url, options.token_file, os.environ)
         base_url, token = settings.base_url, settings.token
-    client = ApiClient(base_url, token, workers=options.parallelism)
+        network = resolve_network(base_url)
+    client = ApiClient(base_url, token, workers=options.parallelism, network=network)
     try:
         yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
     finally:
@@ -110,7 +112,6 @@ def make_plan(
     allow_mass_delete: bool,
     progress: Progress | None = None,
 ) -> Planned:
-    builder = PlanBuilder(desired, state, PlanOptions(scope, allow_mass_delete))
     live = fetch_live(
         conn.api,
         desired,
@@ -118,10 +119,9 @@ def make_plan(
         parallelism=parallelism,
         scope=scope,
         progress=progress,
-        on_entity=builder.add_live,
-        background=builder.unreadable_steps,
     )
-    return Planned(live, state, builder.finish(live))
+    plan = compare(desired, live, state, PlanOptions(scope, allow_mass_delete))
+    return Planned(live, state, plan)
 
 
 def known_codes(live: LiveState) -> dict[Address, str]:

@@ -1,4 +1,4 @@
-"""The client: per-method retry policy and typed errors over pooled connections (transport.py).
+"""The client: per-method retry policy and typed errors over pooled connections (http.py).
 
 Every Pushwoosh method is `POST {base}/{method}` with `{"request": {..., "auth": token}}`, and
 most errors arrive inside HTTP 200 bodies, so a generic HTTP retry (urllib3's skips POST) cannot
@@ -14,21 +14,20 @@ help: the policy lives here (contract §9).
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import enum
 import json
 import logging
+import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pwconf.api.async_transport import AsyncConnection
-from pwconf.api.settings import MASK
-from pwconf.api.transport import Reply, Transport, TransportFailure
+from pwconf.api.http import Reply, Timeouts, Transport, TransportFailure
+from pwconf.api.settings import MASK, Network
 from pwconf.errors import (
     ApiError,
     ArgumentError,
@@ -45,7 +44,7 @@ from pwconf.errors import (
 log = logging.getLogger("pwconf.api")
 
 Kind = Literal["read", "write"]
-AsyncPost = Callable[[str, bytes], Awaitable[Reply]]
+DEFAULT_TIMEOUTS = Timeouts()
 RETRIED_HTTP = frozenset({500, 502, 503, 504})
 USER_AGENT = "pwconf (+https://github.com/pwconf)"
 TOKEN_HINT = AuthenticationError.hint
@@ -139,8 +138,8 @@ class ApiClient:
         token: str,
         *,
         workers: int = 10,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        network: Network | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
         max_attempts: int = 5,
         backoff_base: float = 0.25,
         backoff_max: float = 20.0,
@@ -159,10 +158,10 @@ class ApiClient:
         self._rng = rng or random.Random()
         self._transport = Transport(
             self.base_url,
+            network or Network(),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
             pool_size=self.workers,
+            timeouts=timeouts,
         )
 
     def __repr__(self) -> str:
@@ -181,64 +180,10 @@ class ApiClient:
 
     def call(self, method: str, fields: dict[str, Any], *, kind: Kind) -> CallResult:
         """One method call with the retry policy of its kind; raises a typed ApiError."""
-        steps = self._call_steps(method, fields, kind)
-        answer: Reply | TransportFailure | None = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, float):
-                    self._sleep(step)
-                    answer = None
-                else:
-                    answer = self._post(method, step)
-        except StopIteration as done:
-            return done.value
-
-    async def read_async(self, method: str, fields: dict[str, Any], post: AsyncPost) -> CallResult:
-        """`call(kind="read")` inside an event loop, over `post` (an AsyncConnection's): the
-        same retry policy, with the waits as `asyncio.sleep`."""
-        steps = self._call_steps(method, fields, "read")
-        answer: Reply | TransportFailure | None = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, float):
-                    await asyncio.sleep(step)
-                    answer = None
-                else:
-                    try:
-                        answer = await post(method, step)
-                    except TransportFailure as failure:
-                        answer = failure
-        except StopIteration as done:
-            return done.value
-
-    def async_connection(self) -> AsyncConnection:
-        """One more keep-alive connection to the same endpoint, for an event loop."""
-        return AsyncConnection(self._transport.endpoint)
-
-    def _call_steps(
-        self, method: str, fields: dict[str, Any], kind: Kind
-    ) -> Generator[bytes | float, Reply | TransportFailure | None, CallResult]:
-        """The retry policy without I/O: yields a request body to send (and receives its
-        answer) or a float of seconds to wait; returns the result or raises an ApiError."""
         if kind not in ("read", "write"):
             raise ValueError(f"kind must be 'read' or 'write', not {kind!r}")
         retry_unknown = kind == "read" or is_idempotent_write(method)
-        track = _Tracker(method)
-        body = self._body(fields)
-        while True:
-            track.attempts += 1
-            began = time.monotonic()
-            answer = yield body
-            outcome = self._classify(method, track, answer, began)
-            if outcome.verdict is _Verdict.SUCCESS:
-                return track.result(outcome)
-            if outcome.verdict is _Verdict.FAILED:
-                raise self._error(outcome, track)
-            if outcome.verdict is _Verdict.UNKNOWN and not retry_unknown:
-                raise self._unknown(outcome, track, "the write is not idempotent, so not retried")
-            yield self._next_delay(outcome, track)
+        return self._run(method, fields, retry_unknown=retry_unknown)
 
     def delete(self, method: str, fields: dict[str, Any]) -> CallResult:
         """An idempotent delete; an entity already gone is a success noted "already gone".
@@ -270,37 +215,57 @@ class ApiClient:
         the server refusing a duplicate name, and a 210 "... already exists" on a retry after
         an unknown outcome counts as success with the note "already existed".
         """
+        return self._run(method, fields, retry_unknown=True, creating=True, find=find_existing)
+
+    def _run(
+        self,
+        method: str,
+        fields: dict[str, Any],
+        *,
+        retry_unknown: bool,
+        creating: bool = False,
+        find: Callable[[], CallResult | None] | None = None,
+    ) -> CallResult:
+        """The one retry loop: attempts until success, a final failure or the attempts run out.
+
+        `retry_unknown`: an unknown outcome may be tried again; `find`: read back first.
+        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
+        took effect."""
         track = _Tracker(method)
+        body = self._body(fields)
         after_unknown = False
         while True:
-            outcome = self._attempt(method, fields, track)
+            outcome = self._attempt(method, body, track)
             if outcome.verdict is _Verdict.SUCCESS:
                 return track.result(outcome)
             if outcome.verdict is _Verdict.FAILED:
-                if after_unknown and _already_exists(outcome):
-                    return self._existed_on_retry(outcome, track, find_existing)
+                if creating and after_unknown and _already_exists(outcome):
+                    return self._existed_on_retry(outcome, track, find)
                 raise self._error(outcome, track)
             if outcome.verdict is _Verdict.UNKNOWN:
                 after_unknown = True
-                if find_existing is not None:
+                if find is not None:
                     # give a slow server time to finish before reading back
                     self._pause(outcome, track, note=f"outcome unknown after {outcome.label}")
-                    found = self._read_back(outcome, track, find_existing)
+                    found = self._read_back(outcome, track, find)
                     if found is not None:
                         return found
                     if track.attempts >= self.max_attempts:
                         raise self._exhausted(outcome, track)
                     track.note("not found by reading back, so tried again")
                     continue
-            unresolved = after_unknown and find_existing is None
-            self._wait_or_give_up(outcome, track, unknown_on_exhaustion=unresolved)
+                if not retry_unknown:
+                    why = "the write is not idempotent, so not retried"
+                    raise self._unknown(outcome, track, why)
+            unresolved = creating and after_unknown and find is None
+            self._sleep(self._next_delay(outcome, track, unknown_on_exhaustion=unresolved))
 
     # ---- attempts -----------------------------------------------------------------------
 
-    def _attempt(self, method: str, fields: dict[str, Any], track: _Tracker) -> _Outcome:
+    def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
         began = time.monotonic()
-        return self._classify(method, track, self._post(method, self._body(fields)), began)
+        return self._classify(method, track, self._post(method, body), began)
 
     def _body(self, fields: dict[str, Any]) -> bytes:
         return json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
@@ -312,14 +277,10 @@ class ApiClient:
             return failure
 
     def _classify(
-        self, method: str, track: _Tracker, answer: Reply | TransportFailure | None, began: float
+        self, method: str, track: _Tracker, answer: Reply | TransportFailure, began: float
     ) -> _Outcome:
-        if isinstance(answer, Reply):
-            outcome = _http_outcome(answer)
-        elif isinstance(answer, TransportFailure):
-            outcome = _transport_outcome(answer)
-        else:
-            raise TypeError(f"no answer to send for {method}")
+        is_reply = isinstance(answer, Reply)
+        outcome = _http_outcome(answer) if is_reply else _transport_outcome(answer)
         if self._auth and self._token in outcome.message:
             outcome = replace(outcome, message=self._mask(outcome.message))
         if log.isEnabledFor(logging.DEBUG):
@@ -328,11 +289,6 @@ class ApiClient:
                 "%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms
             )
         return outcome
-
-    def _wait_or_give_up(
-        self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
-    ) -> None:
-        self._sleep(self._next_delay(outcome, track, unknown_on_exhaustion=unknown_on_exhaustion))
 
     def _next_delay(
         self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
@@ -483,7 +439,12 @@ def _http_outcome(reply: Reply) -> _Outcome:
     body = _json_body(reply.body)
     if status == 200:
         return _body_outcome(body, reply.reason)
+    if status == 210:  # [decided] an error some servers carry in the HTTP status (§11)
+        body = body if _body_status(body) is not None else {"status_code": 210}
+        return replace(_body_outcome(body, reply.reason), http_status=210)
     message = _body_message(body) or f"{reply.reason or 'HTTP error'}".strip()
+    if 300 <= status < 400:
+        message = "redirect not followed: the token goes to the configured API URL only"
     base = _Outcome(
         _Verdict.FAILED, f"HTTP {status}", http_status=status, message=message,
         status_code=_body_status(body),
@@ -558,13 +519,16 @@ def _transport_outcome(failure: TransportFailure) -> _Outcome:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or not
+    one of those (`nan`, `inf` and negative numbers included: the backoff applies instead)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

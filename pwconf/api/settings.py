@@ -9,9 +9,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+import requests.utils
 
 from pwconf.errors import UsageError
 
@@ -46,7 +48,7 @@ def resolve_settings(
 
 def validate_base_url(url: str) -> str:
     """Return the URL without its trailing slash; refuse plain http except on loopback."""
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip(), "the API URL", f"--api-url or {URL_ENV}")
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise UsageError(
@@ -64,6 +66,76 @@ def validate_base_url(url: str) -> str:
             hint="plain http is only allowed for a loopback host (the emulator)",
         )
     return url.strip().rstrip("/")
+
+
+def _split(url: str, what: str, where: str) -> SplitResult:
+    """The parts of `url`, its port checked; a URL that cannot be read is a UsageError."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError as exc:
+        raise UsageError(f"{what} is not a valid URL: {exc}", hint=f"check {where}") from None
+    return parts
+
+
+@dataclass(frozen=True)
+class Network:
+    """How to reach the API: the proxy for its URL (none for loopback) and what TLS trusts
+    (`True`: requests' own bundle, or the path of a bundle file or a certificate folder)."""
+
+    proxies: dict[str, str] = field(default_factory=dict)
+    verify: bool | str = True
+
+    def __repr__(self) -> str:  # a proxy URL may carry credentials
+        return f"Network(proxy={bool(self.proxies)}, verify={self.verify!r})"
+
+
+# Trust-store settings in the order they are honoured: requests' own, then OpenSSL's.
+CA_SETTINGS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+def resolve_network(base_url: str, env: Mapping[str, str] = os.environ) -> Network:
+    """The proxy and trust store for `base_url`, each checked, from the environment.
+
+    Raises UsageError naming the setting when a proxy URL cannot be used or a trust-store file
+    does not exist: a mistyped private CA must never quietly become public trust.
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme != "https":
+        return Network()  # plain http is only allowed to loopback, where no proxy applies
+    return Network(proxies=_proxies(base_url, parts.hostname or "", env), verify=_verify(env))
+
+
+def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
+    if is_loopback(host):
+        return {}
+    lowered = {name.lower(): value for name, value in env.items() if value}
+    proxy = lowered.get("https_proxy") or lowered.get("all_proxy")
+    if not proxy or requests.utils.should_bypass_proxies(url, lowered.get("no_proxy", "")):
+        return {}
+    parts = _split(proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "HTTPS_PROXY")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"HTTPS_PROXY must be an http:// or https:// URL with a host, got scheme "
+            f"{parts.scheme!r}",
+            hint="e.g. HTTPS_PROXY=http://proxy.example:3128 (TLS to Pushwoosh stays end to end)",
+        )
+    return {"https": parts.geturl()}
+
+
+def _verify(env: Mapping[str, str]) -> bool | str:
+    for name in CA_SETTINGS:
+        path = env.get(name)
+        if not path:
+            continue
+        wanted = "folder" if name == "SSL_CERT_DIR" else "file"
+        if not (Path(path).is_dir() if wanted == "folder" else Path(path).is_file()):
+            raise UsageError(
+                f"{name} names {path}, which is not a {wanted}",
+                hint=f"fix or unset {name}; pwconf never falls back to another trust store",
+            )
+        return path
+    return True
 
 
 def is_loopback(host: str) -> bool:

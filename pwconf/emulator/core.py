@@ -72,7 +72,6 @@ import hashlib
 import json
 import math
 import re
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -135,32 +134,13 @@ class ApiError(Exception):
         return self.http_status, _body(self.status_code, self.message, None), self.headers
 
 
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """A value of an answer that is JSON text already (see `to_json`)."""
-
-    text: str
-
-
-# Stands for an Encoded value while the rest of the answer is encoded: a random marker, so no
-# stored string can be mistaken for it.
-_ENCODED_MARK = f"\x00pwconf-encoded-{secrets.token_hex(8)}-"
-
-
 def to_json(body: Any) -> str:
-    """The answer as compact JSON text, Encoded values spliced in as they are."""
-    pieces: list[str] = []
+    """The answer as compact JSON text."""
+    return json.dumps(body, separators=(",", ":"))
 
-    def mark(value: Any) -> str:
-        if not isinstance(value, Encoded):
-            raise TypeError(f"{type(value).__name__} is not JSON serializable")
-        pieces.append(value.text)
-        return f"{_ENCODED_MARK}{len(pieces) - 1}"
 
-    text = json.dumps(body, separators=(",", ":"), default=mark)
-    for index, piece in enumerate(pieces):
-        text = text.replace(json.dumps(f"{_ENCODED_MARK}{index}"), piece, 1)
-    return text
+def _listed_geozone(geozone: dict[str, Any]) -> dict[str, Any]:
+    return {key: geozone[key] for key in ("id", *GEOZONE_FIELDS)}
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:
@@ -907,7 +887,7 @@ class Emulator:
 
     def list_geozones(self, call: _Call) -> Any:
         app = self._application(call)
-        return {"geoZones": Encoded(f"[{','.join(app.geozone_json.values())}]")}
+        return {"geoZones": [_listed_geozone(g) for g in app.geozones.values()]}
 
     # -- messages (§1) -------------------------------------------------------------------------
     def create_message(self, call: _Call) -> Any:

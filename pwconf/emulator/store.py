@@ -114,10 +114,6 @@ class Application:
     cluster_codes_by_name: dict[str, str] = field(default_factory=dict)
     geozones: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id
     geozone_ids_by_name: dict[str, int] = field(default_factory=dict)
-    # Each geozone as listGeoZones answers it, encoded when written: the largest lists an
-    # account has are read far more often than written, and encoding 1,300 zones on each read
-    # held the server (and, threaded, every other call) for 4-5 ms.
-    geozone_json: dict[int, str] = field(default_factory=dict)  # by id
 
     # Clusters and geozones live only inside their application, so their indexes live here.
     def put_cluster(self, cluster: dict[str, Any]) -> None:
@@ -137,13 +133,10 @@ class Application:
             self.geozone_ids_by_name.pop(old["name"], None)
         self.geozones[geozone["id"]] = geozone
         self.geozone_ids_by_name[geozone["name"]] = geozone["id"]
-        listed = {key: geozone[key] for key in ("id", *GEOZONE_FIELDS)}
-        self.geozone_json[geozone["id"]] = json.dumps(listed, separators=(",", ":"))
 
     def drop_geozone(self, geozone_id: int) -> None:
         geozone = self.geozones.pop(geozone_id)
         self.geozone_ids_by_name.pop(geozone["name"], None)
-        del self.geozone_json[geozone_id]
 
 
 @dataclass(slots=True, eq=False)

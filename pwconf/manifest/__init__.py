@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
-from pwconf.gc_pause import cyclic_gc_paused
 from pwconf.manifest.build import Builder, Source
 from pwconf.manifest.checks import CheckContext, check_state
 from pwconf.manifest.files import (
@@ -65,8 +64,7 @@ def analyse(
     env: Mapping[str, str] = os.environ,
 ) -> Analysis:
     try:
-        with cyclic_gc_paused():
-            return _analyse(paths, variables, env)
+        return _analyse(paths, variables, env)
     finally:
         forget_scalar_tags()
 

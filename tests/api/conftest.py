@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pwconf.api.client import ApiClient
+from pwconf.api.http import Timeouts
 
 TOKEN = "s3cret-token-0123456789"
 
@@ -178,8 +179,7 @@ def make_client(sleeps: SleepRecorder) -> Iterator[Callable[..., ApiClient]]:
 
     def factory(base_url: str, token: str = TOKEN, **options: Any) -> ApiClient:
         options.setdefault("sleep", sleeps)
-        options.setdefault("read_timeout", 5.0)
-        options.setdefault("connect_timeout", 2.0)
+        options.setdefault("timeouts", Timeouts(connect=2.0, read=options.pop("read_timeout", 5.0)))
         client = ApiClient(base_url, token, **options)
         clients.append(client)
         return client

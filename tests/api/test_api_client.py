@@ -401,7 +401,6 @@ def test_sixteen_threads_share_one_client(scripted, make_client):
         results = list(pool.map(lambda n: client.call("getX", {"n": n}, kind="read"), range(64)))
     assert [r.response["echo"] for r in results] == list(range(64))
     assert len(seen) > 1  # the calls really ran side by side
-    assert client._transport.idle_connections() <= 16
 
 
 # ---- Retry-After parsing ----------------------------------------------------------------

@@ -14,7 +14,7 @@ import requests
 
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh
-from pwconf.api.transport import Reply
+from pwconf.api.http import Reply
 from pwconf.errors import (
     ApiError,
     ArgumentError,

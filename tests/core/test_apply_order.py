@@ -11,7 +11,7 @@ from pwconf.apply import plan_steps
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import LiveView
 from pwconf.model import Address, Entity, digest
-from pwconf.plan import Action, Change, DesiredValues, Plan
+from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
 
 PRESET = Address("preset", "shop", "welcome")
@@ -78,7 +78,7 @@ def _apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interval: float) -> 
         Change(a, Action.CREATE, "missing", desired=Entity(a, {})) for a in (TAG, PRESET, GEOZONE)
     ]
     unchanged = Address("tag", None, "Untouched")
-    plan = Plan(changes=changes, desired_values=DesiredValues({unchanged: {"type": "integer"}}))
+    plan = Plan(changes=changes, desired_values={unchanged: {"type": "integer"}})
     apply.Applier(object(), state, LiveView(), {}).run(plan)
     return len(saves), state
 

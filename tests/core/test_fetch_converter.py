@@ -1,102 +1,98 @@
-"""Rows become entities during the fetch, but never before the names they point at are known."""
+"""Rows become entities once every answer is in, kind by kind, so the names they point at are
+known; a failed read ends the fetch with that failure."""
 
 from __future__ import annotations
 
-from pwconf.fetch import LiveState, Scope, _Converter
-from pwconf.model import Address
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from pwconf.api.pushwoosh import Pushwoosh
+from pwconf.errors import ServerError
+from pwconf.fetch import Scope, _convert, fetch_live
+from pwconf.kinds.base import LiveView
+from pwconf.model import Address, DesiredState, Entity
 
 PRESET = {"code": "P-1", "name": "welcome", "content": {}, "segmentation": {}}
 ZONE = {"id": 7, "name": "office", "lat": 1.0, "lng": 2.0, "range": 100, "cooldown": 0,
         "presetCode": "P-1", "cluster": None}  # fmt: skip
 
 
-def _converter() -> _Converter:
-    live = LiveState()
-    live.view.handle_by_code["A-1"] = "app"
-    return _Converter(live, Scope())
+def _view() -> LiveView:
+    view = LiveView()
+    view.learn_application("app", "A-1")
+    return view
 
 
-def test_geozone_waits_for_the_presets_of_its_application():
-    rows = _converter()
-    rows.expect("preset", "app")  # listPresets out
-    rows.start()
-    rows.add("geozone", "app", [ZONE])  # listGeoZones answered first
-    assert rows.waiting
-    rows.expect("preset", "app")  # getPreset out
-    rows.finish("preset", "app")  # listPresets done
-    assert rows.waiting
-    rows.add("preset", "app", [PRESET])
-    rows.finish("preset", "app")  # getPreset done: the geozone can name its preset
-    zone = rows.entities()[Address("geozone", "app", "office")]
+def test_a_geozone_names_its_preset_whatever_order_the_answers_came_in():
+    answers = [("geozone", "app", [ZONE]), ("preset", "app", [PRESET])]
+    zone = _convert(answers, _view(), Scope())[Address("geozone", "app", "office")]
     assert zone.attrs["preset"] == "welcome"
 
 
-def test_nothing_converts_before_applications_are_matched():
-    rows = _converter()
-    rows.expect("segment", None)
-    rows.add("segment", None, [{"code": "S-1", "name": "all", "filter_expression": 'A("A-1")'}])
-    rows.finish("segment", None)
-    assert rows.waiting and not rows.pending
-    rows.start()
-    segment = rows.entities()[Address("segment", None, "all")]
+def test_application_codes_in_expressions_become_handles():
+    rows = [{"code": "S-1", "name": "all", "filter_expression": 'A("A-1")'}]
+    segment = _convert([("segment", None, rows)], _view(), Scope())[Address("segment", None, "all")]
     assert segment.attrs["expression"] == "A(@app)"
 
 
-def test_rows_are_converted_in_slices_first_in_first_out():
-    rows = _converter()
-    rows.start()
-    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-2", "name": "second"}])
-    rows.add("geozone", "app", [ZONE])
-    assert rows.pending and rows.by_kind["preset"] == {}
-    rows.convert_for(0)  # at least one row, however short the slice
-    assert list(rows.by_kind["preset"]) == [Address("preset", "app", "welcome")]
-    rows.convert_for(0)
-    rows.convert_for(0)
-    assert not rows.pending
-    assert rows.by_kind["geozone"][Address("geozone", "app", "office")].attrs["preset"] == "welcome"
-
-
-def test_each_entity_is_handed_on_once_as_converted_and_a_repeated_name_is_ignored():
-    live = LiveState()
-    live.view.handle_by_code["A-1"] = "app"
-    handed: list[tuple[str, str]] = []
-    rows = _Converter(live, Scope(), lambda entity, view: handed.append((entity.name, entity.code)))
-    rows.start()
+def test_a_repeated_name_is_ignored_and_the_first_row_kept():
     second = {**PRESET, "code": "P-2", "name": "b"}
-    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-9"}, second])
-    rows.convert_for(1)
-    assert handed == [("welcome", "P-1"), ("b", "P-2")]
-    assert rows.entities()[Address("preset", "app", "welcome")].code == "P-1"
+    entities = _convert([("preset", "app", [PRESET, {**PRESET, "code": "P-9"}, second])],
+                        _view(), Scope())  # fmt: skip
+    assert entities[Address("preset", "app", "welcome")].code == "P-1"
+    assert len(entities) == 2
 
 
-def test_entities_out_of_scope_are_neither_kept_nor_handed_on():
-    live = LiveState()
-    live.view.handle_by_code["A-1"] = "app"
-    handed: list[str] = []
-    scope = Scope(targets=frozenset({Address("preset", "app", "b")}))
-    rows = _Converter(live, scope, lambda entity, view: handed.append(entity.name))
-    rows.start()
-    rows.add("preset", "app", [PRESET, {**PRESET, "code": "P-2", "name": "b"}])
-    assert list(rows.entities()) == [Address("preset", "app", "b")]
-    assert handed == ["b"]
+def test_entities_out_of_scope_are_left_out_but_still_name_others():
+    scope = Scope(targets=frozenset({Address("geozone", "app", "office")}))
+    answers = [("preset", "app", [PRESET]), ("geozone", "app", [ZONE])]
+    entities = _convert(answers, _view(), scope)
+    assert list(entities) == [Address("geozone", "app", "office")]
+    assert entities[Address("geozone", "app", "office")].attrs["preset"] == "welcome"
 
 
-def test_background_work_starts_with_the_applications_and_waits_for_queued_rows():
-    steps: list[str] = []
+class _Client:
+    """Answers every read at once, except `failing`, which fails after the others started."""
 
-    def background(view):
-        steps.append(f"started knowing {sorted(view.code_by_handle)}")
-        yield
-        steps.append("done")
+    def __init__(self, failing: str) -> None:
+        self.failing = failing
+        self.methods: list[str] = []
+        self._lock = threading.Lock()
 
-    live = LiveState()
-    live.view.learn_application("app", "A-1")
-    rows = _Converter(live, Scope(), None, background)
-    rows.add("preset", "app", [PRESET])
-    assert not rows.pending  # nothing runs before the applications are matched
-    rows.start()
-    rows.convert_for(0)
-    assert steps == [] and rows.by_kind["preset"]  # the row first, the background after it
-    rows.convert_for(1)
-    assert steps == ["started knowing ['app']", "done"]
-    assert not rows.pending
+    def call(self, method: str, fields: dict, *, kind: str) -> SimpleNamespace:
+        with self._lock:
+            self.methods.append(method)
+        if method == self.failing:
+            raise ServerError(f"{method}: HTTP 503", method=method)
+        if method == "getApplications":
+            return SimpleNamespace(response={"applications": {"A-1": "Shop"}, "total": 1})
+        if method == "listPresets":
+            return SimpleNamespace(response={"presets": [PRESET]})
+        return SimpleNamespace(response={})
+
+
+def _desired() -> DesiredState:
+    desired = DesiredState()
+    address = Address("application", None, "app")
+    desired.entities[address] = Entity(address, {"title": "Shop"})
+    return desired
+
+
+@pytest.mark.parametrize("failing", ["getApplications", "listTags", "listPresets", "getPreset"])
+def test_a_failed_read_anywhere_fails_the_fetch(failing: str):
+    client = _Client(failing)
+    with pytest.raises(ServerError):
+        fetch_live(Pushwoosh(client), _desired(), parallelism=4)  # type: ignore[arg-type]
+
+
+def test_every_read_of_a_matched_application_is_made_once():
+    client = _Client(failing="")
+    live = fetch_live(Pushwoosh(client), _desired(), parallelism=4)  # type: ignore[arg-type]
+    assert sorted(client.methods) == sorted(
+        ["getApplications", "listTags", "listFilters", "listPresets", "getPreset",
+         "getApplication", "listGeoZoneClusters", "listGeoZones"]
+    )  # fmt: skip
+    assert live.calls == len(client.methods)
+    assert Address("preset", "app", "welcome") in live.entities

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pwconf.model import Address, Secret
+from pwconf.model import Address, Entity, Secret
 from pwconf.plan import (
     ABSENT,
     KNOWN_AFTER_APPLY,
@@ -192,7 +192,11 @@ def scenario_plan() -> Plan:
             Note(app("shop"), "android credentials are write-only; they are sent on every apply"),
             Note(None, "2 default tags (Language, Country) are never planned for deletion"),
         ],
-        live_values={"application.shop": {"code": "ABCDE-12345", "attrs": {}}},
+        live_entities={
+                Address("application", None, "shop"): Entity(
+                    Address("application", None, "shop"), {}, code="ABCDE-12345"
+                )
+            },
         manifest_files=["pwconf.yaml"],
     )
 

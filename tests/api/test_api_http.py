@@ -1,4 +1,5 @@
-"""The HTTP transport over real loopback sockets: keep-alive reuse, stale sockets, gzip, proxies."""
+"""HTTP through requests over real loopback sockets: keep-alive reuse, stale sockets, gzip,
+proxies and the trust store as the environment sets them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pwconf.api.client import ApiClient
-from pwconf.api.transport import Proxy, proxy_for, tls_context
+from pwconf.api.settings import Network, resolve_network
 from pwconf.errors import TransportError, UsageError
 
 TOKEN = "tok-0123456789"
@@ -126,36 +127,56 @@ def test_gzip_answer_is_decoded(raw_server):
 
 # ---- proxies ----------------------------------------------------------------------------
 
-
-def test_no_proxy_for_loopback_or_when_unset():
-    assert proxy_for("127.0.0.1", False, {"HTTPS_PROXY": "http://proxy:3128"}) is None
-    assert proxy_for("localhost", True, {"HTTPS_PROXY": "http://proxy:3128"}) is None
-    assert proxy_for("api.pushwoosh.com", True, {}) is None
+API = "https://api.pushwoosh.com/json/1.3"
 
 
-def test_https_proxy_from_environment_with_credentials():
-    env = {"HTTPS_PROXY": "http://me:p%40ss@proxy.corp:3128"}
-    proxy = proxy_for("api.pushwoosh.com", True, env)
-    assert (proxy.host, proxy.port) == ("proxy.corp", 3128)
-    expected = "Basic " + base64.b64encode(b"me:p@ss").decode()
-    assert proxy.headers == {"Proxy-Authorization": expected}
-    assert "p@ss" not in repr(proxy) and "me" not in repr(proxy)
+def test_no_proxy_for_loopback_plain_http_or_when_unset():
+    env = {"HTTPS_PROXY": "http://proxy:3128"}
+    assert resolve_network("http://127.0.0.1:8089/json/1.3", env).proxies == {}
+    assert resolve_network("https://localhost/json/1.3", env).proxies == {}
+    assert resolve_network(API, {}).proxies == {}
+
+
+def test_https_proxy_from_environment_keeps_its_credentials_out_of_repr():
+    network = resolve_network(API, {"HTTPS_PROXY": "http://me:p%40ss@proxy.corp:3128"})
+    assert network.proxies == {"https": "http://me:p%40ss@proxy.corp:3128"}
+    assert "p%40ss" not in repr(network) and "me:" not in repr(network)
 
 
 def test_lower_case_proxy_wins_and_no_proxy_bypasses():
     env = {"HTTPS_PROXY": "http://upper:1", "https_proxy": "http://lower:2"}
-    assert proxy_for("api.pushwoosh.com", True, env) == Proxy("lower", 2, {})
+    assert resolve_network(API, env).proxies == {"https": "http://lower:2"}
     env["NO_PROXY"] = ".pushwoosh.com"
-    assert proxy_for("api.pushwoosh.com", True, env) is None
+    assert resolve_network(API, env).proxies == {}
 
 
-def test_unsupported_proxy_scheme_is_a_usage_error():
+@pytest.mark.parametrize(
+    "proxy", ["socks5://user:pw@proxy:1080", "http://proxy:99999", "http://u:pw@[::1"]
+)
+def test_a_proxy_url_that_cannot_be_used_is_a_usage_error(proxy):
     with pytest.raises(UsageError) as info:
-        proxy_for("api.pushwoosh.com", True, {"HTTPS_PROXY": "socks5://user:pw@proxy:1080"})
-    assert "socks5://proxy" in info.value.message and "pw" not in info.value.message
+        resolve_network(API, {"HTTPS_PROXY": proxy})
+    assert "HTTPS_PROXY" in info.value.message and "pw" not in info.value.message
 
 
-def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(raw_server, monkeypatch):
+@pytest.mark.parametrize("name", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "SSL_CERT_DIR"])
+def test_a_missing_trust_store_is_a_usage_error_naming_the_setting(name, tmp_path):
+    with pytest.raises(UsageError) as info:
+        resolve_network(API, {name: str(tmp_path / "nonexistent")})
+    assert name in info.value.message
+
+
+def test_trust_store_settings_are_honoured_in_order(tmp_path):
+    bundle, other = tmp_path / "a.pem", tmp_path / "b.pem"
+    bundle.write_text("x")
+    other.write_text("x")
+    assert resolve_network(API, {}).verify is True
+    assert resolve_network(API, {"SSL_CERT_FILE": str(other)}).verify == str(other)
+    env = {"SSL_CERT_FILE": str(other), "REQUESTS_CA_BUNDLE": str(bundle)}
+    assert resolve_network(API, env).verify == str(bundle)
+
+
+def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(raw_server):
     def refuse_tunnel(connection: socket.socket) -> None:
         server.read_request(connection)
         refusal = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
@@ -163,42 +184,16 @@ def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(raw_server, 
         connection.close()
 
     server = raw_server(refuse_tunnel)
-    monkeypatch.setenv("HTTPS_PROXY", f"http://me:secret@127.0.0.1:{server.port}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    client = ApiClient("https://api.example.com/json/1.3", TOKEN, max_attempts=1)
+    url = "https://api.example.com/json/1.3"
+    network = resolve_network(url, {"HTTPS_PROXY": f"http://me:secret@127.0.0.1:{server.port}"})
+    client = ApiClient(url, TOKEN, max_attempts=1, network=network)
     with client, pytest.raises(TransportError) as info:
         client.call("getX", {}, kind="read")
     head = server.received[0].decode()
     assert head.startswith("CONNECT api.example.com:443 HTTP/1.")
     assert "Proxy-Authorization: Basic " + base64.b64encode(b"me:secret").decode() in head
-    assert "could not connect" in info.value.message and "407" in info.value.message
+    assert "proxy" in info.value.message and "407" in info.value.message
     assert "secret" not in info.value.message
-
-
-# ---- TLS trust store --------------------------------------------------------------------
-
-
-def test_system_trust_store_is_used_when_it_has_certificates(monkeypatch, tmp_path):
-    import certifi
-
-    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
-    context = tls_context()
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-    assert context.cert_store_stats()["x509_ca"] > 0
-
-
-def test_certifi_fills_in_for_an_empty_system_trust_store(monkeypatch, tmp_path):
-    import certifi
-
-    empty = tmp_path / "none"
-    empty.mkdir()
-    monkeypatch.setenv("SSL_CERT_FILE", str(empty / "missing.pem"))
-    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
-    assert ssl.create_default_context().cert_store_stats()["x509_ca"] == 0
-    loaded = tls_context().cert_store_stats()["x509_ca"]
-    bundled = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
-    assert loaded == bundled > 0
 
 
 # ---- HTTPS end to end (the real service's path) -----------------------------------------
@@ -232,18 +227,18 @@ def https_server(tmp_path) -> Iterator[tuple[str, Path]]:
     server.close()
 
 
-def test_https_call_with_a_trusted_certificate(https_server, monkeypatch):
+def test_https_call_with_a_trusted_certificate(https_server):
     url, cert = https_server
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    with ApiClient(url, TOKEN) as client:
+    network = resolve_network(url, {"SSL_CERT_FILE": str(cert)})
+    with ApiClient(url, TOKEN, network=network) as client:
         assert client.call("getX", {}, kind="read").response == {"n": 1}
         assert client.call("getX", {}, kind="read").attempts == 1  # the TLS connection kept
 
 
-def test_untrusted_certificate_fails_at_once_without_retrying(https_server, monkeypatch):
+def test_untrusted_certificate_fails_at_once_without_retrying(https_server):
     url, _ = https_server
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    with ApiClient(url, TOKEN, max_attempts=5) as client, pytest.raises(TransportError) as info:
+    client = ApiClient(url, TOKEN, max_attempts=5, network=Network())
+    with client, pytest.raises(TransportError) as info:
         client.call("getX", {}, kind="read")
     assert info.value.message.startswith("getX: TLS error: ")
     assert "certificate" in info.value.message and info.value.result.attempts == 1
