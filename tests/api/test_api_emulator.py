@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from pwconf.api.client import ApiClient
-from pwconf.api.pushwoosh import Pushwoosh
 from pwconf.api.http import Reply
+from pwconf.api.pushwoosh import Pushwoosh
 from pwconf.errors import (
     ApiError,
     ArgumentError,
