@@ -1,25 +1,23 @@
-"""How close can a Python client get to the latency bound? Two clients, the same emulator.
+"""How close can a Python client get to the latency bound? pwconf's client and a bare floor.
 
     python bench/concurrency_probe.py [--calls 3000] [--parallelism 10,32] [--latency-ms 20]
 
 Starts `pwconf emulator` in its own process, creates one application with 200 presets, then
 makes `--calls` getPreset calls at each parallelism P with:
 
-- threads: pwconf's ApiClient shared by a pool of P threads (what the applier does);
-- asyncio: pwconf's ApiClient.read_async over P AsyncConnections in one event loop (what
-  `fetch_live` does);
+- threads: pwconf's ApiClient (requests, through its HTTPAdapter) shared by a pool of P threads
+  (what the fetch and the applier do);
 - selectors: one thread driving P non-blocking keep-alive sockets (a bare HTTP/1.1 loop with
   no retry policy: a floor for any event-loop client, not a usable client).
 
 For each it prints wall time, the ideal (calls × latency / P), their ratio and the mean call
-duration. The gap between the rows is what thread hand-offs and the GIL, or pwconf's own
-HTTP and retry code, cost at that parallelism on this machine.
+duration. The gap between the rows is what thread hand-offs, the GIL, requests and pwconf's
+retry code cost at that parallelism on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -60,29 +58,6 @@ def threaded(url: str, codes: list[str], calls: int, parallelism: int) -> list[f
 
         with ThreadPoolExecutor(parallelism) as pool:
             list(pool.map(one, (codes[i % len(codes)] for i in range(calls))))
-    return durations
-
-
-def asyncio_client(url: str, codes: list[str], calls: int, parallelism: int) -> list[float]:
-    durations: list[float] = []
-    todo = [codes[i % len(codes)] for i in range(calls)]
-
-    async def worker(client: ApiClient) -> None:
-        connection = client.async_connection()
-        try:
-            while todo:
-                code = todo.pop()
-                began = time.perf_counter()
-                await client.read_async("getPreset", {"preset_code": code}, connection.post)
-                durations.append(time.perf_counter() - began)
-        finally:
-            await connection.aclose()
-
-    async def run() -> None:
-        with ApiClient(url, TOKEN, workers=parallelism) as client:
-            await asyncio.gather(*(worker(client) for _ in range(parallelism)))
-
-    asyncio.run(run())
     return durations
 
 
@@ -127,7 +102,7 @@ def _complete(buffer: bytes) -> bool:
     return length is not None and len(body) >= int(length.group(1))
 
 
-CLIENTS = (("threads", threaded), ("asyncio", asyncio_client), ("selectors", event_loop))
+CLIENTS = (("threads", threaded), ("selectors", event_loop))
 
 
 def main() -> int:

@@ -6,7 +6,7 @@
     python bench/plan_worker.py apply  --manifests DIR --state FILE --api-url URL -P 10 --out F
 
 Every mode calls pwconf's own functions in-process (runner.load, State.load, runner.connect,
-fetch_live, build_plan, run_apply) and writes one JSON object to --out (or stdout).
+fetch_live, compare, run_apply) and writes one JSON object to --out (or stdout).
 The token comes from PUSHWOOSH_API_TOKEN (the emulator's: emulator-token).
 """
 
@@ -136,11 +136,11 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     result["peak_rss_mb"] = peak_rss_mb()
     # The diff's CPU on its own: the same planner over the same live state, after the fetch.
     wall, cpu = time.perf_counter(), time.process_time()
-    alone = planner_mod.build_plan(desired, live, state, PlanOptions(Scope(), False))
+    alone = planner_mod.compare(desired, live, state, PlanOptions(Scope(), False))
     result["diff_cpu_s"] = time.process_time() - cpu
     result["diff_wall_s"] = time.perf_counter() - wall
     if alone.summary() != plan.summary() or alone.unchanged != plan.unchanged:
-        raise SystemExit("build_plan over the fetched state disagrees with the streamed plan")
+        raise SystemExit("planner.compare run twice over one live state gave two plans")
     result["live_entities"] = len(live.entities)
     result["plan"] = summarise(plan)
     write(args.out, result)  # kept even if the naive baseline below is cut short
