@@ -49,8 +49,8 @@ WORKER_TIMEOUT = 400.0
 TARGET_RATIOS = {10: 1.2, 32: 1.5}
 
 
-def target_ratio(parallelism: int) -> float:
-    return TARGET_RATIOS.get(parallelism, 1.2 if parallelism <= 10 else 1.5)
+def target_ratio(parallelism: int | str) -> float:
+    return TARGET_RATIOS.get(int(parallelism), 1.2 if int(parallelism) <= 10 else 1.5)
 TARGET_DIFF_CPU = 2.0
 TARGET_RSS_MB = 400.0
 
