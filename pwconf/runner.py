@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pwconf.api.client import ApiClient
+from pwconf.api.http import Timeouts
 from pwconf.api.pushwoosh import Pushwoosh
 from pwconf.api.settings import Network, resolve_network, resolve_settings
 from pwconf.apply import Applier, ApplyResult
@@ -60,13 +61,38 @@ def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
         settings = resolve_settings(options.api_url, options.token_file, os.environ)
         base_url, token = settings.base_url, settings.token
         network = resolve_network(base_url)
-    client = ApiClient(base_url, token, workers=options.parallelism, network=network)
+    client = ApiClient(
+        base_url,
+        token,
+        workers=options.parallelism,
+        network=network,
+        timeouts=timeouts_from(os.environ),
+    )
     try:
         yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
     finally:
         client.close()
         if server is not None:
             server.stop()
+
+
+TIMEOUT_ENV = "PWCONF_TIMEOUT"
+
+
+def timeouts_from(env: Mapping[str, str]) -> Timeouts:
+    """PWCONF_TIMEOUT: the most seconds one attempt of a call may take (default 60)."""
+    text = env.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return Timeouts()
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86_400:
+        raise UsageError(
+            f"{TIMEOUT_ENV} must be a number of seconds between 0 and 86400, got {text!r}"
+        )
+    return Timeouts(connect=min(5.0, seconds), read=min(30.0, seconds), attempt=seconds)
 
 
 def load(

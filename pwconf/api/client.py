@@ -40,6 +40,7 @@ from pwconf.errors import (
     ServerError,
     TransportError,
 )
+from pwconf.printable import printable
 
 log = logging.getLogger("pwconf.api")
 
@@ -91,6 +92,7 @@ class _Outcome:
     message: str = ""
     response: Any = None
     retry_after: float | None = None
+    hint: str = ""
 
 
 @dataclass
@@ -368,7 +370,7 @@ class ApiClient:
     def _build(
         self, cls: type[ApiError], text: str, outcome: _Outcome, track: _Tracker
     ) -> ApiError:
-        hint = TOKEN_HINT if _mentions_token(outcome) else ""
+        hint = TOKEN_HINT if _mentions_token(outcome) else outcome.hint
         exc = cls(
             self._mask(text),
             method=track.method,
@@ -442,7 +444,7 @@ def _http_outcome(reply: Reply) -> _Outcome:
     if status == 210:  # [decided] an error some servers carry in the HTTP status (§11)
         body = body if _body_status(body) is not None else {"status_code": 210}
         return replace(_body_outcome(body, reply.reason), http_status=210)
-    message = _body_message(body) or f"{reply.reason or 'HTTP error'}".strip()
+    message = _body_message(body) or printable(reply.reason or "HTTP error").strip()
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
     base = _Outcome(
@@ -468,7 +470,7 @@ def _body_outcome(body: Any, reason: str) -> _Outcome:
     """An HTTP 200 answer, by the status_code in its body (built directly: on the fetch's
     hot path)."""
     code = _body_status(body)
-    message = _body_message(body) or f"{reason or 'HTTP error'}".strip()
+    message = _body_message(body) or printable(reason or "HTTP error").strip()
     if code is None:
         return _Outcome(
             _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
@@ -503,7 +505,7 @@ def _body_status(body: Any) -> int | None:
 
 def _body_message(body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("status_message"), str):
-        return str(body["status_message"])
+        return printable(body["status_message"])
     return ""
 
 
@@ -515,7 +517,7 @@ def _transport_outcome(failure: TransportFailure) -> _Outcome:
         verdict = _Verdict.UNKNOWN
     else:
         verdict = _Verdict.SAFE_RETRY  # nothing was sent: the connection was never made
-    return _Outcome(verdict, description, TransportError, message=description)
+    return _Outcome(verdict, description, TransportError, message=description, hint=failure.hint)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -20,6 +20,7 @@ is mapped onto it in `_failure`, and nowhere else.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from pwconf.api.settings import Network
+from pwconf.printable import printable
 
 MAX_BODY_BYTES = 64 << 20
 READ_BYTES = 64 << 10
@@ -47,11 +49,14 @@ class TransportFailure(Exception):
     """No usable HTTP answer. `sent`: the request may have reached the server; `final`: retrying
     cannot help (a certificate that is not trusted)."""
 
-    def __init__(self, description: str, *, sent: bool, final: bool = False) -> None:
+    def __init__(
+        self, description: str, *, sent: bool, final: bool = False, hint: str = ""
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.sent = sent
         self.final = final
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ class Transport:
                 proxies=self._network.proxies,
             )
         except Exception as exc:
-            raise _failure(exc, answered=False) from None
+            raise _failure(exc, answered=False, url=self.base_url) from None
         try:
             data = self._read_body(response.raw, deadline)
         except TransportFailure:
@@ -113,7 +118,7 @@ class Transport:
             raise
         except Exception as exc:
             response.close()
-            raise _failure(exc, answered=True) from None
+            raise _failure(exc, answered=True, url=self.base_url) from None
         return Reply(
             response.status_code, response.reason or "", data, response.headers.get("Retry-After")
         )
@@ -155,16 +160,26 @@ def _too_large(limit: int) -> TransportFailure:
     return TransportFailure(f"the answer is larger than {limit >> 20} MiB", sent=True)
 
 
-def _failure(exc: Exception, *, answered: bool) -> TransportFailure:
+TLS_HINT = (
+    "if the API's certificate comes from a private CA, point SSL_CERT_FILE or "
+    "REQUESTS_CA_BUNDLE at that CA's certificate"
+)
+REACH_HINT = "check --api-url / PUSHWOOSH_API_URL, and HTTPS_PROXY / NO_PROXY if a proxy is used"
+
+
+def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
     """What an exception of requests or urllib3 means for the retry policy."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return TransportFailure(f"TLS error: {_innermost(exc)}", sent=False, final=True)
+        text = f"TLS error: {_innermost(exc)}"
+        return TransportFailure(text, sent=False, final=True, hint=TLS_HINT)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TransportFailure("connect timed out", sent=False)
+        return TransportFailure(f"connect to {url} timed out", sent=False, hint=REACH_HINT)
     if isinstance(exc, requests.exceptions.ProxyError):
-        return TransportFailure(f"the proxy refused or failed: {_innermost(exc)}", sent=False)
+        text = f"the proxy refused or failed: {_innermost(exc)}"
+        return TransportFailure(text, sent=False, hint=REACH_HINT)
     if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
-        return TransportFailure(f"could not connect: {_innermost(exc)}", sent=False)
+        text = f"could not connect to {url}: {_innermost(exc)}"
+        return TransportFailure(text, sent=False, hint=REACH_HINT)
     if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
         return TransportFailure("read timed out", sent=True)
     if answered:
@@ -188,4 +203,8 @@ def _innermost(exc: BaseException) -> str:
             break
         exc = inner
     text = str(exc.args[-1] if exc.args else "") or type(exc).__name__
-    return text.split(": ", 1)[-1] if text.startswith("<") else text
+    return printable(_POOL_PREFIX.sub("", text))
+
+
+# urllib3 opens its messages with the connection's repr: "HTTPSConnection(host=..., port=443): "
+_POOL_PREFIX = re.compile(r"^<?\w*Connection(?:Pool)?\([^)]*\)>?: ")

@@ -124,7 +124,9 @@ def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _verify(env: Mapping[str, str]) -> bool | str:
-    for name in CA_SETTINGS:
+    """The first trust-store setting that is set; every one that is set must exist."""
+    chosen: bool | str = True
+    for name in reversed(CA_SETTINGS):
         path = env.get(name)
         if not path:
             continue
@@ -134,8 +136,8 @@ def _verify(env: Mapping[str, str]) -> bool | str:
                 f"{name} names {path}, which is not a {wanted}",
                 hint=f"fix or unset {name}; pwconf never falls back to another trust store",
             )
-        return path
-    return True
+        chosen = path
+    return chosen
 
 
 def is_loopback(host: str) -> bool:
