@@ -125,3 +125,25 @@ class TransportError(ApiError):
 
 class OutcomeUnknown(ApiError):
     """A write was sent but its outcome could not be established."""
+
+
+class UnreadableAnswer(ApiError):
+    """An answer pwconf cannot read without guessing: nothing is planned from it.
+
+    `path` is where in the answer it failed ("response.geoZones[2].id"), `expected` what pwconf
+    reads there, `found` what the answer held instead."""
+
+    hint = (
+        "nothing was planned from this answer; run `pwconf probe --json` and attach its output "
+        "to a bug report"
+    )
+
+    def __init__(self, method: str, path: str, expected: str, found: str) -> None:
+        super().__init__(
+            f"{method}: cannot read the answer at {path}: expected {expected}, found {found}",
+            method=method,
+            status_code=200,
+        )
+        self.path = path
+        self.expected = expected
+        self.found = found

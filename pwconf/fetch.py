@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
-from pwconf.errors import ManifestError, Problem
+from pwconf.errors import ArgumentError, ManifestError, Problem
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
@@ -86,7 +86,7 @@ class _Reader:
 
     def _read(self, read: Read) -> Rows:
         result = self.client.call(read.method, read.fields, kind="read")
-        rows = read.rows(result.response or {})
+        rows = read.rows(result.response)
         with self._lock:
             self.done += 1
             done, sent = self.done, self.sent
@@ -119,7 +119,10 @@ def fetch_live(
         all_titles = dict(titles) if titles is not None else _read_titles(reader)
         matched = _match(live, desired, all_titles, known_codes or {}, scope)
         answers = _read_applications(reader, matched, kinds)
-        answers += [(name, None, future.result()) for name, future in account_wide.items()]
+        answers += [
+            (name, None, _account_wide_rows(reader, REGISTRY[name], future, all_titles))
+            for name, future in account_wide.items()
+        ]
         live.calls = reader.sent
     live.entities = _convert(answers, live.view, scope)
     return live
@@ -133,6 +136,21 @@ def _read_titles(reader: _Reader) -> dict[str, str]:
     for page in _results(rest):
         titles.update(page[0].get("applications") or {})
     return titles
+
+
+def _account_wide_rows(
+    reader: _Reader, kind: Kind, listed: Future[Rows], titles: Mapping[str, str]
+) -> Rows:
+    """The rows of an account-wide list; when the server refuses it (210) and the kind allows,
+    one list per application of the account instead (listFilters: the current documentation
+    marks `application` required, contract §11). A row listed twice is kept once by _convert."""
+    try:
+        return listed.result()
+    except ArgumentError:
+        if not kind.per_application_when_refused:
+            raise
+    per_application = _results(reader.submit(kind.list_read(code)) for code in titles)
+    return [row for rows in per_application for row in rows]
 
 
 def _read_applications(
@@ -213,6 +231,7 @@ def _match(
 ) -> list[tuple[str, str]]:
     """Match live applications to the manifests'; (code, handle) of those the scope reads."""
     matched = match_applications(desired, titles, known_codes)
+    live.view.listed_titles.update(titles)
     for code, handle in matched.items():
         live.view.learn_application(handle, code)
     live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}

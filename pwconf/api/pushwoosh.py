@@ -7,34 +7,45 @@ create whose response was lost is never duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pwconf.api.client import ApiClient, CallResult
-from pwconf.errors import OutcomeUnknown
+from pwconf.api.shapes import Checked, read_answer
+from pwconf.errors import ArgumentError, OutcomeUnknown
 
 Rows = list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One read call as data, so that the fetch can send it from its event loop: the method,
-    its fields, and how to take the rows out of the `response` of a successful answer."""
+    """One read call as data, so that the fetch can send it from its pool: the method, its
+    fields, how to take the rows out of its answer once read through the method's shape
+    (shapes.py), and what pwconf knew before the call (a listed row) for where the answer
+    leaves it out."""
 
     method: str
     fields: dict[str, Any]
-    rows: Callable[[dict[str, Any]], Rows]
+    pick: Callable[[dict[str, Any]], Rows]
+    known: Mapping[str, Any] = field(default_factory=dict)
+
+    def check(self, response: Any) -> Checked:
+        """The answer's `response` in the contract's form; raises UnreadableAnswer."""
+        return read_answer(self.method, response, {**self.fields, **self.known})
+
+    def rows(self, response: Any) -> Rows:
+        return self.pick(self.check(response).response)
 
 
 def _listed(key: str) -> Callable[[dict[str, Any]], Rows]:
-    """Rows under `key` of the response (none when it is absent or null)."""
-    return lambda response: response.get(key) or []
+    """The rows under `key` of a checked response."""
+    return lambda response: list(response[key])
 
 
-def _one(key: str, default: dict[str, Any]) -> Callable[[dict[str, Any]], Rows]:
-    """The one row under `key` of the response, or `default` when it is absent or null."""
-    return lambda response: [response.get(key) or default]
+def _one(key: str) -> Callable[[dict[str, Any]], Rows]:
+    """The one row under `key` of a checked response."""
+    return lambda response: [response[key]]
 
 
 def _compact(**fields: Any) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def _compact(**fields: Any) -> dict[str, Any]:
 
 def page_count(applications_page: dict[str, Any]) -> int:
     """How many pages getApplications has, from any page ([decided] `total` counts pages)."""
-    return int(applications_page.get("total") or 1)
+    return int(applications_page["total"] or 1)
 
 
 class Reads:
@@ -58,7 +69,7 @@ class Reads:
 
     @staticmethod
     def get_application(code: str | None) -> Read:
-        return Read("getApplication", {"application": code}, _one("application", {"code": code}))
+        return Read("getApplication", {"application": code}, _one("application"))
 
     @staticmethod
     def list_tags() -> Read:
@@ -66,7 +77,8 @@ class Reads:
 
     @staticmethod
     def list_filters(application: str | None = None) -> Read:
-        # [decided] without `application`, every filter of the account
+        """Without `application`, every filter of the account [decided §5]; with it, those the
+        application can use (for a server that requires it, §11)."""
         return Read("listFilters", _compact(application=application), _listed("filters"))
 
     @staticmethod
@@ -75,10 +87,10 @@ class Reads:
 
     @staticmethod
     def get_preset(code: str, listed_row: dict[str, Any] | None = None) -> Read:
-        """The preset in full; `listed_row` (its row of listPresets) stands in when the answer
-        has none."""
-        fallback = listed_row or {"code": code}
-        return Read("getPreset", {"preset_code": code}, _one("preset", fallback))
+        """The preset in full; `listed_row` (its row of listPresets) gives the name where the
+        answer leaves it out."""
+        known = {"name": listed_row["name"]} if listed_row else {}
+        return Read("getPreset", {"preset_code": code}, _one("preset"), known)
 
     @staticmethod
     def list_clusters(app: str | None) -> Read:
@@ -113,7 +125,19 @@ class Pushwoosh:
         return f"Pushwoosh({self.client!r})"
 
     def _read(self, read: Read) -> CallResult:
-        return self.client.call(read.method, read.fields, kind="read")
+        """The call, its `response` read through the method's shape."""
+        result = self.client.call(read.method, read.fields, kind="read")
+        return replace(result, response=read.check(result.response).response)
+
+    def _rows(self, read: Read) -> Rows:
+        return read.pick(self._read(read).response)
+
+    @staticmethod
+    def _checked(result: CallResult, fields: dict[str, Any]) -> CallResult:
+        """A write's result, its `response` read through the method's shape."""
+        return replace(
+            result, response=read_answer(result.method, result.response, fields).response
+        )
 
     def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
         return self.client.call(method, fields, kind="write")
@@ -130,8 +154,8 @@ class Pushwoosh:
         """Each page's {code: title}, page 1 first, sequentially."""
         page, total = 1, 1
         while page <= total:
-            response = self.get_applications(page).response or {}
-            yield dict(response.get("applications") or {})
+            response = self.get_applications(page).response
+            yield dict(response["applications"])
             total = page_count(response)
             page += 1
 
@@ -160,7 +184,7 @@ class Pushwoosh:
             code = self.find_application_code(title)
             return _found("createApplication", {"application": code}) if code else None
 
-        return self.client.create("createApplication", fields, find)
+        return self._checked(self.client.create("createApplication", fields, find), fields)
 
     def update_application(self, code: str, **fields: Any) -> CallResult:
         return self._write("updateApplication", {"application": code, **fields})
@@ -193,8 +217,7 @@ class Pushwoosh:
         }
 
         def find() -> CallResult | None:
-            read = self.list_tags()
-            tag_found = _by_name((read.response or {}).get("tags"), name)
+            tag_found = _by_name(self._rows(Reads.list_tags()), name)
             return _found("addTag", {"result": True}) if tag_found else None
 
         return self.client.create("addTag", {"tag": tag}, find)
@@ -229,6 +252,16 @@ class Pushwoosh:
     def list_filters(self, application: str | None = None) -> CallResult:
         return self._read(Reads.list_filters(application))
 
+    def all_filters(self) -> Rows:
+        """Every filter of the account: one account-wide listFilters, or one per application
+        when the server refuses it without `application` (the current documentation marks it
+        required, contract §11)."""
+        try:
+            return self._rows(Reads.list_filters())
+        except ArgumentError:
+            codes = [code for page in self.application_pages() for code in page]
+        return [row for code in codes for row in self._rows(Reads.list_filters(code))]
+
     def create_filter(
         self,
         name: str,
@@ -244,8 +277,7 @@ class Pushwoosh:
         )
 
         def find() -> CallResult | None:
-            read = self.list_filters()
-            found = _by_name((read.response or {}).get("filters"), name)
+            found = _by_name(self.all_filters(), name)
             return _found("createFilter", {"name": name}) if found else None
 
         return self.client.create("createFilter", fields, find)
@@ -267,8 +299,8 @@ class Pushwoosh:
         createPreset returns null [doc]. (PresetKind.create lists presets itself, through the
         applier's observed API, so that the read shows in the apply report.)
         """
-        found = _by_name((self.list_presets(app).response or {}).get("presets"), name)
-        return str(found["code"]) if found and found.get("code") is not None else None
+        found = _by_name(self._rows(Reads.list_presets(app)), name)
+        return found["code"] if found else None
 
     def create_preset(
         self,
@@ -291,8 +323,7 @@ class Pushwoosh:
         )
 
         def find() -> CallResult | None:
-            read = self.list_presets(app)
-            found = _by_name((read.response or {}).get("presets"), name)
+            found = _by_name(self._rows(Reads.list_presets(app)), name)
             return _found("createPreset", None) if found else None  # createPreset → null
 
         return self.client.create("createPreset", fields, find)
@@ -310,12 +341,10 @@ class Pushwoosh:
 
         def find() -> CallResult | None:
             # [decided] cluster names are unique within an application
-            read = self.list_clusters(app)
-            found = _by_name((read.response or {}).get("clusters"), name)
-            response = {"GeoZoneCluster": found.get("code")} if found else None
-            return _found("addGeoZoneCluster", response) if found else None
+            found = _by_name(self._rows(Reads.list_clusters(app)), name)
+            return _found("addGeoZoneCluster", {"GeoZoneCluster": found["code"]}) if found else None
 
-        return self.client.create("addGeoZoneCluster", fields, find)
+        return self._checked(self.client.create("addGeoZoneCluster", fields, find), fields)
 
     def delete_cluster(self, app: str, code: str) -> CallResult:
         return self.client.delete(
@@ -336,12 +365,12 @@ class Pushwoosh:
         """
         names = [zone["name"] for zone in geozones]
         fields = {"application": app, "geozones": list(geozones)}
-        return self.client.create("addGeoZone", fields, self._geozone_finder(app, names))
+        result = self.client.create("addGeoZone", fields, self._geozone_finder(app, names))
+        return self._checked(result, fields)
 
     def _geozone_finder(self, app: str, names: list[str]) -> Callable[[], CallResult | None]:
         def find() -> CallResult | None:
-            read = self.list_geozones(app)
-            zones = (read.response or {}).get("geoZones")
+            zones = self._rows(Reads.list_geozones(app))
             found = [_by_name(zones, name) for name in names]
             if not any(found):
                 return None
@@ -367,8 +396,8 @@ class Pushwoosh:
         result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
         if len(ids) < 2 or "already gone" not in result.notes:
             return result
-        zones = (self.list_geozones(app).response or {}).get("geoZones") or []
-        remaining = [zone.get("id") for zone in zones if zone.get("id") in set(ids)]
+        zones = self._rows(Reads.list_geozones(app))
+        remaining = [zone["id"] for zone in zones if zone["id"] in set(ids)]
         if not remaining:
             return result
         return self.client.delete("deleteGeoZone", {"application": app, "geozones": remaining})

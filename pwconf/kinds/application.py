@@ -16,6 +16,7 @@ from pwconf.state import State
 
 DEVICE_TYPES = {"ios": 1, "android": 3}
 CONFIGURED_ELSEWHERE = "(configured outside pwconf; cannot be read back)"
+NOT_REPORTED = "(getApplication does not say whether it is configured)"
 PLAIN_FIELDS = ("title", "sdk_ios", "sdk_android")
 
 
@@ -34,7 +35,8 @@ def _ios_wire(ios: Mapping[str, Any]) -> dict[str, Any]:
         "ios_key_management_type": "manual",
         "ios_key_file": base64.b64encode(_reveal_bytes(ios["key_file"])).decode(),
         "ios_key_password": _reveal_text(ios["key_password"]),
-        "ios_gateway": 1 if ios.get("gateway", "production") == "production" else 0,
+        # [doc] a string, "0" sandbox or "1" production (contract §11; the contract said 0/1)
+        "ios_gateway": "1" if ios.get("gateway", "production") == "production" else "0",
     }
 
 
@@ -89,16 +91,26 @@ class ApplicationKind(Kind):
         return Reads.get_application(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        providers = raw.get("providers") or {}
+        """`raw` as the getApplication shape reads it (api/shapes.py): a title it left out is
+        the one getApplications lists; providers it left out (None) leave every platform
+        unknown, which complete_live resolves from the state file."""
+        code, providers = raw["code"], raw["providers"]
+        title = raw["title"] if raw["title"] is not None else view.listed_titles.get(code)
+
+        def configured(platform: str) -> str | None:
+            if providers is None:
+                return NOT_REPORTED
+            return CONFIGURED_ELSEWHERE if providers.get(platform) else None
+
         attrs = {
-            "title": raw.get("title"),
-            "sdk_ios": raw.get("sdk_ios"),
-            "sdk_android": raw.get("sdk_android"),
+            "title": title,
+            "sdk_ios": raw["sdk_ios"],
+            "sdk_android": raw["sdk_android"],
             # Credentials are never echoed (contract §2); complete_live fills these from state.
-            "ios": CONFIGURED_ELSEWHERE if providers.get("ios") else None,
-            "android": CONFIGURED_ELSEWHERE if providers.get("android") else None,
+            "ios": configured("ios"),
+            "android": configured("android"),
         }
-        return Entity(Address("application", None, app or raw["code"]), attrs, code=raw["code"])
+        return Entity(Address("application", None, app or code), attrs, code=code)
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State

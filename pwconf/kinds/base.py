@@ -30,6 +30,8 @@ class LiveView:
     code_by_handle: dict[str, str] = field(default_factory=dict)
     # (kind, application handle) -> code -> name, for entities that point at others by code.
     names_by_code: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
+    # Every application's title as getApplications lists it: code -> title.
+    listed_titles: dict[str, str] = field(default_factory=dict)
 
     def names_of(self, kind: str, app: str | None) -> dict[str, str]:
         return self.names_by_code.get((kind, app), {})
@@ -151,6 +153,9 @@ class Kind:
         raise NotImplementedError
 
     needs_detail: ClassVar[bool] = False
+    # An account-wide kind whose list the server may refuse without `application`: then it is
+    # read once per application of the account, with `list_read(code)`.
+    per_application_when_refused: ClassVar[bool] = False
     # Kinds whose code -> name maps this kind's live records need (they point at them by code).
     names_from: ClassVar[frozenset[str]] = frozenset()
 

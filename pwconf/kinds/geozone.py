@@ -63,6 +63,8 @@ class GeozoneKind(Kind):
         presets = view.names_of("preset", app)
         clusters = view.names_of("geozone_cluster", app)
         preset_code, cluster_code = raw.get("presetCode"), raw.get("cluster")
+        # a geozone listed under a cluster group known only by its name (api/shapes.py)
+        cluster_name = raw.get("clusterName")
         attrs = {
             "lat": raw.get("lat"),
             "lng": raw.get("lng"),
@@ -70,9 +72,11 @@ class GeozoneKind(Kind):
             "cooldown": raw.get("cooldown"),
             "preset": presets.get(preset_code, f"code:{preset_code}") if preset_code else None,
             "content": raw.get("content"),
-            "cluster": clusters.get(cluster_code, f"code:{cluster_code}") if cluster_code else None,
+            "cluster": clusters.get(cluster_code, f"code:{cluster_code}")
+            if cluster_code
+            else cluster_name,
         }
-        return Entity(Address("geozone", app, raw["name"]), attrs, code=str(raw.get("id")))
+        return Entity(Address("geozone", app, raw["name"]), attrs, code=str(raw["id"]))
 
     def _wire(self, entity: Entity, fields: Iterable[str], ctx: ApplyContext) -> dict[str, Any]:
         attrs, wire = entity.attrs, {}

@@ -106,8 +106,8 @@ class PresetKind(Kind):
             send_rate=attrs.get("send_rate"),
         )
         # createPreset returns no code (contract §6): read it back by name.
-        listed = api.list_presets(app_code).response.get("presets") or []
-        code = next((p["code"] for p in listed if p.get("name") == entity.name), None)
+        listed = api.list_presets(app_code).response["presets"]
+        code = next((p["code"] for p in listed if p["name"] == entity.name), None)
         if code:
             ctx.learn(entity.address, code)
 

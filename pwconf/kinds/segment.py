@@ -39,6 +39,7 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
 class SegmentKind(Kind):
     name = "segment"
     replace_fields = REPLACE_ALL
+    per_application_when_refused = True
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
@@ -76,8 +77,9 @@ class SegmentKind(Kind):
         return list(dict.fromkeys(refs))
 
     def list_read(self, app_code: str | None) -> Read:
-        # Without `application`, listFilters returns every filter of the account [decided §5].
-        return Reads.list_filters()
+        # Without `application`, listFilters returns every filter of the account [decided §5];
+        # with it, the filters of that application (for a server that requires it, §11).
+        return Reads.list_filters(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         attrs = {

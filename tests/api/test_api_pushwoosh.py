@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from pwconf.api.pushwoosh import Pushwoosh
-from pwconf.errors import OutcomeUnknown
+from pwconf.errors import OutcomeUnknown, UnreadableAnswer
 
 
 @pytest.fixture
@@ -128,7 +130,8 @@ WIRE = [
 
 @pytest.mark.parametrize(("invoke", "method", "fields"), WIRE)
 def test_wire_method_and_fields(api, scripted, token, invoke, method, fields):
-    invoke(api)
+    with contextlib.suppress(UnreadableAnswer):  # the scripted answer is an empty success
+        invoke(api)
     assert _sent(scripted, token) == (method, fields)
 
 
@@ -188,13 +191,18 @@ def test_add_cluster_found_returns_code(api, scripted):
 
 def test_create_filter_found(api, scripted):
     scripted.script("createFilter", scripted.http(500))
-    scripted.script("listFilters", scripted.ok({"filters": [{"name": "vip", "code": "F"}]}))
+    vip = {"name": "vip", "code": "F", "filter_expression": 'A("A-1")'}
+    scripted.script("listFilters", scripted.ok({"filters": [vip]}))
     assert api.create_filter("vip", 'A("A-1")').response == {"name": "vip"}
     assert scripted.calls_to("listFilters")[0].request.get("application") is None
 
 
+def _zone(zone_id: int, name: str) -> dict:
+    return {"id": zone_id, "name": name, "lat": 1.0, "lng": 2.0, "range": 100, "cooldown": 0}
+
+
 def test_add_geozones_found_in_request_order(api, scripted):
-    zones = [{"id": 11, "name": "B"}, {"id": 10, "name": "A"}]
+    zones = [_zone(11, "B"), _zone(10, "A")]
     scripted.script("addGeoZone", scripted.DROP)
     scripted.script("listGeoZones", scripted.ok({"geoZones": zones}))
     result = api.add_geozones("A-1", [{"name": "A"}, {"name": "B"}])
@@ -203,14 +211,14 @@ def test_add_geozones_found_in_request_order(api, scripted):
 
 def test_add_geozones_partial_batch_is_outcome_unknown(api, scripted):
     scripted.script("addGeoZone", scripted.DROP)
-    scripted.script("listGeoZones", scripted.ok({"geoZones": [{"id": 10, "name": "A"}]}))
+    scripted.script("listGeoZones", scripted.ok({"geoZones": [_zone(10, "A")]}))
     with pytest.raises(OutcomeUnknown, match="missing: B"):
         api.add_geozones("A-1", [{"name": "A"}, {"name": "B"}])
 
 
 def test_delete_geozones_batch_deletes_what_remains(api, scripted):
     scripted.script("deleteGeoZone", scripted.status(210, "Geozone not found"), scripted.ok())
-    scripted.script("listGeoZones", scripted.ok({"geoZones": [{"id": 8, "name": "B"}]}))
+    scripted.script("listGeoZones", scripted.ok({"geoZones": [_zone(8, "B")]}))
     api.delete_geozones("A-1", [7, 8])
     assert [c.request["geozones"] for c in scripted.calls_to("deleteGeoZone")] == [[7, 8], [8]]
 

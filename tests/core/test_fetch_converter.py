@@ -14,7 +14,7 @@ from pwconf.fetch import Scope, _convert, fetch_live
 from pwconf.kinds.base import LiveView
 from pwconf.model import Address, DesiredState, Entity
 
-PRESET = {"code": "P-1", "name": "welcome", "content": {}, "segmentation": {}}
+PRESET = {"code": "P-1", "name": "welcome", "content": {}, "segmentation": {"platforms": []}}
 ZONE = {"id": 7, "name": "office", "lat": 1.0, "lng": 2.0, "range": 100, "cooldown": 0,
         "presetCode": "P-1", "cluster": None}  # fmt: skip
 
@@ -66,11 +66,21 @@ class _Client:
             self.methods.append(method)
         if method == self.failing:
             raise ServerError(f"{method}: HTTP 503", method=method)
-        if method == "getApplications":
-            return SimpleNamespace(response={"applications": {"A-1": "Shop"}, "total": 1})
-        if method == "listPresets":
-            return SimpleNamespace(response={"presets": [PRESET]})
-        return SimpleNamespace(response={})
+        return SimpleNamespace(response=ANSWERS[method])
+
+
+APPLICATION = {"code": "A-1", "title": "Shop", "sdk_ios": None, "sdk_android": None,
+               "providers": {}}  # fmt: skip
+ANSWERS = {  # each read's answer in the contract's form, as the shapes require
+    "getApplications": {"applications": {"A-1": "Shop"}, "total": 1},
+    "getApplication": {"application": APPLICATION},
+    "listTags": {"tags": []},
+    "listFilters": {"filters": []},
+    "listPresets": {"presets": [PRESET]},
+    "getPreset": {"preset": PRESET},
+    "listGeoZoneClusters": {"clusters": []},
+    "listGeoZones": {"geoZones": []},
+}
 
 
 def _desired() -> DesiredState:
