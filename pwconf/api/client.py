@@ -384,6 +384,10 @@ class ApiClient:
     def _mask(self, text: str) -> str:
         return text.replace(self._token, MASK) if self._auth else text
 
+    def redact(self, text: str) -> str:
+        """`text` with the token masked, for text built from answers (the probe's report)."""
+        return self._mask(text)
+
 
 # ---- classification (pure functions) ---------------------------------------------------
 

@@ -78,7 +78,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from pwconf.emulator import segments
+from pwconf.emulator import answer_shapes, segments
 from pwconf.emulator.store import GEOZONE_FIELDS, Account, Application, Store, Token
 
 Body = dict[str, Any]
@@ -289,11 +289,13 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
         expire_filters: bool = True,
+        shapes: frozenset[str] = frozenset(),
     ) -> None:
         self.store = store
         self.clock = clock
         self.today = today
         self.expire_filters = expire_filters
+        self.shapes = answer_shapes.check_shapes(shapes)  # see answer_shapes
         self._message_times: dict[str, deque[float]] = {}
 
     def reset_rate_limits(self) -> None:
@@ -314,12 +316,31 @@ class Emulator:
                     self._count_message_call(call.account)
                 self._check_account_state(call.account, spec)
                 response = spec.handler(self, call)
+                shapes = self.shapes
+                if shapes:
+                    response = answer_shapes.reshape(
+                        shapes, method, call.request, response, self._shape_lookup(call)
+                    )
         except ApiError as error:
-            return error.result()
+            status, body, headers = error.result()
+            if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
+                status = 210
+            return status, body, headers
         message = OK
         if call.account.over_plan:
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
         return 200, _body(200, message, response), {}
+
+    def _shape_lookup(self, call: _Call) -> answer_shapes.Lookup:
+        """An application's cluster names and credentials, for the answer shapes."""
+
+        def lookup(code: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]] | None:
+            app = self.store.applications.get(code)
+            if app is None or app.account_id != call.account.id:
+                return None
+            return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
+
+        return lookup
 
     # -- common checks -------------------------------------------------------------------------
     def _authenticate(self, request: dict[str, Any]) -> _Call:
@@ -657,6 +678,9 @@ class Emulator:
 
     def list_filters(self, call: _Call) -> Any:
         application = None
+        need_application = answer_shapes.FILTERS_NEED_APPLICATION in self.shapes
+        if need_application and not _present(call.request, "application"):
+            _fail(MSG_NO_APPLICATION)
         if _present(call.request, "application"):
             application = self._application(call, suspended_ok=True).code
         in_use_cache: list[set[str]] = []
@@ -673,6 +697,8 @@ class Emulator:
                 self._changed()
             elif application is None or found["application"] == application:
                 listed.append(dict(found))
+            elif need_application and found["application"] is None:
+                listed.append(dict(found))  # a filter of no application serves every one
         return {"filters": listed}
 
     def delete_filter(self, call: _Call) -> Any:

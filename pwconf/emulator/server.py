@@ -18,6 +18,10 @@ Routes:
   ``GET faults``               the fault settings (see ``faults``)
   ``PUT faults``               change some of them: ``{"latency_ms", "error_rate",
                                "error_after_rate", "drop_rate", "rate_limit", "seed"}``
+  ``GET answer-shapes``        ``{"on": [names], "known": {name: description}}`` (see
+                               ``answer_shapes``)
+  ``PUT answer-shapes``        ``{"on": [names]}``: answer in exactly these shapes (``[]``: the
+                               contract's)
   ===========================  ==============================================================
 
 HTTP/1.1 keep-alive with a Content-Length on every answer, so pooled clients reuse connections.
@@ -42,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pwconf.atomic_file import write_atomically
+from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator, http_error, to_json
 from pwconf.emulator.faults import (
     DROP,
@@ -121,6 +126,7 @@ class EmulatorServer:
         expire_filters: bool = True,
         verbose: bool = False,
         journal_size: int = JOURNAL_SIZE,
+        answer_shapes: frozenset[str] | list[str] = frozenset(),
     ) -> None:
         if not is_loopback(host):
             raise EmulatorError(
@@ -138,7 +144,11 @@ class EmulatorServer:
                 self.store.load(read_snapshot_file(self.data_file))
             except (OSError, StoreError) as exc:
                 raise EmulatorError(f"can not load {self.data_file}: {exc}") from None
-        self.core = Emulator(self.store, expire_filters=expire_filters)
+        try:
+            shapes = check_shapes(answer_shapes)
+        except ValueError as exc:
+            raise EmulatorError(str(exc)) from None
+        self.core = Emulator(self.store, expire_filters=expire_filters, shapes=shapes)
         self.faults = Faults(
             seed=seed, latency_ms=latency_ms, error_rate=error_rate,
             error_after_rate=error_after_rate, drop_rate=drop_rate, rate_limit=rate_limit,
@@ -295,7 +305,11 @@ class EmulatorServer:
             return 200, self.faults.to_dict(), {}
         if route == ("PUT", "faults"):
             return self._admin_set_faults(raw_body)
-        known = {"health", "calls", "state", "reset", "faults"}
+        if route == ("GET", "answer-shapes"):
+            return 200, self._shapes_answer(), {}
+        if route == ("PUT", "answer-shapes"):
+            return self._admin_set_shapes(raw_body)
+        known = {"health", "calls", "state", "reset", "faults", "answer-shapes"}
         if path in known:
             return 405, {"error": f"{verb} is not allowed on /_emulator/{path}"}, {}
         return 404, {"error": f"no emulator endpoint /_emulator/{path}"}, {}
@@ -308,6 +322,19 @@ class EmulatorServer:
         self.core.reset_rate_limits()
         self.save()
         return 200, {"status": "ok"}, {}
+
+    def _shapes_answer(self) -> dict[str, Any]:
+        return {"on": sorted(self.core.shapes), "known": dict(SHAPES)}
+
+    def _admin_set_shapes(self, raw_body: bytes) -> Answer:
+        try:
+            body = json.loads(raw_body or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("on"), list):
+                raise ValueError('expected {"on": [answer shape names]}')
+            self.core.shapes = check_shapes(body["on"])
+        except ValueError as exc:
+            return 400, {"error": str(exc)}, {}
+        return 200, self._shapes_answer(), {}
 
     def _admin_set_faults(self, raw_body: bytes) -> Answer:
         try:

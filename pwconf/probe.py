@@ -1,0 +1,242 @@
+"""The probe: each read method pwconf relies on, asked once, its answer read through the shape
+pwconf expects (api/shapes.py) and every place it differed noted. Read-only: only `get*` and
+`list*` methods are called.
+
+One page of each list, one getApplication and one getPreset (where the application has a
+preset), of one application (the first getApplications lists, or the one asked for), plus one
+getApplication of a code no account has, to see how an error answer arrives.
+
+What a finding keeps of an answer, for a bug report, is redacted: a credential field's value,
+any value of getApplication pwconf does not read, and the token wherever it appears are masked;
+lists keep their first items only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwconf.api.client import ApiClient, CallResult
+from pwconf.api.pushwoosh import Read, Reads
+from pwconf.api.shapes import Difference
+from pwconf.errors import ApiError, ArgumentError, NotFound, UnreadableAnswer
+
+EXPECTED = "as expected"
+DIFFERED = "differed"
+UNREADABLE = "unreadable"
+FAILED = "failed"
+NOT_CALLED = "not called"
+
+UNKNOWN_CODE = "00000-00000"  # an application code no account has, for the error check
+MASK = "***"
+LISTED_ITEMS = 3  # items of a list kept in a finding's answer
+# getApplication keys whose values pwconf reads; every other value of that answer is masked.
+APPLICATION_KEYS = frozenset(
+    {"code", "title", "sdk_ios", "sdk_android", "ios_sdk", "android_sdk", "icon_url", "providers"}
+)
+CREDENTIAL_KEY = re.compile(
+    r"pass|secret|key|token|cert|auth|credential|private|p12|appid|fcm|gcm|apns", re.I
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one call showed."""
+
+    label: str  # the method, qualified where it is asked twice: "listFilters (application X)"
+    method: str
+    request: dict[str, Any]  # the fields sent, the token left out
+    outcome: str  # EXPECTED, DIFFERED, UNREADABLE, FAILED or NOT_CALLED
+    differences: tuple[str, ...] = ()
+    problem: str = ""  # why it could not be read, failed or was not called
+    http_status: int | None = None
+    answer: Any = None  # the answer's `response`, redacted and shortened
+
+    @property
+    def readable(self) -> bool:
+        return self.outcome in (EXPECTED, DIFFERED, NOT_CALLED)
+
+
+@dataclass
+class ProbeReport:
+    api_url: str
+    findings: list[Finding] = field(default_factory=list)
+    calls: int = 0
+
+    @property
+    def readable(self) -> bool:
+        """Every answer could be read (some perhaps as a documented variant)."""
+        return all(finding.readable for finding in self.findings)
+
+
+def probe(client: ApiClient, app: str | None = None) -> ProbeReport:
+    """Ask each read method once; `app`: the application to read (default: the first listed)."""
+    return _Probe(client).run(app)
+
+
+class _Probe:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self.report = ProbeReport(client.base_url)
+
+    def run(self, app: str | None) -> ProbeReport:
+        page = self.ask(Reads.get_applications(1))
+        self.ask(Reads.list_tags())
+        codes = list(page["applications"]) if page else []
+        app = app or (codes[0] if codes else None)
+        self.ask_filters(app)
+        if app is None:
+            why = "the account has no application"
+            for method in ("getApplication", "listPresets", "listGeoZoneClusters",
+                           "listGeoZones", "getPreset"):  # fmt: skip
+                self.skip(method, why)
+        else:
+            self.ask(Reads.get_application(app))
+            presets = self.ask(Reads.list_presets(app))
+            self.ask(Reads.list_clusters(app))
+            self.ask(Reads.list_geozones(app))
+            listed = presets["presets"] if presets else []
+            if listed:
+                self.ask(Reads.get_preset(listed[0]["code"], listed_row=listed[0]))
+            else:
+                self.skip("getPreset", f"application {app} has no preset")
+        self.ask_error_answer()
+        return self.report
+
+    # ---- one call -----------------------------------------------------------------------
+
+    def send(self, read: Read) -> CallResult:
+        """One read call (raises ApiError); never anything but a read."""
+        if not read.method.startswith(("get", "list")):
+            raise ValueError(f"the probe never calls {read.method}")
+        self.report.calls += 1
+        return self.client.call(read.method, read.fields, kind="read")
+
+    def ask(self, read: Read, label: str = "") -> Any:
+        """Call a read and note what its answer showed; its checked response, or None."""
+        label = label or read.method
+        try:
+            result = self.send(read)
+        except ApiError as exc:
+            self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
+            return None
+        return self.examine(read, label, result)
+
+    def examine(self, read: Read, label: str, result: CallResult) -> Any:
+        answer = self.redacted(read.method, result.response)
+        try:
+            checked = read.check(result.response)
+        except UnreadableAnswer as exc:
+            self.note(read, label, UNREADABLE, problem=exc.message,
+                      http_status=result.http_status, answer=answer)  # fmt: skip
+            return None
+        differences = grouped(checked.differences)
+        outcome = DIFFERED if differences else EXPECTED
+        self.note(read, label, outcome, differences=differences,
+                  http_status=result.http_status, answer=answer)  # fmt: skip
+        return checked.response
+
+    def ask_filters(self, app: str | None) -> None:
+        """listFilters without `application`; if refused, the same per application (§11)."""
+        read = Reads.list_filters()
+        try:
+            result = self.send(read)
+        except ArgumentError as exc:
+            refused = (
+                f"the call without application was refused ({exc.message}); "
+                "pwconf then lists the filters of each application"
+            )
+            self.note(read, read.method, DIFFERED, differences=(refused,),
+                      http_status=exc.http_status)  # fmt: skip
+            if app is not None:
+                self.ask(Reads.list_filters(app), f"listFilters (application {app})")
+        except ApiError as exc:
+            self.note(read, read.method, FAILED, problem=exc.message, http_status=exc.http_status)
+        else:
+            self.examine(read, read.method, result)
+
+    def ask_error_answer(self) -> None:
+        """getApplication of a code no account has: the contract expects HTTP 200 carrying
+        status_code 210 (or 404); anything else is noted."""
+        read = Reads.get_application(UNKNOWN_CODE)
+        label = "getApplication (unknown code)"
+        try:
+            self.send(read)
+        except (ArgumentError, NotFound) as exc:
+            if exc.http_status == 200:
+                self.note(read, label, EXPECTED, http_status=200)
+            else:
+                how = (f"the error came with HTTP status {exc.http_status} and status_code "
+                       f"{exc.status_code} ({exc.message}); read as the same error")  # fmt: skip
+                self.note(read, label, DIFFERED, differences=(how,),
+                          http_status=exc.http_status)  # fmt: skip
+        except ApiError as exc:
+            self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
+        else:
+            how = "answered success for an application that does not exist"
+            self.note(read, label, DIFFERED, differences=(how,), http_status=200)
+
+    def skip(self, method: str, why: str) -> None:
+        self.report.findings.append(Finding(method, method, {}, NOT_CALLED, problem=why))
+
+    def note(self, read: Read, label: str, outcome: str, **details: Any) -> None:
+        problem = self.client.redact(details.pop("problem", ""))
+        differences = tuple(self.client.redact(d) for d in details.pop("differences", ()))
+        self.report.findings.append(Finding(
+            label, read.method, dict(read.fields), outcome, differences, problem, **details
+        ))  # fmt: skip
+
+    def redacted(self, method: str, response: Any) -> Any:
+        return redact(response, self.client.redact, application=method == "getApplication")
+
+
+def grouped(differences: tuple[Difference, ...]) -> tuple[str, ...]:
+    """One line per place and kind of difference: list positions and keys the server chooses
+    become `[*]`, and a repeat is counted rather than listed again."""
+    lines: dict[tuple[str, str], list[Any]] = {}
+    for difference in differences:
+        path = re.sub(r'\[(\d+|"[^"]*")\]', "[*]", difference.path)
+        key = (path, difference.read_as)
+        if key in lines:
+            lines[key][1] += 1
+        else:
+            lines[key] = [difference.found, 1]
+    return tuple(
+        f"{path}: {found}; read as {read_as}" + (f" (and {n - 1} more like it)" if n > 1 else "")
+        for (path, read_as), (found, n) in lines.items()
+    )
+
+
+def redact(value: Any, mask_text: Callable[[str], str], *, application: bool = False) -> Any:
+    """`value` fit for a bug report: credential values masked, lists shortened, the token
+    masked wherever it appears (`mask_text`). `application`: a getApplication answer, whose
+    values pwconf does not read are masked too."""
+
+    def walk(item: Any, in_application: bool = False) -> Any:
+        if isinstance(item, dict):
+            shown = {}
+            for key, inner in item.items():
+                masked = _masked_value(key, inner, in_application)
+                enters = application and key == "application" and not in_application
+                shown[key] = masked if masked is not None else walk(inner, enters)
+            return shown
+        if isinstance(item, list):
+            kept = [walk(inner) for inner in item[:LISTED_ITEMS]]
+            more = len(item) - LISTED_ITEMS
+            return kept + ([f"... {more} more"] if more > 0 else [])
+        if isinstance(item, str):
+            return mask_text(item)
+        return item
+
+    return walk(value)
+
+
+def _masked_value(key: str, value: Any, in_application: bool) -> str | None:
+    """MASK for a value to hide, else None. An empty value is shown: it says the key is empty."""
+    if value in (None, "", {}, []) or isinstance(value, bool):
+        return None
+    if in_application and key not in APPLICATION_KEYS:
+        return MASK
+    return MASK if CREDENTIAL_KEY.search(key) else None
