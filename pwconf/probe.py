@@ -97,9 +97,11 @@ class _Probe:
             presets = self.ask(Reads.list_presets(app))
             self.ask(Reads.list_clusters(app))
             self.ask(Reads.list_geozones(app))
-            listed = presets["presets"] if presets else []
-            if listed:
-                self.ask(Reads.get_preset(listed[0]["code"], listed_row=listed[0]))
+            if presets is None:
+                self.skip("getPreset", "no preset code: listPresets could not be read")
+            elif presets["presets"]:
+                first = presets["presets"][0]
+                self.ask(Reads.get_preset(first["code"], listed_row=first))
             else:
                 self.skip("getPreset", f"application {app} has no preset")
         self.ask_error_answer()

@@ -347,6 +347,8 @@ class Obj(Shape):
 
 
 class ListOf(Shape):
+    nullable = True  # null is read as an empty list
+
     def __init__(self, item: Shape) -> None:
         self.item = item
         self.expected = "a list"
@@ -362,6 +364,8 @@ class ListOf(Shape):
 
 class MapOf(Shape):
     """An object of keys the server chooses (application codes) to values of one shape."""
+
+    nullable = True  # null is read as an empty object
 
     def __init__(self, value: Shape, what: str) -> None:
         self.value = value
