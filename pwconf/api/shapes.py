@@ -102,6 +102,11 @@ class Shape:
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         raise NotImplementedError
 
+    def plain(self, value: Any) -> bool:
+        """True when `value` is already the contract's form, so reading it would change and
+        note nothing (the fast path of rows read by the thousand)."""
+        return False
+
 
 # ---- scalars ---------------------------------------------------------------------------------
 
@@ -115,6 +120,9 @@ class Text(Shape):
         if isinstance(value, str) or (value is None and self.nullable):
             return value
         reading.fail(path, self.expected, value)
+
+    def plain(self, value: Any) -> bool:
+        return type(value) is str or (value is None and self.nullable)
 
 
 class Code(Text):
@@ -152,6 +160,11 @@ class Number(Shape):
             return number
         reading.fail(path, self.expected, value)
 
+    def plain(self, value: Any) -> bool:
+        if value is None:
+            return self.nullable
+        return (type(value) is int or type(value) is float) and value - value == 0  # finite
+
 
 class Whole(Number):
     expected = "a whole number"
@@ -170,6 +183,9 @@ class Whole(Number):
             reading.differ(path, describe(value), "a whole number")
             return int(number)
         reading.fail(path, self.expected, value)
+
+    def plain(self, value: Any) -> bool:
+        return type(value) is int or (value is None and self.nullable)
 
 
 _FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
@@ -190,6 +206,9 @@ class Flag(Shape):
             return flag
         reading.fail(path, self.expected, value)
 
+    def plain(self, value: Any) -> bool:
+        return type(value) is bool
+
 
 class Anything(Shape):
     """A value pwconf compares as it is (message content, a timetable)."""
@@ -198,6 +217,9 @@ class Anything(Shape):
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         return value
+
+    def plain(self, value: Any) -> bool:
+        return True
 
 
 class Sdk(Text):
@@ -217,6 +239,9 @@ class Sdk(Text):
             reading.differ(path, describe(value), f'"{decoded}" (hex-encoded)')
             return decoded
         return value
+
+    def plain(self, value: Any) -> bool:
+        return value is None or value in SDK_VALUES
 
 
 def _unhex(value: str) -> str | None:
@@ -238,8 +263,12 @@ class Expression(Text):
             reading.differ(path, "operators in lower case", "upper case")
         return upper
 
+    def plain(self, value: Any) -> bool:
+        return type(value) is str and all(m.isupper() for m in _ANY_CASE_OPERATOR.findall(value))
+
 
 _WORD = re.compile(r"[A-Za-z_]+")
+_ANY_CASE_OPERATOR = re.compile(r"\b(?i:eq|noteq|in|notin|gte|lte|between|notset)\b")
 
 
 def _operators_upper_cased(text: str) -> str:
@@ -283,6 +312,9 @@ class ExpirationDate(Text):
             return None
         return value
 
+    def plain(self, value: Any) -> bool:
+        return value is None or (type(value) is str and value not in ("null", ""))
+
 
 # ---- containers ------------------------------------------------------------------------------
 
@@ -313,6 +345,7 @@ class Obj(Shape):
     def __init__(self, keys: dict[str, Key], *, nullable: bool = False) -> None:
         self.keys = keys
         self.nullable = nullable
+        self._plain_checks = [(name, key.shape.plain) for name, key in keys.items()]
 
     def but(self, **changed: Key) -> Obj:
         """The same object shape with some keys declared otherwise."""
@@ -323,7 +356,20 @@ class Obj(Shape):
             return None
         if not isinstance(value, dict):
             reading.fail(path, self.expected, value)
+        plain = self._plain_copy(value)
+        if plain is not None:
+            return plain
         return {name: self._key(value, name, key, path, reading) for name, key in self.keys.items()}
+
+    def _plain_copy(self, value: dict[str, Any]) -> dict[str, Any] | None:
+        """The object's keys when each is present and plain; else None (read key by key)."""
+        copy = {}
+        for name, is_plain in self._plain_checks:
+            item = value.get(name, ABSENT)
+            if item is ABSENT or not is_plain(item):
+                return None
+            copy[name] = item
+        return copy
 
     @staticmethod
     def _key(value: dict[str, Any], name: str, key: Key, path: str, reading: _Reading) -> Any:
@@ -359,7 +405,20 @@ class ListOf(Shape):
             return []
         if not isinstance(value, list):
             reading.fail(path, self.expected, value)
-        return [self.item.read(item, f"{path}[{i}]", reading) for i, item in enumerate(value)]
+        item_shape = self.item
+        plain_copy = item_shape._plain_copy if isinstance(item_shape, Obj) else None
+        items = []
+        for index, item in enumerate(value):
+            if plain_copy is not None and type(item) is dict:
+                copy = plain_copy(item)
+                if copy is not None:
+                    items.append(copy)
+                    continue
+            elif plain_copy is None and item_shape.plain(item):
+                items.append(item)
+                continue
+            items.append(item_shape.read(item, f"{path}[{index}]", reading))
+        return items
 
 
 class MapOf(Shape):

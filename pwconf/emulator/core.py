@@ -58,6 +58,10 @@ Other 210 messages: ``Missing required field: <path>``, ``Invalid <path>: <why>`
 ``Preset not found``, ``Cluster already exists``, ``Cluster not found``,
 ``Geozone already exists``, ``Geozone not found``.
 
+With answer shapes on (``answer_shapes``), a successful answer goes out reshaped as that module
+describes, listFilters may refuse a call without ``application``, and a 210 error may carry HTTP
+status 210 too; with none on, every answer is the contract's.
+
 Successful answers of an over-plan account say ``Warnings: You have exceeded the number of active
 devices allowed on your current subscription plan.``; its createMessage says the subscriber-limit
 warning instead.
