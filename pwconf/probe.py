@@ -21,7 +21,14 @@ from typing import Any
 from pwconf.api.client import ApiClient, CallResult
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.api.shapes import Difference
-from pwconf.errors import ApiError, ArgumentError, NotFound, UnreadableAnswer
+from pwconf.errors import (
+    ApiError,
+    ArgumentError,
+    AuthenticationError,
+    NotFound,
+    TransportError,
+    UnreadableAnswer,
+)
 
 EXPECTED = "as expected"
 DIFFERED = "differed"
@@ -88,7 +95,7 @@ class _Probe:
         app = app or (codes[0] if codes else None)
         self.ask_filters(app)
         if app is None:
-            why = "the account has no application"
+            why = "the account has no application" if page else "getApplications could not be read"
             for method in ("getApplication", "listPresets", "listGeoZoneClusters",
                            "listGeoZones", "getPreset"):  # fmt: skip
                 self.skip(method, why)
@@ -122,6 +129,7 @@ class _Probe:
         try:
             result = self.send(read)
         except ApiError as exc:
+            _end_on_account_failure(exc)
             self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
             return None
         return self.examine(read, label, result)
@@ -155,6 +163,7 @@ class _Probe:
             if app is not None:
                 self.ask(Reads.list_filters(app), f"listFilters (application {app})")
         except ApiError as exc:
+            _end_on_account_failure(exc)
             self.note(read, read.method, FAILED, problem=exc.message, http_status=exc.http_status)
         else:
             self.examine(read, read.method, result)
@@ -175,6 +184,7 @@ class _Probe:
                 self.note(read, label, DIFFERED, differences=(how,),
                           http_status=exc.http_status)  # fmt: skip
         except ApiError as exc:
+            _end_on_account_failure(exc)
             self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
         else:
             how = "answered success for an application that does not exist"
@@ -192,6 +202,14 @@ class _Probe:
 
     def redacted(self, method: str, response: Any) -> Any:
         return redact(response, self.client.redact, application=method == "getApplication")
+
+
+def _end_on_account_failure(exc: ApiError) -> None:
+    """A failure no other call could get past (no connection, a refused token) ends the
+    probe: it is reported as the error it is, not once per method."""
+    token_refused = exc.hint == AuthenticationError.hint  # the client's hint for a 210 about it
+    if isinstance(exc, TransportError | AuthenticationError) or token_refused:
+        raise exc
 
 
 def grouped(differences: tuple[Difference, ...]) -> tuple[str, ...]:

@@ -136,3 +136,14 @@ def test_probe_reads_the_application_asked_for(applied, scenario) -> None:
     assert outcomes(report)["getApplication"] == "failed"
     assert "Application not found" in report["methods"][3]["problem"]
     assert report["methods"][7]["problem"] == "no preset code: listPresets could not be read"
+
+
+def test_a_refused_token_ends_the_probe_with_one_error(applied, monkeypatch) -> None:
+    monkeypatch.setenv("PUSHWOOSH_API_TOKEN", "not-the-token")
+    result = invoke("probe")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "Error: getApplications: Invalid API Token: Account not found"
+    )
+    assert "not-the-token" not in result.output
+    assert len(journal(applied)) == 1
