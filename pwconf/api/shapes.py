@@ -327,7 +327,8 @@ class Key:
     difference; None makes the key required. `known`: the key of what pwconf knew before the
     call (its request, a listed row) that stands in when the answer leaves this key out, and
     `known_as` what that is.
-    `quiet`: a missing key is normal here, not a difference. `aliases`: other names of the key.
+    `default`: the value read for a missing key. `quiet`: a missing key is normal here, not a
+    difference. `aliases`: other names of the key.
     """
 
     shape: Shape

@@ -3,9 +3,11 @@ set at start or through PUT /_emulator/answer-shapes; the stored state never cha
 
 from __future__ import annotations
 
+import ast
 import base64
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from emulator_client import Api
 from test_emulator_cli import PWCONF, read_line
 
+import pwconf.emulator as emulator_package
 from pwconf.cli.emulator_cmd import emulator
 from pwconf.emulator.answer_shapes import SHAPES
 from pwconf.emulator.server import EmulatorError, EmulatorServer
@@ -163,3 +166,17 @@ def test_the_cli_option_refuses_an_unknown_shape() -> None:
     result = CliRunner().invoke(emulator, ["--port", "0", "--answer-shapes", "flat-earth"])
     assert result.exit_code == 1
     assert "unknown answer shape 'flat-earth'" in result.output
+
+
+def test_the_emulator_stays_independent_of_pwconfs_client_and_model() -> None:
+    """A second implementation of the contract: it may share file writing, nothing else."""
+    package = Path(emulator_package.__file__).parent
+    imported = set()
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    ours = {m for m in imported if m.split(".")[0] == "pwconf"}
+    assert {m for m in ours if not m.startswith("pwconf.emulator")} <= {"pwconf.atomic_file"}
