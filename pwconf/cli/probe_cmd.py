@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -28,20 +29,16 @@ OUTCOME_COLOR = {EXPECTED: "green", DIFFERED: "yellow", NOT_CALLED: "white"}
 @click.option("--json", "as_json", is_flag=True, help="The findings as JSON, for a bug report.")
 @color_option
 @reports_errors
-def probe_cmd(
-    api_url: str | None,
-    token_file: str | None,
-    emulator: bool,
-    emulator_data: str | None,
-    state_file: str | None,
-    parallelism: int,
-    app_code: str | None,
-    as_json: bool,
-    no_color: bool,
-) -> None:
+def probe_cmd(app_code: str | None, as_json: bool, no_color: bool, **account: Any) -> None:
     """Call each read method pwconf relies on, once, and say where an answer differed from
     the shape pwconf expects. Makes no write call. Exit 1 if an answer could not be read."""
-    options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
+    options = ConnectOptions(
+        account["api_url"],
+        account["token_file"],
+        account["emulator"],
+        account["emulator_data"],
+        account["parallelism"],
+    )  # --state is accepted with the other account options, and has nothing to do here
     with connect(options, []) as conn:
         report = probe(conn.api.client, app_code)
     if as_json:
