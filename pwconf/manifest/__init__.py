@@ -1,6 +1,6 @@
 """Reading manifests into the desired state (manifest format version 1).
 
-    files ─read─▶ text ─yamlpos─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
+    files ─read─▶ text ─loader─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
           ─schema─▶ shape checked ─build─▶ merged DesiredState ─checks─▶ references, expressions
 
 Every stage collects problems instead of stopping, so one run reports them all.
@@ -24,9 +24,10 @@ from pwconf.manifest.files import (
     problem_at,
     read_text,
 )
+from pwconf.manifest.loader import YamlProblem, load_document
+from pwconf.manifest.positions import Document
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
-from pwconf.manifest.yamlpos import Document, YamlProblem, forget_scalar_tags, load_document
 from pwconf.model import DesiredState
 
 __all__ = ["Analysis", "analyse", "load_desired", "parse_variables"]
@@ -64,11 +65,8 @@ def analyse(
     variables: Mapping[str, str],
     env: Mapping[str, str] = os.environ,
 ) -> Analysis:
-    try:
-        with cyclic_gc_paused():
-            return _analyse(paths, variables, env)
-    finally:
-        forget_scalar_tags()
+    with cyclic_gc_paused():
+        return _analyse(paths, variables, env)
 
 
 def _analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:

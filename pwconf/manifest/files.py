@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from pwconf.errors import Position, Problem
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# What a YAML stream may not hold (YAML 1.1, 5.1: printable characters only).
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def decode(data: bytes) -> str:
             "this is a binary file, not YAML text (it contains NUL bytes)", line, column
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column = _line_column(data, exc.start)
         raise FileProblem(
@@ -125,6 +128,16 @@ def decode(data: bytes) -> str:
             line,
             column,
         ) from None
+    found = _NOT_PRINTABLE.search(text)
+    if found:
+        line, column = _line_column(text.encode(), len(text[: found.start()].encode()))
+        raise FileProblem(
+            f"the file holds the control character U+{ord(found.group()):04X}, which YAML does "
+            "not allow; remove it",
+            line,
+            column,
+        )
+    return text
 
 
 def _line_column(data: bytes, offset: int) -> tuple[int, int]:

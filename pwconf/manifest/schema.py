@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
 from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.manifest.yamlpos import Document, Path
+from pwconf.manifest.positions import Document, Path
 from pwconf.model import APP_SECTIONS, KIND_BY_PLURAL, Secret, kind_label
 
 SENSITIVE = "(sensitive value)"

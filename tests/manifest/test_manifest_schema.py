@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from pwconf.manifest import schema as schema_module
-from pwconf.manifest.yamlpos import load_document
+from pwconf.manifest.loader import load_document
 from tests.manifest.helpers import EXAMPLES, ROOT
 
 PUBLISHED = ROOT / "schemas" / "pwconf.schema.json"
