@@ -70,7 +70,8 @@ def analyse(
 
 
 def _analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
-    files, problems = discover(list(paths))
+    var_files = variables.files if isinstance(variables, Variables) else frozenset()
+    files, problems = discover(list(paths), skip=var_files)
     interpolator = Interpolator(variables, env)
     builder = Builder()
     for manifest in files:
@@ -139,13 +140,26 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
 # --- variables ----------------------------------------------------------------------------
 
 
+class Variables(dict[str, str]):
+    """NAME → value for ${var:NAME}, and the var files they were read from (real paths).
+
+    A var file inside a manifest folder is not read as a manifest when that folder is walked,
+    as Terraform never reads a -var-file as configuration: `--var-file manifests/staging.yaml`
+    works like `--var-file vars/staging.yaml`.
+    """
+
+    def __init__(self, files: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.files = files
+
+
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
     """Variables for ${var:NAME}: var files in order, then --var options (later ones win).
 
     A var file is a YAML mapping of NAME: value (strings, numbers or booleans).
     Raises UsageError for a malformed --var, ManifestError for var-file problems.
     """
-    variables: dict[str, str] = {}
+    variables = Variables(frozenset(os.path.realpath(path) for path in var_files))
     problems: list[Problem] = []
     for var_file in var_files:
         variables.update(_read_var_file(var_file, problems))

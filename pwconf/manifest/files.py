@@ -42,11 +42,14 @@ def display_path(path: str) -> str:
     )
 
 
-def discover(paths: list[str]) -> tuple[list[ManifestFile], list[Problem]]:
+def discover(
+    paths: list[str], skip: frozenset[str] = frozenset()
+) -> tuple[list[ManifestFile], list[Problem]]:
     """Every *.yaml/*.yml file under `paths` (default: the current directory), sorted.
 
     A file named explicitly is read whatever its suffix. Inside directories, hidden files and
-    directories (.git, .venv, ...) are skipped, and symbolic links to directories not followed.
+    directories (.git, .venv, ...) are skipped, as are the files whose real path is in `skip`
+    (the var files), and symbolic links to directories not followed.
     """
     found: dict[str, ManifestFile] = {}
     problems: list[Problem] = []
@@ -59,9 +62,9 @@ def discover(paths: list[str]) -> tuple[list[ManifestFile], list[Problem]]:
             problems.append(Problem(f"path {given!r} does not exist"))
             continue
         for candidate in candidates:
-            found.setdefault(
-                os.path.realpath(candidate), ManifestFile(candidate, display_path(candidate))
-            )
+            real = os.path.realpath(candidate)
+            if real not in skip or candidate == given:  # a var file is read if named as a manifest
+                found.setdefault(real, ManifestFile(candidate, display_path(candidate)))
     files = sorted(found.values(), key=lambda f: f.display)
     if not files and not problems:
         shown = ", ".join(repr(p) for p in paths or ["."])
