@@ -1,19 +1,16 @@
 """YAML text → plain data, with the position of every key and value.
 
-PyYAML composes the node graph with its own composer, over libyaml's parser when installed
-(CSafeLoader) and the pure-Python one otherwise (SafeLoader), counting depth so that nothing
-recurses past MAX_DEPTH. One walk over the nodes then builds plain data (dict, list, str, int,
-float, bool, None) and fills two tables from the nodes' marks: path → where its value is written,
-path → where the key naming it is written; a path is a tuple of keys and list indices.
+PyYAML's composer builds the node graph over the safe loader's parser (libyaml's CSafeLoader when
+installed, SafeLoader otherwise), checking depth before anything recurses. One walk over the nodes
+builds plain data and fills two tables from their marks: path (keys and list indices) → where
+its value is written, and → where the key naming it is written.
 
-YAML rules kept: anchors and aliases (each alias an independent copy), merge keys (`<<: *base`;
-own keys win, an earlier merged mapping over a later one), YAML 1.1 scalars as SafeLoader reads
-them, except that timestamps stay the text written (`2027-06-30`, checked by the schema's "date"
-format) and keys are always their text (`yes:` is the key "yes"). Refused, each with a
-YamlProblem at its line and column: text that is not YAML, more than one document, nesting deeper
-than MAX_DEPTH (also once aliases are expanded), an anchor defined twice, an alias to no anchor
-or inside its own anchor (a cycle), more than MAX_NODES values once aliases are expanded (a
-"billion laughs"), duplicate keys, collections as keys, tags other than the standard ones.
+Kept: aliases (each an independent copy), merge keys (own keys win, then earlier merged
+mappings), YAML 1.1 scalars as SafeLoader reads them, but timestamps stay text and keys are their
+text (`yes:` is "yes"). Refused with a YamlProblem at its line and column: invalid YAML, a second
+document, nesting deeper than MAX_DEPTH (also once aliases are expanded), an anchor defined twice,
+an alias to no anchor or inside its own anchor (a cycle), more than MAX_NODES values once aliases
+are expanded (a "billion laughs"), duplicate keys, collections as keys, non-standard tags.
 """
 
 from __future__ import annotations
