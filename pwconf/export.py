@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import PwconfError, UsageError
+from pwconf.errors import UsageError
+from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.application import DEVICE_TYPES
@@ -293,7 +292,7 @@ class _Builder:
             body["tags"] = tags
         if segments:
             body["segments"] = segments
-        return self._document(header, body, {})
+        return document(self.schema_url, header, body)
 
     def _segment_wanted(self, entity: Entity) -> bool:
         bound = entity.attrs.get("application")
@@ -305,15 +304,16 @@ class _Builder:
     ) -> str:
         app = self.live.entities.get(Address("application", None, handle))
         attrs = app.attrs if app else {}
-        entry: dict[str, Any] = {
-            key: attrs[key] for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
-        }
+        entry: dict[str, Any] = Block(
+            (key, attrs[key]) for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
+        )
         entry["code"] = code
         entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
         self.counts["application"] += 1
         configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
+            entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
         for section, kind in APP_SECTIONS.items():
             if not REGISTRY[kind].readable:
                 continue  # events: see the file's header
@@ -341,12 +341,8 @@ class _Builder:
                 f"events of {handle} that pwconf created: {', '.join(known_events)} "
                 "(named in the file's header; definitions cannot be read back)"
             )
-        comments: dict[YamlPath, list[str]] = {}
-        if configured:
-            last_plain = [k for k in APP_KEY_ORDER if k in entry][-1]
-            comments[("applications", handle, last_plain)] = _credential_comment(handle, configured)
         body = {"version": MANIFEST_VERSION, "applications": {handle: entry}}
-        return self._document(header, body, comments)
+        return document(self.schema_url, header, body)
 
     def _entry(self, kind: str, entity: Entity, segments: set[str]) -> dict[str, Any]:
         attrs = dict(entity.attrs)
@@ -424,21 +420,6 @@ class _Builder:
             if others:
                 self.notes.append(f"{len(others)} other application(s): not chosen with --app")
 
-    # --- YAML --------------------------------------------------------------------------------
-    def _document(
-        self, header: list[str], body: dict[str, Any], comments: Mapping[YamlPath, list[str]]
-    ) -> str:
-        lines = [f"# yaml-language-server: $schema={self.schema_url}", "#"]
-        lines += [f"# {line}" if line else "#" for line in header]
-        lines.append("")
-        for index, (key, value) in enumerate(body.items()):
-            if index > 0:
-                lines.append("")
-            lines += _emit_pair(key, value, (key,), comments)
-        text = "\n".join(lines) + "\n"
-        _check_reads_back(text, body)
-        return text
-
 
 def _ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
     """The set fields in the given order (then any others), without None and empty values."""
@@ -467,146 +448,6 @@ def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
             f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
         ]
     return lines
-
-
-# A mapping whose values are all scalars, with at most this many entries, is written on one line
-# when it fits and needs no more quoting there (`Age: {type: integer}`); everything else is block
-# style. Applications are always block style: comments go inside them.
-INLINE_MAX_ENTRIES = 3
-INLINE_MAX_WIDTH = 88
-
-YamlPath = tuple[str, ...]
-
-
-def _emit_pair(
-    key: str, value: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]
-) -> list[str]:
-    """Block-style lines for one `key: value` at the depth of `path` (the key's own path)."""
-    pad = "  " * (len(path) - 1)
-    head = f"{pad}{_scalar(key)}:"
-    lines: list[str]
-    if isinstance(value, dict):
-        inline = None if _is_application(path) else _inline_mapping(value)
-        if not value:
-            lines = [f"{head} {{}}"]
-        elif inline is not None and len(head) + 1 + len(inline) <= INLINE_MAX_WIDTH:
-            lines = [f"{head} {inline}"]
-        else:
-            lines = [head]
-            for sub_key, sub_value in value.items():
-                lines += _emit_pair(sub_key, sub_value, (*path, sub_key), comments)
-    elif isinstance(value, list):
-        if all(_is_scalar(item) for item in value):
-            lines = [f"{head} [{', '.join(_scalar(item, flow=True) for item in value)}]"]
-        else:
-            lines = [head]
-            for index, item in enumerate(value):
-                lines += _emit_item(item, (*path, str(index)), comments)
-    else:
-        lines = [f"{head} {_scalar(value)}"]
-    for comment in comments.get(path, []):
-        lines.append(f"{pad}# {comment}" if comment else f"{pad}#")
-    return lines
-
-
-def _is_application(path: YamlPath) -> bool:
-    return len(path) == 2 and path[0] == "applications"
-
-
-def _emit_item(item: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]) -> list[str]:
-    pad = "  " * (len(path) - 1)
-    if isinstance(item, dict) and item:
-        lines: list[str] = []
-        for index, (key, value) in enumerate(item.items()):
-            sub = _emit_pair(key, value, (*path, key), comments)  # indented under the "- "
-            if index == 0:
-                sub[0] = f"{pad}- {sub[0][len(pad) + 2 :]}"
-            lines += sub
-        return lines
-    if isinstance(item, list) and item and not all(_is_scalar(i) for i in item):
-        lines = [f"{pad}-"]
-        for index, sub_item in enumerate(item):
-            lines += _emit_item(sub_item, (*path, str(index)), comments)
-        return lines
-    if isinstance(item, dict):
-        return [f"{pad}- {{}}"]
-    if isinstance(item, list):
-        return [f"{pad}- [{', '.join(_scalar(i, flow=True) for i in item)}]"]
-    return [f"{pad}- {_scalar(item)}"]
-
-
-def _inline_mapping(value: Mapping[str, Any]) -> str | None:
-    if len(value) > INLINE_MAX_ENTRIES or not all(_is_scalar(v) for v in value.values()):
-        return None
-    parts = []
-    for key, item in value.items():
-        flow_key, flow_item = _scalar(key, flow=True), _scalar(item, flow=True)
-        if flow_key != _scalar(key) or flow_item != _scalar(item):
-            return None  # it would need quotes only because it is inline: keep block style
-        parts.append(f"{flow_key}: {flow_item}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-# Plain scalars that a YAML 1.2 reader (editors) would take for a number, boolean or null, where
-# PyYAML's YAML 1.1 rules would not: quoted anyway, so every reader sees a string.
-_YAML12_NON_STRING = re.compile(
-    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
-    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
-    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
-)
-
-
-_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
-
-
-def _scalar(value: Any, *, flow: bool = False) -> str:
-    """One scalar as YAML text that reads back as the same value and type.
-
-    PyYAML quotes whatever its YAML 1.1 resolver would read as something else (`yes`, `no`,
-    `on`, `0123`, `2027-06-30`, ...); strings a YAML 1.2 reader would take for numbers are quoted
-    too. `flow`: for inside `[...]` or `{...}`, where `,` and brackets need quotes as well.
-    """
-    text = _dump(value, style=None, flow=flow)
-    if any(brk in text for brk in _LINE_BREAKS):  # multi-line: one line, with escapes instead
-        return _dump(value, style='"', flow=flow)
-    if isinstance(value, str) and text == value and _YAML12_NON_STRING.fullmatch(value):
-        return _dump(value, style="'", flow=flow)
-    return text
-
-
-def _dump(value: Any, *, style: str | None, flow: bool) -> str:
-    options: dict[str, Any] = {
-        "default_style": style,
-        "allow_unicode": True,
-        "width": 1_000_000,
-        "sort_keys": False,
-    }
-    if flow:  # inside a flow sequence: the form safe in flow context
-        return yaml.safe_dump([value], default_flow_style=True, **options).rstrip("\n")[1:-1]
-    text = yaml.safe_dump(value, **options)
-    return text.removesuffix("\n...\n").removesuffix("\n")
-
-
-def _check_reads_back(text: str, body: dict[str, Any]) -> None:
-    """The written YAML must read back as the very data it was made from."""
-    loaded = yaml.safe_load(text)
-    if loaded != body or _types(loaded) != _types(body):
-        raise PwconfError(
-            "internal error: the exported YAML does not read back as the data it was made from",
-            hint="please report this with the account's names that contain unusual characters",
-        )
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_types(v) for v in value]
-    return type(value).__name__
 
 
 # --- schema and files ----------------------------------------------------------------------
