@@ -106,6 +106,9 @@ class PlanBuilder:
         plan.live_values = LiveValues(self.found_by_kind)
         _follow_replacements(plan, self.desired, live, self.found_by_kind)
         _check_mass_delete(plan, live, self.options)
+        for kind in REGISTRY.values():
+            notes = kind.comparison_notes(self.found_by_kind[kind.name], self.desired.entities)
+            plan.notes += [Note(None, text) for text in notes]
         plan.changes.sort(key=lambda c: c.address.sort_key)
         plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
         plan.unmanaged = {
