@@ -3,8 +3,9 @@
 The export reuses the fetch. It builds a desired state holding one application per live
 application to export (a handle made from its title, and `code:` so it is matched by code), lets
 `fetch_live` read every child and convert it into manifest vocabulary through the kinds (segment
-expressions come back with application codes rewritten as `@handle`), and writes that model out
-as YAML: one file per application and one for the account-wide tags and segments.
+expressions come back in canonical form, application codes rewritten as `@handle`), and writes
+that model out as YAML (pwconf.export_writer): one file per application and one for the
+account-wide tags and segments.
 
 What cannot be exported, and what the files say about it:
 
@@ -15,7 +16,10 @@ What cannot be exported, and what the files say about it:
   It stays a comment so that the export loads without the secrets and plans no change;
 - a tag's `user_specific` flag is not returned by listTags (contract §3): written only when the
   pwconf state file given recorded it;
-- default tags (Language, Country, ...): every account has them; never written.
+- default tags (Language, Country, ...): every account has them; never written;
+- a segment whose expression pwconf cannot read, or that `pwconf validate` would refuse (a tag
+  the account lacks, an operator its type does not take): not written, and said why; the export
+  writes only what validate accepts.
 
 The round trip holds: `pwconf plan` of the exported files against the same account reports no
 changes. This module never prints: it returns file texts and notes; the CLI shows them.
@@ -31,13 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pwconf import segments
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.kinds.tag import DEFAULT_TAGS
+from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
+from pwconf.manifest.checks import operator_problems
 from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
 from pwconf.state import State
 
@@ -150,7 +156,8 @@ def export_account(
     """Read the account and return its manifests as {relative path: YAML text}.
 
     `apps`: application codes to export (default: every application). Account-wide tags and
-    segments are always exported, except segments bound to an application left out.
+    segments are always exported, except segments bound to an application left out (and those
+    pwconf cannot write, see the module docstring).
     `state`: pwconf's state file, to learn what Pushwoosh does not return: tags'
     `user_specific` flags, the handles of the applications pwconf created, the names of the
     events it created.
@@ -210,6 +217,8 @@ class _Builder:
         self.counts = {kind: 0 for kind in EXPORTED_KINDS}
         self.notes: list[str] = []
         self.warnings: list[str] = []
+        self.exported_segments: set[str] = set()
+        self.segments_left_out: dict[str, str] = {}  # name -> why, for the presets using them
         self.by_kind: dict[str, list[Entity]] = {kind: [] for kind in PLURALS}
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
@@ -218,11 +227,10 @@ class _Builder:
 
     def build(self) -> ExportResult:
         files = {ACCOUNT_FILE: self.account_file()}
-        exported_segments = {e.name for e in self.by_kind["segment"] if self._segment_wanted(e)}
         credentials: list[str] = []
         for code, handle in self.handles.items():
             files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(
-                code, handle, exported_segments, credentials
+                code, handle, credentials
             )
         self._check_titles()
         self._closing_notes(credentials)
@@ -257,15 +265,14 @@ class _Builder:
             self.counts["tag"] += 1
         segments: dict[str, Any] = {}
         for entity in self.by_kind["segment"]:
-            if not self._segment_wanted(entity):
-                self.notes.append(
-                    f"segment {entity.name!r}: bound to application "
-                    f"{entity.attrs.get('application')}, which was not exported"
-                )
+            why = self._segment_left_out(entity)
+            if why is not None:
+                self.segments_left_out[entity.name] = why
+                self.notes.append(f"segment {entity.name!r}: {why}")
                 continue
             segments[entity.name] = _ordered(entity.attrs, ENTRY_KEY_ORDER["segment"])
+            self.exported_segments.add(entity.name)
             self.counts["segment"] += 1
-            self._check_expression(entity)
         if defaults:
             self.notes.append(
                 f"{defaults} default tag(s) (Language, Country, ...): every account has them"
@@ -294,14 +301,46 @@ class _Builder:
             body["segments"] = segments
         return document(self.schema_url, header, body)
 
-    def _segment_wanted(self, entity: Entity) -> bool:
+    def _segment_left_out(self, entity: Entity) -> str | None:
+        """Why a segment of the account is not written, or None: the export writes only what
+        `pwconf validate` accepts."""
         bound = entity.attrs.get("application")
-        return bound is None or bound in self.exported_handles
+        if bound is not None and bound not in self.exported_handles:
+            return f"bound to application {bound}, which was not exported"
+        try:
+            expr = segments.parse(entity.attrs["expression"])
+        except segments.SegmentSyntaxError as exc:
+            return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
+        codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
+        if codes:
+            self.notes.append(
+                f"segment {entity.name!r}: names application(s) {', '.join(codes)} by code "
+                "(not exported, so no @handle)"
+            )
+        for term in segments.tag_terms(expr):
+            problem = self._tag_term_problem(term)
+            if problem is not None:
+                return f"validate would refuse its expression: {problem}"
+        return None
+
+    def _tag_term_problem(self, term: segments.TagTerm) -> str | None:
+        """What `pwconf validate` would say of a tag term against the tags exported."""
+        if term.tag in DEFAULT_TAGS:
+            return _first(operator_problems(term, DEFAULT_TAGS[term.tag]))
+        tag = self.live.entities.get(Address("tag", None, term.tag))
+        if tag is None:
+            return f"tag {term.tag!r} is not in the account"
+        tag_type = tag.attrs["type"]
+        app_specific = bool(tag.attrs.get("application_specific"))
+        if app_specific != (term.app is not None):
+            used = "AT(...)" if term.app is not None else "T(...)"
+            return f"{used} does not fit tag {term.tag!r} (application_specific: {app_specific})"
+        if tag_type not in OPERATORS_BY_TYPE:
+            return None  # an unknown type: the tag's own warning says so
+        return _first(operator_problems(term, tag_type))
 
     # --- application files -----------------------------------------------------------------
-    def application_file(
-        self, code: str, handle: str, segments: set[str], credentials: list[str]
-    ) -> str:
+    def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
         app = self.live.entities.get(Address("application", None, handle))
         attrs = app.attrs if app else {}
         entry: dict[str, Any] = Block(
@@ -319,7 +358,7 @@ class _Builder:
                 continue  # events: see the file's header
             entries = {}
             for entity in self.by_app.get((kind, handle), []):
-                entries[entity.name] = self._entry(kind, entity, segments)
+                entries[entity.name] = self._entry(kind, entity)
                 self.counts[kind] += 1
             if entries:
                 entry[section] = entries
@@ -344,7 +383,7 @@ class _Builder:
         body = {"version": MANIFEST_VERSION, "applications": {handle: entry}}
         return document(self.schema_url, header, body)
 
-    def _entry(self, kind: str, entity: Entity, segments: set[str]) -> dict[str, Any]:
+    def _entry(self, kind: str, entity: Entity) -> dict[str, Any]:
         attrs = dict(entity.attrs)
         if kind == "preset":
             attrs["content"] = _ordered(attrs.get("content") or {}, CONTENT_KEY_ORDER)
@@ -359,10 +398,12 @@ class _Builder:
                     f"{', '.join(bad)}: written as read; fix them by hand"
                 )
             segment = attrs.get("segment")
-            if segment and segment not in segments:
+            if segment and segment not in self.exported_segments:
+                why = self.segments_left_out.get(segment, "it is not in the account")
                 self.warnings.append(
-                    f"preset {entity.app}/{entity.name}: segment {segment!r} was not exported "
-                    "(bound to an application left out): add it, or the export will not validate"
+                    f"preset {entity.app}/{entity.name} uses segment {segment!r}, which was not "
+                    f"written ({why}): declare it under `segments:`, or the export will not "
+                    "validate"
                 )
         if kind == "geozone":
             for ref in ("preset", "cluster"):
@@ -380,15 +421,6 @@ class _Builder:
             self.warnings.append(
                 f"tag {entity.name!r}: unknown type code ({entity.attrs['type']}): "
                 "written as read; fix it by hand"
-            )
-
-    def _check_expression(self, entity: Entity) -> None:
-        expression = str(entity.attrs.get("expression") or "")
-        codes = re.findall(r'"([A-Z0-9]{5}-[A-Z0-9]{5})"', expression)
-        if codes:
-            self.notes.append(
-                f"segment {entity.name!r}: names application(s) {', '.join(sorted(set(codes)))} "
-                "by code (not exported, so no @handle)"
             )
 
     def _check_titles(self) -> None:
@@ -419,6 +451,10 @@ class _Builder:
             others = sorted(c for c in self.live.unmatched_apps if c not in self.handles)
             if others:
                 self.notes.append(f"{len(others)} other application(s): not chosen with --app")
+
+
+def _first(problems: list[tuple[str, int]]) -> str | None:
+    return problems[0][0] if problems else None
 
 
 def _ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
