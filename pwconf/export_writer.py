@@ -46,7 +46,7 @@ _OTHER_READERS_NON_STRING = re.compile(
 _LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
 
 
-class Block(dict):  # type: ignore[type-arg]
+class Block(dict[str, Any]):
     """A mapping always written in block style (an application: comments go inside it)."""
 
 
@@ -113,10 +113,11 @@ def _inline(dumper: ExportDumper, data: Mapping[str, Any]) -> bool:
         return False
     if any(isinstance(key, Comment) for key in data) or not all(map(_is_scalar, data.values())):
         return False
-    texts = [str(part) for pair in data.items() for part in pair]
-    if sum(len(text) + 2 for text in texts) > INLINE_MAX_WIDTH:
+    parts = [part for pair in data.items() for part in pair]
+    if sum(len(str(part)) + 2 for part in parts) > INLINE_MAX_WIDTH:
         return False
-    return not any(_quoted_only_in_flow(dumper, t) for t in texts if _forced_style(t) is None)
+    texts = [part for part in parts if isinstance(part, str) and _forced_style(part) is None]
+    return not any(_quoted_only_in_flow(dumper, text) for text in texts)
 
 
 def _quoted_only_in_flow(dumper: ExportDumper, text: str) -> bool:
