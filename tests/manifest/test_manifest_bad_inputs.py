@@ -95,7 +95,7 @@ CASES: list[tuple[str, str, int, int]] = [
     ("expression-value-type", "GTE needs a whole number, not the string '18'", 6, 32),
     ("expression-t-on-application-tag", "is application_specific: use AT(@handle", 9, 17),
     ("expression-at-on-account-tag", "is not application_specific: use T(...)", 9, 17),
-    ("expression-unknown-platform", "unknown platform 'ios'; did you mean 'iOS'?", 7, 27),
+    ("expression-unknown-platform", "unknown platform 'Tizen'; expected one of iOS", 7, 27),
     ("expression-between-not-a-pair", "BETWEEN needs a list of two values", 6, 35),
     # ${...} values
     (
