@@ -172,7 +172,7 @@ def hostile(account, monkeypatch) -> Iterator[Callable[[str, Answer], HostilePro
     def start(method: str, answer: Answer) -> HostileProxy:
         proxies.append(HostileProxy(account.url, method, answer))
         monkeypatch.setenv("PUSHWOOSH_API_URL", proxies[-1].url)
-        monkeypatch.setenv("PWCONF_TIMEOUT", "3")
+        monkeypatch.setenv("PWCONF_TIMEOUT", "2")
         return proxies[-1]
 
     yield start
