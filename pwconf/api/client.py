@@ -467,8 +467,7 @@ def _http_outcome(reply: Reply) -> _Outcome:
 
 
 def _body_outcome(body: Any, reason: str) -> _Outcome:
-    """An HTTP 200 answer, by the status_code in its body (built directly: on the fetch's
-    hot path)."""
+    """An HTTP 200 answer, by the status_code in its body."""
     code = _body_status(body)
     message = _body_message(body) or printable(reason or "HTTP error").strip()
     if code is None:
