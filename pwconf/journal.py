@@ -92,7 +92,8 @@ class Journal:
 
 def read_journal(path: Path) -> tuple[str | None, list[Any]]:
     """(id, records) of the journal at `path`; (None, []) when there is none. A last line
-    without its newline was cut short by a crash and is left out."""
+    without its newline was cut short by a crash and is left out; a journal cut short before
+    its first line ends has the id "" and no records."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -110,7 +111,7 @@ def read_journal(path: Path) -> tuple[str | None, list[Any]]:
                 hint="move it away; the next plan re-learns what it can read from the account",
             ) from None
     if not records:
-        return None, []
+        return "", []
     header = records[0]
     if not isinstance(header, dict) or not isinstance(header.get("journal"), str):
         raise StateError(f"{path} is not a pwconf state journal")

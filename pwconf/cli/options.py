@@ -71,8 +71,7 @@ workspace_option = click.option(
     "--workspace",
     envvar="PWCONF_WORKSPACE",
     metavar="NAME",
-    help="One state file per account: .pwconf-state.NAME.json beside the manifests "
-    "(env PWCONF_WORKSPACE).",
+    help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
 )
 
 

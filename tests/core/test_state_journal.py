@@ -211,3 +211,16 @@ def test_a_workspace_name_is_letters_digits_dash_underscore(name: str) -> None:
 def test_state_and_workspace_together_are_a_usage_error() -> None:
     with pytest.raises(UsageError, match="give one of them"):
         check_state_choice("s.json", "prod")
+
+
+def test_a_journal_cut_short_before_its_first_line_is_removed_by_the_next_apply(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    journal_path(path).write_text('{"jour')
+    state = State.load(path)
+    state.start_journal()  # neither refused as "another process" nor replayed
+    state.record_tag("A", False)
+    state.save()
+    assert State.load(path).tags == {"A": {"user_specific": False}}
+    assert not journal_path(path).exists()
