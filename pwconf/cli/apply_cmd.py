@@ -13,6 +13,7 @@ import click
 from pwconf.cli.options import (
     api_options,
     color_option,
+    lock_timeout_option,
     manifest_options,
     reports_errors,
     scope_options,
@@ -41,6 +42,7 @@ from pwconf.savedplan import SavedPlan, addresses_from, load_saved, stale_object
 )
 @click.option("--allow-data-loss", is_flag=True, help="Allow changes that destroy stored data.")
 @click.option("--json", "as_json", is_flag=True, help="Stream the report as JSON lines.")
+@lock_timeout_option
 @color_option
 @reports_errors
 def apply(
@@ -53,7 +55,7 @@ def apply(
         kw["scope"] = Scope(targets=addresses_from(saved))
     color = use_color(kw["no_color"])
     _terminate_like_interrupt()
-    with planning_session(**kw) as (conn, planned):
+    with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):
         plan = planned.plan
         if saved is not None:
             _check_saved(saved, plan, server_label(conn))

@@ -22,7 +22,7 @@ from pwconf.export import (
 )
 from pwconf.model import kind_label
 from pwconf.runner import ConnectOptions, connect, state_path
-from pwconf.state import State
+from pwconf.state import State, check_state_choice
 
 
 @click.command()
@@ -61,6 +61,7 @@ def export(
     emulator: bool,
     emulator_data: str | None,
     state_file: str | None,
+    workspace: str | None,
     parallelism: int,
 ) -> None:
     """Write manifests from the live account: one file per application, one for tags and
@@ -71,6 +72,7 @@ def export(
     return, are read from the pwconf state file when there is one (--state, default
     .pwconf-state.json in --out).
     """
+    check_state_choice(state_file, workspace)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -81,7 +83,7 @@ def export(
     with connect(options, []) as conn:
         # The state file beside the manifests, as plan and apply find it: a re-export into a
         # managed folder (--force) reads what the last apply recorded.
-        state_at = state_path([str(out_dir)], state_file, conn.embedded)
+        state_at = state_path([str(out_dir)], state_file, conn.embedded, workspace)
         if state_file and not state_at.is_file():
             raise UsageError(f"--state {state_file}: no such file")
         state = State.load(state_at) if state_at.is_file() else None

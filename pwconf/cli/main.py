@@ -11,7 +11,14 @@ import sys
 import click
 
 from pwconf import __version__
-from pwconf.cli import apply_cmd, emulator_cmd, export_cmd, plan_cmd, validate_cmd
+from pwconf.cli import (
+    apply_cmd,
+    emulator_cmd,
+    export_cmd,
+    plan_cmd,
+    unlock_cmd,
+    validate_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +32,7 @@ cli.add_command(plan_cmd.plan)
 cli.add_command(apply_cmd.apply)
 cli.add_command(export_cmd.export)
 cli.add_command(emulator_cmd.emulator)
+cli.add_command(unlock_cmd.force_unlock_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,6 +67,14 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+workspace_option = click.option(
+    "--workspace",
+    envvar="PWCONF_WORKSPACE",
+    metavar="NAME",
+    help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
+)
+
+
 def api_options(func: F) -> F:
     """Where the account is and how to reach it. The token never comes from the command line."""
     decorators = [
@@ -97,6 +105,7 @@ def api_options(func: F) -> F:
             type=click.Path(dir_okay=False),
             help="State file (default: .pwconf-state.json beside the manifests).",
         ),
+        workspace_option,
         click.option(
             "--parallelism",
             type=click.IntRange(1, 64),
@@ -108,6 +117,17 @@ def api_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def lock_timeout_option(func: F) -> F:
+    return click.option(  # type: ignore[return-value]
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=0,
+        metavar="SECONDS",
+        help="Wait this long for another apply or plan --out on the same state file to end "
+        "(default 0: refuse at once).",
+    )(func)
 
 
 def scope_options(func: F) -> F:
