@@ -19,7 +19,8 @@ from pwconf.cli.options import (
     scope_options,
     use_color,
 )
-from pwconf.fetch import Progress, Scope
+from pwconf.cli.progress import ReadProgress, StatusLine
+from pwconf.fetch import Scope
 from pwconf.render import render_json, render_markdown, render_text
 from pwconf.runner import (
     Connection,
@@ -32,6 +33,7 @@ from pwconf.runner import (
     state_path,
 )
 from pwconf.savedplan import save_plan
+from pwconf.scope_check import check_scope
 from pwconf.state import State
 
 
@@ -86,48 +88,34 @@ def planning_session(
     no_color: bool,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
-    """Shared by plan and apply: load, connect, read the account, plan; the connection stays
-    open for the caller until the block ends."""
+    """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
+    connection stays open for the caller until the block ends."""
     paths_list = list(paths)
     desired = load(paths_list, list(variables), list(var_files), os.environ)
-    scope = scope or Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+    state = State.load(state_path(paths_list, state_file, emulator))
+    if scope is None:
+        scope = Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+        check_scope(desired, scope.apps, scope.targets, state)
     options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
     with connect(options, paths_list) as conn:
-        state = State.load(state_path(paths_list, state_file, conn.embedded))
+        progress = ReadProgress(StatusLine.on_stderr())
         started = time.monotonic()
-        planned = make_plan(
-            conn,
-            desired,
-            state,
-            scope=scope,
-            parallelism=parallelism,
-            allow_mass_delete=allow_mass_delete,
-            progress=stderr_progress(),
-        )
-        report_read(planned.live.calls, time.monotonic() - started)
+        try:
+            planned = make_plan(
+                conn,
+                desired,
+                state,
+                scope=scope,
+                parallelism=parallelism,
+                allow_mass_delete=allow_mass_delete,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+        progress.finish(planned.live.calls, time.monotonic() - started)
         yield conn, planned
 
 
 def server_label(conn: Connection) -> str:
     """Which account a saved plan belongs to; the embedded emulator's port changes per run."""
     return "embedded-emulator" if conn.embedded else conn.base_url
-
-
-def stderr_progress() -> Progress:
-    """A live counter of the account's reads on a terminal's stderr, never on stdout."""
-    last = [0.0]
-
-    def report(done: int, sent: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.2:
-            last[0] = now
-            click.echo(f"\rReading the account: {done}/{sent} calls", nl=False, err=True)
-
-    return report if sys.stderr.isatty() else lambda done, sent: None
-
-
-def report_read(calls: int, seconds: float) -> None:
-    """One closing line on stderr for a read long enough to notice."""
-    if seconds > 2:
-        end = "\n" if sys.stderr.isatty() else ""
-        click.echo(f"{end}Read the account: {calls} calls in {seconds:.1f}s", err=True)
