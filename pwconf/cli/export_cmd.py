@@ -124,11 +124,11 @@ def summary(
         names = ", ".join(str(p.relative_to(out)) for p in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
         lines.append(
-            f"Note: {out} also holds other manifest files, which pwconf reads too: {names}{more}."
+            f"note: {out} also holds other manifest files, which pwconf reads too: {names}{more}."
         )
     if not schema_found:
         lines.append(
-            f"Note: no schemas/pwconf.schema.json in {out} or above it; the modeline says "
+            f"note: no schemas/pwconf.schema.json in {out} or above it; the modeline says "
             f"{schema_url}. Pass --schema-url for a path or URL your editor can open."
         )
     lines.append(f"Next: `pwconf validate {out}`; `pwconf plan {out}` should report no changes.")
