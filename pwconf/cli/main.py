@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _stopped(cause: BaseException | None) -> int:
-    """Ctrl-C or SIGTERM outside an apply's calls (which reports its own): nothing changed."""
+    """Ctrl-C or SIGTERM that no command reported (an apply interrupted during its calls
+    reports what it did and exits on its own)."""
     if isinstance(cause, KeyboardInterrupt):
         click.echo("Interrupted.", err=True)
         return exit_code(cause)
