@@ -96,7 +96,7 @@ def read_journal(path: Path) -> tuple[str | None, list[Any]]:
     its first line ends has the id "" and no records."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None, []
     except OSError as exc:
         raise StateError(f"cannot read the state journal {path}: {exc.strerror or exc}") from None

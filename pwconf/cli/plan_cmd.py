@@ -20,7 +20,8 @@ from pwconf.cli.options import (
     scope_options,
     use_color,
 )
-from pwconf.fetch import Progress, Scope
+from pwconf.cli.progress import ReadProgress, StatusLine
+from pwconf.fetch import Scope
 from pwconf.lock import state_lock
 from pwconf.model import DesiredState
 from pwconf.render import render_json, render_markdown, render_text
@@ -35,6 +36,7 @@ from pwconf.runner import (
     state_path,
 )
 from pwconf.savedplan import save_plan
+from pwconf.scope_check import check_scope
 from pwconf.state import State, check_state_choice, check_writable
 
 
@@ -97,13 +99,16 @@ def planning_session(
     lock_for: str | None = None,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
-    """Shared by plan and apply: load, connect, read the account, plan; the connection stays
-    open for the caller until the block ends. With `lock_for` (the command, for whoever is
-    kept waiting), the state file is locked for as long."""
+    """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
+    connection stays open for the caller until the block ends. With `lock_for` (the command,
+    for whoever is kept waiting), the state file is locked for as long."""
     check_state_choice(state_file, workspace)
     paths_list = list(paths)
     desired = load(paths_list, list(variables), list(var_files), os.environ)
-    scope = scope or Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+    if scope is None:
+        scope = Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+        known = State.load(state_path(paths_list, state_file, emulator, workspace))
+        check_scope(desired, scope.apps, scope.targets, known)
     options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
     with connect(options, paths_list) as conn:
         path = state_path(paths_list, state_file, conn.embedded, workspace)
@@ -136,17 +141,21 @@ def _plan(
     """Plan against the state at `path`. Holding its lock, write into the file what a crash
     left in its journal, and the account it is used with."""
     state = State.load(path)
+    progress = ReadProgress(StatusLine.on_stderr())
     started = time.monotonic()
-    planned = make_plan(
-        conn,
-        desired,
-        state,
-        scope=scope,
-        parallelism=parallelism,
-        allow_mass_delete=allow_mass_delete,
-        progress=stderr_progress(),
-    )
-    report_read(planned.live.calls, time.monotonic() - started)
+    try:
+        planned = make_plan(
+            conn,
+            desired,
+            state,
+            scope=scope,
+            parallelism=parallelism,
+            allow_mass_delete=allow_mass_delete,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    progress.finish(planned.live.calls, time.monotonic() - started)
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
     live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
     note = state.claim_account(fingerprint, live_codes)
@@ -161,22 +170,3 @@ def server_label(conn: Connection) -> str:
     """Which account a saved plan belongs to; the embedded emulator's port changes per run."""
     return "embedded-emulator" if conn.embedded else conn.base_url
 
-
-def stderr_progress() -> Progress:
-    """A live counter of the account's reads on a terminal's stderr, never on stdout."""
-    last = [0.0]
-
-    def report(done: int, sent: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.2:
-            last[0] = now
-            click.echo(f"\rReading the account: {done}/{sent} calls", nl=False, err=True)
-
-    return report if sys.stderr.isatty() else lambda done, sent: None
-
-
-def report_read(calls: int, seconds: float) -> None:
-    """One closing line on stderr for a read long enough to notice."""
-    if seconds > 2:
-        end = "\n" if sys.stderr.isatty() else ""
-        click.echo(f"{end}Read the account: {calls} calls in {seconds:.1f}s", err=True)

@@ -60,7 +60,7 @@ def test_export_of_every_kind_plans_no_changes(
     assert count_kinds(merged) == seeded["counts"]
     plan = assert_no_changes(out)
     assert plan["unmanaged"] in ({}, None, [])
-    assert "Wrote 5 file(s)" in summary
+    assert "Wrote 5 files" in summary
 
 
 def test_export_writes_codes_handles_and_manifest_vocabulary(
