@@ -4,6 +4,10 @@ Order (contract §10): first every delete, bottom-up by kind; then creates and u
 A replace is its delete in the first pass and its create in the second. Within one kind, up to
 `parallelism` calls run at once. A failed change skips whatever depends on it, while
 independent work finishes. The core never prints: events go to the `on_event` callback.
+
+What each change records in the state goes to the state's journal as it is recorded and is on
+the disk before the change is reported finished (`pwconf.journal`); the state file itself is
+rewritten once, at the end, also after Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,13 +25,6 @@ from pwconf.kinds.base import ApplyContext, LiveView
 from pwconf.model import KIND_ORDER, Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
-
-# Between levels, the state file is saved once this long has passed since the last save; it is
-# always saved at the end (and on Ctrl-C or SIGTERM). Saving 100,000 entities' records takes
-# ~0.15 s and a 1% change runs a dozen short levels. A process killed outright loses what was
-# done since the last save, which pwconf recovers from (applications are matched by title again,
-# events adopted). Terraform persists state during an apply the same way, every 20 s.
-PERSIST_INTERVAL_S = 5.0
 
 T = TypeVar("T")
 
@@ -214,27 +211,18 @@ class Applier:
     def run(self, plan: Plan) -> ApplyResult:
         self._plan = plan
         self.state.check_writable()
+        self.state.start_journal()
         # Digesting what the plan leaves alone needs no API call: it overlaps the calls.
         unchanged = _in_background(_unchanged_digests, plan)
         try:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
-                levels = plan_steps(plan)
-                last_save = time.monotonic()
-                for number, level in enumerate(levels, 1):
+                for level in plan_steps(plan):
                     self._run_level(pool, level)
-                    if number < len(levels):  # the last level is saved on the way out
-                        last_save = self._save_if_due(last_save)
             self._record_unchanged(unchanged.result())
         finally:
             self.result.notes.extend(self.ctx.notes)
             self.state.save()
         return self.result
-
-    def _save_if_due(self, last_save: float) -> float:
-        if time.monotonic() - last_save < PERSIST_INTERVAL_S:
-            return last_save
-        self.state.save()
-        return time.monotonic()
 
     def _run_level(self, pool: ThreadPoolExecutor, level: list[_Step]) -> None:
         runnable = []
@@ -286,12 +274,15 @@ class Applier:
 
     def _record_unchanged(self, digests: list[tuple[str, str]]) -> None:
         """Entities the plan left alone match the manifests: remember them for drift checks."""
-        for address, value_digest in digests:
-            self.state.record_applied(address, value_digest)
+        self.state.record_applied_many(digests)
         for handle, code in self.ctx.view.code_by_handle.items():
             self.state.record_application(handle, code)
 
     def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
+        if outcome != "skipped":
+            # On the disk before the change counts as finished: no later level, report or
+            # kill can see it done and unrecorded.
+            self.state.sync_journal()
         self.outcomes[step.key] = outcome
         with self._emit_lock:
             setattr(self.result, outcome, getattr(self.result, outcome) + 1)

@@ -33,7 +33,7 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
     if target not in _swept:
         _swept.add(target)
         remove_stale_temporaries(target)
@@ -53,7 +53,8 @@ def remove_stale_temporaries(target: Path) -> None:
                         os.unlink(entry.path)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new name in `directory` survive a crash."""
     with contextlib.suppress(OSError):  # not every platform can open a directory
         handle = os.open(directory, os.O_RDONLY)
         try:

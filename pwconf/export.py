@@ -3,8 +3,9 @@
 The export reuses the fetch. It builds a desired state holding one application per live
 application to export (a handle made from its title, and `code:` so it is matched by code), lets
 `fetch_live` read every child and convert it into manifest vocabulary through the kinds (segment
-expressions come back with application codes rewritten as `@handle`), and writes that model out
-as YAML: one file per application and one for the account-wide tags and segments.
+expressions come back in canonical form, application codes rewritten as `@handle`), and writes
+that model out as YAML (pwconf.export_writer): one file per application and one for the
+account-wide tags and segments.
 
 What cannot be exported, and what the files say about it:
 
@@ -15,7 +16,10 @@ What cannot be exported, and what the files say about it:
   It stays a comment so that the export loads without the secrets and plans no change;
 - a tag's `user_specific` flag is not returned by listTags (contract §3): written only when the
   pwconf state file given recorded it;
-- default tags (Language, Country, ...): every account has them; never written.
+- default tags (Language, Country, ...): every account has them; never written;
+- a segment whose expression pwconf cannot read, or that `pwconf validate` would refuse (a tag
+  the account lacks, an operator its type does not take): not written, and said why; the export
+  writes only what validate accepts.
 
 The round trip holds: `pwconf plan` of the exported files against the same account reports no
 changes. This module never prints: it returns file texts and notes; the CLI shows them.
@@ -31,14 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pwconf import segments
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import PwconfError, UsageError
+from pwconf.errors import UsageError
+from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.kinds.tag import DEFAULT_TAGS
+from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
+from pwconf.manifest.checks import operator_problems
 from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
 from pwconf.state import State
 
@@ -151,7 +156,8 @@ def export_account(
     """Read the account and return its manifests as {relative path: YAML text}.
 
     `apps`: application codes to export (default: every application). Account-wide tags and
-    segments are always exported, except segments bound to an application left out.
+    segments are always exported, except segments bound to an application left out (and those
+    pwconf cannot write, see the module docstring).
     `state`: pwconf's state file, to learn what Pushwoosh does not return: tags'
     `user_specific` flags, the handles of the applications pwconf created, the names of the
     events it created.
@@ -211,6 +217,8 @@ class _Builder:
         self.counts = {kind: 0 for kind in EXPORTED_KINDS}
         self.notes: list[str] = []
         self.warnings: list[str] = []
+        self.exported_segments: set[str] = set()
+        self.segments_left_out: dict[str, str] = {}  # name -> why, for the presets using them
         self.by_kind: dict[str, list[Entity]] = {kind: [] for kind in PLURALS}
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
@@ -219,11 +227,10 @@ class _Builder:
 
     def build(self) -> ExportResult:
         files = {ACCOUNT_FILE: self.account_file()}
-        exported_segments = {e.name for e in self.by_kind["segment"] if self._segment_wanted(e)}
         credentials: list[str] = []
         for code, handle in self.handles.items():
             files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(
-                code, handle, exported_segments, credentials
+                code, handle, credentials
             )
         self._check_titles()
         self._closing_notes(credentials)
@@ -258,15 +265,14 @@ class _Builder:
             self.counts["tag"] += 1
         segments: dict[str, Any] = {}
         for entity in self.by_kind["segment"]:
-            if not self._segment_wanted(entity):
-                self.notes.append(
-                    f"segment {entity.name!r}: bound to application "
-                    f"{entity.attrs.get('application')}, which was not exported"
-                )
+            why = self._segment_left_out(entity)
+            if why is not None:
+                self.segments_left_out[entity.name] = why
+                self.notes.append(f"segment {entity.name!r}: {why}")
                 continue
             segments[entity.name] = _ordered(entity.attrs, ENTRY_KEY_ORDER["segment"])
+            self.exported_segments.add(entity.name)
             self.counts["segment"] += 1
-            self._check_expression(entity)
         if defaults:
             self.notes.append(
                 f"{defaults} default tag(s) (Language, Country, ...): every account has them"
@@ -293,33 +299,66 @@ class _Builder:
             body["tags"] = tags
         if segments:
             body["segments"] = segments
-        return self._document(header, body, {})
+        return document(self.schema_url, header, body)
 
-    def _segment_wanted(self, entity: Entity) -> bool:
+    def _segment_left_out(self, entity: Entity) -> str | None:
+        """Why a segment of the account is not written, or None: the export writes only what
+        `pwconf validate` accepts."""
         bound = entity.attrs.get("application")
-        return bound is None or bound in self.exported_handles
+        if bound is not None and bound not in self.exported_handles:
+            return f"bound to application {bound}, which was not exported"
+        try:
+            expr = segments.parse(entity.attrs["expression"])
+        except segments.SegmentSyntaxError as exc:
+            return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
+        codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
+        if codes:
+            self.notes.append(
+                f"segment {entity.name!r}: names application(s) {', '.join(codes)} by code "
+                "(not exported, so no @handle)"
+            )
+        for term in segments.tag_terms(expr):
+            problem = self._tag_term_problem(term)
+            if problem is not None:
+                return f"validate would refuse its expression: {problem}"
+        return None
+
+    def _tag_term_problem(self, term: segments.TagTerm) -> str | None:
+        """What `pwconf validate` would say of a tag term against the tags exported."""
+        if term.tag in DEFAULT_TAGS:
+            return _first(operator_problems(term, DEFAULT_TAGS[term.tag]))
+        tag = self.live.entities.get(Address("tag", None, term.tag))
+        if tag is None:
+            return f"tag {term.tag!r} is not in the account"
+        tag_type = tag.attrs["type"]
+        app_specific = bool(tag.attrs.get("application_specific"))
+        if app_specific != (term.app is not None):
+            used = "AT(...)" if term.app is not None else "T(...)"
+            return f"{used} does not fit tag {term.tag!r} (application_specific: {app_specific})"
+        if tag_type not in OPERATORS_BY_TYPE:
+            return None  # an unknown type: the tag's own warning says so
+        return _first(operator_problems(term, tag_type))
 
     # --- application files -----------------------------------------------------------------
-    def application_file(
-        self, code: str, handle: str, segments: set[str], credentials: list[str]
-    ) -> str:
+    def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
         app = self.live.entities.get(Address("application", None, handle))
         attrs = app.attrs if app else {}
-        entry: dict[str, Any] = {
-            key: attrs[key] for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
-        }
+        entry: dict[str, Any] = Block(
+            (key, attrs[key]) for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
+        )
         entry["code"] = code
         entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
         self.counts["application"] += 1
         configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
+            entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
         for section, kind in APP_SECTIONS.items():
             if not REGISTRY[kind].readable:
                 continue  # events: see the file's header
             entries = {}
             for entity in self.by_app.get((kind, handle), []):
-                entries[entity.name] = self._entry(kind, entity, segments)
+                entries[entity.name] = self._entry(kind, entity)
                 self.counts[kind] += 1
             if entries:
                 entry[section] = entries
@@ -341,14 +380,10 @@ class _Builder:
                 f"events of {handle} that pwconf created: {', '.join(known_events)} "
                 "(named in the file's header; definitions cannot be read back)"
             )
-        comments: dict[YamlPath, list[str]] = {}
-        if configured:
-            last_plain = [k for k in APP_KEY_ORDER if k in entry][-1]
-            comments[("applications", handle, last_plain)] = _credential_comment(handle, configured)
         body = {"version": MANIFEST_VERSION, "applications": {handle: entry}}
-        return self._document(header, body, comments)
+        return document(self.schema_url, header, body)
 
-    def _entry(self, kind: str, entity: Entity, segments: set[str]) -> dict[str, Any]:
+    def _entry(self, kind: str, entity: Entity) -> dict[str, Any]:
         attrs = dict(entity.attrs)
         if kind == "preset":
             attrs["content"] = _ordered(attrs.get("content") or {}, CONTENT_KEY_ORDER)
@@ -363,10 +398,12 @@ class _Builder:
                     f"{', '.join(bad)}: written as read; fix them by hand"
                 )
             segment = attrs.get("segment")
-            if segment and segment not in segments:
+            if segment and segment not in self.exported_segments:
+                why = self.segments_left_out.get(segment, "it is not in the account")
                 self.warnings.append(
-                    f"preset {entity.app}/{entity.name}: segment {segment!r} was not exported "
-                    "(bound to an application left out): add it, or the export will not validate"
+                    f"preset {entity.app}/{entity.name} uses segment {segment!r}, which was not "
+                    f"written ({why}): declare it under `segments:`, or the export will not "
+                    "validate"
                 )
         if kind == "geozone":
             for ref in ("preset", "cluster"):
@@ -384,15 +421,6 @@ class _Builder:
             self.warnings.append(
                 f"tag {entity.name!r}: unknown type code ({entity.attrs['type']}): "
                 "written as read; fix it by hand"
-            )
-
-    def _check_expression(self, entity: Entity) -> None:
-        expression = str(entity.attrs.get("expression") or "")
-        codes = re.findall(r'"([A-Z0-9]{5}-[A-Z0-9]{5})"', expression)
-        if codes:
-            self.notes.append(
-                f"segment {entity.name!r}: names application(s) {', '.join(sorted(set(codes)))} "
-                "by code (not exported, so no @handle)"
             )
 
     def _check_titles(self) -> None:
@@ -424,20 +452,9 @@ class _Builder:
             if others:
                 self.notes.append(f"{len(others)} other application(s): not chosen with --app")
 
-    # --- YAML --------------------------------------------------------------------------------
-    def _document(
-        self, header: list[str], body: dict[str, Any], comments: Mapping[YamlPath, list[str]]
-    ) -> str:
-        lines = [f"# yaml-language-server: $schema={self.schema_url}", "#"]
-        lines += [f"# {line}" if line else "#" for line in header]
-        lines.append("")
-        for index, (key, value) in enumerate(body.items()):
-            if index > 0:
-                lines.append("")
-            lines += _emit_pair(key, value, (key,), comments)
-        text = "\n".join(lines) + "\n"
-        _check_reads_back(text, body)
-        return text
+
+def _first(problems: list[tuple[str, int]]) -> str | None:
+    return problems[0][0] if problems else None
 
 
 def _ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
@@ -467,146 +484,6 @@ def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
             f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
         ]
     return lines
-
-
-# A mapping whose values are all scalars, with at most this many entries, is written on one line
-# when it fits and needs no more quoting there (`Age: {type: integer}`); everything else is block
-# style. Applications are always block style: comments go inside them.
-INLINE_MAX_ENTRIES = 3
-INLINE_MAX_WIDTH = 88
-
-YamlPath = tuple[str, ...]
-
-
-def _emit_pair(
-    key: str, value: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]
-) -> list[str]:
-    """Block-style lines for one `key: value` at the depth of `path` (the key's own path)."""
-    pad = "  " * (len(path) - 1)
-    head = f"{pad}{_scalar(key)}:"
-    lines: list[str]
-    if isinstance(value, dict):
-        inline = None if _is_application(path) else _inline_mapping(value)
-        if not value:
-            lines = [f"{head} {{}}"]
-        elif inline is not None and len(head) + 1 + len(inline) <= INLINE_MAX_WIDTH:
-            lines = [f"{head} {inline}"]
-        else:
-            lines = [head]
-            for sub_key, sub_value in value.items():
-                lines += _emit_pair(sub_key, sub_value, (*path, sub_key), comments)
-    elif isinstance(value, list):
-        if all(_is_scalar(item) for item in value):
-            lines = [f"{head} [{', '.join(_scalar(item, flow=True) for item in value)}]"]
-        else:
-            lines = [head]
-            for index, item in enumerate(value):
-                lines += _emit_item(item, (*path, str(index)), comments)
-    else:
-        lines = [f"{head} {_scalar(value)}"]
-    for comment in comments.get(path, []):
-        lines.append(f"{pad}# {comment}" if comment else f"{pad}#")
-    return lines
-
-
-def _is_application(path: YamlPath) -> bool:
-    return len(path) == 2 and path[0] == "applications"
-
-
-def _emit_item(item: Any, path: YamlPath, comments: Mapping[YamlPath, list[str]]) -> list[str]:
-    pad = "  " * (len(path) - 1)
-    if isinstance(item, dict) and item:
-        lines: list[str] = []
-        for index, (key, value) in enumerate(item.items()):
-            sub = _emit_pair(key, value, (*path, key), comments)  # indented under the "- "
-            if index == 0:
-                sub[0] = f"{pad}- {sub[0][len(pad) + 2 :]}"
-            lines += sub
-        return lines
-    if isinstance(item, list) and item and not all(_is_scalar(i) for i in item):
-        lines = [f"{pad}-"]
-        for index, sub_item in enumerate(item):
-            lines += _emit_item(sub_item, (*path, str(index)), comments)
-        return lines
-    if isinstance(item, dict):
-        return [f"{pad}- {{}}"]
-    if isinstance(item, list):
-        return [f"{pad}- [{', '.join(_scalar(i, flow=True) for i in item)}]"]
-    return [f"{pad}- {_scalar(item)}"]
-
-
-def _inline_mapping(value: Mapping[str, Any]) -> str | None:
-    if len(value) > INLINE_MAX_ENTRIES or not all(_is_scalar(v) for v in value.values()):
-        return None
-    parts = []
-    for key, item in value.items():
-        flow_key, flow_item = _scalar(key, flow=True), _scalar(item, flow=True)
-        if flow_key != _scalar(key) or flow_item != _scalar(item):
-            return None  # it would need quotes only because it is inline: keep block style
-        parts.append(f"{flow_key}: {flow_item}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-# Plain scalars that a YAML 1.2 reader (editors) would take for a number, boolean or null, where
-# PyYAML's YAML 1.1 rules would not: quoted anyway, so every reader sees a string.
-_YAML12_NON_STRING = re.compile(
-    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
-    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
-    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
-)
-
-
-_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
-
-
-def _scalar(value: Any, *, flow: bool = False) -> str:
-    """One scalar as YAML text that reads back as the same value and type.
-
-    PyYAML quotes whatever its YAML 1.1 resolver would read as something else (`yes`, `no`,
-    `on`, `0123`, `2027-06-30`, ...); strings a YAML 1.2 reader would take for numbers are quoted
-    too. `flow`: for inside `[...]` or `{...}`, where `,` and brackets need quotes as well.
-    """
-    text = _dump(value, style=None, flow=flow)
-    if any(brk in text for brk in _LINE_BREAKS):  # multi-line: one line, with escapes instead
-        return _dump(value, style='"', flow=flow)
-    if isinstance(value, str) and text == value and _YAML12_NON_STRING.fullmatch(value):
-        return _dump(value, style="'", flow=flow)
-    return text
-
-
-def _dump(value: Any, *, style: str | None, flow: bool) -> str:
-    options: dict[str, Any] = {
-        "default_style": style,
-        "allow_unicode": True,
-        "width": 1_000_000,
-        "sort_keys": False,
-    }
-    if flow:  # inside a flow sequence: the form safe in flow context
-        return yaml.safe_dump([value], default_flow_style=True, **options).rstrip("\n")[1:-1]
-    text = yaml.safe_dump(value, **options)
-    return text.removesuffix("\n...\n").removesuffix("\n")
-
-
-def _check_reads_back(text: str, body: dict[str, Any]) -> None:
-    """The written YAML must read back as the very data it was made from."""
-    loaded = yaml.safe_load(text)
-    if loaded != body or _types(loaded) != _types(body):
-        raise PwconfError(
-            "internal error: the exported YAML does not read back as the data it was made from",
-            hint="please report this with the account's names that contain unusual characters",
-        )
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_types(v) for v in value]
-    return type(value).__name__
 
 
 # --- schema and files ----------------------------------------------------------------------

@@ -86,6 +86,9 @@ def compare(
     plan.live_entities = {a: e for by_address in found.values() for a, e in by_address.items()}
     _follow_replacements(plan, desired, live, found)
     _check_mass_delete(plan, live, options)
+    for kind in REGISTRY.values():
+        notes = kind.comparison_notes(found[kind.name], desired.entities)
+        plan.notes += [Note(None, text) for text in notes]
     plan.changes.sort(key=lambda c: c.address.sort_key)
     plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
     plan.unmanaged = {

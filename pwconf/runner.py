@@ -22,7 +22,7 @@ from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
 from pwconf.planner import PlanOptions, compare
-from pwconf.state import State, default_state_path
+from pwconf.state import DEFAULT_NAME, State, default_state_path, workspace_name
 
 EMULATOR_DATA = ".pwconf-emulator.json"
 EMULATOR_STATE = ".pwconf-emulator-state.json"
@@ -101,10 +101,13 @@ def load(
     return load_desired(list(paths), parse_variables(list(variables), list(var_files)), env)
 
 
-def state_path(paths: list[str], explicit: str | None, embedded: bool) -> Path:
+def state_path(
+    paths: list[str], explicit: str | None, embedded: bool, workspace: str | None = None
+) -> Path:
     if explicit:
         return Path(explicit)
-    return default_state_path(paths, EMULATOR_STATE) if embedded else default_state_path(paths)
+    name = EMULATOR_STATE if embedded else DEFAULT_NAME
+    return default_state_path(paths, workspace_name(name, workspace))
 
 
 def parse_targets(targets: list[str]) -> frozenset[Address]:

@@ -3,17 +3,27 @@
     expr     := and_expr (("+" | "\\") and_expr)*       "+" or, "\\" and-not; left to right
     and_expr := primary ("*" primary)*                  "*" and: binds tighter
     primary  := "(" expr ")" | term
-    term     := A(app [, [platform, ...]])
+    term     := A(app [, [platform, ...] [, VALUE]])
+              | G("GROUPCODE" [, [platform, ...] [, VALUE]])   an application group
               | T("Tag", OPERATOR [, VALUE])
               | AT(app, "Tag", OPERATOR [, VALUE])
               | E("Event", ...)                         arguments parsed, not checked [decided]
     app      := @handle | "@handle" | "APPCODE"
-    VALUE    := "string" | number | true | false | [VALUE, ...]
+    VALUE    := "string" | number | true | false | daysago(N) | [VALUE, ...]
 
-Function names, operators and true/false are case-insensitive; the canonical text writes them
-uppercase (true/false lowercase). Whether an operator and value fit the tag's type is a semantic
-check (pwconf.manifest.checks), not a matter of syntax. Columns are 1-based offsets into the
-expression text.
+The parser reads the expression as others write it (contract §11: the Control Panel, Pushwoosh's
+own client libraries) and keeps one canonical text per meaning, so that an expression read back
+from the account compares equal to the same expression in a manifest:
+
+- function names, operators and true/false in any case: written uppercase (true/false lowercase);
+- platform names in any case, with or without `_` (`"IOS"`, `"ANDROID"`, `"WINDOWS_PHONE"`):
+  written as `PLATFORMS` spells them, each once, in its order;
+- `daysago(N)`: written as the contract's `"N days ago"`;
+- `G()` and the third argument of `A()`: kept, as written [decided: their meaning is the
+  server's; pwconf checks neither].
+
+Whether an operator and value fit the tag's type is a semantic check (pwconf.manifest.checks), not
+a matter of syntax. Columns are 1-based offsets into the expression text.
 """
 
 from __future__ import annotations
@@ -25,7 +35,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-OPERATORS: tuple[str, ...] = ("EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET")
+# GT and LT: the strict comparisons other tools write [lib]; the contract lists the rest.
+OPERATORS: tuple[str, ...] = (
+    "EQ",
+    "NOTEQ",
+    "IN",
+    "NOTIN",
+    "GT",
+    "GTE",
+    "LT",
+    "LTE",
+    "BETWEEN",
+    "NOTSET",
+)
+# The platforms of A() and G(): the contract's eight [lib], then the older ones Pushwoosh's
+# Python library still writes (BLACKBERRY, WINDOWS_PHONE, ASHA, BADA) [lib; spelling decided].
 PLATFORMS: tuple[str, ...] = (
     "iOS",
     "Android",
@@ -35,8 +59,13 @@ PLATFORMS: tuple[str, ...] = (
     "Safari",
     "Chrome",
     "Firefox",
+    "BlackBerry",
+    "WindowsPhone",
+    "Asha",
+    "Bada",
 )
-FUNCTIONS: tuple[str, ...] = ("A", "T", "AT", "E")
+FUNCTIONS: tuple[str, ...] = ("A", "G", "T", "AT", "E")
+DAYS_AGO_FUNCTION = "DAYSAGO"
 MAX_TERMS = 256  # real segments are short; the bound keeps parsing and formatting shallow
 MAX_NESTING = 32
 
@@ -63,10 +92,23 @@ class AppRef:
 
 @dataclass(frozen=True)
 class AppTerm:
+    """A(app [, platforms [, extra]]); `extra` is the third argument, kept as written."""
+
     app: AppRef
     platforms: tuple[str, ...] | None
     column: int
     platform_columns: tuple[int, ...] = ()
+    extra: Value | None = None
+
+
+@dataclass(frozen=True)
+class GroupTerm:
+    """G("GROUPCODE" [, platforms [, extra]]): the devices of an application group."""
+
+    code: str
+    platforms: tuple[str, ...] | None
+    column: int
+    extra: Value | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +146,7 @@ class BinOp:
     column: int
 
 
-Expr = BinOp | AppTerm | TagTerm | EventTerm
+Expr = BinOp | AppTerm | GroupTerm | TagTerm | EventTerm
 
 PRECEDENCE: dict[str, int] = {"*": 2, "+": 1, "\\": 1}
 
@@ -194,6 +236,9 @@ class _Parser:
     def current(self) -> Token:
         return self.tokens[self.index]
 
+    def peek(self) -> Token:
+        return self.tokens[min(self.index + 1, len(self.tokens) - 1)]
+
     def advance(self) -> Token:
         token = self.tokens[self.index]
         if token.kind != "end":
@@ -244,7 +289,8 @@ class _Parser:
         if token.kind == "word" and token.text.upper() in FUNCTIONS:
             return self.parse_term()
         raise SegmentSyntaxError(
-            f"expected a term (A(...), T(...), AT(...), E(...)) or '(', found {_describe(token)}",
+            "expected a term (A(...), G(...), T(...), AT(...), E(...)) or '(', "
+            f"found {_describe(token)}",
             token.column,
         )
 
@@ -257,6 +303,8 @@ class _Parser:
         function = name.text.upper()
         if function == "A":
             return self.parse_app_term(name.column)
+        if function == "G":
+            return self.parse_group_term(name.column)
         if function == "T":
             return self.parse_tag_term(name.column, app=None)
         if function == "AT":
@@ -287,13 +335,33 @@ class _Parser:
 
     def parse_app_term(self, column: int) -> AppTerm:
         app = self.parse_app_ref()
+        platforms, platform_columns, extra = self.parse_device_filter("A")
+        return AppTerm(app, platforms, column, platform_columns, extra)
+
+    def parse_group_term(self, column: int) -> GroupTerm:
+        code = self.expect(
+            "string", 'the application group code in double quotes, e.g. "ABCDE-12345"'
+        )
+        if not code.value:
+            raise SegmentSyntaxError("empty application group code", code.column)
+        platforms, _, extra = self.parse_device_filter("G")
+        return GroupTerm(str(code.value), platforms, column, extra)
+
+    def parse_device_filter(
+        self, function: str
+    ) -> tuple[tuple[str, ...] | None, tuple[int, ...], Value | None]:
+        """The rest of A() or G(): `[, [platforms] [, extra]] )`."""
         platforms: tuple[str, ...] | None = None
         platform_columns: tuple[int, ...] = ()
+        extra: Value | None = None
         if self.current.kind == ",":
             self.advance()
             platforms, platform_columns = self.parse_platforms()
-        self.expect(")", "')' to close A(")
-        return AppTerm(app, platforms, column, platform_columns)
+            if self.current.kind == ",":
+                self.advance()
+                extra = self.parse_value()
+        self.expect(")", f"')' to close {function}(")
+        return platforms, platform_columns, extra
 
     def parse_platforms(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         self.expect("[", 'a list of platforms, e.g. ["iOS", "Android"]')
@@ -344,6 +412,8 @@ class _Parser:
         if token.kind == "word" and token.text.lower() in ("true", "false"):
             self.advance()
             return token.text.lower() == "true"
+        if token.kind == "word" and token.text.upper() == DAYS_AGO_FUNCTION:
+            return self.parse_days_ago()
         if token.kind == "[":
             self.enter(token)
             self.advance()
@@ -359,6 +429,19 @@ class _Parser:
             f'expected a value ("text", a number, true, false or a list), found {_describe(token)}',
             token.column,
         )
+
+    def parse_days_ago(self) -> str:
+        """daysago(N), another spelling of the value "N days ago"."""
+        name = self.advance()
+        self.expect("(", f"'(' after {name.text}")
+        days = self.current
+        if days.kind != "number" or not isinstance(days.value, int) or days.value < 0:
+            raise SegmentSyntaxError(
+                f"expected a whole number of days, found {_describe(days)}", days.column
+            )
+        self.advance()
+        self.expect(")", f"')' to close {name.text}(")
+        return f"{days.value} days ago"
 
     def parse_event_term(self, column: int) -> EventTerm:
         args: list[Value | Word | AppRef] = []
@@ -377,17 +460,29 @@ class _Parser:
             self.advance()
             return AppRef(token.text[1:], None, token.column)
         if token.kind == "word" and token.text.lower() not in ("true", "false"):
+            if token.text.upper() == DAYS_AGO_FUNCTION and self.peek().kind == "(":
+                return self.parse_value()
             self.advance()
             return Word(token.text)
         return self.parse_value()
 
 
+def _platform_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name).lower()
+
+
+# Every accepted spelling, by its key: "IOS", "ios" and "iOS" are one platform; so are
+# "WINDOWS_PHONE" and "WindowsPhone".
+_PLATFORM_BY_KEY: dict[str, str] = {_platform_key(name): name for name in PLATFORMS}
+
+
 def _check_platform(name: str, column: int) -> str:
-    if name in PLATFORMS:
-        return name
-    close = [p for p in PLATFORMS if p.lower() == name.lower()]
-    hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(PLATFORMS)}"
-    raise SegmentSyntaxError(f"unknown platform {name!r}{hint}", column)
+    canonical = _PLATFORM_BY_KEY.get(_platform_key(name))
+    if canonical is None:
+        raise SegmentSyntaxError(
+            f"unknown platform {name!r}; expected one of {', '.join(PLATFORMS)}", column
+        )
+    return canonical
 
 
 def _describe(token: Token) -> str:
@@ -438,7 +533,9 @@ class _Formatter:
                 return f"({text})"
             return text
         if isinstance(expr, AppTerm):
-            return self.app_term(expr)
+            return f"A({self.device_filter(self.app(expr.app), expr.platforms, expr.extra)})"
+        if isinstance(expr, GroupTerm):
+            return f"G({self.device_filter(_json(expr.code), expr.platforms, expr.extra)})"
         if isinstance(expr, TagTerm):
             return self.tag_term(expr)
         return "E(" + ", ".join(self.event_arg(arg) for arg in expr.args) + ")"
@@ -450,10 +547,14 @@ class _Formatter:
         handle = self.code_to_handle.get(ref.code or "")
         return f"@{handle}" if handle is not None else _json(ref.code)
 
-    def app_term(self, term: AppTerm) -> str:
-        if term.platforms is None:
-            return f"A({self.app(term.app)})"
-        return f"A({self.app(term.app)}, {_json(list(term.platforms))})"
+    @staticmethod
+    def device_filter(target: str, platforms: tuple[str, ...] | None, extra: Value | None) -> str:
+        parts = [target]
+        if platforms is not None:  # a set: each platform once, in the order of PLATFORMS
+            parts.append(_json(sorted(set(platforms), key=PLATFORMS.index)))
+            if extra is not None:
+                parts.append(_json(extra))
+        return ", ".join(parts)
 
     def tag_term(self, term: TagTerm) -> str:
         parts = [_json(term.tag), term.operator]

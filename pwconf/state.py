@@ -11,25 +11,34 @@ pwconf records, beside the manifests, what it applied:
 - `applications`: the code of each application handle, so that a new title is an update, not a
   new application;
 - `applied`: per address, a digest of the attributes last applied, which tells a change made
-  outside pwconf (drift) from a change in the manifests.
+  outside pwconf (drift) from a change in the manifests;
+- `accounts`: salted fingerprints of the API URL and token it was used with, so that a state
+  file is never applied to another account;
+- `journal_folded`: the id of the last journal (see `pwconf.journal`) written into the file.
 
 The file is rewritten atomically (temporary file, fsync, rename): a crash never leaves half of it.
+During an apply each record also goes to the journal beside the file as it is made; the file is
+rewritten from both at the end, or by the next `apply` or `plan --out` after a crash.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import tempfile
 import threading
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import StateError
+from pwconf.errors import StateError, UsageError
+from pwconf.journal import Journal, journal_path, read_journal, remove_journal
 
 FORMAT_VERSION = 1
 DEFAULT_NAME = ".pwconf-state.json"
+WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class State:
@@ -43,64 +52,116 @@ class State:
         self.tags: dict[str, dict[str, Any]] = data.get("tags", {})
         self.applications: dict[str, str] = data.get("applications", {})
         self.applied: dict[str, str] = data.get("applied", {})
+        self.accounts: list[str] = list(data.get("accounts", []))
+        self.journal_folded: str | None = data.get("journal_folded")
+        self._journal: Journal | None = None
+        self._found_journal: str | None = None  # a journal left beside the file by a crash
+        self._unsaved = False
 
     # --- reading -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | None) -> State:
-        if path is None or not path.exists():
+        """The state file with the records of a journal not yet written into it.
+
+        The journal is read before the file: an apply finishing meanwhile writes the file with
+        the journal's id as folded before it removes the journal, so the pair read is never
+        older than the journal."""
+        if path is None:
             return cls(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StateError(
-                f"cannot read the state file {path}: {exc}",
-                hint="restore it from a backup, or move it away to start afresh "
-                "(pwconf then re-learns what it can read)",
-            ) from None
-        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-            raise StateError(f"{path} is not a pwconf state file of format {FORMAT_VERSION}")
-        return cls(path, data)
+        ident, records = read_journal(journal_path(path))
+        state = cls(path, _read_state_file(path)) if path.exists() else cls(path)
+        if ident is not None:
+            state._found_journal = ident
+            if ident != state.journal_folded:
+                state._replay(records)
+        return state
 
     def events_of(self, app_code: str) -> dict[str, str]:
         return dict(self.events.get(app_code, {}))
 
     # --- recording -----------------------------------------------------------------------
     def record_event(self, app_code: str, name: str, digest: str) -> None:
-        with self._lock:
-            self.events.setdefault(app_code, {})[name] = digest
+        self._change("event", app_code, name, digest)
 
     def record_credentials(self, app_code: str, platform: str, sealed: Any) -> None:
-        with self._lock:
-            self.credentials.setdefault(app_code, {})[platform] = sealed
+        self._change("credentials", app_code, platform, sealed)
 
     def record_application(self, handle: str, app_code: str) -> None:
-        with self._lock:
-            self.applications[handle] = app_code
+        self._change("application", handle, app_code)
 
     def forget_application(self, app_code: str) -> None:
-        with self._lock:
-            self.applications = {h: c for h, c in self.applications.items() if c != app_code}
-            self.events.pop(app_code, None)
-            self.credentials.pop(app_code, None)
+        self._change("forget_application", app_code)
 
     def record_tag(self, name: str, user_specific: bool) -> None:
-        with self._lock:
-            self.tags[name] = {"user_specific": user_specific}
+        self._change("tag", name, user_specific)
 
     def forget_tag(self, name: str) -> None:
-        with self._lock:
-            self.tags.pop(name, None)
+        self._change("forget_tag", name)
 
     def record_applied(self, address: str, digest: str | None) -> None:
+        self._change("applied", address, digest)
+
+    def record_applied_many(self, digests: list[tuple[str, str]]) -> None:
+        """Many digests as one journal record."""
+        self._change("applied_many", [list(pair) for pair in digests])
+
+    def _change(self, op: str, *args: Any) -> None:
         with self._lock:
-            if digest is None:
-                self.applied.pop(address, None)
-            else:
-                self.applied[address] = digest
+            _OPS[op](self, *args)
+            if self._journal is not None:
+                self._journal.append([op, *args])
+
+    def _replay(self, records: list[Any]) -> None:
+        for record in records:
+            if not isinstance(record, list) or not record or record[0] not in _OPS:
+                raise StateError(
+                    f"the state journal beside {self.path} holds a record this pwconf does not "
+                    f"know: {str(record)[:80]}",
+                    hint="use the pwconf version that wrote it",
+                )
+            try:
+                _OPS[record[0]](self, *record[1:])
+            except (TypeError, ValueError, AttributeError):
+                raise StateError(
+                    f"the state journal beside {self.path} holds a malformed record: "
+                    f"{str(record)[:80]}"
+                ) from None
+
+    # --- the account ---------------------------------------------------------------------
+    def claim_account(self, fingerprint: str, live_app_codes: Collection[str]) -> str | None:
+        """Refuse a state file made for another account; returns a note when the file is taken
+        for this account on the evidence of its applications.
+
+        `fingerprint` identifies the API URL and token (see `ApiClient.account_fingerprint`).
+        One account may be reached with several tokens (a CI token, a personal one, a rotated
+        one), so an unknown fingerprint is also accepted when an application code the file
+        recorded is in the account: codes are assigned by Pushwoosh and unique to an account.
+        """
+        if fingerprint in self.accounts:
+            return None
+        recorded = set(self.applications.values())
+        shares = not recorded.isdisjoint(live_app_codes)
+        if not shares and (self.accounts or recorded):
+            raise StateError(
+                f"{self.path} is the state of another Pushwoosh account (API URL and token) "
+                "than this one; choose this account's state with --state FILE, or with "
+                "--workspace NAME (.pwconf-state.NAME.json)"
+            )
+        known_before = bool(self.accounts)
+        with self._lock:
+            self.accounts.append(fingerprint)
+            self._unsaved = True
+        if known_before:
+            return (
+                f"{self.path} was used with another API URL or token so far; its applications "
+                "are in this account, so it is taken as this account's state"
+            )
+        return None
 
     # --- writing -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
+            folded = self._journal.ident if self._journal is not None else self._found_journal
             return {
                 "format_version": FORMAT_VERSION,
                 "salt": self.salt,
@@ -109,39 +170,174 @@ class State:
                 "tags": self.tags,
                 "applications": self.applications,
                 "applied": self.applied,
+                "accounts": self.accounts,
+                "journal_folded": folded or self.journal_folded,
             }
 
     def save(self) -> None:
+        """Rewrite the file; the records of a journal, open or found, are in it from now on,
+        and the journal is removed."""
         if self.path is None:
             return
+        data = self.to_dict()
         try:
-            write_atomically(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True))
+            write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True))
         except OSError as exc:
             raise _unwritable(self.path, exc) from None
+        self.journal_folded = data["journal_folded"]
+        self._unsaved = False
+        if self._journal is not None:
+            journal, self._journal = self._journal, None
+            journal.remove()
+        if self._found_journal is not None:
+            remove_journal(journal_path(self.path))
+            self._found_journal = None
+
+    def start_journal(self) -> None:
+        """From now on every record also goes to a journal beside the file (see
+        `pwconf.journal`). A journal left by a crash is written into the file first; so is a
+        state the file does not hold yet (its salt seals the credentials recorded). Only one
+        process may do this at a time: the caller holds the state's lock (`pwconf.lock`)."""
+        if self.path is None or self._journal is not None:
+            return
+        if not self.path.exists():
+            self.save()
+        self.save_pending()
+        try:
+            self._journal = Journal.create(journal_path(self.path))
+        except FileExistsError:
+            raise StateError(
+                f"another process is writing the state journal beside {self.path}",
+                hint="only one apply at a time may use a state file; wait for it to end",
+            ) from None
+        except OSError as exc:
+            raise _unwritable(journal_path(self.path), exc) from None
+
+    def sync_journal(self) -> None:
+        """What was recorded so far is on the disk (a no-op without a journal)."""
+        journal = self._journal
+        if journal is not None:
+            try:
+                journal.sync()
+            except OSError as exc:
+                raise _unwritable(journal.path, exc) from None
+
+    def save_pending(self) -> None:
+        """Write what the file does not hold yet: the records of a journal left by a crash
+        (then removed), the account it is used with. The caller holds the state's lock."""
+        if self._found_journal is not None or self._unsaved:
+            self.save()
 
     def check_writable(self) -> None:
         """Fail now, before an apply's first call, if the state file could not be saved."""
-        if self.path is None:
-            return
-        try:
-            if self.path.is_dir():
-                raise IsADirectoryError(f"{self.path} is a folder")
-            for folder in self.path.parents:
-                if folder.exists() and not folder.is_dir():
-                    raise NotADirectoryError(f"{folder} is not a folder")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.path.parent):
-                pass
-        except OSError as exc:
-            raise _unwritable(self.path, exc) from None
+        if self.path is not None:
+            check_writable(self.path)
+
+
+def check_writable(path: Path) -> None:
+    """Raise a StateError naming the problem if a file could not be written at `path`."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder")
+        for folder in path.parents:
+            if folder.exists() and not folder.is_dir():
+                raise NotADirectoryError(f"{folder} is not a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
+def _read_state_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StateError(
+            f"cannot read the state file {path}: {exc}",
+            hint="restore it from a backup, or move it away to start afresh "
+            "(pwconf then re-learns what it can read)",
+        ) from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise StateError(f"{path} is not a pwconf state file of format {FORMAT_VERSION}")
+    return data
+
+
+def _set_event(state: State, app_code: str, name: str, digest: str) -> None:
+    state.events.setdefault(app_code, {})[name] = digest
+
+
+def _set_credentials(state: State, app_code: str, platform: str, sealed: Any) -> None:
+    state.credentials.setdefault(app_code, {})[platform] = sealed
+
+
+def _set_application(state: State, handle: str, app_code: str) -> None:
+    state.applications[handle] = app_code
+
+
+def _drop_application(state: State, app_code: str) -> None:
+    state.applications = {h: c for h, c in state.applications.items() if c != app_code}
+    state.events.pop(app_code, None)
+    state.credentials.pop(app_code, None)
+
+
+def _set_tag(state: State, name: str, user_specific: bool) -> None:
+    state.tags[name] = {"user_specific": user_specific}
+
+
+def _drop_tag(state: State, name: str) -> None:
+    state.tags.pop(name, None)
+
+
+def _set_applied(state: State, address: str, digest: str | None) -> None:
+    if digest is None:
+        state.applied.pop(address, None)
+    else:
+        state.applied[address] = digest
+
+
+def _set_applied_many(state: State, digests: list[list[str]]) -> None:
+    state.applied.update((address, digest) for address, digest in digests)
+
+
+# The changes a state records, by the name they have in the journal.
+_OPS: dict[str, Callable[..., None]] = {
+    "event": _set_event,
+    "credentials": _set_credentials,
+    "application": _set_application,
+    "forget_application": _drop_application,
+    "tag": _set_tag,
+    "forget_tag": _drop_tag,
+    "applied": _set_applied,
+    "applied_many": _set_applied_many,
+}
 
 
 def _unwritable(path: Path, exc: OSError) -> StateError:
     return StateError(
         f"cannot write the state file {path}: {exc.strerror or exc}",
-        hint="choose a writable place with --state, or free space and fix the folder's "
-        "permissions",
+        hint="choose a writable place with --state, or free space and fix the folder's permissions",
     )
+
+
+def check_state_choice(state_file: str | None, workspace: str | None) -> None:
+    """--state and --workspace, checked before anything else is done."""
+    if state_file and workspace:
+        raise UsageError("--state and --workspace both choose the state file: give one of them")
+    workspace_name(DEFAULT_NAME, workspace)
+
+
+def workspace_name(name: str, workspace: str | None) -> str:
+    """`.pwconf-state.json` in workspace `prod` is `.pwconf-state.prod.json`."""
+    if not workspace:
+        return name
+    if not WORKSPACE.fullmatch(workspace):
+        raise UsageError(
+            f"--workspace {workspace!r}: use letters, digits, '-' and '_' (it becomes part of "
+            "the state file's name)"
+        )
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{workspace}.{suffix}" if dot else f"{name}.{workspace}"
 
 
 def default_state_path(paths: list[str], name: str = DEFAULT_NAME) -> Path:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import hashlib
+import hmac
 import json
 import logging
 import math
@@ -177,6 +179,14 @@ class ApiClient:
 
     def close(self) -> None:
         self._transport.close()
+
+    def account_fingerprint(self, salt: str, url: str | None = None) -> str:
+        """Which account a state file belongs to, without the token: an HMAC keyed with the
+        state's random salt over the API URL (`url`, default the base URL) and the token.
+        One-way and salted, it can neither be reversed nor matched across state files."""
+        message = f"{url or self.base_url}\n{self._token}".encode()
+        digest = hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
+        return f"hmac-sha256:{digest[:32]}"
 
     # ---- public calls -------------------------------------------------------------------
 
@@ -471,8 +481,7 @@ def _http_outcome(reply: Reply) -> _Outcome:
 
 
 def _body_outcome(body: Any, reason: str) -> _Outcome:
-    """An HTTP 200 answer, by the status_code in its body (built directly: on the fetch's
-    hot path)."""
+    """An HTTP 200 answer, by the status_code in its body."""
     code = _body_status(body)
     message = _body_message(body) or printable(reason or "HTTP error").strip()
     if code is None:

@@ -1,30 +1,39 @@
-"""`pwconf apply`: plan, confirm, then make the calls in order and report each one."""
+"""`pwconf apply`: plan, confirm, then make the calls in order and report each change."""
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from pwconf.apply import ApplyResult, Event
+from pwconf.cli.interrupt import (
+    Terminated,
+    exit_code,
+    ignore_further_signals,
+    terminate_like_interrupt,
+)
 from pwconf.cli.options import (
     api_options,
     color_option,
+    lock_timeout_option,
     manifest_options,
     reports_errors,
     scope_options,
     use_color,
 )
 from pwconf.cli.plan_cmd import planning_session, server_label
-from pwconf.cli.report import event_json, event_text, summary_json, summary_text
+from pwconf.cli.progress import StatusLine, Ticker
+from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
 from pwconf.errors import PlanRefused, UsageError
 from pwconf.fetch import Scope
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
-from pwconf.runner import run_apply
+from pwconf.runner import Connection, Planned, run_apply
 from pwconf.savedplan import SavedPlan, addresses_from, load_saved, stale_objects
 
 
@@ -41,19 +50,25 @@ from pwconf.savedplan import SavedPlan, addresses_from, load_saved, stale_object
 )
 @click.option("--allow-data-loss", is_flag=True, help="Allow changes that destroy stored data.")
 @click.option("--json", "as_json", is_flag=True, help="Stream the report as JSON lines.")
+@lock_timeout_option
 @color_option
 @reports_errors
 def apply(
     auto_approve: bool, plan_file: str | None, allow_data_loss: bool, as_json: bool, **kw: Any
 ) -> None:
-    """Make the account match the manifests."""
+    """Make the account match the manifests.
+
+    Off a terminal, one line per finished change; on one, a progress line on stderr and a line
+    for each change that failed, was skipped or had warnings. Ctrl-C or SIGTERM lets the calls
+    in flight finish, saves the state file and reports what is left (exit 130 or 143).
+    """
     saved = load_saved(Path(plan_file)) if plan_file else None
     if saved is not None:
         kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
         kw["scope"] = Scope(targets=addresses_from(saved))
     color = use_color(kw["no_color"])
-    _terminate_like_interrupt()
-    with planning_session(**kw) as (conn, planned):
+    terminate_like_interrupt()
+    with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):
         plan = planned.plan
         if saved is not None:
             _check_saved(saved, plan, server_label(conn))
@@ -64,14 +79,80 @@ def apply(
         planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
-
-        def on_event(event: Any) -> None:
-            click.echo(event_json(event) if as_json else event_text(event, color))
-
-        result = run_apply(conn, planned, kw["parallelism"], on_event)
-    click.echo(summary_json(result) if as_json else "\n" + summary_text(result))
-    if not result.ok:
+        result, report = _run(conn, planned, kw["parallelism"], as_json, color)
+    if as_json:
+        click.echo(summary_json(report, result))
+    else:
+        click.echo(("\n" if report.printed else "") + summary_text(report, result))
+    if report.tally.failed or report.tally.skipped:
         sys.exit(1)
+
+
+def _run(
+    conn: Connection, planned: Planned, parallelism: int, as_json: bool, color: bool
+) -> tuple[ApplyResult, ApplyReport]:
+    """The apply with its report; an interrupted apply is reported, then exits 130 or 143."""
+    status = StatusLine.on_stderr()
+    echo = click.echo if status is None else _above(status)
+    report = ApplyReport(
+        planned.plan,
+        echo=echo,
+        every_object=status is None or not sys.stdout.isatty(),
+        color=color,
+        as_json=as_json,
+    )
+    if not as_json:
+        click.echo()  # the plan above, the report below
+    ticker = Ticker(status, report.progress_text).start() if status else None
+    try:
+        return run_apply(conn, planned, parallelism, _with_progress(report, status)), report
+    except KeyboardInterrupt as interrupt:
+        ignore_further_signals()
+        _stop_progress(ticker, status)
+        _report_interrupted(report, planned, as_json, interrupt)
+        raise SystemExit(exit_code(interrupt)) from None
+    finally:
+        _stop_progress(ticker, status)
+
+
+def _with_progress(report: ApplyReport, status: StatusLine | None) -> Callable[[Event], None]:
+    if status is None:
+        return report.on_event
+
+    def on_event(event: Event) -> None:
+        report.on_event(event)
+        tally = report.tally
+        status.show(report.progress_text(), now=tally.finished == tally.total)  # the last one
+
+    return on_event
+
+
+def _above(status: StatusLine) -> Callable[[str], None]:
+    def echo(text: str) -> None:
+        status.print_above(lambda: click.echo(text))
+
+    return echo
+
+
+def _stop_progress(ticker: Ticker | None, status: StatusLine | None) -> None:
+    if ticker is not None:
+        ticker.stop()
+    if status is not None:
+        status.clear()
+
+
+def _report_interrupted(
+    report: ApplyReport, planned: Planned, as_json: bool, interrupt: BaseException
+) -> None:
+    """The applier saved the state on its way out; saving again makes sure of it, even when
+    the signal struck during that save."""
+    planned.state.save()
+    if as_json:
+        click.echo(summary_json(report, None, interrupted=True))
+        return
+    name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
+    prefix = "\n" if report.printed else ""
+    click.echo(prefix + interrupted_text(report, planned.state.path, name))
 
 
 def _show_plan(plan: Plan, as_json: bool, color: bool) -> None:
@@ -111,13 +192,3 @@ def _confirm() -> None:
     answer = click.prompt("Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
         raise PlanRefused("apply cancelled: nothing was changed")
-
-
-def _terminate_like_interrupt() -> None:
-    """SIGTERM (a CI runner cancelling the job) stops like Ctrl-C: calls in flight finish and
-    the state file is saved, never half-written."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)

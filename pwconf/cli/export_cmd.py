@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from pwconf.cli.options import api_options, reports_errors
-from pwconf.cli.plan_cmd import stderr_progress
+from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.errors import UsageError
 from pwconf.export import (
     ExportResult,
@@ -21,8 +21,9 @@ from pwconf.export import (
     write_export,
 )
 from pwconf.model import kind_label
+from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions, connect, state_path
-from pwconf.state import State
+from pwconf.state import State, check_state_choice
 
 
 @click.command()
@@ -61,6 +62,7 @@ def export(
     emulator: bool,
     emulator_data: str | None,
     state_file: str | None,
+    workspace: str | None,
     parallelism: int,
 ) -> None:
     """Write manifests from the live account: one file per application, one for tags and
@@ -68,9 +70,10 @@ def export(
 
     With --emulator, the account is the embedded emulator's data file (--emulator-data,
     default ./.pwconf-emulator.json). Tags' user_specific flags, which Pushwoosh does not
-    return, are read from the pwconf state file when there is one (--state, default
-    .pwconf-state.json in --out).
+    return, are read from the pwconf state file when there is one (--state; by default
+    .pwconf-state.json in --out, and with --emulator .pwconf-emulator-state.json).
     """
+    check_state_choice(state_file, workspace)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -81,18 +84,22 @@ def export(
     with connect(options, []) as conn:
         # The state file beside the manifests, as plan and apply find it: a re-export into a
         # managed folder (--force) reads what the last apply recorded.
-        state_at = state_path([str(out_dir)], state_file, conn.embedded)
+        state_at = state_path([str(out_dir)], state_file, conn.embedded, workspace)
         if state_file and not state_at.is_file():
             raise UsageError(f"--state {state_file}: no such file")
         state = State.load(state_at) if state_at.is_file() else None
-        result = export_account(
-            conn.api,
-            apps=list(dict.fromkeys(apps)),
-            schema_url=schema_url,
-            parallelism=parallelism,
-            state=state,
-            progress=stderr_progress(),
-        )
+        progress = ReadProgress(StatusLine.on_stderr())
+        try:
+            result = export_account(
+                conn.api,
+                apps=list(dict.fromkeys(apps)),
+                schema_url=schema_url,
+                parallelism=parallelism,
+                state=state,
+                progress=progress,
+            )
+        finally:
+            progress.close()
     others = other_manifests(out_dir, result.files)
     written = write_export(out_dir, result.files, force=force)
     for path in written:
@@ -105,10 +112,10 @@ def summary(
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
     counts = ", ".join(
-        f"{n} {kind_label(kind, n)}"
+        f"{n:,} {kind_label(kind, n)}"
         for kind, n in result.counts.items()
     )
-    lines = [f"Wrote {len(result.files)} file(s) to {out}: {counts}."]
+    lines = [f"Wrote {counted(len(result.files), 'file')} to {out}: {counts}."]
     if result.notes:
         lines.append("Not written:")
         lines += [f"  - {note}" for note in result.notes]
@@ -119,11 +126,11 @@ def summary(
         names = ", ".join(str(p.relative_to(out)) for p in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
         lines.append(
-            f"Note: {out} also holds other manifest files, which pwconf reads too: {names}{more}."
+            f"note: {out} also holds other manifest files, which pwconf reads too: {names}{more}."
         )
     if not schema_found:
         lines.append(
-            f"Note: no schemas/pwconf.schema.json in {out} or above it; the modeline says "
+            f"note: no schemas/pwconf.schema.json in {out} or above it; the modeline says "
             f"{schema_url}. Pass --schema-url for a path or URL your editor can open."
         )
     lines.append(f"Next: `pwconf validate {out}`; `pwconf plan {out}` should report no changes.")

@@ -1,7 +1,8 @@
 """Entry point: the `pwconf` command group and its exit-code policy.
 
 Exit codes follow Terraform: 0 success, 1 any error (click's usage errors included),
-2 only for "changes present" under --detailed-exitcode.
+2 only for "changes present" under --detailed-exitcode; a shell's 130 after Ctrl-C and 143
+after SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,10 +12,36 @@ import sys
 import click
 
 from pwconf import __version__
-from pwconf.cli import apply_cmd, emulator_cmd, export_cmd, plan_cmd, probe_cmd, validate_cmd
+from pwconf.cli import (
+    apply_cmd,
+    emulator_cmd,
+    export_cmd,
+    plan_cmd,
+    probe_cmd,
+    unlock_cmd,
+    validate_cmd,
+)
+from pwconf.cli.interrupt import exit_code
+
+UNCUT = 10_000  # longer than any first sentence
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command list of `pwconf --help`: each command's first sentence whole, wrapped to the
+    terminal (click cuts it at the width, ending with `...`)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=UNCUT)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pwconf")
 def cli() -> None:
     """Manage a Pushwoosh account as code: validate, plan and apply YAML manifests."""
@@ -25,22 +52,40 @@ cli.add_command(plan_cmd.plan)
 cli.add_command(apply_cmd.apply)
 cli.add_command(export_cmd.export)
 cli.add_command(emulator_cmd.emulator)
+cli.add_command(unlock_cmd.force_unlock_cmd)
 cli.add_command(probe_cmd.probe_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="pwconf", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = 1
+    except click.exceptions.Abort as exc:
+        code = _stopped(exc.__cause__)
     except click.ClickException as exc:
-        exc.show()
+        show_click_error(exc)
         code = 1
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = 1
+    except KeyboardInterrupt as exc:
+        code = _stopped(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stopped(cause: BaseException | None) -> int:
+    """Ctrl-C or SIGTERM that no command reported (an apply interrupted during its calls
+    reports what it did and exits on its own)."""
+    if isinstance(cause, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        return exit_code(cause)
+    click.echo("Aborted.", err=True)  # end of input at a prompt
+    return 1
+
+
+def show_click_error(exc: click.ClickException) -> None:
+    """click's own errors (unknown option, bad value) worded as pwconf's: `error: ...`."""
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        click.echo(ctx.get_usage(), err=True)
+        click.echo(f"Try '{ctx.command_path} --help' for help.\n", err=True)
+    click.echo(f"error: {exc.format_message()}", err=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from pwconf.errors import ManifestError, PwconfError
+from pwconf.render.words import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,8 +47,14 @@ def use_color(no_color: bool, stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def problems_found(count: int) -> str:
+    """`1 problem found.`, `2 problems found.`: the one wording of every command."""
+    return f"{counted(count, 'problem')} found."
+
+
 def reports_errors(func: F) -> F:
-    """Turn pwconf's errors into a message on stderr and exit code 1; never a traceback."""
+    """Turn pwconf's errors into `error: ...` (and `hint: ...`) on stderr and exit code 1;
+    never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,15 +63,23 @@ def reports_errors(func: F) -> F:
         except ManifestError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; nothing was sent.", err=True)
+            click.echo(f"{problems_found(len(exc.problems))} Nothing was sent.", err=True)
             raise SystemExit(1) from None
         except PwconfError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"error: {exc.message}", err=True)
             if exc.hint:
-                click.echo(f"Hint: {exc.hint}", err=True)
+                click.echo(f"hint: {exc.hint}", err=True)
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+workspace_option = click.option(
+    "--workspace",
+    envvar="PWCONF_WORKSPACE",
+    metavar="NAME",
+    help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
+)
 
 
 def api_options(func: F) -> F:
@@ -95,8 +110,10 @@ def api_options(func: F) -> F:
             "--state",
             "state_file",
             type=click.Path(dir_okay=False),
-            help="State file (default: .pwconf-state.json beside the manifests).",
+            help="State file; by default .pwconf-state.json beside the manifests, and with "
+            "--emulator .pwconf-emulator-state.json.",
         ),
+        workspace_option,
         click.option(
             "--parallelism",
             type=click.IntRange(1, 64),
@@ -108,6 +125,17 @@ def api_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def lock_timeout_option(func: F) -> F:
+    return click.option(  # type: ignore[return-value]
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=0,
+        metavar="SECONDS",
+        help="Wait this long for another apply or plan --out on the same state file to end "
+        "(default 0: refuse at once).",
+    )(func)
 
 
 def scope_options(func: F) -> F:

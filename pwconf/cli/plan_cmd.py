@@ -14,12 +14,16 @@ import click
 from pwconf.cli.options import (
     api_options,
     color_option,
+    lock_timeout_option,
     manifest_options,
     reports_errors,
     scope_options,
     use_color,
 )
-from pwconf.fetch import Progress, Scope
+from pwconf.cli.progress import ReadProgress, StatusLine
+from pwconf.fetch import Scope
+from pwconf.lock import state_lock
+from pwconf.model import DesiredState
 from pwconf.render import render_json, render_markdown, render_text
 from pwconf.runner import (
     Connection,
@@ -32,7 +36,8 @@ from pwconf.runner import (
     state_path,
 )
 from pwconf.savedplan import save_plan
-from pwconf.state import State
+from pwconf.scope_check import check_scope
+from pwconf.state import State, check_state_choice, check_writable
 
 
 @click.command()
@@ -49,11 +54,16 @@ from pwconf.state import State
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Save the plan for `pwconf apply --plan`."
 )
+@lock_timeout_option
 @color_option
 @reports_errors
 def plan(as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None, **kw) -> None:
     """Show what apply would change in the account."""
-    with planning_session(**kw) as (conn, planned):
+    # Only a saved plan needs the lock: it is to be applied against this state as it is.
+    with planning_session(**kw, lock_for="pwconf plan --out" if out else None) as (
+        conn,
+        planned,
+    ):
         if out:
             save_plan(Path(out), planned.plan, server_label(conn))
     if as_json:
@@ -79,22 +89,61 @@ def planning_session(
     emulator: bool,
     emulator_data: str | None,
     state_file: str | None,
+    workspace: str | None,
     parallelism: int,
     targets: tuple[str, ...],
     apps: tuple[str, ...],
     allow_mass_delete: bool,
     no_color: bool,
+    lock_timeout: float = 0,
+    lock_for: str | None = None,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
-    """Shared by plan and apply: load, connect, read the account, plan; the connection stays
-    open for the caller until the block ends."""
+    """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
+    connection stays open for the caller until the block ends. With `lock_for` (the command,
+    for whoever is kept waiting), the state file is locked for as long."""
+    check_state_choice(state_file, workspace)
     paths_list = list(paths)
     desired = load(paths_list, list(variables), list(var_files), os.environ)
-    scope = scope or Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+    if scope is None:
+        scope = Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+        known = State.load(state_path(paths_list, state_file, emulator, workspace))
+        check_scope(desired, scope.apps, scope.targets, known)
     options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
     with connect(options, paths_list) as conn:
-        state = State.load(state_path(paths_list, state_file, conn.embedded))
-        started = time.monotonic()
+        path = state_path(paths_list, state_file, conn.embedded, workspace)
+        with _locked(path, lock_for, lock_timeout):
+            locked = lock_for is not None
+            yield conn, _plan(conn, desired, path, scope, parallelism, allow_mass_delete, locked)
+
+
+@contextmanager
+def _locked(path: Path, command: str | None, timeout: float) -> Iterator[None]:
+    if command is None:
+        yield
+        return
+    check_writable(path)  # the lock file goes beside it: say what is wrong in the state's terms
+    with state_lock(path, command, timeout) as lock:
+        for note in lock.notes:
+            click.echo(f"note: {note}", err=True)
+        yield
+
+
+def _plan(
+    conn: Connection,
+    desired: DesiredState,
+    path: Path,
+    scope: Scope,
+    parallelism: int,
+    allow_mass_delete: bool,
+    locked: bool,
+) -> Planned:
+    """Plan against the state at `path`. Holding its lock, write into the file what a crash
+    left in its journal, and the account it is used with."""
+    state = State.load(path)
+    progress = ReadProgress(StatusLine.on_stderr())
+    started = time.monotonic()
+    try:
         planned = make_plan(
             conn,
             desired,
@@ -102,32 +151,22 @@ def planning_session(
             scope=scope,
             parallelism=parallelism,
             allow_mass_delete=allow_mass_delete,
-            progress=stderr_progress(),
+            progress=progress,
         )
-        report_read(planned.live.calls, time.monotonic() - started)
-        yield conn, planned
+    finally:
+        progress.close()
+    progress.finish(planned.live.calls, time.monotonic() - started)
+    fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
+    live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
+    note = state.claim_account(fingerprint, live_codes)
+    if note:
+        click.echo(f"note: {note}", err=True)
+    if locked:
+        state.save_pending()
+    return planned
 
 
 def server_label(conn: Connection) -> str:
     """Which account a saved plan belongs to; the embedded emulator's port changes per run."""
     return "embedded-emulator" if conn.embedded else conn.base_url
 
-
-def stderr_progress() -> Progress:
-    """A live counter of the account's reads on a terminal's stderr, never on stdout."""
-    last = [0.0]
-
-    def report(done: int, sent: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.2:
-            last[0] = now
-            click.echo(f"\rReading the account: {done}/{sent} calls", nl=False, err=True)
-
-    return report if sys.stderr.isatty() else lambda done, sent: None
-
-
-def report_read(calls: int, seconds: float) -> None:
-    """One closing line on stderr for a read long enough to notice."""
-    if seconds > 2:
-        end = "\n" if sys.stderr.isatty() else ""
-        click.echo(f"{end}Read the account: {calls} calls in {seconds:.1f}s", err=True)

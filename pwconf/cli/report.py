@@ -1,13 +1,32 @@
-"""How apply's events look on a terminal and as JSON lines."""
+"""How an apply is reported: object by object, as text or JSON lines, with a closing summary.
+
+The applier's events are per API call and per step (a replace is a delete step and a create
+step). The report counts objects instead, as the plan does: a replace is one change, finished
+when both of its steps are. Off a terminal every finished object gets one line:
+
+    done create geozone.shop.gate
+    FAILED create segment.lapsed: createFilter: Invalid expiration_date (status 210)
+    skipped create preset.shop.comeback: depends on segment.lapsed (create)
+
+On a terminal a progress line on stderr takes the place of the `done` lines; failures,
+skips and warnings are still printed, above it.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent, Event
+from pwconf.model import Address
+from pwconf.plan import Action, Plan
+from pwconf.render.words import counted, duration
 
 OUTCOME_STYLE = {
     "done": ("green", "done"),
@@ -16,40 +35,206 @@ OUTCOME_STYLE = {
 }
 
 
-def event_text(event: Event, color: bool) -> str:
-    if isinstance(event, CallEvent):
-        return _call_text(event, color)
-    return _change_text(event, color)
+@dataclass
+class _Object:
+    """One change of the plan as its steps finish."""
+
+    action: Action
+    steps: tuple[str, ...]
+    outcomes: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    failed_status: str = ""
+    remarks: list[str] = field(default_factory=list)  # `warning: ...`, `note: ...`
+
+    @property
+    def finished(self) -> bool:
+        return len(self.outcomes) == len(self.steps)
+
+    @property
+    def outcome(self) -> str:
+        outcomes = set(self.outcomes.values())
+        if "failed" in outcomes:
+            return "failed"
+        return "skipped" if "skipped" in outcomes else "done"
 
 
-def _call_text(event: CallEvent, color: bool) -> str:
-    status = "OK" if event.ok and not event.warnings else event.status
-    if not event.ok:
-        status = click.style(status, fg="red") if color else status
-    line = f"  {event.address}: {event.method} {status} ({event.duration:.2f}s)"
-    if not event.ok:
-        line += f": {event.message}"
-    extra = [f"    warning: {w}" for w in event.warnings] + [f"    note: {n}" for n in event.notes]
-    return "\n".join([line, *extra])
+@dataclass
+class Tally:
+    """Changes by outcome so far, and the calls and warnings that went with them."""
+
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    calls: int = 0
+    warnings: int = 0
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed + self.skipped
+
+    @property
+    def not_started(self) -> int:
+        return self.total - self.finished
 
 
-def _change_text(event: ChangeEvent, color: bool) -> str:
-    fg, word = OUTCOME_STYLE[event.outcome]
+class ApplyReport:
+    """Follows an apply's events (its `on_event`; called one at a time) and reports them.
+
+    `echo` prints one permanent line; `every_object` prints a line for each finished object,
+    not only for those that failed, were skipped or had warnings.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        echo: Callable[[str], None],
+        every_object: bool,
+        color: bool = False,
+        as_json: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._objects = {
+            change.address: _Object(change.action, tuple(change.action.json_actions))
+            for change in plan.changes
+            if change.action is not Action.NOOP
+        }
+        self.tally = Tally(total=len(self._objects))
+        self._echo = echo
+        self._every_object = every_object
+        self._color = color
+        self._as_json = as_json
+        self._clock = clock
+        self._started = clock()
+        self.printed = 0
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
+    def on_event(self, event: Event) -> None:
+        if self._as_json:
+            self._print(event_json(event))
+        if isinstance(event, CallEvent):
+            self._on_call(event)
+        else:
+            self._on_step(event)
+
+    def progress_text(self) -> str:
+        """`Applying: 120/10,000 changes, 2 failed, 34s elapsed, 3.5/s`."""
+        tally, elapsed = self.tally, self.elapsed
+        parts = [f"Applying: {tally.finished:,}/{counted(tally.total, 'change')}"]
+        parts.append(f"{tally.failed:,} failed")
+        if tally.skipped:
+            parts.append(f"{tally.skipped:,} skipped")
+        parts.append(f"{duration(elapsed)} elapsed")
+        if elapsed > 0:
+            parts.append(f"{tally.finished / elapsed:,.1f}/s")
+        return ", ".join(parts)
+
+    def half_done(self) -> list[Address]:
+        """Replaced objects whose delete was done and whose create has not run."""
+        return [
+            address
+            for address, item in self._objects.items()
+            if item.outcomes and not item.finished
+        ]
+
+    def _on_call(self, event: CallEvent) -> None:
+        self.tally.calls += 1
+        self.tally.warnings += len(event.warnings)
+        item = self._objects.get(event.address)
+        if item is None:
+            return
+        item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
+        item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
+        if not event.ok:
+            item.failed_status = event.status
+
+    def _on_step(self, event: ChangeEvent) -> None:
+        item = self._objects.get(event.address)
+        if item is None or event.step in item.outcomes:
+            return
+        item.outcomes[event.step] = event.outcome
+        if event.detail:
+            item.details[event.step] = event.detail
+        if not item.finished:
+            return
+        outcome = item.outcome
+        setattr(self.tally, outcome, getattr(self.tally, outcome) + 1)
+        if not self._as_json and (self._every_object or outcome != "done" or item.remarks):
+            self._print(object_text(event.address, item, self._color))
+
+    def _print(self, text: str) -> None:
+        self.printed += 1
+        self._echo(text)
+
+
+def object_text(address: Address, item: _Object, color: bool) -> str:
+    """`done create tag.Age`, or the outcome with why, then its warnings and notes."""
+    fg, word = OUTCOME_STYLE[item.outcome]
     word = click.style(word, fg=fg, bold=True) if color else word
-    detail = f": {event.detail}" if event.detail else ""
-    return f"{word} {event.step} {event.address}{detail}"
+    detail = _detail(item)
+    line = f"{word} {item.action.value} {address}{': ' + detail if detail else ''}"
+    return "\n".join([line, *(f"    {remark}" for remark in item.remarks)])
 
 
-def summary_text(result: ApplyResult) -> str:
+def _detail(item: _Object) -> str:
+    outcome = item.outcome
+    if outcome == "done":
+        return ""
+    step = next(s for s in item.steps if item.outcomes[s] == outcome)
+    detail = item.details.get(step, "")
+    if outcome == "failed" and item.failed_status:
+        detail += f" (status {item.failed_status})"
+    if item.action is Action.REPLACE:
+        if step == "delete":
+            return f"the delete {outcome}: {detail}"
+        if item.outcomes.get("delete") == "done":
+            return f"deleted, but the create {outcome}: {detail}"
+    return detail
+
+
+def summary_text(report: ApplyReport, result: ApplyResult) -> str:
+    """The notes, then `Apply complete: 12 changes done in 3.4s (14 calls, 0 warnings).`"""
+    tally = report.tally
     lines = [f"note: {note}" for note in result.notes]
-    verdict = "Apply complete" if result.ok else "Apply incomplete"
-    lines.append(
-        f"{verdict}: {result.done} done, {result.failed} failed, {result.skipped} skipped, "
-        f"{result.warnings} warning(s), {result.calls} call(s)."
-    )
-    if not result.ok:
+    counts = _counts_text(tally)
+    timing = f"in {duration(report.elapsed)} ({_calls_text(tally)})"
+    if tally.failed or tally.skipped:
+        lines.append(f"Apply incomplete: {counts} {timing}.")
         lines.append("Run `pwconf plan` to see what is left; `pwconf apply` again finishes it.")
+    else:
+        lines.append(f"Apply complete: {counts} {timing}.")
     return "\n".join(lines)
+
+
+def interrupted_text(report: ApplyReport, state_file: Path | None, signal_name: str) -> str:
+    """What an interrupted apply did and did not do, and how to finish it."""
+    tally, half_done = report.tally, report.half_done()
+    counts = f"{_counts_text(tally)}, {tally.not_started - len(half_done):,} not started"
+    if half_done:
+        counts += f", {len(half_done):,} half done"
+    lines = [
+        f"{signal_name}: the calls in flight finished; no other call was started.",
+        f"Apply interrupted after {duration(report.elapsed)}: {counts} ({_calls_text(tally)}).",
+    ]
+    lines += [f"  {address}: deleted, not created again yet" for address in half_done]
+    saved = f"The state file {state_file} was saved" if state_file else "Nothing was saved"
+    lines.append(f"{saved}; `pwconf apply` again finishes the job.")
+    return "\n".join(lines)
+
+
+def _counts_text(tally: Tally) -> str:
+    text = f"{counted(tally.done, 'change')} done"
+    if tally.failed or tally.skipped or tally.not_started:
+        text += f", {tally.failed:,} failed, {tally.skipped:,} skipped"
+    return text
+
+
+def _calls_text(tally: Tally) -> str:
+    return f"{counted(tally.calls, 'call')}, {counted(tally.warnings, 'warning')}"
 
 
 def event_json(event: Event) -> str:
@@ -76,17 +261,25 @@ def event_json(event: Event) -> str:
     return json.dumps(record, sort_keys=True)
 
 
-def summary_json(result: ApplyResult) -> str:
+def summary_json(
+    report: ApplyReport, result: ApplyResult | None, *, interrupted: bool = False
+) -> str:
+    """The closing JSON line. Counts are of changes (a replace is one), as in the plan."""
+    tally = report.tally
     return json.dumps(
         {
             "type": "summary",
-            "ok": result.ok,
-            "done": result.done,
-            "failed": result.failed,
-            "skipped": result.skipped,
-            "warnings": result.warnings,
-            "calls": result.calls,
-            "notes": result.notes,
+            "ok": not interrupted and not tally.failed and not tally.skipped,
+            "interrupted": interrupted,
+            "changes": tally.total,
+            "done": tally.done,
+            "failed": tally.failed,
+            "skipped": tally.skipped,
+            "not_started": tally.not_started,
+            "warnings": tally.warnings,
+            "calls": tally.calls,
+            "elapsed_s": round(report.elapsed, 3),
+            "notes": result.notes if result is not None else [],
         },
         sort_keys=True,
     )

@@ -12,10 +12,11 @@ from typing import Any
 
 import click
 
-from pwconf.cli.options import manifest_options, reports_errors
+from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
 from pwconf.manifest import Analysis, analyse, parse_variables
 from pwconf.model import KIND_ORDER, kind_label
+from pwconf.render.words import counted
 
 SUMMARY_ORDER = ("application", "tag", "segment", "event", "preset", "geozone_cluster", "geozone")
 
@@ -56,8 +57,7 @@ def _report(
     if valid:
         click.echo(f"Valid: {summary(counts, files)}.")
     else:
-        count = len(problems)
-        click.echo(f"{count} problem{'' if count == 1 else 's'} found.")
+        click.echo(problems_found(len(problems)))
 
 
 def summary(counts: dict[str, int], files: int) -> str:
@@ -65,8 +65,8 @@ def summary(counts: dict[str, int], files: int) -> str:
     parts = []
     for kind in SUMMARY_ORDER:
         number = counts.get(kind, 0)
-        parts.append(f"{number} {kind_label(kind, number)}")
-    return f"{', '.join(parts)} ({files} file{'' if files == 1 else 's'})"
+        parts.append(f"{number:,} {kind_label(kind, number)}")
+    return f"{', '.join(parts)} ({counted(files, 'file')})"
 
 
 def _as_json(

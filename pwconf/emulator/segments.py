@@ -5,14 +5,18 @@ Grammar (precedence [decided]: ``*`` binds tighter than ``+`` and ``\\``, all le
     expr    := product (("+" | "\\") product)*
     product := primary ("*" primary)*
     primary := "(" expr ")" | term
-    term    := A("APPCODE" [, [platform, ...]])
+    term    := A("APPCODE" [, [platform, ...] [, VALUE]])
+             | G("GROUPCODE" [, [platform, ...] [, VALUE]])
              | T("Tag", OPERATOR [, VALUE])
              | AT("APPCODE", "Tag", OPERATOR [, VALUE])
              | E("Event" [, anything balanced])      [decided: arguments after the name unchecked]
-    VALUE   := "string" | number | true | false | [scalar, ...]
+    VALUE   := "string" | number | true | false | daysago(N) | [scalar, ...]
 
-Function names, operators and ``true``/``false`` are case-insensitive. Positions in error messages
-are 1-based character offsets into the expression.
+Function names, operators, platform names (``"IOS"``, ``"WINDOWS_PHONE"``) and ``true``/``false``
+are case-insensitive: the spellings other tools write (contract §11). [decided, emulator] The
+emulator has no application groups: the code in ``G()`` is not checked, nor is the third argument
+of ``A()`` and ``G()``. Positions in error messages are 1-based character offsets into the
+expression.
 
 Semantic checks need the account: :func:`parse` takes a :class:`Resolver` that answers whether an
 application code exists and what type a tag has.
@@ -28,7 +32,9 @@ from typing import Any
 # Tag type codes (contract §3).
 INTEGER, STRING, LIST, DATE, BOOLEAN, DECIMAL, VERSION = 1, 2, 3, 4, 5, 6, 7
 
-_ORDERED_OPERATORS = frozenset({"EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET"})
+_ORDERED_OPERATORS = frozenset(
+    {"EQ", "NOTEQ", "IN", "NOTIN", "GT", "GTE", "LT", "LTE", "BETWEEN", "NOTSET"}
+)
 OPERATORS_BY_TAG_TYPE: dict[int, frozenset[str]] = {
     INTEGER: _ORDERED_OPERATORS,
     STRING: frozenset({"EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"}),
@@ -42,6 +48,7 @@ OPERATORS_BY_TAG_TYPE: dict[int, frozenset[str]] = {
 ALL_OPERATORS = _ORDERED_OPERATORS
 PLATFORM_NAMES = frozenset(
     {"ios", "android", "osx", "windows", "amazon", "safari", "chrome", "firefox"}
+    | {"blackberry", "windowsphone", "asha", "bada"}  # older platforms [lib]
 )
 BINARY_OPERATORS = ("*", "+", "\\")
 
@@ -70,7 +77,7 @@ class Resolver:
 
 @dataclass(frozen=True)
 class Term:
-    """One leaf: ``kind`` is A, T, AT or E; ``args`` the parsed arguments."""
+    """One leaf: ``kind`` is A, G, T, AT or E; ``args`` the parsed arguments."""
 
     kind: str
     args: tuple[Any, ...]
@@ -204,16 +211,23 @@ class _Parser:
         if token.kind == "ident":
             return self.term()
         raise SegmentError(
-            f"expected A(), T(), AT(), E() or '(' but found {_describe(token)}", token.position
+            f"expected A(), G(), T(), AT(), E() or '(' but found {_describe(token)}",
+            token.position,
         )
 
     def term(self) -> Term:
         name_token = self.advance()
         kind = name_token.value.upper()
-        parsers = {"A": self.app_term, "T": self.tag_term, "AT": self.app_tag_term, "E": self.event}
+        parsers = {
+            "A": self.app_term,
+            "G": self.group_term,
+            "T": self.tag_term,
+            "AT": self.app_tag_term,
+            "E": self.event,
+        }
         if kind not in parsers:
             raise SegmentError(
-                f"unknown function {name_token.value!r} (expected A, T, AT or E)",
+                f"unknown function {name_token.value!r} (expected A, G, T, AT or E)",
                 name_token.position,
             )
         self.expect("(", f"'(' after {kind}")
@@ -229,11 +243,23 @@ class _Parser:
 
     def app_term(self) -> Term:
         code = self.app_code()
+        return Term("A", (code, *self.devices()))
+
+    def group_term(self) -> Term:
+        code = self.expect("str", "an application group code string").value
+        return Term("G", (code, *self.devices()))
+
+    def devices(self) -> tuple[tuple[str, ...] | None, Any]:
+        """The platforms and the third argument of A() or G(), each optional."""
         platforms: tuple[str, ...] | None = None
+        extra: Any = None
         if self.current.kind == ",":
             self.advance()
             platforms = self.platform_list()
-        return Term("A", (code, platforms))
+            if self.current.kind == ",":
+                self.advance()
+                extra = self.value()
+        return platforms, extra
 
     def platform_list(self) -> tuple[str, ...]:
         self.expect("[", "'[' to open a platform list")
@@ -243,7 +269,7 @@ class _Parser:
             if token.kind not in ("str", "ident"):
                 raise SegmentError(f"expected a platform name but found {_describe(token)}",
                                    token.position)
-            if str(token.value).lower() not in PLATFORM_NAMES:
+            if re.sub(r"[\s_-]+", "", str(token.value)).lower() not in PLATFORM_NAMES:
                 raise SegmentError(f"unknown platform {token.value!r}", token.position)
             names.append(str(self.advance().value))
             if self.current.kind != ",":
@@ -317,6 +343,12 @@ class _Parser:
             return self.advance().value
         if token.kind == "ident" and token.value.lower() in ("true", "false"):
             return self.advance().value.lower() == "true"
+        if token.kind == "ident" and token.value.lower() == "daysago":
+            self.advance()
+            self.expect("(", "'(' after daysago")
+            days = self.expect("num", "a number of days")
+            self.expect(")", "')' to close daysago(")
+            return f"{days.value} days ago"
         raise SegmentError(
             f"expected a value (string, number, true, false or list) but found {_describe(token)}",
             token.position,

@@ -126,6 +126,13 @@ class Kind:
     ) -> list[FieldChange]:
         return []
 
+    def comparison_notes(
+        self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
+    ) -> list[str]:
+        """What the plan should say once about how live entities (`found`) were compared with
+        the desired ones of the same address."""
+        return []
+
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Attributes from a schema-valid manifest body, defaults filled in."""
         return self.normalize(body)

@@ -36,6 +36,9 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
     return expr, segments.format_expr(expr)
 
 
+UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expressions
+
+
 class SegmentKind(Kind):
     name = "segment"
     replace_fields = REPLACE_ALL
@@ -51,6 +54,24 @@ class SegmentKind(Kind):
             "application": attrs.get("application"),
             "expiration_date": attrs.get("expiration_date"),
         }
+
+    def comparison_notes(
+        self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
+    ) -> list[str]:
+        unreadable = [
+            address.name
+            for address, entity in found.items()
+            if address in desired and _parsed(entity.attrs["expression"]) is None
+        ]
+        if not unreadable:
+            return []
+        shown = ", ".join(repr(name) for name in sorted(unreadable)[:UNREADABLE_SHOWN])
+        more = len(unreadable) - UNREADABLE_SHOWN
+        label = "segment" if len(unreadable) == 1 else "segments"
+        return [
+            f"{label} {shown}{f' and {more} more' if more > 0 else ''}: pwconf cannot read the "
+            "expression the account holds, so it is compared with the manifests as text"
+        ]
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         # The expression stays as written, so validation can point inside it; YAML reads an

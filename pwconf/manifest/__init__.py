@@ -1,6 +1,6 @@
 """Reading manifests into the desired state (manifest format version 1).
 
-    files ─read─▶ text ─yamlpos─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
+    files ─read─▶ text ─loader─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
           ─schema─▶ shape checked ─build─▶ merged DesiredState ─checks─▶ references, expressions
 
 Every stage collects problems instead of stopping, so one run reports them all.
@@ -23,9 +23,10 @@ from pwconf.manifest.files import (
     problem_at,
     read_text,
 )
+from pwconf.manifest.loader import YamlProblem, load_document
+from pwconf.manifest.positions import Document
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
-from pwconf.manifest.yamlpos import Document, YamlProblem, forget_scalar_tags, load_document
 from pwconf.model import DesiredState
 
 __all__ = ["Analysis", "analyse", "load_desired", "parse_variables"]
@@ -63,14 +64,12 @@ def analyse(
     variables: Mapping[str, str],
     env: Mapping[str, str] = os.environ,
 ) -> Analysis:
-    try:
-        return _analyse(paths, variables, env)
-    finally:
-        forget_scalar_tags()
+    return _analyse(paths, variables, env)
 
 
 def _analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
-    files, problems = discover(list(paths))
+    var_files = variables.files if isinstance(variables, Variables) else frozenset()
+    files, problems = discover(list(paths), skip=var_files)
     interpolator = Interpolator(variables, env)
     builder = Builder()
     for manifest in files:
@@ -139,13 +138,26 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
 # --- variables ----------------------------------------------------------------------------
 
 
+class Variables(dict[str, str]):
+    """NAME → value for ${var:NAME}, and the var files they were read from (real paths).
+
+    A var file inside a manifest folder is not read as a manifest when that folder is walked,
+    as Terraform never reads a -var-file as configuration: `--var-file manifests/staging.yaml`
+    works like `--var-file vars/staging.yaml`.
+    """
+
+    def __init__(self, files: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.files = files
+
+
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
     """Variables for ${var:NAME}: var files in order, then --var options (later ones win).
 
     A var file is a YAML mapping of NAME: value (strings, numbers or booleans).
     Raises UsageError for a malformed --var, ManifestError for var-file problems.
     """
-    variables: dict[str, str] = {}
+    variables = Variables(frozenset(os.path.realpath(path) for path in var_files))
     problems: list[Problem] = []
     for var_file in var_files:
         variables.update(_read_var_file(var_file, problems))

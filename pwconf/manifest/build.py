@@ -15,15 +15,13 @@ Merging rules (decided):
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
 from pwconf.kinds import REGISTRY
-from pwconf.manifest.positions import FieldPositions, FieldPositionsMaker
-from pwconf.manifest.yamlpos import Document, Path, ScalarLocator
+from pwconf.manifest.positions import Document, Path, ScalarLocator
 from pwconf.model import (
     APP_SECTIONS,
     KIND_BY_PLURAL,
@@ -92,13 +90,12 @@ class Builder:
         self.apps: dict[str, _AppDraft] = {}
         self.prune: tuple[frozenset[str], Position] | None = None
         self.expressions: dict[Address, str] = {}
-        self.positions: dict[Path, FieldPositions] = {}
-        self.positions_maker = FieldPositionsMaker()
+        self.positions: dict[Path, dict[str, Position]] = {}
         self.locate = ScalarLocator()
 
     def add(self, source: Source) -> None:
         data = source.document.data
-        self.positions = _positions_by_entity(source.document, self.positions_maker)
+        self.positions = _positions_by_entity(source.document)
         self.add_settings(source, data.get("settings"))
         for section, kind in (("tags", "tag"), ("segments", "segment")):
             for name, body in _items(data.get(section)):
@@ -146,7 +143,7 @@ class Builder:
             address=address,
             attrs=attrs,
             position=position,
-            field_positions=self.positions.get(path, _NO_FIELDS),
+            field_positions=self.positions.get(path, {}),
         )
         if address.kind == "segment":
             self.expressions[address] = body["expression"]
@@ -240,11 +237,9 @@ def _label(address: Address) -> str:
     return f"{kind_label(address.kind)} {address.name!r}{where}"
 
 
-def _positions_by_entity(
-    document: Document, maker: FieldPositionsMaker
-) -> dict[Path, FieldPositions]:
+def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
     """Entity path → {dotted field path: where its value is written}, in one pass."""
-    grouped: dict[Path, tuple[list[str], list[int]]] = {}
+    grouped: dict[Path, dict[str, Position]] = {}
     for path, mark in document.values.items():
         size = len(path)
         if size < 3:
@@ -261,17 +256,5 @@ def _positions_by_entity(
             entity, rest = path[:2], path[2:]
         else:
             continue
-        key = str(rest[0]) if len(rest) == 1 else ".".join(map(str, rest))
-        group = grouped.get(entity)
-        if group is None:
-            group = grouped[entity] = ([], [])
-        group[0].append(key)
-        group[1].extend((mark.line + 1, mark.column + 1))
-    file = document.file
-    return {
-        entity: maker.make(file, fields, array("I", numbers))
-        for entity, (fields, numbers) in grouped.items()
-    }
-
-
-_NO_FIELDS = FieldPositions("", {}, array("I"))
+        grouped.setdefault(entity, {})[".".join(map(str, rest))] = document.position(mark)
+    return grouped

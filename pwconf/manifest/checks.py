@@ -18,7 +18,6 @@ from typing import Any
 from pwconf import segments
 from pwconf.errors import Position, Problem
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
-from pwconf.manifest.fastschema import is_number
 from pwconf.model import Address, DesiredState, Entity
 
 APP_CODE_RE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
@@ -299,6 +298,10 @@ def _between_problems(about: str, value: Any, tag_type: str, column: int) -> lis
             (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
         )
     return problems
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def fits(value: Any, tag_type: str) -> bool:

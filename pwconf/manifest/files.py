@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from pwconf.errors import Position, Problem
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# What a YAML stream may not hold (YAML 1.1, 5.1: printable characters only).
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,14 @@ def display_path(path: str) -> str:
     )
 
 
-def discover(paths: list[str]) -> tuple[list[ManifestFile], list[Problem]]:
+def discover(
+    paths: list[str], skip: frozenset[str] = frozenset()
+) -> tuple[list[ManifestFile], list[Problem]]:
     """Every *.yaml/*.yml file under `paths` (default: the current directory), sorted.
 
     A file named explicitly is read whatever its suffix. Inside directories, hidden files and
-    directories (.git, .venv, ...) are skipped, and symbolic links to directories not followed.
+    directories (.git, .venv, ...) are skipped, as are the files whose real path is in `skip`
+    (the var files), and symbolic links to directories not followed.
     """
     found: dict[str, ManifestFile] = {}
     problems: list[Problem] = []
@@ -56,9 +62,9 @@ def discover(paths: list[str]) -> tuple[list[ManifestFile], list[Problem]]:
             problems.append(Problem(f"path {given!r} does not exist"))
             continue
         for candidate in candidates:
-            found.setdefault(
-                os.path.realpath(candidate), ManifestFile(candidate, display_path(candidate))
-            )
+            real = os.path.realpath(candidate)
+            if real not in skip or candidate == given:  # a var file is read if named as a manifest
+                found.setdefault(real, ManifestFile(candidate, display_path(candidate)))
     files = sorted(found.values(), key=lambda f: f.display)
     if not files and not problems:
         shown = ", ".join(repr(p) for p in paths or ["."])
@@ -116,7 +122,7 @@ def decode(data: bytes) -> str:
             "this is a binary file, not YAML text (it contains NUL bytes)", line, column
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column = _line_column(data, exc.start)
         raise FileProblem(
@@ -125,6 +131,16 @@ def decode(data: bytes) -> str:
             line,
             column,
         ) from None
+    found = _NOT_PRINTABLE.search(text)
+    if found:
+        line, column = _line_column(text.encode(), len(text[: found.start()].encode()))
+        raise FileProblem(
+            f"the file holds the control character U+{ord(found.group()):04X}, which YAML does "
+            "not allow; remove it",
+            line,
+            column,
+        )
+    return text
 
 
 def _line_column(data: bytes, offset: int) -> tuple[int, int]:

@@ -1,52 +1,114 @@
-"""Where each field of an entity is written, kept small.
-
-A manifest of 100,000 entities writes about a million field values. A Position object for each
-would outweigh the entities themselves, so an entity keeps its fields' lines and columns in one
-array of numbers, with the field names shared by every entity written with the same fields, and
-a Position is made only when one is asked for (a problem to report).
-"""
+"""Where things are written in a manifest file: the position table of a loaded file, and the
+position of a character inside a scalar value (problems inside a segment expression or a
+`${...}` reference point at the character itself, not at the start of the value)."""
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterator, Mapping
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
 from pwconf.errors import Position
 
-
-class FieldPositions(Mapping[str, Position]):
-    """Dotted field path ("content.en", "platforms.1") → where its value is written."""
-
-    __slots__ = ("_file", "_index", "_numbers")
-
-    def __init__(self, file: str, index: Mapping[str, int], numbers: array[int]) -> None:
-        self._file = file
-        self._index = index  # field → its slot in `numbers` (line at 2 × slot, column after)
-        self._numbers = numbers
-
-    def __getitem__(self, field: str) -> Position:
-        slot = 2 * self._index[field]
-        return Position(self._file, self._numbers[slot], self._numbers[slot + 1])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __repr__(self) -> str:
-        return f"FieldPositions({dict(self)!r})"
+Path = tuple[str | int, ...]  # keys and list indices from the top of a file
+_LOOKAHEAD = 12  # the longest escape, \UXXXXXXXX, plus slack
 
 
-class FieldPositionsMaker:
-    """Makes FieldPositions, sharing one field index among entities with the same fields."""
+@dataclass
+class Document:
+    """One manifest file as plain data, with positions (1-based) for every key and value."""
+
+    file: str  # the path as shown to the user
+    path: str  # the path to open, for ${file:...} relative to this file
+    text: str
+    data: Any = None
+    values: dict[Path, Any] = field(default_factory=dict)  # path → mark of its value
+    keys: dict[Path, Any] = field(default_factory=dict)  # path → mark of the key naming it
+    references: list[Path] = field(default_factory=list)  # string values holding "${"
+
+    def position(self, mark: Any) -> Position:
+        return Position(self.file, mark.line + 1, mark.column + 1)
+
+    def where(self, path: Path) -> Position:
+        """Where the value at `path` is written (or its closest enclosing value)."""
+        for end in range(len(path), -1, -1):
+            mark = self.values.get(path[:end])
+            if mark is not None:
+                return self.position(mark)
+        return Position(self.file, 1, 1)
+
+    def key_where(self, path: Path) -> Position:
+        """Where the key naming `path` is written; the value's position for list items."""
+        mark = self.keys.get(path)
+        return self.position(mark) if mark is not None else self.where(path)
+
+    def locate(self, position: Position, value: str, offset: int) -> Position:
+        """The position of character `offset` of the scalar `value` written at `position`."""
+        return locate_in_scalar(self.text, position, value, offset)
+
+
+def locate_in_scalar(text: str, position: Position, value: str, offset: int) -> Position:
+    """Where character `offset` of the scalar `value`, written at `position` in `text`, sits.
+
+    The value's characters are matched against the source from the scalar's start: quotes and
+    block indicators are skipped, escapes and folded line breaks absorbed. Exact for plain and
+    quoted one-line scalars, close for block scalars; the scalar's start when matching fails.
+    """
+    starts = _line_starts(text)
+    index = _skip_indicator(text, starts[position.line - 1] + position.column - 1)
+    for char in value[:offset]:
+        index = _match(text, index, char)
+        if index < 0:
+            return position
+        index += 1
+        if text[index - 1] == "\n":
+            index = _skip_blanks(text, index)
+    if offset < len(value) and not value[offset].isspace():
+        index = _match(text, index, value[offset])
+    if not 0 <= index < len(text):
+        return position
+    line = bisect.bisect_right(starts, index)
+    return Position(position.file, line, index - starts[line - 1] + 1)
+
+
+class ScalarLocator:
+    """locate_in_scalar for the files whose text it was given; any other position unchanged."""
 
     def __init__(self) -> None:
-        self._indexes: dict[tuple[str, ...], Mapping[str, int]] = {}
+        self._texts: dict[str, str] = {}
 
-    def make(self, file: str, fields: list[str], numbers: array[int]) -> FieldPositions:
-        shape = tuple(fields)
-        index = self._indexes.get(shape)
-        if index is None:
-            index = self._indexes[shape] = {field: slot for slot, field in enumerate(shape)}
-        return FieldPositions(file, index, numbers)
+    def keep(self, document: Document) -> None:
+        self._texts[document.file] = document.text
+
+    def __call__(self, position: Position, value: str, offset: int) -> Position:
+        text = self._texts.get(position.file)
+        return position if text is None else locate_in_scalar(text, position, value, offset)
+
+
+@functools.lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer("\n", text))]
+
+
+def _match(text: str, index: int, char: str) -> int:
+    """The index of `char` at or just after `index` in the source; -1 when not found."""
+    if char.isspace():
+        return index if index < len(text) and text[index].isspace() else -1
+    return text.find(char, index, min(len(text), index + _LOOKAHEAD))
+
+
+def _skip_indicator(text: str, start: int) -> int:
+    if start < len(text) and text[start] in "\"'":
+        return start + 1
+    if start < len(text) and text[start] in "|>":
+        newline = text.find("\n", start)
+        return len(text) if newline < 0 else _skip_blanks(text, newline + 1)
+    return start
+
+
+def _skip_blanks(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t":
+        index += 1
+    return index

@@ -2,8 +2,7 @@
 
 The schema pwconf validates with is `pwconf/schema/pwconf.schema.json`, a byte-identical copy of
 `schemas/pwconf.schema.json` (a test keeps them equal). jsonschema's Draft 2020-12 validator with
-format checking is the authority; a compiled pre-check (fastschema) only spares it the files that
-are certainly valid. Each jsonschema error becomes a Problem in manifest vocabulary, at the
+format checking validates. Each jsonschema error becomes a Problem in manifest vocabulary, at the
 position of the key or value concerned. Credential values are never quoted.
 """
 
@@ -22,8 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
 from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.manifest.fastschema import Check, Unsupported, compile_schema
-from pwconf.manifest.yamlpos import Document, Path
+from pwconf.manifest.positions import Document, Path
 from pwconf.model import APP_SECTIONS, KIND_BY_PLURAL, Secret, kind_label
 
 SENSITIVE = "(sensitive value)"
@@ -70,14 +68,6 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@functools.cache
-def fast_check() -> Check | None:
-    try:
-        return compile_schema(load_schema())
-    except Unsupported:
-        return None
-
-
 @dataclass
 class SchemaResult:
     problems: list[Problem]
@@ -86,9 +76,6 @@ class SchemaResult:
 
 def validate_document(document: Document) -> SchemaResult:
     instance = _without_secrets(document.data)
-    check = fast_check()
-    if check is not None and check(instance):
-        return SchemaResult([], set())
     problems: list[Problem] = []
     paths: set[Path] = set()
     for error in validator().iter_errors(instance):

@@ -19,7 +19,7 @@ from typing import Any
 from pwconf.errors import Problem
 from pwconf.kinds.application import KIND as APPLICATION
 from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
-from pwconf.manifest.yamlpos import Document, Path
+from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -10,7 +10,8 @@
 GitHub refuses comments over 65,536 characters and drops a step summary over 1 MiB. When the
 document would exceed `limit`, only the first changes are shown (in the table and in the diff)
 and a note says so; the result is always at most `limit` characters, with the fence and the
-`<details>` tag closed.
+`<details>` tag closed. As in the text plan, values are never cut: a change is shown whole or
+not at all.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from __future__ import annotations
 import re
 
 from pwconf.plan import Action, Change, Plan
+from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.text import (
     ACTION_LABELS,
-    BODY_INDENT,
     NO_CHANGES,
     SYMBOL_WIDTH,
-    PlanLine,
-    Role,
     change_section_lines,
     kinds_in_order,
     plural_of,
@@ -73,7 +72,7 @@ def markdown_document(plan: Plan, changes: list[Change], total: int | None = Non
 
 def truncation_note(shown: int, total: int) -> str:
     return (
-        f"_Plan truncated: {shown} of {total} changes shown; "
+        f"_Plan truncated: {shown:,} of {total:,} changes shown; "
         "run pwconf plan locally for the full plan._"
     )
 
@@ -103,7 +102,16 @@ def diff_line(line: PlanLine) -> str:
     if line.role is Role.FIELD:
         first = FIELD_DIFF_CHARS.get(line.action or Action.NOOP, " ")
         return f"{first}{BODY_INDENT[1:]}{line.text}{line.marker}"
+    if line.role is Role.VALUE:
+        return f"{_value_diff_char(line)}{value_line_text(line)[1:]}"
     return f" {line.text}" if line.text else ""
+
+
+def _value_diff_char(line: PlanLine) -> str:
+    """`-` before, `+` after and every line of a created value; blank for context."""
+    if line.sign in ("-", "+"):
+        return line.sign
+    return "+" if line.action is Action.CREATE else " "
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:

@@ -12,21 +12,24 @@
 
     Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy.
 
-The plan is first built as `PlanLine` values (what a line says and which change it belongs to),
-then formatted: as text, optionally coloured, here; as a GitHub ```diff block in `markdown`.
+Values are never cut: long ones and text of several lines are shown on several lines
+(`render.fields`). The plan is first built as `PlanLine` values (what a line says and which
+change it belongs to), then formatted: as text, optionally coloured, here; as a GitHub ```diff
+block in `markdown`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 
 import click
 
 from pwconf.model import KIND_BY_PLURAL, KIND_ORDER, PLURALS, Address, kind_label
 from pwconf.plan import Action, Change, FieldChange, Plan
-from pwconf.render.values import display_value, flatten
+from pwconf.render.fields import changed_field_lines, created_field_lines
+from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
+from pwconf.render.values import flatten
+from pwconf.render.words import counted
 
 ACTION_LABELS: dict[Action, str] = {
     Action.CREATE: "create",
@@ -47,27 +50,7 @@ UNMANAGED_NAMES_SHOWN = 10
 NO_CHANGES = "No changes. The account matches the manifests."
 
 SYMBOL_WIDTH = 3  # "-/+" is the widest symbol; others are right-aligned under it
-BODY_INDENT = " " * 6
-
-
-class Role(StrEnum):
-    HEADER = "header"  # `  + tag.Age (reason)`
-    FIELD = "field"  # `      type: "string" -> "integer"`
-    DATA_LOSS = "data-loss"  # `      ! data loss: ...`
-    PLAIN = "plain"  # headings, legend, unmanaged, notes, summary
-
-
-@dataclass(frozen=True)
-class PlanLine:
-    """One line of a plan, before formatting: its words, its role and the action it belongs to.
-
-    `marker` is a trailing comment such as ` # forces replacement`, kept apart for colouring.
-    """
-
-    text: str
-    role: Role = Role.PLAIN
-    action: Action | None = None
-    marker: str = ""
+VALUE_COLORS = {"-": "red", "+": "green"}
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -162,18 +145,18 @@ def field_lines(change: Change) -> list[PlanLine]:
     """Every attribute of a create; the changed fields of an update or replace; none of a delete."""
     if change.action is Action.CREATE:
         return [
-            PlanLine(f"{path} = {display_value(value)}", Role.FIELD, change.action)
+            line
             for path, value in flatten(change.after or {})
+            for line in created_field_lines(path, value, change.action)
         ]
     if change.action is Action.DELETE:
         return []
-    return [changed_field_line(field, change.action) for field in change.fields]
+    return [line for field in change.fields for line in changed_lines(field, change.action)]
 
 
-def changed_field_line(field: FieldChange, action: Action) -> PlanLine:
-    text = f"{field.path}: {display_value(field.before)} -> {display_value(field.after)}"
+def changed_lines(field: FieldChange, action: Action) -> list[PlanLine]:
     marker = FORCES_REPLACEMENT if field.forces_replacement else ""
-    return PlanLine(text, Role.FIELD, action, marker)
+    return changed_field_lines(field.path, field.before, field.after, action, marker)
 
 
 def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
@@ -195,14 +178,14 @@ def unmanaged_summary(kind: str, names: list[str]) -> str:
     """`3 tags not in the manifests, left alone: A, B, C`."""
     noun = plural_of(kind) if len(names) != 1 else singular_of(kind)
     noun = noun.replace("_", " ")
-    return f"{len(names)} {noun} not in the manifests, left alone: {name_list(names)}"
+    return f"{len(names):,} {noun} not in the manifests, left alone: {name_list(names)}"
 
 
 def name_list(names: list[str], shown: int = UNMANAGED_NAMES_SHOWN) -> str:
     """`A, B, C`, or the first `shown` names and `and N more`."""
     text = ", ".join(names[:shown])
     if len(names) > shown:
-        text += f" and {len(names) - shown} more"
+        text += f" and {len(names) - shown:,} more"
     return text
 
 
@@ -244,14 +227,13 @@ def closing_lines(plan: Plan) -> list[PlanLine]:
 def summary_sentence(plan: Plan) -> str:
     counts = plan.summary()
     return (
-        f"Plan: {counts['add']} to add, {counts['change']} to change, "
-        f"{counts['replace']} to replace, {counts['destroy']} to destroy."
+        f"Plan: {counts['add']:,} to add, {counts['change']:,} to change, "
+        f"{counts['replace']:,} to replace, {counts['destroy']:,} to destroy."
     )
 
 
 def unchanged_sentence(unchanged: int) -> str:
-    noun = "object" if unchanged == 1 else "objects"
-    return f"{unchanged} managed {noun} unchanged."
+    return f"{counted(unchanged, 'managed object')} unchanged."
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
@@ -264,6 +246,10 @@ def format_line(line: PlanLine, *, color: bool = False) -> str:
         return BODY_INDENT + (click.style(line.text, fg="red", bold=True) if color else line.text)
     if line.role is Role.FIELD:
         return f"{BODY_INDENT}{line.text}{_style_marker(line.marker, color)}"
+    if line.role is Role.VALUE:
+        text = value_line_text(line)
+        fg = VALUE_COLORS.get(line.sign)
+        return click.style(text, fg=fg) if color and fg else text
     return line.text
 
 

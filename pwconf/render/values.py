@@ -16,19 +16,16 @@ from typing import Any
 from pwconf.model import Secret
 from pwconf.plan import ABSENT, SENSITIVE, is_marker
 
-MAX_VALUE_CHARS = 80
 ELLIPSIS = "…"
 
 
-def display_value(value: Any, max_chars: int = MAX_VALUE_CHARS) -> str:
-    """One-line, JSON-like text of a value: `"text"`, `42`, `true`, `["iOS"]`, `(sensitive value)`.
-
-    Text longer than `max_chars` is cut and ends with an ellipsis.
-    """
-    return shorten(_display(value), max_chars)
+def display_value(value: Any) -> str:
+    """One-line, JSON-like text of a value, in full: `"text"`, `42`, `true`, `["iOS"]`,
+    `(sensitive value)`. Line breaks in text appear as `\\n`."""
+    return _display(value)
 
 
-def shorten(text: str, max_chars: int = MAX_VALUE_CHARS) -> str:
+def shorten(text: str, max_chars: int) -> str:
     """`text` itself, or its first `max_chars - 1` characters and an ellipsis."""
     if len(text) <= max_chars:
         return text

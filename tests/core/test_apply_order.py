@@ -1,4 +1,4 @@
-"""The applier's levels and links (pure: no I/O)."""
+"""The applier's levels and links, and what it records in the state's journal."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from pwconf import apply
 from pwconf.apply import plan_steps
+from pwconf.journal import journal_path, read_journal
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import LiveView
 from pwconf.model import Address, Entity, digest
@@ -66,32 +67,41 @@ def test_a_crash_inside_a_step_is_raised_not_lost(
     assert (tmp_path / "state.json").exists()  # saved on the way out
 
 
-def _apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interval: float) -> tuple[int, State]:
-    """Creates at three levels; the number of saves, and the state they leave."""
-    saves = []
+def _apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[str]], State]:
+    """Creates at three levels; what each create found in the journal on disk, and the state."""
     state = State(tmp_path / "state.json")
-    monkeypatch.setattr(state, "save", lambda: saves.append(1))
-    monkeypatch.setattr(apply, "PERSIST_INTERVAL_S", interval)
+    seen: list[list[str]] = []
+
+    def create(api: object, entity: Entity, ctx: object) -> None:
+        _, records = read_journal(journal_path(state.path))
+        seen.append([record[1] for record in records if record[0] == "applied"])
+
     for kind in ("tag", "preset", "geozone"):
-        monkeypatch.setattr(REGISTRY[kind], "create", lambda *args: None)
+        monkeypatch.setattr(REGISTRY[kind], "create", create)
     changes = [
         Change(a, Action.CREATE, "missing", desired=Entity(a, {})) for a in (TAG, PRESET, GEOZONE)
     ]
     unchanged = Address("tag", None, "Untouched")
-    plan = Plan(changes=changes, desired_values={unchanged: {"type": "integer"}})
+    values = {a: {"n": n} for n, a in enumerate((TAG, PRESET, GEOZONE))}
+    plan = Plan(changes=changes, desired_values={**values, unchanged: {"type": "integer"}})
     apply.Applier(object(), state, LiveView(), {}).run(plan)
-    return len(saves), state
+    return seen, state
 
 
-def test_the_state_is_saved_between_levels_at_most_once_an_interval(
+def test_each_finished_change_is_in_the_journal_before_the_next_level_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _apply(tmp_path, monkeypatch, interval=3600)[0] == 1  # at the end only
-    assert _apply(tmp_path, monkeypatch, interval=0)[0] == 2 + 1  # after each level but the last
+    seen, state = _apply(tmp_path, monkeypatch)
+    assert seen == [[], [str(TAG)], [str(TAG), str(PRESET)]]
+    # At the end the state file holds it all, and the journal is gone.
+    assert not journal_path(state.path).exists()
+    saved = State.load(state.path)
+    assert saved.applied[str(GEOZONE)] == digest({"n": 2})
 
 
 def test_what_the_plan_leaves_alone_is_recorded_as_applied(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, state = _apply(tmp_path, monkeypatch, interval=3600)
+    _, state = _apply(tmp_path, monkeypatch)
     assert state.applied["tag.Untouched"] == digest({"type": "integer"})
+    assert State.load(state.path).applied["tag.Untouched"] == digest({"type": "integer"})

@@ -7,7 +7,9 @@ import math
 import pytest
 
 from pwconf.diff import changed_paths, same_value
+from pwconf.kinds import REGISTRY
 from pwconf.kinds.segment import canonical_expression
+from pwconf.model import Address, Entity
 
 
 @pytest.mark.parametrize(
@@ -67,3 +69,23 @@ def test_canonical_expression_without_codes_and_unparsable_text() -> None:
         'T("Age", EQ, 1) + A(@shop)'
     )
     assert canonical_expression("  not an expression ", {}) == "not an expression"
+
+
+def test_segments_compared_as_text_are_named_once() -> None:
+    kind = REGISTRY["segment"]
+
+    def segment(name: str, expression: str) -> tuple[Address, Entity]:
+        address = Address("segment", None, name)
+        return address, Entity(address, {"expression": expression})
+
+    readable = dict([segment("ok", 'T("Age", GTE, 18)')])
+    unreadable = dict(segment(f"s{n}", f"S({n})") for n in range(7))
+    found = {**readable, **unreadable, **dict([segment("unmanaged", "S(0)")])}
+    desired = {**readable, **unreadable}
+    assert kind.comparison_notes(readable, desired) == []
+    assert kind.comparison_notes(found, desired) == [
+        "segments 's0', 's1', 's2', 's3', 's4' and 2 more: pwconf cannot read the expression "
+        "the account holds, so it is compared with the manifests as text"
+    ]
+    one = dict([segment("s0", "S(0)")])
+    assert kind.comparison_notes(one, one)[0].startswith("segment 's0': ")

@@ -134,9 +134,9 @@ def test_an_answer_that_cannot_be_read_stops_the_plan_with_one_line(
     clear_journal(account)
     result = plan(scenario["v1"], scenario["state"])
     assert result.exit_code == 1
-    assert f"Error: {message}" in result.output.splitlines()
+    assert f"error: {message}" in result.output.splitlines()
     assert "Traceback" not in result.output
     again = apply(scenario["v1"], scenario["state"])
-    assert again.exit_code == 1 and f"Error: {message}" in again.output.splitlines()
+    assert again.exit_code == 1 and f"error: {message}" in again.output.splitlines()
     writes = [c["method"] for c in journal(account) if not c["method"].startswith(("get", "list"))]
     assert writes == []  # nothing planned, so nothing sent: a geozone without id is not re-added

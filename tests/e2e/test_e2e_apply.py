@@ -119,9 +119,9 @@ def test_warnings_are_reported_beside_their_call(account, scenario) -> None:
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    call = next(i for i, line in enumerate(lines) if "tag.Age: addTag" in line)
-    assert "warning: Warnings: You have exceeded the number of active devices" in lines[call + 1]
-    assert "1 warning(s)" in result.output
+    done = lines.index("done create tag.Age")
+    assert lines[done + 1].startswith("    warning: addTag: Warnings: You have exceeded")
+    assert "(1 call, 1 warning)" in lines[-1]
 
 
 FAILING = """\

@@ -143,7 +143,7 @@ def test_a_refused_token_ends_the_probe_with_one_error(applied, monkeypatch) -> 
     result = invoke("probe")
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
-        "Error: getApplications: Invalid API Token: Account not found"
+        "error: getApplications: Invalid API Token: Account not found"
     )
     assert "not-the-token" not in result.output
     assert len(journal(applied)) == 1

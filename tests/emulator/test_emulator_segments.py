@@ -44,6 +44,12 @@ def test_left_associative_and_parentheses() -> None:
     'T("Vip", eq, FALSE)',
     'E("Purchase", "amount", GTE, 10, [1, 2])',
     'T("City", EQ, "say \\"hi\\" \\\\ there")',
+    # The spellings of other tools (contract §11).
+    '(A("AAAAA-11111", ["IOS", "ANDROID"]) * T("Age", GTE, 3))',
+    'A("AAAAA-11111", ["WINDOWS_PHONE", "BlackBerry"], 1)',
+    'G("GGGGG-00000") + g("GGGGG-00000", ["ios"], "x")',
+    'T("Age", gt, 3) * T("Spent", lt, 9.5)',
+    'T("Born", gte, daysago(7))',
 ])
 def test_valid_expressions(text: str) -> None:
     parse(text, RESOLVER)

@@ -122,7 +122,7 @@ def test_create_list_delete_filters(api: Api, app: str) -> None:
     ({"name": "f", "filter_expression": 'A("ZZZZZ-99999")'},
      'Invalid filter_expression at position 3: unknown application "ZZZZZ-99999"'),
     ({"name": "f", "filter_expression": 'T("City", EQ, "x") *'},
-     "Invalid filter_expression at position 21: expected A(), T(), AT(), E() or '(' but found "
+     "Invalid filter_expression at position 21: expected A(), G(), T(), AT(), E() or '(' but found "
      "end of expression"),
     ({"name": "f", "filter_expression": 'T("City", EQ, "x")', "expiration_date": "31.12.2999"},
      "Invalid expiration_date: expected YYYY-MM-DD"),

@@ -60,7 +60,7 @@ def test_export_of_every_kind_plans_no_changes(
     assert count_kinds(merged) == seeded["counts"]
     plan = assert_no_changes(out)
     assert plan["unmanaged"] in ({}, None, [])
-    assert "Wrote 5 file(s)" in summary
+    assert "Wrote 5 files" in summary
 
 
 def test_export_writes_codes_handles_and_manifest_vocabulary(
@@ -238,7 +238,7 @@ def test_export_of_chosen_applications(
     assert set(merged["applications"]) == {"shop", "shop-twin"}
     # blog-fans is bound to Blog, which was left out; the rest are account-wide or Shop's.
     assert set(merged["segments"]) == {"adults", "gold-ios", "sloppy", "no"}
-    assert "segment 'blog-fans': bound to application" in summary
+    assert f"segment 'blog-fans': bound to application {codes['blog']}, which" in summary
     assert "2 other application(s): not chosen with --app" in summary
     assert_no_changes(out)
 
@@ -448,7 +448,7 @@ def test_partial_export_keeps_references_to_applications_left_out_honest(
     # Blog is not exported: its code stays a code (no @handle to point at).
     assert segments == {"both": {"expression": f'A(@shop) + A("{blog}")'}}
     assert f"segment 'both': names application(s) {blog} by code" in summary
-    assert "segment 'blog-only': bound to application" in summary
+    assert f"segment 'blog-only': bound to application {blog}, which was not" in summary
     assert_no_changes(out)
 
 

@@ -1,4 +1,5 @@
-"""The exporter's YAML and handles, without an account: every value reads back as written."""
+"""The exporter's YAML (PyYAML's dumper) and handles, without an account: every value reads back
+as written."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pwconf import segments
-from pwconf.export import _check_reads_back, _emit_pair, _scalar, assign_handles, slug
+from pwconf.errors import PwconfError
+from pwconf.export import assign_handles, slug
+from pwconf.export_writer import Block, Comment, check_reads_back, document, dump
 
 TRAPS = [
     "yes",
@@ -68,13 +71,6 @@ TRAPS = [
 ]
 
 
-def emit(data: dict) -> str:
-    lines: list[str] = []
-    for key, value in data.items():
-        lines += _emit_pair(key, value, (key,), {})
-    return "\n".join(lines) + "\n"
-
-
 @pytest.mark.parametrize("text", TRAPS)
 def test_trap_strings_read_back_as_strings(text: str) -> None:
     data = {
@@ -82,22 +78,39 @@ def test_trap_strings_read_back_as_strings(text: str) -> None:
         text: {"message": text, "list": [text, 1], "inline": {"a": text}},
         "deep": {"x": [{"y": text, "z": [text]}]},
     }
-    out = emit(data)
+    out = dump(data)
     loaded = yaml.safe_load(out)
     assert loaded == data, out
-    _check_reads_back(out, data)  # the exporter's own check agrees
+    check_reads_back(out, data)  # the exporter's own check agrees
+
+
+def test_yaml11_traps_are_quoted_by_the_dumper() -> None:
+    for text in ("yes", "No", "on", "OFF", "y", "N", "0123", "1_000", "12:30", "2027-06-30", "~"):
+        assert dump({"k": text}) in (f"k: '{text}'\n", f'k: "{text}"\n'), text
 
 
 def test_yaml12_lookalikes_are_quoted_for_editors() -> None:
     for text in ("1e3", "0o17", "true", "NULL", ".nan"):
-        assert _scalar(text).startswith(("'", '"')), text
-    assert _scalar("plain words") == "plain words"
-    assert _scalar('T("Age", GTE, 18)') == 'T("Age", GTE, 18)'  # readable in block context
-    assert _scalar('T("Age", GTE, 18)', flow=True).startswith("'")
+        assert dump({"k": text}) == f"k: '{text}'\n", text
+    assert dump({"k": "plain words"}) == "k: plain words\n"
+    expression = 'T("Age", GTE, 18)'
+    assert dump({"k": expression}) == f"k: {expression}\n"  # readable in block context
+    assert dump({"k": [expression]}) == f"k: ['{expression}']\n"  # quoted where flow needs it
+
+
+def test_multi_line_strings_stay_on_one_line() -> None:
+    assert dump({"k": "Line one\nline two: yes # no"}) == 'k: "Line one\\nline two: yes # no"\n'
+
+
+def test_a_value_met_twice_is_written_twice() -> None:
+    shared = {"message": "hi", "title": "T"}
+    out = dump({"a": shared, "b": shared, "c": [shared, shared]})
+    assert "&" not in out and "*" not in out
+    assert yaml.safe_load(out) == {"a": shared, "b": shared, "c": [shared, shared]}
 
 
 def test_block_style_with_short_leaf_mappings_inline() -> None:
-    out = emit(
+    out = dump(
         {
             "tags": {"Age": {"type": "integer"}, "yes": {"type": "string"}},
             "segments": {"adults": {"expression": 'T("Age", GTE, 18)'}},
@@ -107,17 +120,36 @@ def test_block_style_with_short_leaf_mappings_inline() -> None:
     assert "  Age: {type: integer}\n" in out
     assert "  'yes': {type: string}\n" in out
     assert '  adults:\n    expression: T("Age", GTE, 18)\n' in out  # no quotes just to inline
-    assert "  shop:\n    title: Shop\n    code: ABCDE-12345\n" in out  # applications: block
+    assert "  shop: {title: Shop, code: ABCDE-12345}\n" in out  # short: one line
+
+    block = dump({"applications": {"shop": Block(title="Shop", code="ABCDE-12345")}})
+    assert block == "applications:\n  shop:\n    title: Shop\n    code: ABCDE-12345\n"
+    long = {"message": "x" * 40, "title": "y" * 30}
+    assert dump({"content": long}).startswith("content:\n  message: ")  # too wide for one line
 
 
-def test_comments_land_after_the_named_key() -> None:
-    data = {"applications": {"shop": {"title": "Shop", "code": "C", "presets": {"p": {}}}}}
-    lines: list[str] = []
-    for key, value in data.items():
-        lines += _emit_pair(key, value, (key,), {("applications", "shop", "code"): ["ios:", ""]})
-    text = "\n".join(lines)
-    assert "    code: C\n    # ios:\n    #\n    presets:" in text
-    assert yaml.safe_load(text) == data
+def test_comments_land_where_their_key_is() -> None:
+    entry = Block(title="Shop", code="C")
+    entry[Comment("ios:\n\n  key_file: ${file:x}")] = None
+    entry["presets"] = {"p": {}}
+    text = dump({"applications": {"shop": entry}})
+    assert "    code: C\n    # ios:\n    #\n    #   key_file: ${file:x}\n    presets:" in text
+    assert yaml.safe_load(text) == {
+        "applications": {"shop": {"title": "Shop", "code": "C", "presets": {"p": {}}}}
+    }
+
+
+def test_a_document_has_the_modeline_header_and_blank_lines_between_keys() -> None:
+    text = document("s.json", ["Header.", ""], {"version": 1, "tags": {"Age": {"type": "integer"}}})
+    assert text == (
+        "# yaml-language-server: $schema=s.json\n#\n# Header.\n#\n\n"
+        "version: 1\n\ntags:\n  Age: {type: integer}\n"
+    )
+
+
+def test_the_read_back_check_catches_a_difference() -> None:
+    with pytest.raises(PwconfError, match="does not read back"):
+        check_reads_back("k: 1\n", {"k": "1"})
 
 
 scalars = st.one_of(
@@ -138,12 +170,12 @@ values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(keys, values, min_size=1, max_size=4))
 def test_any_data_reads_back(data: dict) -> None:
-    out = emit(data)
+    out = dump(data)
     assert yaml.safe_load(out) == data, out
 
 
 def test_emitted_dates_stay_strings() -> None:
-    loaded = yaml.safe_load(emit({"expiration_date": "2027-06-30"}))
+    loaded = yaml.safe_load(dump({"expiration_date": "2027-06-30"}))
     assert loaded["expiration_date"] == "2027-06-30"
     assert not isinstance(loaded["expiration_date"], dt.date)
 

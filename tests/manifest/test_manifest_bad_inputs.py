@@ -4,23 +4,28 @@ place, never a traceback."""
 from __future__ import annotations
 
 import builtins
+import re
 from pathlib import Path
 
 import pytest
+import requests
 
+from pwconf.emulator.server import EmulatorServer
 from pwconf.manifest import files
+from tests.conftest import invoke
 from tests.manifest.helpers import BAD, find, run, where
 
 # (fixture, fragment of the message, line, column)
 CASES: list[tuple[str, str, int, int]] = [
     # not YAML, not a manifest
-    ("not-yaml", "not valid YAML: did not find expected ',' or ']'", 3, 1),
+    ("not-yaml", "not valid YAML", 3, 1),
     ("top-level-list", "this file holds a list", 1, 1),
     ("top-level-scalar", "this file holds a single value", 1, 1),
     ("empty", "the file is empty", 1, 1),
     ("comments-only", "the file is empty", 1, 1),
     ("binary", "this is a binary file", 3, 1),
     ("not-utf8", "not UTF-8 text (byte 0xe9", 4, 15),
+    ("control-character", "the control character U+001B, which YAML does not allow", 3, 19),
     ("two-documents", "holds one YAML document", 3, 1),
     ("tab-indentation", "a tab character is used for indentation", 3, 1),
     # the version line
@@ -32,7 +37,7 @@ CASES: list[tuple[str, str, int, int]] = [
     ("deep-nesting", "nested more than 100 levels deep", 3, 108),
     ("anchor-cycle", "an alias refers to an anchor that contains it (a cycle)", 2, 7),
     ("alias-bomb", "expands to more than 1,000,000 values", 7, 7),
-    ("undefined-alias", "an alias names no anchor defined before it", 2, 7),
+    ("undefined-alias", "alias *missing names no anchor defined before it", 2, 7),
     ("unsafe-python-tag", "unsupported YAML tag 'tag:yaml.org,2002:python/object/apply", 4, 12),
     ("binary-tag", "read binary data with ${file:...}", 4, 12),
     ("merge-key-not-a-mapping", "a merge key '<<' takes a mapping", 3, 3),
@@ -90,7 +95,7 @@ CASES: list[tuple[str, str, int, int]] = [
     ("expression-value-type", "GTE needs a whole number, not the string '18'", 6, 32),
     ("expression-t-on-application-tag", "is application_specific: use AT(@handle", 9, 17),
     ("expression-at-on-account-tag", "is not application_specific: use T(...)", 9, 17),
-    ("expression-unknown-platform", "unknown platform 'ios'; did you mean 'iOS'?", 7, 27),
+    ("expression-unknown-platform", "unknown platform 'Tizen'; expected one of iOS", 7, 27),
     ("expression-between-not-a-pair", "BETWEEN needs a list of two values", 6, 35),
     # ${...} values
     (
@@ -181,9 +186,60 @@ def test_directory_without_manifests_is_an_error(tmp_path: Path) -> None:
     assert "nothing is ever planned for deletion" in problem.message
 
 
-def test_event_composer_handles_deep_nesting_of_a_huge_flow(tmp_path: Path) -> None:
-    # Far deeper than libyaml's composer survives: refused early, quickly, cleanly.
+# The cases the YAML loader itself refuses: through `pwconf plan` against the emulator, each
+# stops with its file:line:col, exit 1, no traceback and not one API call.
+LOADER_CASES = [
+    case
+    for case in CASES
+    if case[0]
+    in {
+        "not-yaml",
+        "empty",
+        "binary",
+        "not-utf8",
+        "control-character",
+        "two-documents",
+        "tab-indentation",
+        "duplicate-key",
+        "deep-nesting",
+        "anchor-cycle",
+        "alias-bomb",
+        "undefined-alias",
+        "unsafe-python-tag",
+        "binary-tag",
+        "merge-key-not-a-mapping",
+        "collection-as-key",
+    }
+]
+
+
+def plan_without_calls(account: EmulatorServer, manifest: Path, tmp_path: Path) -> str:
+    """`pwconf plan manifest`: asserts exit 1 and an untouched API; returns the output."""
+    requests.delete(f"{account.admin_url}/calls", timeout=5)
+    result = invoke("plan", manifest, "--state", tmp_path / "state.json")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert requests.get(f"{account.admin_url}/calls", timeout=5).json() == []
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [(case[0], case[2], case[3]) for case in LOADER_CASES],
+    ids=[case[0] for case in LOADER_CASES],
+)
+def test_plan_stops_at_the_bad_yaml_before_any_call(
+    account: EmulatorServer, tmp_path: Path, fixture: str, line: int, column: int
+) -> None:
+    path = BAD / f"{fixture}.yaml"
+    output = plan_without_calls(account, path, tmp_path)
+    assert f"{path.name}:{line}:{column}: error: " in output
+
+
+def test_a_huge_deeply_nested_flow_is_refused_at_its_line(
+    account: EmulatorServer, tmp_path: Path
+) -> None:
     deep = tmp_path / "deep.yaml"
     deep.write_text("version: 1\ntags: " + "[" * 200_000 + "]" * 200_000 + "\n")
-    problem = find(run([str(deep)]).problems, "nested more than 100 levels deep")
-    assert where(problem)[0] == 2
+    output = plan_without_calls(account, deep, tmp_path)
+    assert re.search(r"deep\.yaml:2:\d+: error: ", output), output

@@ -11,8 +11,10 @@ from pwconf.segments import (
     AppTerm,
     BinOp,
     EventTerm,
+    GroupTerm,
     SegmentSyntaxError,
     TagTerm,
+    all_app_refs,
     app_refs,
     format_expr,
     parse,
@@ -91,12 +93,17 @@ ERRORS = [
     ("", "empty expression", 1),
     ("   ", "empty expression", 1),
     ('T("Age" GTE, 18)', "expected ',' after the tag name, found 'GTE'", 9),
-    ('T("Age", GT, 18)', "expected an operator (EQ, NOTEQ", 10),
+    ('T("Age", GE, 18)', "expected an operator (EQ, NOTEQ", 10),
     ('T("Age", EQ, 18', "expected ')' to close the tag term, found the end", 16),
     ('T("Age, EQ, 18)', "unterminated string", 3),
     ("T('Age', EQ, 18)", "double quotes, not single quotes", 3),
-    ('A(@shop, ["ios"])', "unknown platform 'ios'; did you mean 'iOS'?", 11),
-    ('A(@shop, ["Blackberry"])', "expected one of iOS, Android", 11),
+    ('A(@shop, ["Linux"])', "unknown platform 'Linux'; expected one of iOS, Android", 11),
+    ('A(@shop, ["iOS"], 1, 2)', "expected ')' to close A(", 20),
+    ("G(@shop)", "the application group code in double quotes", 3),
+    ('G("")', "empty application group code", 3),
+    ('T("Born", GTE, daysago("7"))', "expected a whole number of days", 24),
+    ('T("Born", GTE, daysago(-1))', "expected a whole number of days", 24),
+    ('T("Born", GTE, daysago 7)', "expected '(' after daysago", 24),
     ("A(shop)", "expected an application (@handle", 3),
     ("A(@)", "'@' must be followed by an application handle", 3),
     ("A(@shop) A(@blog)", "expected an operator (*, + or \\) or the end", 10),
@@ -142,6 +149,54 @@ CANONICAL = [
     ('T("Café \\"q\\"", EQ, "ü")', 'T("Café \\"q\\"", EQ, "ü")'),
 ]
 
+# The spellings of other tools (contract §11), each with the canonical text it stands for.
+OTHER_SPELLINGS = [
+    # Pushwoosh's Python library: platform constants in capitals, parentheses around each pair.
+    (
+        '(A("XXXXX-XXXXX", ["IOS", "ANDROID"]) * T("Loyalty Level", GTE, 3))',
+        'A("XXXXX-XXXXX", ["iOS", "Android"]) * T("Loyalty Level", GTE, 3)',
+    ),
+    (
+        'A(@shop, ["WINDOWS_PHONE", "osx", "BlackBerry"])',
+        'A(@shop, ["OsX", "BlackBerry", "WindowsPhone"])',
+    ),
+    ('A(@shop, ["Android", "iOS", "IOS"])', 'A(@shop, ["iOS", "Android"])'),
+    # The documentation's lower-case operators.
+    (
+        'T("City", eq, "Tokyo") * t("Age", gte, 18) + T("Age", lte, 65)',
+        'T("City", EQ, "Tokyo") * T("Age", GTE, 18) + T("Age", LTE, 65)',
+    ),
+    ('T("Age", gt, 17) * T("Age", lt, 66)', 'T("Age", GT, 17) * T("Age", LT, 66)'),
+    ('T("Last Open", gte, daysago(7))', 'T("Last Open", GTE, "7 days ago")'),
+    (
+        'T("Last Open", BETWEEN, [DaysAgo(30), daysago( 7 )])',
+        'T("Last Open", BETWEEN, ["30 days ago", "7 days ago"])',
+    ),
+    # Application groups, and the third argument of A(), kept as written.
+    ('g("GGGGG-00000", ["IOS"])', 'G("GGGGG-00000", ["iOS"])'),
+    ('G("GGGGG-00000") + A(@shop, ["ios"], 3)', 'G("GGGGG-00000") + A(@shop, ["iOS"], 3)'),
+    ('A(@shop, [], "x")', 'A(@shop, [], "x")'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OTHER_SPELLINGS)
+def test_other_spellings_have_the_canonical_text(text: str, expected: str) -> None:
+    assert canon(text) == expected
+    assert canon(expected) == expected
+
+
+def test_the_python_librarys_segment_equals_the_manifests() -> None:
+    live = '(A("XXXXX-XXXXX", ["IOS", "ANDROID"]) * T("Loyalty Level", GTE, 3))'
+    manifest = 'A(@shop, ["iOS", "Android"]) * T("Loyalty Level", GTE, 3)'
+    assert canon(live, code_to_handle={"XXXXX-XXXXX": "shop"}) == canon(manifest)
+
+
+def test_group_terms_name_no_application() -> None:
+    expr = parse('G("GGGGG-00000", ["iOS"]) * A(@shop)')
+    assert isinstance(expr, BinOp) and isinstance(expr.left, GroupTerm)
+    assert expr.left == GroupTerm("GGGGG-00000", ("iOS",), 1)
+    assert [r.handle for r in all_app_refs(expr)] == ["shop"]
+
 
 @pytest.mark.parametrize(("text", "expected"), CANONICAL)
 def test_canonical_text(text: str, expected: str) -> None:
@@ -176,8 +231,11 @@ scalars = st.one_of(
 values = st.one_of(scalars, st.lists(scalars, max_size=3))
 handles = st.from_regex(r"@[A-Za-z_][A-Za-z0-9_-]{0,6}", fullmatch=True)
 apps = st.one_of(handles, handles.map(lambda h: f'"{h}"'), st.just('"ABCDE-12345"'))
-operators = st.sampled_from(["EQ", "noteq", "In", "NOTIN", "gte", "LTE", "between"])
-platform_lists = st.lists(st.sampled_from(["iOS", "Android", "OsX", "Chrome"]), max_size=3)
+operators = st.sampled_from(["EQ", "noteq", "In", "NOTIN", "gte", "LTE", "between", "gt", "Lt"])
+platform_lists = st.lists(
+    st.sampled_from(["iOS", "Android", "OsX", "Chrome", "IOS", "android", "WINDOWS_PHONE"]),
+    max_size=3,
+)
 space = st.sampled_from(["", " ", "  ", "\n"])
 
 
@@ -246,7 +304,8 @@ def _shape(expr: object) -> object:
     if isinstance(expr, BinOp):
         return (expr.op, _shape(expr.left), _shape(expr.right))
     if isinstance(expr, AppTerm):
-        return ("A", expr.app.handle, expr.app.code, expr.platforms)
+        platforms = None if expr.platforms is None else frozenset(expr.platforms)
+        return ("A", expr.app.handle, expr.app.code, platforms, repr(expr.extra))
     if isinstance(expr, TagTerm):
         app = (expr.app.handle, expr.app.code) if expr.app else None
         return ("T", app, expr.tag, expr.operator, repr(expr.value))

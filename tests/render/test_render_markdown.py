@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,7 +15,8 @@ from pwconf.render import render_markdown
 from pwconf.render.markdown import GITHUB_COMMENT_LIMIT, markdown_document
 
 NOTE = re.compile(
-    r"_Plan truncated: (\d+) of (\d+) changes shown; run pwconf plan locally for the full plan\._"
+    r"_Plan truncated: ([\d,]+) of ([\d,]+) changes shown; run pwconf plan locally for the full "
+    r"plan\._"
 )
 
 
@@ -74,6 +76,41 @@ def test_diff_lines_start_with_the_action(scenario: Plan) -> None:
     assert all(line[:1] in {"", "+", "-", "~", " "} for line in body.splitlines())
 
 
+def test_long_and_multiline_values_are_shown_whole_with_their_diff_signs() -> None:
+    expression = 'T("Country", IN, ["FR", "BE", "CH", "LU", "MC"]) * ' + 'T("Language", IN, ["fr"])'
+    message = "Bonjour\nNos soldes commencent\nA bientot"
+    changes = [
+        Change(
+            Address("segment", None, "summer-fans"),
+            Action.REPLACE,
+            "expression cannot be updated in place",
+            fields=[FieldChange("expression", expression, expression.replace("fr", "de"), True)],
+        ),
+        Change(
+            Address("preset", "shop", "sale"),
+            Action.UPDATE,
+            "",
+            fields=[FieldChange("message", message, message.replace("bientot", "demain"))],
+        ),
+    ]
+
+    body = render_markdown(Plan(changes=changes)).split("```diff\n", 1)[1].split("\n```")[0]
+
+    lines = body.splitlines()
+    assert lines[lines.index("~     expression: # forces replacement") + 1 :][:2] == [
+        "-       - " + json.dumps(expression),
+        "+       + " + json.dumps(expression.replace("fr", "de")),
+    ]
+    start = lines.index("~     message: <<-EOT")
+    assert lines[start + 1 : start + 5] == [
+        "          Bonjour",
+        "          Nos soldes commencent",
+        "-       - A bientot",
+        "+       + A demain",
+    ]
+    assert "…" not in body
+
+
 def test_small_plan_is_not_truncated(scenario: Plan) -> None:
     assert "Plan truncated" not in render_markdown(scenario)
 
@@ -84,8 +121,9 @@ def test_thousands_of_changes_are_truncated_within_the_limit() -> None:
     assert len(markdown) <= GITHUB_COMMENT_LIMIT
     match = NOTE.search(markdown)
     assert match, "truncation note missing"
-    shown, total = int(match[1]), int(match[2])
+    shown, total = int(match[1].replace(",", "")), int(match[2].replace(",", ""))
     assert total == 3000
+    assert match[2] == "3,000"  # thousands separators
     assert 0 < shown < total
     assert markdown.count("\n| `") == shown  # one table row per change shown
     assert_well_formed(markdown)
@@ -96,7 +134,7 @@ def test_truncation_shows_as_many_changes_as_fit() -> None:
     plan = big_plan(300)
     limit = 20_000
     markdown = render_markdown(plan, limit=limit)
-    shown = int(NOTE.search(markdown)[1])
+    shown = int(NOTE.search(markdown)[1].replace(",", ""))
     one_more = markdown_document(plan, plan.changes[: shown + 1], total=len(plan.changes))
     assert len(markdown) <= limit < len(one_more)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from pwconf.model import Address
@@ -139,12 +140,81 @@ def test_changes_are_grouped_by_application_in_plan_order() -> None:
     ]
 
 
-def test_long_values_are_cut_with_an_ellipsis() -> None:
-    change = Change(TAG, Action.CREATE, "", after={"message": "x" * 500})
-    line = next(line for line in render_text(one_change_plan(change)).splitlines() if "x" in line)
-    value = line.split(" = ", 1)[1]
-    assert value.endswith("…")
-    assert len(value) == 80
+LONG_EXPRESSION = (
+    'A(@shop, ["iOS", "Android"]) * T("Plan", IN, ["gold", "platinum"]) * '
+    'T("Country", IN, ["FR", "BE", "CH"]) * T("Language", IN, ["en", "es", "fr"])'
+)
+SEGMENT = Address("segment", None, "summer-fans")
+
+
+def test_a_long_value_is_shown_in_full_so_a_change_at_its_end_is_visible() -> None:
+    changed = LONG_EXPRESSION.replace('"fr"])', '"de"])')
+    field = FieldChange("expression", LONG_EXPRESSION, changed, forces_replacement=True)
+    change = Change(SEGMENT, Action.REPLACE, "expression cannot be updated in place",
+                    fields=[field])
+
+    lines = render_text(one_change_plan(change)).splitlines()
+
+    start = lines.index("      expression: # forces replacement")
+    before, after = lines[start + 1], lines[start + 2]
+    assert before == "        - " + json.dumps(LONG_EXPRESSION)
+    assert after == "        + " + json.dumps(changed)
+    assert "…" not in "\n".join(lines)
+
+
+def test_a_long_created_value_is_shown_in_full() -> None:
+    change = Change(SEGMENT, Action.CREATE, "", after={"expression": LONG_EXPRESSION})
+    text = render_text(one_change_plan(change))
+    assert f"      expression = {json.dumps(LONG_EXPRESSION)}" in text.splitlines()
+
+
+def test_text_of_several_lines_changes_as_a_line_diff() -> None:
+    before = "\n".join(f"line {n}" for n in range(1, 13))
+    after = before.replace("line 6", "line six")
+    change = Change(Address("preset", "shop", "news"), Action.UPDATE, "",
+                    fields=[FieldChange("content.message", before, after)])
+
+    lines = render_text(one_change_plan(change)).splitlines()
+
+    start = lines.index("      content.message: <<-EOT")
+    assert lines[start + 1 :] == [
+        "          # (2 unchanged lines hidden)",
+        "          line 3",
+        "          line 4",
+        "          line 5",
+        "        - line 6",
+        "        + line six",
+        "          line 7",
+        "          line 8",
+        "          line 9",
+        "          # (3 unchanged lines hidden)",
+        "        EOT",
+        "",
+        "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+    ]
+
+
+def test_a_created_text_of_several_lines_is_a_heredoc() -> None:
+    change = Change(Address("preset", "shop", "news"), Action.CREATE, "",
+                    after={"message": "Hello\n\nWorld"})
+    lines = render_text(one_change_plan(change)).splitlines()
+    start = lines.index("      message = <<-EOT")
+    assert lines[start + 1 : start + 5] == ["          Hello", "", "          World", "        EOT"]
+
+
+def test_a_difference_a_line_diff_cannot_show_is_shown_escaped() -> None:
+    field = FieldChange("content.message", "Hello\nWorld", "Hello\r\nWorld")
+    change = Change(Address("preset", "shop", "news"), Action.UPDATE, "", fields=[field])
+    text = render_text(one_change_plan(change))
+    assert 'content.message: "Hello\\nWorld" -> "Hello\\r\\nWorld"' in text
+
+
+def test_value_lines_are_coloured_by_side() -> None:
+    field = FieldChange("expression", LONG_EXPRESSION, LONG_EXPRESSION + " ")
+    change = Change(SEGMENT, Action.UPDATE, "", fields=[field])
+    colored = render_text(one_change_plan(change), color=True)
+    assert "\x1b[31m        - " in colored and "\x1b[32m        + " in colored
+    assert ANSI.sub("", colored) == render_text(one_change_plan(change))
 
 
 def test_unmanaged_lists_ten_names_then_a_count() -> None:

@@ -1,0 +1,113 @@
+"""Progress on a terminal's stderr: one line redrawn in place, cleared before anything else
+is printed, so that it never sticks to the plan or the report on stdout."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import IO
+
+import click
+
+from pwconf.render.words import counted, duration
+
+CLEAR_LINE = "\r\x1b[K"
+REDRAW_INTERVAL_S = 0.1
+SLOW_READ_S = 2.0  # off a terminal, the read is summed up only when it took this long
+
+
+class StatusLine:
+    """The line at the bottom of a terminal. Thread-safe: apply's workers share it."""
+
+    def __init__(self, stream: IO[str], interval: float = REDRAW_INTERVAL_S) -> None:
+        self._stream = stream
+        self._interval = interval
+        self._lock = threading.RLock()
+        self._text = ""
+        self._drawn_at = float("-inf")
+
+    @classmethod
+    def on_stderr(cls) -> StatusLine | None:
+        """A status line when stderr is a terminal; None otherwise (logs get no redraws)."""
+        return cls(sys.stderr) if sys.stderr.isatty() else None
+
+    def show(self, text: str, *, now: bool = False) -> None:
+        """Draw `text`; at most every `interval` seconds unless `now`."""
+        with self._lock:
+            self._text = text
+            if now or time.monotonic() - self._drawn_at >= self._interval:
+                self._draw(text)
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._text:
+                self._write(CLEAR_LINE)
+            self._text = ""
+
+    def print_above(self, print_lines: Callable[[], None]) -> None:
+        """Clear the line, let `print_lines` print, then draw the line again below."""
+        with self._lock:
+            text = self._text
+            self.clear()
+            print_lines()
+            if text:
+                self._text = text
+                self._draw(text)
+
+    def _draw(self, text: str) -> None:
+        self._write(CLEAR_LINE + text)
+        self._drawn_at = time.monotonic()
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
+        self._stream.flush()
+
+
+class Ticker:
+    """Redraws a status line every `interval` seconds, so that elapsed time moves during a
+    slow call too."""
+
+    def __init__(self, status: StatusLine, text: Callable[[], str], interval: float = 1.0):
+        self._status, self._text, self._interval = status, text, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+
+    def start(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._status.show(self._text(), now=True)
+
+
+class ReadProgress:
+    """The counter of the account's reads (fetch's `progress` callback) and its closing line.
+
+    On a terminal the counter is redrawn in place and replaced, once the read ends, by
+    `Read the account: 1,042 calls in 0.8s.`; elsewhere only that line, and only for a slow read.
+    """
+
+    def __init__(self, status: StatusLine | None) -> None:
+        self._status = status
+
+    def __call__(self, done: int, sent: int) -> None:
+        if self._status is not None:
+            self._status.show(f"Reading the account: {done:,}/{sent:,} calls")
+
+    def finish(self, calls: int, seconds: float) -> None:
+        self.close()
+        if self._status is not None or seconds > SLOW_READ_S:
+            text = f"Read the account: {counted(calls, 'call')} in {duration(seconds)}."
+            click.echo(text, err=True)
+
+    def close(self) -> None:
+        """Clear the counter: before the plan prints, and when the read fails."""
+        if self._status is not None:
+            self._status.clear()
+

@@ -1,0 +1,215 @@
+"""YAML text → plain data, with the position of every key and value.
+
+PyYAML's composer builds the node graph over the safe loader's parser (libyaml's CSafeLoader when
+installed, SafeLoader otherwise), checking depth before anything recurses. One walk over the nodes
+builds plain data and fills two tables from their marks: path (keys and list indices) → where
+its value is written, and → where the key naming it is written.
+
+Kept: aliases (each an independent copy), merge keys (own keys win, then earlier merged
+mappings), YAML 1.1 scalars as SafeLoader reads them, but timestamps stay text and keys are their
+text (`yes:` is "yes"). Refused with a YamlProblem at its line and column: invalid YAML, a second
+document, nesting deeper than MAX_DEPTH (also once aliases are expanded), an anchor defined twice,
+an alias to no anchor or inside its own anchor (a cycle), more than MAX_NODES values once aliases
+are expanded (a "billion laughs"), duplicate keys, collections as keys, non-standard tags.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any
+
+import yaml
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import AliasEvent, CollectionStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pwconf.manifest.positions import Document, Path
+
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000  # values once aliases are expanded
+
+_TAG = "tag:yaml.org,2002:"
+_TEXT_TAGS = {_TAG + "str", _TAG + "timestamp"}
+_CONSTRUCTOR = SafeConstructor()
+_SCALARS = {  # SafeLoader's constructors of the scalar types a manifest may hold
+    _TAG + name: SafeConstructor.yaml_constructors[_TAG + name]
+    for name in ("int", "float", "bool", "null")
+}
+
+
+class YamlProblem(Exception):
+    """Stops reading one file: it cannot be turned into data, for this reason, at this mark."""
+
+    def __init__(self, message: str, mark: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+
+class _CheckedComposer:
+    """PyYAML's Python composer, checking each node before composing it (libyaml's own composer
+    recurses in C as deep as the text nests); mixed into a safe loader."""
+
+    get_single_node = Composer.get_single_node
+    compose_document = Composer.compose_document
+    compose_scalar_node = Composer.compose_scalar_node
+    compose_sequence_node = Composer.compose_sequence_node
+    compose_mapping_node = Composer.compose_mapping_node
+    depth = 0
+    aliased = False
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)  # type: ignore[call-arg]
+        self.anchors: dict[str, Node] = {}
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            if event.anchor not in self.anchors:
+                message = f"alias *{event.anchor} names no anchor defined before it"
+                raise YamlProblem(message, event.start_mark)
+            self.aliased = True
+        elif event.anchor in self.anchors:
+            first = self.anchors[event.anchor].start_mark
+            raise YamlProblem(
+                f"anchor &{event.anchor} is defined twice (first at line {first.line + 1}, "
+                f"column {first.column + 1}); give each anchor its own name",
+                event.start_mark,
+            )
+        elif isinstance(event, CollectionStartEvent):
+            if self.depth >= MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep; a manifest never needs that"
+                raise YamlProblem(message, event.start_mark)
+            self.depth += 1
+            node = Composer.compose_node(self, parent, index)
+            self.depth -= 1
+            return node
+        return Composer.compose_node(self, parent, index)  # type: ignore[no-any-return]
+
+
+class _Loader(_CheckedComposer, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader when installed, PyYAML's pure-Python one otherwise."""
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    started, context = getattr(exc, "context_mark", None), getattr(exc, "context", None)
+    if mark is None:
+        return YamlProblem(f"not valid YAML: {exc}")
+    if isinstance(exc, ComposerError):  # the only one left to it: a second document
+        message = "a manifest file holds one YAML document; remove the second `---` or split it"
+        return YamlProblem(message, mark)
+    if text[mark.index : mark.index + 1] == "\t":
+        return YamlProblem("a tab character is used for indentation; YAML allows only spaces", mark)
+    context = f" {context}" if context else ""
+    if started is not None and (started.line, started.column) != (mark.line, mark.column):
+        context += f" (which started at line {started.line + 1}, column {started.column + 1})"
+    return YamlProblem(f"not valid YAML: {exc.problem}{context}", mark)  # type: ignore[attr-defined]
+
+
+def _measure(node: Node, depth: int, known: dict[int, tuple[int, int]], open_: set[int]) -> int:
+    """The height of `node` (at `depth`) once aliases are expanded; refuses a cycle, nesting
+    deeper than MAX_DEPTH and more than MAX_NODES values, before any value is built."""
+    if isinstance(node, ScalarNode):
+        return 0
+    if id(node) not in known:
+        if id(node) in open_:
+            message = "an alias refers to an anchor that contains it (a cycle)"
+            raise YamlProblem(message, node.start_mark)
+        open_.add(id(node))
+        size, height = 1, 1
+        for child in node.value if isinstance(node, SequenceNode) else chain(*node.value):
+            height = max(height, 1 + _measure(child, depth + 1, known, open_))
+            size += known.get(id(child), (1, 0))[0]
+            if depth + height > MAX_DEPTH:  # where the alias that nests too deep is written
+                message = f"nested more than {MAX_DEPTH} levels deep once aliases are expanded"
+                raise YamlProblem(message, node.start_mark)
+        open_.discard(id(node))
+        if size > MAX_NODES:
+            raise YamlProblem(
+                f"this value expands to more than {MAX_NODES:,} values once aliases are "
+                "expanded (an alias bomb?); use fewer aliases",
+                node.start_mark,
+            )
+        known[id(node)] = (size, height)
+    return known[id(node)][1]
+
+
+def load_document(file: str, path: str, text: str) -> Document:
+    """Parse one file's text; raises YamlProblem when it cannot be read as YAML data."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(exc, text) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise YamlProblem("the file is empty; a manifest starts with `version: 1`")
+    if loader.aliased:
+        _measure(root, 0, {}, set())
+    document = Document(file=file, path=path, text=text)
+    document.data = _value(document, root, ())
+    return document
+
+
+def _value(document: Document, node: Node, path: Path) -> Any:
+    document.values[path] = node.start_mark
+    if isinstance(node, ScalarNode):
+        if node.tag in _TEXT_TAGS:
+            if "${" in node.value:
+                document.references.append(path)
+            return node.value
+        try:
+            return _SCALARS[node.tag](_CONSTRUCTOR, node) if node.tag in _SCALARS else _refuse(node)
+        except (ConstructorError, ValueError, KeyError):
+            message = f"{node.value!r} is not a valid {node.tag.removeprefix(_TAG)}"
+            raise YamlProblem(message, node.start_mark) from None
+    if isinstance(node, SequenceNode):
+        if node.tag != _TAG + "seq":
+            _refuse(node)
+        return [_value(document, item, (*path, i)) for i, item in enumerate(node.value)]
+    if node.tag != _TAG + "map":
+        _refuse(node)
+    result: dict[str, Any] = {}
+    for key, (key_node, value_node) in _entries(node).items():
+        document.keys[(*path, key)] = key_node.start_mark
+        result[key] = _value(document, value_node, (*path, key))
+    return result
+
+
+def _refuse(node: Node) -> Any:
+    if node.tag == _TAG + "merge":
+        raise YamlProblem("'<<' (merge key) is only allowed as a mapping key", node.start_mark)
+    hint = "; read binary data with ${file:...}" if node.tag == _TAG + "binary" else ""
+    raise YamlProblem(f"unsupported YAML tag {node.tag!r}{hint}", node.start_mark)
+
+
+def _entries(node: MappingNode) -> dict[str, tuple[Node, Node]]:
+    """A mapping's key → (key node, value node): its own keys, then what `<<` brings in."""
+    result: dict[str, tuple[Node, Node]] = {}
+    merges: list[tuple[Node, Node]] = []
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode):
+            message = "a mapping key must be a plain string, not a collection"
+            raise YamlProblem(message, key_node.start_mark)
+        if key_node.tag == _TAG + "merge":
+            merges.append((key_node, value_node))
+            continue
+        if key_node.value in result:
+            raise YamlProblem(
+                f"duplicate key {key_node.value!r} (first defined at line "
+                f"{result[key_node.value][0].start_mark.line + 1}); each key may appear once",
+                key_node.start_mark,
+            )
+        result[key_node.value] = (key_node, value_node)
+    for merge_key, merged in merges:
+        sources = merged.value if isinstance(merged, SequenceNode) else [merged]
+        if not all(isinstance(source, MappingNode) for source in sources):
+            message = "a merge key '<<' takes a mapping or a list of mappings (e.g. `<<: *base`)"
+            raise YamlProblem(message, merge_key.start_mark)
+        for source in sources:
+            for key, pair in _entries(source).items():
+                result.setdefault(key, pair)
+    return result

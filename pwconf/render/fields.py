@@ -1,0 +1,104 @@
+"""The lines of one field of a change, never cut: a reviewer must see every difference.
+
+A short value is one line: `path = value` for a create, `path: before -> after` otherwise. Text
+of several lines is shown as a heredoc, and a change to it as a line diff (as Terraform does):
+
+      description: <<-EOT
+          unchanged line
+        - old line
+        + new line
+        EOT
+
+Any other value too long for one line is shown in full, before above after, so that the two
+line up character by character:
+
+      expression: # forces replacement
+        - "A(@shop) * T(\"Language\", IN, [\"en\", \"es\", \"fr\"])"
+        + "A(@shop) * T(\"Language\", IN, [\"en\", \"es\", \"de\"])"
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any
+
+from pwconf.plan import Action
+from pwconf.render.lines import PlanLine, Role
+from pwconf.render.values import display_value
+
+INLINE_CHARS = 80  # `path: before -> after` longer than this is shown on several lines
+CONTEXT_LINES = 3  # unchanged lines shown around each changed part of a text
+HEREDOC_START, HEREDOC_END = "<<-EOT", "EOT"
+
+
+def created_field_lines(path: str, value: Any, action: Action) -> list[PlanLine]:
+    """`path = value`, or the text as a heredoc when it has several lines."""
+    if _is_plain_multiline(value):
+        body = [PlanLine(line, Role.VALUE, action, sign=" ") for line in value.split("\n")]
+        return [
+            PlanLine(f"{path} = {HEREDOC_START}", Role.FIELD, action),
+            *body,
+            PlanLine(HEREDOC_END, Role.VALUE, action),
+        ]
+    return [PlanLine(f"{path} = {display_value(value)}", Role.FIELD, action)]
+
+
+def changed_field_lines(
+    path: str, before: Any, after: Any, action: Action, marker: str = ""
+) -> list[PlanLine]:
+    """One line when short; a line diff of texts of several lines; else both values in full."""
+    if isinstance(before, str) and isinstance(after, str) and _line_diff_fits(before, after):
+        return [
+            PlanLine(f"{path}: {HEREDOC_START}", Role.FIELD, action, marker),
+            *_line_diff(before.split("\n"), after.split("\n"), action),
+            PlanLine(HEREDOC_END, Role.VALUE, action),
+        ]
+    before_text, after_text = display_value(before), display_value(after)
+    inline = f"{path}: {before_text} -> {after_text}"
+    if len(inline) <= INLINE_CHARS:
+        return [PlanLine(inline, Role.FIELD, action, marker)]
+    return [
+        PlanLine(f"{path}:", Role.FIELD, action, marker),
+        PlanLine(before_text, Role.VALUE, action, sign="-"),
+        PlanLine(after_text, Role.VALUE, action, sign="+"),
+    ]
+
+
+def _line_diff_fits(before: str, after: str) -> bool:
+    """A line diff shows every difference only when each line's characters are all visible."""
+    return ("\n" in before or "\n" in after) and all(
+        _is_visible(line) for text in (before, after) for line in text.split("\n")
+    )
+
+
+def _is_plain_multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in value and all(map(_is_visible, value.split("\n")))
+
+
+def _is_visible(line: str) -> bool:
+    """No control character (a tab, a carriage return) and no trailing blank to miss."""
+    return line.isprintable() and line == line.rstrip()
+
+
+def _line_diff(before: list[str], after: list[str], action: Action) -> list[PlanLine]:
+    """The changed lines with CONTEXT_LINES around them; the other unchanged lines counted."""
+    lines: list[PlanLine] = []
+    shown_up_to = 0  # lines of `before` accounted for so far
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    for group in matcher.get_grouped_opcodes(CONTEXT_LINES):
+        lines += _hidden(group[0][1] - shown_up_to, action)
+        for tag, b_start, b_end, a_start, a_end in group:
+            if tag == "equal":
+                lines += [PlanLine(t, Role.VALUE, action, sign=" ") for t in before[b_start:b_end]]
+                continue
+            lines += [PlanLine(t, Role.VALUE, action, sign="-") for t in before[b_start:b_end]]
+            lines += [PlanLine(t, Role.VALUE, action, sign="+") for t in after[a_start:a_end]]
+        shown_up_to = group[-1][2]
+    return lines + _hidden(len(before) - shown_up_to, action)
+
+
+def _hidden(count: int, action: Action) -> list[PlanLine]:
+    if count <= 0:
+        return []
+    noun = "line" if count == 1 else "lines"
+    return [PlanLine(f"# ({count:,} unchanged {noun} hidden)", Role.VALUE, action, sign=" ")]

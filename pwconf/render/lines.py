@@ -1,0 +1,42 @@
+"""The lines of a plan before formatting, shared by the text and Markdown renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pwconf.plan import Action
+
+BODY_INDENT = " " * 6
+VALUE_INDENT = BODY_INDENT + "  "
+
+
+class Role(StrEnum):
+    HEADER = "header"  # `  + tag.Age (reason)`
+    FIELD = "field"  # `      type: "string" -> "integer"`
+    VALUE = "value"  # `        - "a long value"`: one line of a value shown on several lines
+    DATA_LOSS = "data-loss"  # `      ! data loss: ...`
+    PLAIN = "plain"  # headings, legend, unmanaged, notes, summary
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One line of a plan, before formatting: its words, its role and the action it belongs to.
+
+    `marker` is a trailing comment such as ` # forces replacement`, kept apart for colouring.
+    `sign` is for VALUE lines: "-" (before), "+" (after), " " (a line of text on both sides or
+    of a created value) or "" (the end of a block of text, a count of hidden lines).
+    """
+
+    text: str
+    role: Role = Role.PLAIN
+    action: Action | None = None
+    marker: str = ""
+    sign: str = ""
+
+
+def value_line_text(line: PlanLine) -> str:
+    """A VALUE line without colour: its sign in column 8, its text from column 10."""
+    if not line.sign:
+        return f"{VALUE_INDENT}{line.text}"
+    return f"{VALUE_INDENT}{line.sign} {line.text}".rstrip()
