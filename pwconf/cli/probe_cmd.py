@@ -15,11 +15,21 @@ from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, Finding, ProbeReport, p
 from pwconf.runner import ConnectOptions, connect
 
 JSON_FORMAT_VERSION = 1
+ACCOUNT_OPTIONS = ("api_url", "token_file", "emulator", "emulator_data", "parallelism")
 OUTCOME_COLOR = {EXPECTED: "green", DIFFERED: "yellow", NOT_CALLED: "white"}
 
 
+def account_options(func: Any) -> Any:
+    """The options of api_options that say where the account is: the state file's options have
+    nothing to do with a probe."""
+    carrier = api_options(lambda: None)
+    params = [p for p in carrier.__click_params__ if p.name in ACCOUNT_OPTIONS]
+    func.__click_params__ = [*getattr(func, "__click_params__", []), *params]
+    return func
+
+
 @click.command("probe")
-@api_options
+@account_options
 @click.option(
     "--app",
     "app_code",
@@ -32,13 +42,7 @@ OUTCOME_COLOR = {EXPECTED: "green", DIFFERED: "yellow", NOT_CALLED: "white"}
 def probe_cmd(app_code: str | None, as_json: bool, no_color: bool, **account: Any) -> None:
     """Call each read method pwconf relies on, once, and say where an answer differed from
     the shape pwconf expects. Makes no write call. Exit 1 if an answer could not be read."""
-    options = ConnectOptions(
-        account["api_url"],
-        account["token_file"],
-        account["emulator"],
-        account["emulator_data"],
-        account["parallelism"],
-    )  # --state is accepted with the other account options, and has nothing to do here
+    options = ConnectOptions(**account)
     with connect(options, []) as conn:
         report = probe(conn.api.client, app_code)
     if as_json:
