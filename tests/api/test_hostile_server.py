@@ -217,7 +217,7 @@ READ_CASES = {
     "1xx answer": informational,
     "redirect": redirect,
     "non-HTTP answer": not_http,
-    # "wrong JSON shape": wrong_shape  -- with the tolerant reader (issue 15)
+    "wrong JSON shape": wrong_shape,
     "Retry-After nan": retry_after("nan"),
     "Retry-After inf": retry_after("inf"),
     "Retry-After negative": retry_after("-3"),
