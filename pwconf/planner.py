@@ -84,6 +84,8 @@ def compare(
         for pair in _pairs(kind, wanted[kind.name], live_side, live.view, state):
             _decide_pair(plan, kind, pair, desired, state)
     plan.live_entities = {a: e for by_address in found.values() for a, e in by_address.items()}
+    _refuse_certain_failures(plan, live)
+    _name_users_of_deleted(plan, desired, live)
     _follow_replacements(plan, desired, live, found)
     _check_mass_delete(plan, live, options)
     for kind in REGISTRY.values():
@@ -97,6 +99,42 @@ def compare(
         if PLURALS[kind] in plan.unmanaged
     }
     return plan
+
+
+def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
+    """A create or replace the server is certain to refuse (an expression naming an application
+    the account does not have) is an error now, not a failure halfway through an apply."""
+    codes = set(live.view.handle_by_code) | set(live.unmatched_apps)
+    problems = [
+        f"{change.address}: {problem}"
+        for change in plan.changes
+        if change.desired is not None and change.action in (Action.CREATE, Action.REPLACE)
+        for problem in REGISTRY[change.address.kind].certain_failures(change.desired, codes)
+    ]
+    if problems:
+        raise PlanRefused(
+            "; ".join(problems),
+            hint="fix the manifests: name an application the account has, or one they declare",
+        )
+
+
+def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -> None:
+    """A delete says which live objects outside the manifests still point at what it deletes
+    (an unmanaged preset using a pruned segment): they are left pointing at nothing."""
+    deleting = {c.address: c for c in plan.changes if c.action is Action.DELETE}
+    if not deleting:
+        return
+    users: dict[Address, list[str]] = {}
+    for address, entity in live.entities.items():
+        if address in desired.entities or address in deleting:
+            continue
+        for target in REGISTRY[address.kind].references(entity):
+            if target in deleting:
+                users.setdefault(target, []).append(str(address))
+    for target, names in users.items():
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        shown = ", ".join(sorted(names)[:3]) + more
+        deleting[target].reason += f"; still used by {shown}, which the manifests do not manage"
 
 
 def _recorded(kind: Kind, state: State, live: LiveState, scope: Scope) -> dict[Address, Entity]:
@@ -175,26 +213,29 @@ def _decide(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: S
     if not kind.readable:
         _decide_unreadable(plan, kind, pair)
     elif pair.found is None and pair.source is not None:
-        plan.changes.append(_create(kind, pair))
+        plan.changes.append(_create(kind, pair, state))
     elif pair.source is None and pair.found is not None:
         _decide_unmanaged(plan, kind, pair.live, desired)
     elif pair.source is not None and pair.found is not None:
         _decide_both(plan, kind, pair, state)
 
 
-def _create(kind: Kind, pair: _Pair) -> Change:
+def _create(kind: Kind, pair: _Pair, state: State | None = None) -> Change:
     desired = pair.desired
     assert desired is not None and pair.desired_cmp is not None
     shown = display_attrs(kind, pair.desired_cmp) or {}
     after = {key: value for key, value in shown.items() if value is not None}
     if kind.code_assigned_by_server:
         after["code"] = KNOWN_AFTER_APPLY
+    # pwconf applied it and the account no longer holds it: deleted outside pwconf.
+    gone = kind.readable and state is not None and str(pair.address) in state.applied
     return Change(
         address=pair.address,
         action=Action.CREATE,
         reason="not in the account",
         after=after,
         fields=[FieldChange(path, None, value) for path, value in after.items()],
+        drift=gone,
         desired=desired,
         depends_on=tuple(kind.references(desired)),
     )

@@ -137,6 +137,11 @@ class Kind:
         """Attributes from a schema-valid manifest body, defaults filled in."""
         return self.normalize(body)
 
+    def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
+        """Why a create of `entity` is certain to be refused, given every application code the
+        account has (read with the plan); empty when nothing is known to be wrong."""
+        return []
+
     def forces_replacement(self, path: str) -> bool:
         if self.replace_fields == REPLACE_ALL:
             return True

@@ -97,6 +97,18 @@ class SegmentKind(Kind):
         refs += [Address("tag", None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
+    def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
+        expr = _parsed(entity.attrs["expression"])
+        if expr is None:
+            return []
+        unknown = [
+            ref.code
+            for ref in segments.all_app_refs(expr[0])
+            if ref.code is not None and ref.code not in application_codes
+        ]
+        return [f"the expression names application {code}, which the account does not have"
+                for code in dict.fromkeys(unknown)]  # fmt: skip
+
     def list_read(self, app_code: str | None) -> Read:
         # Without `application`, listFilters returns every filter of the account [decided §5];
         # with it, the filters of that application (for a server that requires it, §11).

@@ -25,6 +25,7 @@ from pwconf.render.text import (
     NO_CHANGES,
     SYMBOL_WIDTH,
     change_section_lines,
+    drift_marker,
     kinds_in_order,
     plural_of,
     shown_changes,
@@ -168,7 +169,7 @@ def _reason_cell(change: Change) -> str:
     if change.data_loss:
         words.append("**data loss**")
     if shows_drift_marker(change):
-        words.append("changed outside pwconf")
+        words.append(drift_marker(change))
     return "; ".join(words)
 
 

@@ -44,7 +44,8 @@ ACTION_COLORS: dict[Action, str] = {
     Action.DELETE: "red",
 }
 FORCES_REPLACEMENT = " # forces replacement"
-CHANGED_OUTSIDE = " # changed outside pwconf"
+CHANGED_OUTSIDE = "changed outside pwconf"
+DELETED_OUTSIDE = "deleted outside pwconf"
 ACCOUNT_WIDE = "# account-wide"
 UNMANAGED_NAMES_SHOWN = 10
 NO_CHANGES = "No changes. The account matches the manifests."
@@ -126,13 +127,18 @@ def header_line(change: Change) -> PlanLine:
     text = str(change.address)
     if change.reason:
         text += f" ({change.reason})"
-    marker = CHANGED_OUTSIDE if shows_drift_marker(change) else ""
+    marker = f" # {drift_marker(change)}" if shows_drift_marker(change) else ""
     return PlanLine(text, Role.HEADER, change.action, marker)
+
+
+def drift_marker(change: Change) -> str:
+    """What happened outside pwconf: a create of what it had applied means it was deleted."""
+    return DELETED_OUTSIDE if change.action is Action.CREATE else CHANGED_OUTSIDE
 
 
 def shows_drift_marker(change: Change) -> bool:
     """Drift is marked unless the reason already says so."""
-    return change.drift and CHANGED_OUTSIDE.removeprefix(" # ") not in change.reason
+    return change.drift and drift_marker(change) not in change.reason
 
 
 def data_loss_line(change: Change) -> PlanLine:
