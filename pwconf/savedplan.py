@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import StateError
+from pwconf.errors import StateError, UsageError
 from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render.json_plan import plan_to_dict
@@ -25,7 +25,8 @@ SAVED_FORMAT = 1
 @dataclass
 class SavedPlan:
     api_url: str
-    manifest_files: list[str]
+    manifest_files: list[str]  # as given to `plan`, relative to `made_in`
+    made_in: str  # the folder `plan --out` ran in
     changes: list[tuple[str, str]]  # (address, action)
     touched: list[str]
     live_fingerprints: dict[str, str]
@@ -42,6 +43,7 @@ def save_plan(path: Path, plan: Plan, api_url: str) -> None:
         "pwconf_saved_plan": SAVED_FORMAT,
         "api_url": api_url,
         "manifest_files": plan.manifest_files,
+        "made_in": str(Path.cwd()),
         "touched": touched,
         "live_fingerprints": {a: plan.live_fingerprint(a) for a in touched},
         "desired_digests": {a: plan.desired_digest(a) for a in touched},
@@ -61,10 +63,26 @@ def load_saved(path: Path) -> SavedPlan:
     return SavedPlan(
         api_url=document["api_url"],
         manifest_files=document["manifest_files"],
+        made_in=document.get("made_in", ""),
         changes=[(c["address"], "/".join(c["actions"])) for c in changes],
         touched=document["touched"],
         live_fingerprints=document["live_fingerprints"],
         desired_digests=document["desired_digests"],
+    )
+
+
+def check_manifests_reachable(saved: SavedPlan) -> None:
+    """The manifests a saved plan names must be found from here: applying it from another folder
+    is refused with the folder it was made in."""
+    missing = [name for name in saved.manifest_files if not Path(name).exists()]
+    if not missing:
+        return
+    names = ", ".join(saved.manifest_files[:3]) + (", ..." if len(saved.manifest_files) > 3 else "")
+    raise UsageError(
+        f"the saved plan was made in {saved.made_in or 'another folder'}, and its manifests "
+        f"({names}) are not found from here",
+        hint=f"run `pwconf apply --plan` from {saved.made_in or 'that folder'}, "
+        "or pass the manifest paths",
     )
 
 

@@ -34,7 +34,13 @@ from pwconf.fetch import Scope
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
 from pwconf.runner import Connection, Planned, run_apply
-from pwconf.savedplan import SavedPlan, addresses_from, load_saved, stale_objects
+from pwconf.savedplan import (
+    SavedPlan,
+    addresses_from,
+    check_manifests_reachable,
+    load_saved,
+    stale_objects,
+)
 
 
 @click.command()
@@ -64,6 +70,8 @@ def apply(
     """
     saved = load_saved(Path(plan_file)) if plan_file else None
     if saved is not None:
+        if not kw["paths"]:
+            check_manifests_reachable(saved)
         kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
         kw["scope"] = Scope(targets=addresses_from(saved))
     color = use_color(kw["no_color"])

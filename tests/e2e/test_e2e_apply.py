@@ -221,6 +221,25 @@ def test_a_fresh_saved_plan_applies_without_asking(account, scenario, tmp_path) 
     assert plan(scenario["v2"], scenario["state"]).exit_code == 0
 
 
+def test_a_saved_plan_applied_from_another_folder_names_the_folder_it_was_made_in(
+    account, quickstart, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(quickstart.parent)
+    saved = tmp_path / "plan.json"
+    state = tmp_path / "s.json"
+    assert plan(Path(quickstart.name), state, "--out", saved).exit_code == 2
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    clear_journal(account)
+
+    result = invoke("apply", "--plan", saved, "--state", state)
+
+    assert result.exit_code == 1
+    assert f"the saved plan was made in {quickstart.parent}" in result.output
+    assert journal(account) == []
+
+
 def test_apply_converges_under_faults_without_duplicates(account, scenario) -> None:
     faults = {
         "error_rate": 0.2,
