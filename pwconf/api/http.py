@@ -26,10 +26,10 @@ import contextlib
 import heapq
 import itertools
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass
+from socket import SHUT_RDWR  # the watchdog's one use of a socket: shutting it
 from typing import Any
 
 import requests
@@ -84,7 +84,7 @@ class _Watchdog:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def watch(self, deadline: float, sock: socket.socket) -> list[Any]:
+    def watch(self, deadline: float, sock: Any) -> list[Any]:
         entry = [deadline, next(self._sequence), sock]
         with self._wake:
             heapq.heappush(self._heap, entry)
@@ -107,7 +107,7 @@ class _Watchdog:
                 deadline, _, sock = heapq.heappop(self._heap)
             if sock is not None:
                 with contextlib.suppress(OSError):  # closed meanwhile
-                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.shutdown(SHUT_RDWR)
 
     def _waits(self) -> float:
         return max(0.0, self._heap[0][0] - time.monotonic())
@@ -120,7 +120,7 @@ _attempt = threading.local()  # the calling thread's attempt: its deadline and w
 class _Deadline:
     """Puts the socket under the watchdog once the request is on its way."""
 
-    sock: socket.socket | None
+    sock: Any | None
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         super().request(*args, **kwargs)  # type: ignore[misc]
