@@ -92,3 +92,24 @@ def test_repr_masks_token():
     settings = ApiSettings("https://api.pushwoosh.com/json/1.3", TOKEN)
     assert TOKEN not in repr(settings) and TOKEN not in str(settings)
     assert "***" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com:99999/json/1.3", "http://u:p@[::1", "https://[::1/json"]
+)
+def test_an_api_url_that_cannot_be_read_is_a_usage_error(url):
+    with pytest.raises(UsageError) as info:
+        resolve_settings(url, None, {"PUSHWOOSH_API_TOKEN": "t0k3n-value"})
+    assert "API URL" in info.value.message and "p@" not in info.value.message
+
+
+def test_a_bad_setting_stops_the_cli_before_any_call(tmp_path, monkeypatch):
+    from tests.conftest import invoke
+
+    (tmp_path / "m.yaml").write_text("version: 1\ntags:\n  Age: {type: integer}\n")
+    monkeypatch.setenv("PUSHWOOSH_API_TOKEN", "t0k3n-value")
+    monkeypatch.setenv("PUSHWOOSH_API_URL", "https://api.example.com/json/1.3")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    result = invoke("plan", tmp_path / "m.yaml", "--state", tmp_path / "s.json")
+    assert result.exit_code == 1
+    assert "SSL_CERT_FILE" in result.output and "Traceback" not in result.output
