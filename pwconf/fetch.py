@@ -200,13 +200,15 @@ def _results(futures: Iterable[Future[Rows]]) -> list[Rows]:
 
 
 def _convert(answers: list[Answer], view: LiveView, scope: Scope) -> dict[Address, Entity]:
-    """The entities of every answer, kind by kind in registry order, so that the names a kind
-    points at by code are known before its rows are converted."""
+    """The entities of every answer (emptied on the way), kind by kind in registry order, so
+    that the names a kind points at by code are known before its rows are converted."""
     order = {kind_name: index for index, kind_name in enumerate(REGISTRY)}
     named = {name for kind in REGISTRY.values() for name in kind.names_from}
     entities: dict[Address, Entity] = {}
     seen: set[Address] = set()
-    for kind_name, app, rows in sorted(answers, key=lambda answer: order[answer[0]]):
+    answers.sort(key=lambda answer: order[answer[0]], reverse=True)
+    while answers:  # each answer's rows are let go once converted
+        kind_name, app, rows = answers.pop()
         kind = REGISTRY[kind_name]
         for row in rows:
             entity = kind.to_entity(row, app, view)

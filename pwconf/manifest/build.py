@@ -15,6 +15,7 @@ Merging rules (decided):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,5 +257,7 @@ def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
             entity, rest = path[:2], path[2:]
         else:
             continue
-        grouped.setdefault(entity, {})[".".join(map(str, rest))] = document.position(mark)
+        # Every entity of a kind has the same field names: one string each, not one per entity.
+        key = sys.intern(".".join(map(str, rest)))
+        grouped.setdefault(entity, {})[key] = document.position(mark)
     return grouped
