@@ -242,3 +242,16 @@ def test_untrusted_certificate_fails_at_once_without_retrying(https_server):
         client.call("getX", {}, kind="read")
     assert info.value.message.startswith("getX: TLS error: ")
     assert "certificate" in info.value.message and info.value.result.attempts == 1
+    assert "SSL_CERT_FILE" in info.value.hint
+
+
+def test_an_unreachable_api_names_its_url_and_where_to_fix_it():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens once closed
+    url = f"http://127.0.0.1:{port}/json/1.3"
+    client = ApiClient(url, TOKEN, max_attempts=1)
+    with client, pytest.raises(TransportError) as info:
+        client.call("getX", {}, kind="read")
+    assert url in info.value.message
+    assert "PUSHWOOSH_API_URL" in info.value.hint and "HTTPS_PROXY" in info.value.hint
