@@ -16,3 +16,8 @@ def printable(text: str) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable_lines(text: str) -> str:
+    """`printable` line by line: the text's own line breaks kept."""
+    return "\n".join(printable(line) for line in text.split("\n"))

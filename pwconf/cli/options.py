@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from pwconf.errors import ManifestError, PwconfError
+from pwconf.printable import printable, printable_lines
 from pwconf.render.words import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,11 +63,11 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ManifestError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             click.echo(f"{problems_found(len(exc.problems))} Nothing was sent.", err=True)
             raise SystemExit(1) from None
         except PwconfError as exc:
-            click.echo(f"error: {exc.message}", err=True)
+            click.echo(f"error: {printable_lines(exc.message)}", err=True)
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             raise SystemExit(1) from None

@@ -26,6 +26,7 @@ import click
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent, Event
 from pwconf.model import Address
 from pwconf.plan import Action, Plan
+from pwconf.printable import printable
 from pwconf.render.words import counted, duration
 
 OUTCOME_STYLE = {
@@ -176,8 +177,9 @@ def object_text(address: Address, item: _Object, color: bool) -> str:
     fg, word = OUTCOME_STYLE[item.outcome]
     word = click.style(word, fg=fg, bold=True) if color else word
     detail = _detail(item)
-    line = f"{word} {item.action.value} {address}{': ' + detail if detail else ''}"
-    return "\n".join([line, *(f"    {remark}" for remark in item.remarks)])
+    line = f"{word} {item.action.value} {printable(str(address))}"
+    line += f": {printable(detail)}" if detail else ""
+    return "\n".join([line, *(f"    {printable(remark)}" for remark in item.remarks)])
 
 
 def _detail(item: _Object) -> str:

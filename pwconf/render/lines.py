@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pwconf.plan import Action
+from pwconf.printable import printable
 
 BODY_INDENT = " " * 6
 VALUE_INDENT = BODY_INDENT + "  "
@@ -33,6 +34,10 @@ class PlanLine:
     action: Action | None = None
     marker: str = ""
     sign: str = ""
+
+    def __post_init__(self) -> None:
+        # names, reasons and notes may come from the server: never a control character raw
+        object.__setattr__(self, "text", printable(self.text))
 
 
 def value_line_text(line: PlanLine) -> str:

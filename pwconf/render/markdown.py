@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from pwconf.plan import Action, Change, Plan
+from pwconf.printable import printable
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.text import (
     ACTION_LABELS,
@@ -141,12 +142,12 @@ def notes_markdown(plan: Plan) -> str:
 
 def escape(text: str) -> str:
     """Text safe in a Markdown paragraph or table cell: one line, special characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    return _MD_SPECIAL.sub(r"\\\1", printable(" ".join(text.splitlines())))
 
 
 def code(text: str) -> str:
     """An inline code span that survives backticks in the text and sits inside a table."""
-    text = " ".join(text.splitlines()).replace("|", "\\|")
+    text = printable(" ".join(text.splitlines())).replace("|", "\\|")
     ticks = "`" * (_longest_backtick_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
