@@ -87,7 +87,7 @@ def describe(value: Any) -> str:
             return f'the string "{printable(value)}"'
         return f"a string of {len(value)} characters"
     if isinstance(value, list):
-        return f"a list of {len(value)} item(s)"
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__

@@ -12,6 +12,7 @@ from pwconf import __version__
 from pwconf.cli.options import api_options, color_option, reports_errors, use_color
 from pwconf.printable import printable
 from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, Finding, ProbeReport, probe
+from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions, connect
 
 JSON_FORMAT_VERSION = 1
@@ -54,7 +55,7 @@ def probe_cmd(app_code: str | None, as_json: bool, no_color: bool, **account: An
 
 def report_text(report: ProbeReport, color: bool) -> str:
     width = max(len(finding.label) for finding in report.findings) + 2
-    lines = [f"Probed {report.api_url}: {report.calls} read call(s), no write.", ""]
+    lines = [f"Probed {report.api_url}: {counted(report.calls, 'read call')}, no write.", ""]
     for finding in report.findings:
         lines += _finding_lines(finding, width, color)
     lines += ["", *_summary(report)]
@@ -76,8 +77,8 @@ def _summary(report: ProbeReport) -> list[str]:
     if not report.readable:
         failed = [f for f in report.findings if not f.readable]
         return [
-            f"{len(failed)} answer(s) could not be read or the call failed: plan and apply stop "
-            "there, before planning anything.",
+            f"{counted(len(failed), 'answer')} could not be read or the call failed: plan and "
+            "apply stop there, before planning anything.",
             "Send the output of `pwconf probe --json` with a bug report (credentials and the "
             "token are masked in it; review it first).",
         ]

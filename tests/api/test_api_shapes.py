@@ -82,7 +82,7 @@ def test_codes_sent_as_numbers_null_lists_and_php_empty_arrays() -> None:
     )  # fmt: skip
     assert read("getApplications", {"applications": [], "page": 1, "total": 1}) == (
         {"applications": {}, "page": 1, "total": 1},
-        ["response.applications: a list of 0 item(s); read as an empty object"],
+        ["response.applications: a list of 0 items; read as an empty object"],
     )
 
 
@@ -213,7 +213,7 @@ def test_get_preset_takes_the_listed_name_and_the_requested_code_when_left_out()
          "at response.preset: expected an object, found null"),
         ("addGeoZone", {"GeoZones": [1]},
          "at response.GeoZones: expected a list of one geozone id per geozone sent, found a "
-         "list of 1 item(s)"),
+         "list of 1 item"),
     ],
 )  # fmt: skip
 def test_unreadable_answers_name_the_method_path_and_expectation(method, response, message):

@@ -112,7 +112,7 @@ def test_an_unreadable_answer_is_named_and_the_probe_goes_on(applied) -> None:
         "getApplication: cannot read the answer at response: expected an object, found the "
         'string "nope"'
     ) in result.output
-    assert "answer(s) could not be read" in result.output
+    assert "could not be read or the call failed" in result.output
     code, report = probe_json()
     assert code == 1 and report["readable"] is False
     assert outcomes(report)["getApplication"] == "unreadable"
