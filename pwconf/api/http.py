@@ -117,6 +117,14 @@ _WATCHDOG = _Watchdog()
 _attempt = threading.local()  # the calling thread's attempt: its deadline and watch
 
 
+def _unwatch() -> None:
+    """The calling thread's attempt is over: its socket is no longer the watchdog's."""
+    watch = getattr(_attempt, "watch", None)
+    if watch is not None:
+        _WATCHDOG.release(watch)
+        _attempt.watch = None
+
+
 class _Deadline:
     """Puts the socket under the watchdog once the request is on its way."""
 
@@ -195,7 +203,7 @@ class Transport:
     def post(self, method: str, body: bytes) -> Reply:
         request = self._prepared(method, body)
         deadline = time.monotonic() + self.timeouts.attempt
-        _attempt.deadline, _attempt.watch = deadline, None
+        _attempt.deadline = deadline
         try:
             return self._exchange(request, deadline)
         except TransportFailure as failure:
@@ -204,9 +212,8 @@ class Transport:
             late = f"the answer took longer than {self.timeouts.attempt:g}s"
             raise TransportFailure(late, sent=failure.sent, final=failure.final) from None
         finally:
-            if _attempt.watch is not None:
-                _WATCHDOG.release(_attempt.watch)
-            _attempt.deadline = _attempt.watch = None
+            _unwatch()
+            _attempt.deadline = None
 
     def _exchange(self, request: requests.PreparedRequest, deadline: float) -> Reply:
         try:
@@ -260,6 +267,7 @@ class Transport:
                     f"the answer took longer than {self.timeouts.attempt:g}s", sent=True
                 )
             parts.append(chunk)
+        _unwatch()  # before the connection goes back to the pool for another attempt
         raw.release_conn()
         return b"".join(parts)
 
