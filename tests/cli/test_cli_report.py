@@ -20,7 +20,7 @@ def tags(count: int) -> Plan:
 
 
 def ok_call(address: Address, method: str = "addTag", warnings: tuple[str, ...] = ()) -> CallEvent:
-    return CallEvent(address, method, True, "200", "", 0.01, warnings)
+    return CallEvent((address,), method, True, "200", "", 0.01, warnings)
 
 
 class Clock:
@@ -63,7 +63,7 @@ def test_on_a_terminal_only_what_needs_attention_is_printed() -> None:
     report.on_event(ChangeEvent(first, "create", "done"))
     report.on_event(ok_call(second, warnings=("over the plan",)))
     report.on_event(ChangeEvent(second, "create", "done"))
-    report.on_event(CallEvent(third, "addTag", False, "210", "addTag: bad name", 0.01))
+    report.on_event(CallEvent((third,), "addTag", False, "210", "addTag: bad name", 0.01))
     report.on_event(ChangeEvent(third, "create", "failed", "addTag: bad name"))
 
     assert lines == [
@@ -80,7 +80,7 @@ def test_a_replace_is_one_change_finished_by_its_create() -> None:
 
     report.on_event(ChangeEvent(address, "delete", "done"))
     assert lines == [] and report.half_done() == [address]
-    report.on_event(CallEvent(address, "createPreset", False, "HTTP 503", "busy", 0.1))
+    report.on_event(CallEvent((address,), "createPreset", False, "HTTP 503", "busy", 0.1))
     report.on_event(ChangeEvent(address, "create", "failed", "createPreset: busy"))
 
     assert lines == [
