@@ -215,7 +215,8 @@ def write_minimum(plan: Any) -> dict[str, Any]:
     addGeoZone and deleteGeoZone take lists (contract §8): one call per application and level.
     createPreset returns no code (§6): one listPresets per application is enough to learn every
     new code, and only needed when a geozone of this plan points at a new preset.
-    Without batching (one call per entity, what pwconf's applier does) for comparison.
+    One call per entity (no batching, and one listPresets after each createPreset) is counted
+    too, for comparison.
     """
     batched = per_entity = 0
     gz_create_apps: set[str] = set()

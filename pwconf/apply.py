@@ -5,6 +5,13 @@ A replace is its delete in the first pass and its create in the second. Within o
 `parallelism` calls run at once. A failed change skips whatever depends on it, while
 independent work finishes. The core never prints: events go to the `on_event` callback.
 
+Calls are spared where the contract allows: the creates of a kind that takes a list
+(`Kind.batch_creates`: geozones) go in one call per application and level, sent one by one only
+when the server refuses the batch as a whole; a kind whose create returns no code
+(`Kind.codes_read_back`: presets) has the codes of one application's new entities read in one
+call after the level's creates, and only when a later change needs them. Each object still has
+its own outcome, journal record and dependents.
+
 What each change records in the state goes to the state's journal as it is recorded and is on
 the disk before the change is reported finished (`pwconf.journal`); the state file itself is
 rewritten once, at the end, also after Ctrl-C or SIGTERM.
@@ -17,11 +24,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import REGISTRY
-from pwconf.kinds.base import ApplyContext, LiveView
+from pwconf.kinds.base import ApplyContext, Batch, LiveView
 from pwconf.model import KIND_ORDER, Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
@@ -31,9 +39,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CallEvent:
-    """One API call made for one change."""
+    """One API call, made for the changes at `addresses` (more than one for a batch)."""
 
-    address: Address
+    addresses: tuple[Address, ...]
     method: str
     ok: bool
     status: str  # "200", "210", "HTTP 503", ...
@@ -89,8 +97,8 @@ class _ObservedApi:
         self._emit = emit
         self._local = threading.local()
 
-    def for_address(self, address: Address) -> None:
-        self._local.address = address
+    def for_addresses(self, *addresses: Address) -> None:
+        self._local.addresses = addresses
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._api, name)
@@ -99,14 +107,14 @@ class _ObservedApi:
 
         def observed(*args: Any, **kwargs: Any) -> Any:
             started = time.monotonic()
-            address = self._local.address
+            addresses = self._local.addresses
             try:
                 result = target(*args, **kwargs)
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 self._emit(
                     CallEvent(
-                        address,
+                        addresses,
                         exc.method or name,
                         False,
                         status,
@@ -117,7 +125,7 @@ class _ObservedApi:
                 raise
             self._emit(
                 CallEvent(
-                    address,
+                    addresses,
                     result.method,
                     True,
                     str(result.status_code),
@@ -214,12 +222,18 @@ class Applier:
         self.state.start_journal()
         # Digesting what the plan leaves alone needs no API call: it overlaps the calls.
         unchanged = _in_background(_unchanged_digests, plan)
+        levels = plan_steps(plan)
+        self._needed = {key for level in levels for step in level for key in step.needs}
+        self._held: dict[tuple[str, str | None], list[_Step]] = {}
+        self._one_by_one: list[_Step] = []
+        self._lock = threading.Lock()
         try:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
-                for level in plan_steps(plan):
+                for level in levels:
                     self._run_level(pool, level)
             self._record_unchanged(unchanged.result())
         finally:
+            self._finish_held()
             self.result.notes.extend(self.ctx.notes)
             self.state.save()
         return self.result
@@ -237,25 +251,25 @@ class Applier:
                 )
             else:
                 runnable.append(step)
-        futures = [pool.submit(self._run_step, step) for step in runnable]
-        try:
-            wait(futures)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        for future in futures:
-            future.result()  # a bug in a step is raised here, not left as a step never finished
+        singles, batches = _batched(runnable)
+        jobs = [partial(self._run_step, step) for step in singles]
+        _run_jobs(pool, jobs + [partial(self._run_batch, steps) for steps in batches])
+        retried, self._one_by_one = self._one_by_one, []
+        _run_jobs(pool, [partial(self._run_step, step) for step in retried])
+        _run_jobs(pool, [partial(self._read_back_codes, group) for group in list(self._held)])
 
     def _run_step(self, step: _Step) -> None:
         change, kind = step.change, REGISTRY[step.change.address.kind]
-        self.api.for_address(change.address)
+        self.api.for_addresses(change.address)
         try:
             if step.action == "delete":
                 kind.delete(self.api, change.live, self.ctx)
                 self.state.record_applied(str(change.address), None)
             elif step.action == "create":
                 kind.create(self.api, change.desired, self.ctx)
+                if kind.codes_read_back and step.key in self._needed:
+                    self._hold(step)  # finished once its code is read back
+                    return
                 self._record(change)
             else:
                 paths = [f.path for f in change.fields]
@@ -266,6 +280,68 @@ class Applier:
         except (KeyError, TypeError, ValueError) as exc:
             self._finish(step, "failed", f"cannot send this change: {exc!r}")
         else:
+            self._finish(step, "done")
+
+    def _run_batch(self, steps: list[_Step]) -> None:
+        """Creates of one kind and application in one call; those the server refused as a
+        whole wait to be sent one by one, after the level's other calls."""
+        kind = REGISTRY[steps[0].change.address.kind]
+        self.api.for_addresses(*(step.change.address for step in steps))
+        try:
+            batch = kind.create_batch(self.api, [step.change.desired for step in steps], self.ctx)
+        except PwconfError as exc:
+            batch = Batch({step.change.address: exc.message for step in steps})
+        except (KeyError, TypeError, ValueError) as exc:
+            why = f"cannot send this change: {exc!r}"
+            batch = Batch({step.change.address: why for step in steps})
+        retried = set(batch.one_by_one)
+        with self._lock:
+            self._one_by_one += [step for step in steps if step.change.address in retried]
+        failed = [step for step in steps if step.change.address in batch.failed]
+        left = retried | batch.failed.keys()
+        done = [step for step in steps if step.change.address not in left]
+        for step in done:
+            self._record(step.change)
+        for step in failed:
+            self._finish(step, "failed", batch.failed[step.change.address])
+        for step in done:
+            self._finish(step, "done")
+
+    def _hold(self, step: _Step) -> None:
+        group = (step.change.address.kind, step.change.address.app)
+        with self._lock:
+            self._held.setdefault(group, []).append(step)
+
+    def _take_held(self, group: tuple[str, str | None]) -> list[_Step]:
+        with self._lock:
+            return self._held.pop(group, [])
+
+    def _read_back_codes(self, group: tuple[str, str | None]) -> None:
+        """One read for the codes of one application's new entities of one kind; until it
+        answers they are not finished."""
+        steps = self._take_held(group)
+        if not steps:
+            return
+        self.api.for_addresses(*(step.change.address for step in steps))
+        entities = [step.change.desired for step in steps]
+        try:
+            REGISTRY[group[0]].read_back_codes(self.api, entities, self.ctx)
+        except PwconfError as exc:
+            for step in steps:
+                self._finish(step, "failed", exc.message)
+            return
+        self._finish_created(steps)
+
+    def _finish_held(self) -> None:
+        """Created entities still waiting for their codes when the apply stops (Ctrl-C, or a
+        bug raised): they were created, so they are recorded and done."""
+        for group in list(self._held):
+            self._finish_created(self._take_held(group))
+
+    def _finish_created(self, steps: list[_Step]) -> None:
+        for step in steps:
+            self._record(step.change)
+        for step in steps:
             self._finish(step, "done")
 
     def _record(self, change: Change) -> None:
@@ -287,6 +363,34 @@ class Applier:
         with self._emit_lock:
             setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
+
+
+def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
+    """The steps sent one by one, and the groups sent as one call: the creates of a kind that
+    takes a list, by application."""
+    singles: list[_Step] = []
+    groups: dict[tuple[str, str | None], list[_Step]] = {}
+    for step in steps:
+        address = step.change.address
+        if step.action == "create" and REGISTRY[address.kind].batch_creates:
+            groups.setdefault((address.kind, address.app), []).append(step)
+        else:
+            singles.append(step)
+    singles += [group[0] for group in groups.values() if len(group) == 1]
+    return singles, [group for group in groups.values() if len(group) > 1]
+
+
+def _run_jobs(pool: ThreadPoolExecutor, jobs: list[Callable[[], None]]) -> None:
+    """Every job on the pool; on Ctrl-C those not started are cancelled (those running end)."""
+    futures = [pool.submit(job) for job in jobs]
+    try:
+        wait(futures)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    for future in futures:
+        future.result()  # a bug in a step is raised here, not left as a step never finished
 
 
 def _in_background(function: Callable[[Plan], T], plan: Plan) -> Future[T]:

@@ -296,8 +296,9 @@ class Pushwoosh:
     def find_preset_code(self, app: str, name: str) -> str | None:
         """The code of the preset named `name` in `app` ([decided] names unique per app).
 
-        createPreset returns null [doc]. (PresetKind.create lists presets itself, through the
-        applier's observed API, so that the read shows in the apply report.)
+        createPreset returns null [doc]. (An apply reads the codes with PresetKind.read_back_codes,
+        once per application and through the applier's observed API, so that the read shows in
+        the apply report.)
         """
         found = _by_name(self._rows(Reads.list_presets(app)), name)
         return found["code"] if found else None
@@ -360,8 +361,8 @@ class Pushwoosh:
         """Add geozones (wire dicts); after an unknown outcome they are found by name.
 
         [decided] geozone names are unique within an application. If only some of a batch
-        are found, the outcome stays unknown (OutcomeUnknown): pass one geozone per call
-        when that matters.
+        are found, the outcome stays unknown (OutcomeUnknown): the caller finds each one by its
+        name (GeozoneKind.create_batch), or passes one geozone per call.
         """
         names = [zone["name"] for zone in geozones]
         fields = {"application": app, "geozones": list(geozones)}

@@ -143,15 +143,17 @@ class ApplyReport:
         ]
 
     def _on_call(self, event: CallEvent) -> None:
+        """One call, counted once; what it said goes to every object it was made for."""
         self.tally.calls += 1
         self.tally.warnings += len(event.warnings)
-        item = self._objects.get(event.address)
-        if item is None:
-            return
-        item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
-        item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
-        if not event.ok:
-            item.failed_status = event.status
+        for address in event.addresses:
+            item = self._objects.get(address)
+            if item is None:
+                continue
+            item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
+            item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
+            if not event.ok:
+                item.failed_status = event.status
 
     def _on_step(self, event: ChangeEvent) -> None:
         item = self._objects.get(event.address)
@@ -243,7 +245,9 @@ def event_json(event: Event) -> str:
     if isinstance(event, CallEvent):
         record: dict[str, Any] = {
             "type": "call",
-            "address": str(event.address),
+            # the first object it was made for; `addresses` names all of a batch
+            "address": str(event.addresses[0]),
+            "addresses": [str(address) for address in event.addresses],
             "method": event.method,
             "ok": event.ok,
             "status": event.status,

@@ -185,3 +185,29 @@ class Kind:
 
     def delete(self, api: Pushwoosh, live: Entity, ctx: ApplyContext) -> None:
         raise NotImplementedError
+
+    # --- apply at the fewest calls ---------------------------------------------------------
+    # The creates of one application in one level go in one call (`create_batch`).
+    batch_creates: ClassVar[bool] = False
+    # `create` learns no code: the codes of one application's new entities are read back in
+    # one call (`read_back_codes`) after the level's creates, when a later change needs them.
+    codes_read_back: ClassVar[bool] = False
+
+    def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
+        """With `batch_creates`: create `entities` (all of one application) in one call and
+        learn their codes; what the returned Batch does not name was created."""
+        raise NotImplementedError
+
+    def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:
+        """With `codes_read_back`: learn the codes of `entities` (all of one application, just
+        created) in one read."""
+        raise NotImplementedError
+
+
+@dataclass
+class Batch:
+    """What a batched create left undone: entities that failed (address -> why), and those
+    to create one at a time because the server refused the batch as a whole."""
+
+    failed: dict[Address, str] = field(default_factory=dict)
+    one_by_one: list[Address] = field(default_factory=list)

@@ -105,11 +105,18 @@ class PresetKind(Kind):
             filter_name=attrs.get("segment"),
             send_rate=attrs.get("send_rate"),
         )
-        # createPreset returns no code (contract §6): read it back by name.
-        listed = api.list_presets(app_code).response["presets"]
-        code = next((p["code"] for p in listed if p["name"] == entity.name), None)
-        if code:
-            ctx.learn(entity.address, code)
+
+    # createPreset returns no code (contract §6): the applier reads the codes back by name.
+    codes_read_back = True
+
+    def read_back_codes(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> None:
+        """One listPresets for all of them ([decided] names are unique within an application);
+        a preset not listed keeps no code."""
+        listed = api.list_presets(ctx.app_code(entities[0].app or "")).response["presets"]
+        codes = {preset["name"]: preset["code"] for preset in listed}
+        for entity in entities:
+            if codes.get(entity.name):
+                ctx.learn(entity.address, codes[entity.name])
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_preset(live.code)

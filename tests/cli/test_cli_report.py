@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent
@@ -20,7 +21,7 @@ def tags(count: int) -> Plan:
 
 
 def ok_call(address: Address, method: str = "addTag", warnings: tuple[str, ...] = ()) -> CallEvent:
-    return CallEvent(address, method, True, "200", "", 0.01, warnings)
+    return CallEvent((address,), method, True, "200", "", 0.01, warnings)
 
 
 class Clock:
@@ -63,7 +64,7 @@ def test_on_a_terminal_only_what_needs_attention_is_printed() -> None:
     report.on_event(ChangeEvent(first, "create", "done"))
     report.on_event(ok_call(second, warnings=("over the plan",)))
     report.on_event(ChangeEvent(second, "create", "done"))
-    report.on_event(CallEvent(third, "addTag", False, "210", "addTag: bad name", 0.01))
+    report.on_event(CallEvent((third,), "addTag", False, "210", "addTag: bad name", 0.01))
     report.on_event(ChangeEvent(third, "create", "failed", "addTag: bad name"))
 
     assert lines == [
@@ -73,6 +74,31 @@ def test_on_a_terminal_only_what_needs_attention_is_printed() -> None:
     assert report.progress_text() == "Applying: 3/3 changes, 1 failed, 2.5s elapsed, 1.2/s"
 
 
+def test_a_batch_is_one_call_naming_every_object_and_each_object_gets_its_own_line() -> None:
+    zones = [Address("geozone", "shop", name) for name in ("dock", "gate")]
+    plan = Plan(changes=[Change(address, Action.CREATE, "") for address in zones])
+    lines: list[str] = []
+    report = ApplyReport(plan, echo=lines.append, every_object=True, as_json=True)
+    batch = CallEvent(tuple(zones), "addGeoZone", True, "200", "OK", 0.02, (), ("retried",))
+
+    report.on_event(batch)
+    report.on_event(ChangeEvent(zones[0], "create", "done"))
+    report.on_event(ChangeEvent(zones[1], "create", "failed", "addGeoZone: bad"))
+
+    call = json.loads(lines[0])
+    assert call["addresses"] == ["geozone.shop.dock", "geozone.shop.gate"]
+    assert call["address"] == "geozone.shop.dock"
+    assert [json.loads(line)["outcome"] for line in lines[1:]] == ["done", "failed"]
+    assert report.tally.calls == 1 and (report.tally.done, report.tally.failed) == (1, 1)
+
+    text: list[str] = []
+    report = ApplyReport(plan, echo=text.append, every_object=True)
+    report.on_event(batch)
+    for address in zones:
+        report.on_event(ChangeEvent(address, "create", "done"))
+    assert text == [f"done create {a}\n    note: addGeoZone: retried" for a in zones]
+
+
 def test_a_replace_is_one_change_finished_by_its_create() -> None:
     address = Address("preset", "shop", "welcome")
     plan = Plan(changes=[Change(address, Action.REPLACE, "content cannot be updated in place")])
@@ -80,7 +106,7 @@ def test_a_replace_is_one_change_finished_by_its_create() -> None:
 
     report.on_event(ChangeEvent(address, "delete", "done"))
     assert lines == [] and report.half_done() == [address]
-    report.on_event(CallEvent(address, "createPreset", False, "HTTP 503", "busy", 0.1))
+    report.on_event(CallEvent((address,), "createPreset", False, "HTTP 503", "busy", 0.1))
     report.on_event(ChangeEvent(address, "create", "failed", "createPreset: busy"))
 
     assert lines == [
