@@ -283,12 +283,16 @@ class Applier:
             self._finish(step, "done")
 
     def _run_batch(self, steps: list[_Step]) -> None:
-        """Creates of one kind and application in one call; those the server refused as a
-        whole wait to be sent one by one, after the level's other calls."""
+        """Creates (or deletes) of one kind and application in one call; creates the server
+        refused as a whole wait to be sent one by one, after the level's other calls."""
         kind = REGISTRY[steps[0].change.address.kind]
+        deleting = steps[0].action == "delete"
         self.api.for_addresses(*(step.change.address for step in steps))
         try:
-            batch = kind.create_batch(self.api, [step.change.desired for step in steps], self.ctx)
+            if deleting:
+                batch = kind.delete_batch(self.api, [step.change.live for step in steps], self.ctx)
+            else:
+                batch = kind.create_batch(self.api, [s.change.desired for s in steps], self.ctx)
         except PwconfError as exc:
             batch = Batch({step.change.address: exc.message for step in steps})
         except (KeyError, TypeError, ValueError) as exc:
@@ -301,7 +305,10 @@ class Applier:
         left = retried | batch.failed.keys()
         done = [step for step in steps if step.change.address not in left]
         for step in done:
-            self._record(step.change)
+            if deleting:
+                self.state.record_applied(str(step.change.address), None)
+            else:
+                self._record(step.change)
         for step in failed:
             self._finish(step, "failed", batch.failed[step.change.address])
         for step in done:
@@ -366,14 +373,17 @@ class Applier:
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
-    """The steps sent one by one, and the groups sent as one call: the creates of a kind that
-    takes a list, by application."""
+    """The steps sent one by one, and the groups sent as one call: the creates or deletes of a
+    kind that takes a list, by application."""
     singles: list[_Step] = []
-    groups: dict[tuple[str, str | None], list[_Step]] = {}
+    groups: dict[tuple[str, str, str | None], list[_Step]] = {}
     for step in steps:
         address = step.change.address
-        if step.action == "create" and REGISTRY[address.kind].batch_creates:
-            groups.setdefault((address.kind, address.app), []).append(step)
+        kind = REGISTRY[address.kind]
+        if (step.action == "create" and kind.batch_creates) or (
+            step.action == "delete" and kind.batch_deletes
+        ):
+            groups.setdefault((step.action, address.kind, address.app), []).append(step)
         else:
             singles.append(step)
     singles += [group[0] for group in groups.values() if len(group) == 1]

@@ -187,8 +187,10 @@ class Kind:
         raise NotImplementedError
 
     # --- apply at the fewest calls ---------------------------------------------------------
-    # The creates of one application in one level go in one call (`create_batch`).
+    # The creates of one application in one level go in one call (`create_batch`), and so do
+    # the deletes (`delete_batch`).
     batch_creates: ClassVar[bool] = False
+    batch_deletes: ClassVar[bool] = False
     # `create` learns no code: the codes of one application's new entities are read back in
     # one call (`read_back_codes`) after the level's creates, when a later change needs them.
     codes_read_back: ClassVar[bool] = False
@@ -196,6 +198,11 @@ class Kind:
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
         """With `batch_creates`: create `entities` (all of one application) in one call and
         learn their codes; what the returned Batch does not name was created."""
+        raise NotImplementedError
+
+    def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
+        """With `batch_deletes`: delete `entities` (all of one application, live) in one call;
+        what the returned Batch does not name was deleted."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:

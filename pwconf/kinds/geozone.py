@@ -163,9 +163,18 @@ class GeozoneKind(Kind):
         wire = self._wire(desired, sorted(fields), ctx)
         api.update_geozone(ctx.app_code(desired.app or ""), int(live.code or 0), **wire)
 
+    batch_deletes = True
+
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
-        api.delete_geozones(ctx.app_code(live.app or ""), [int(live.code or 0)])
-        ctx.forget(live.address)
+        self.delete_batch(api, [live], ctx)
+
+    def delete_batch(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> Batch:
+        # deleteGeoZone takes a list; one already gone is not an error (Pushwoosh.delete_geozones)
+        ids = [int(entity.code or 0) for entity in entities]
+        api.delete_geozones(ctx.app_code(entities[0].app or ""), ids)
+        for entity in entities:
+            ctx.forget(entity.address)
+        return Batch()
 
 
 KIND = GeozoneKind()

@@ -76,3 +76,23 @@ def test_apply_creates_geozones_in_one_call_per_application_and_reads_codes_once
 
 def _first_write(calls: list[dict]) -> dict:
     return next(c for c in calls if not c["method"].startswith(("get", "list")))
+
+
+def test_pruned_geozones_are_deleted_in_one_call_per_application(account, tmp_path: Path) -> None:
+    manifests, state = write_manifests(tmp_path), tmp_path / "state.json"
+    assert invoke("apply", manifests, "--state", state, "--auto-approve").exit_code == 0
+    text = (manifests / "apps.yaml").read_text()
+    kept = "\n".join(line for line in text.splitlines() if not line.startswith("      "))
+    kept = kept.replace("    geozones:\n", "").replace("    presets:\n", "")
+    (manifests / "apps.yaml").write_text(
+        kept.replace("version: 1", "version: 1\nsettings: {prune: [geozones]}")
+    )
+    clear_journal(account)
+
+    result = invoke("apply", manifests, "--state", state, "--auto-approve")
+
+    assert result.exit_code == 0, result.output
+    deletes = [c for c in journal(account) if c["method"] == "deleteGeoZone"]
+    assert len(deletes) == 2 and all(len(c["request"]["geozones"]) == 3 for c in deletes)
+    again = invoke("plan", manifests, "--state", state, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
