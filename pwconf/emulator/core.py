@@ -1,7 +1,7 @@
 """The pure core of the emulator: one Pushwoosh API call in, one answer out, no I/O.
 
 ``Emulator(store).handle(method, request) -> (http_status, body, extra_headers)`` implements every
-method of the wire contract (``shared/pushwoosh-api.md`` §1-§8). Bodies are always
+method of the wire contract (``shared/pushwoosh-api.md`` §1-§8a). Bodies are always
 ``{"status_code", "status_message", "response"}``. The clock and the calendar are injected so the
 createMessage rate window and filter expiry can be tested without waiting.
 
@@ -56,7 +56,8 @@ Other 210 messages: ``Missing required field: <path>``, ``Invalid <path>: <why>`
 ``Event already exists``, ``Filter already exists``, ``Filter not found``,
 ``Invalid filter_expression at position N: <problem>``, ``Preset already exists``,
 ``Preset not found``, ``Cluster already exists``, ``Cluster not found``,
-``Geozone already exists``, ``Geozone not found``.
+``Geozone already exists``, ``Geozone not found``, ``Campaign already exists``,
+``Campaign not found``.
 
 With answer shapes on (``answer_shapes``), a successful answer goes out reshaped as that module
 describes, listFilters may refuse a call without ``application``, and a 210 error may carry HTTP
@@ -79,6 +80,7 @@ from typing import Any
 
 from pwconf.emulator import answer_shapes
 from pwconf.emulator.applications import ApplicationMethods
+from pwconf.emulator.campaigns import CampaignMethods
 from pwconf.emulator.fields import (
     _SEND_DATE,
     MESSAGES_PER_MINUTE,
@@ -120,7 +122,7 @@ class _Method:
     filtration: bool = False  # refused to suspended accounts with its own message
 
 
-class Emulator(ApplicationMethods, FilterPresetMethods, GeoMethods):
+class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMethods):
     """Answers API calls over a :class:`Store`. Thread-safe: each call holds ``store.lock``."""
 
     def __init__(
@@ -278,6 +280,9 @@ METHODS: dict[str, _Method] = {
     "listPresets": _Method(Emulator.list_presets),
     "getPreset": _Method(Emulator.get_preset),
     "deletePreset": _Method(Emulator.delete_preset, writes=True),
+    "createCampaign": _Method(Emulator.create_campaign, writes=True),
+    "getCampaigns": _Method(Emulator.get_campaigns),
+    "deleteCampaign": _Method(Emulator.delete_campaign, writes=True),
     "addGeoZoneCluster": _Method(Emulator.add_geozone_cluster, writes=True),
     "listGeoZoneClusters": _Method(Emulator.list_geozone_clusters),
     "deleteGeoZoneCluster": _Method(Emulator.delete_geozone_cluster, writes=True),

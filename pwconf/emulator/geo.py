@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pwconf.emulator.campaigns import campaign_of
 from pwconf.emulator.fields import (
     Handlers,
     _Call,
@@ -104,7 +105,7 @@ class GeoMethods(Handlers):
             _fail(f"Invalid {prefix}cluster: cluster {geozone['cluster']!r} not found "
                   "in this application")
         if geozone["campaign"] is not None:
-            _string(geozone["campaign"], f"{prefix}campaign")
+            campaign_of(app, geozone["campaign"], f"{prefix}campaign")
         if geozone["timetable"] is not None:
             _object(geozone["timetable"], f"{prefix}timetable")
         return geozone

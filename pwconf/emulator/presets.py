@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pwconf.emulator import answer_shapes, segments
+from pwconf.emulator.campaigns import campaign_of
 from pwconf.emulator.fields import (
     ACTION_TYPES,
     MSG_NO_APPLICATION,
@@ -133,7 +134,7 @@ class FilterPresetMethods(Handlers):
         name = _string(_required(req, "name", "name"), "name")
         campaign = None
         if _present(req, "campaignCode"):
-            campaign = _string(req["campaignCode"], "campaignCode")
+            campaign = campaign_of(app, req["campaignCode"], "campaignCode")
         content = self._preset_content(_required(req, "content", "content"))
         scheduling = _object(req.get("scheduling") or {}, "scheduling")
         if "sendRate" in scheduling:
