@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pwconf.errors import ApiError, PwconfError
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.base import ApplyContext, LiveView
-from pwconf.model import KIND_ORDER, Address, Entity, digest
+from pwconf.model import Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
 

@@ -40,11 +40,11 @@ from pwconf.atomic_file import write_atomically
 from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import APP_SECTIONS, PLURALS, REGISTRY
 from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.manifest.checks import operator_problems
-from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
+from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
 
 ACCOUNT_FILE = "account.yaml"

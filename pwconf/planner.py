@@ -10,17 +10,9 @@ from typing import Any
 from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import KIND_ORDER, PLURALS, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
-from pwconf.model import (
-    KIND_ORDER,
-    PLURALS,
-    Address,
-    DesiredState,
-    Entity,
-    digest,
-    seal_secrets,
-)
+from pwconf.model import Address, DesiredState, Entity, digest, seal_secrets
 from pwconf.plan import (
     KNOWN_AFTER_APPLY,
     Action,
@@ -285,6 +277,8 @@ def _follow_replacements(
     if not replaced:
         return
     by_address = {c.address: c for c in plan.changes}
+    # In registry order, so that a follow-up replace (a preset of a replaced campaign) is
+    # followed in turn by what points at it (its geozones).
     for kind in (k for k in REGISTRY.values() if k.follow_reason):
         for address, entity in found_by_kind[kind.name].items():
             extra = kind.follow_replacements(entity, replaced, live.entities)
@@ -292,19 +286,26 @@ def _follow_replacements(
                 continue
             change = by_address.get(address)
             if change is None:
-                change = _follow_up_update(kind, desired.entities[address], entity, live.view)
+                change = _follow_up(kind, desired.entities[address], entity, live.view, extra)
                 plan.changes.append(change)
                 plan.unchanged -= 1
-            if change.action is Action.UPDATE:
+            elif change.action is Action.UPDATE:
                 change.fields.extend(extra)
+            if change.action is Action.REPLACE:
+                replaced.add(address)
 
 
-def _follow_up_update(kind: Kind, source: Entity, entity: Entity, view: LiveView) -> Change:
+def _follow_up(
+    kind: Kind, source: Entity, entity: Entity, view: LiveView, extra: list[FieldChange]
+) -> Change:
     want = Entity(source.address, kind.normalize(source.attrs, view), source.code)
+    replacing = any(f.forces_replacement for f in extra)
     return Change(
         address=source.address,
-        action=Action.UPDATE,
+        action=Action.REPLACE if replacing else Action.UPDATE,
         reason=kind.follow_reason,
+        fields=list(extra),
+        data_loss=bool(replacing and kind.data_loss_on_delete),
         before=display_attrs(kind, entity.attrs),
         after=display_attrs(kind, want.attrs),
         live_code=entity.code,

@@ -14,8 +14,8 @@ import click
 
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
+from pwconf.kinds import KIND_ORDER, kind_label
 from pwconf.manifest import Analysis, analyse, parse_variables
-from pwconf.model import KIND_ORDER, kind_label
 from pwconf.render.words import counted
 
 SUMMARY_ORDER = ("application", "tag", "segment", "event", "preset", "geozone_cluster", "geozone")

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 REPLACE_ALL = frozenset({"*"})
 
 
+def name_of_code(names: Mapping[str, str], code: str | None) -> str | None:
+    """The name of the entity with `code`, "code:<code>" if pwconf does not know it."""
+    return names.get(code, f"code:{code}") if code else None
+
+
 @dataclass
 class LiveView:
     """What converting raw live records needs: code ↔ name maps learned during the fetch."""
@@ -80,6 +85,16 @@ class Kind:
     """Defaults shared by the kind modules; each module subclasses and registers one instance."""
 
     name: ClassVar[str]
+    app_scoped: ClassVar[bool] = False  # lives inside one application
+    # Fields naming another entity of the same application: (field, kind pointed at). They
+    # are references (created first), and the manifest checks require the target declared.
+    pointers: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @property
+    def plural(self) -> str:
+        """The kind's section and `settings.prune` name in the manifests."""
+        return f"{self.name}s"
+
     replace_fields: ClassVar[frozenset[str]] = frozenset()
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()  # dotted paths shown as sensitive
     data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
@@ -144,9 +159,13 @@ class Kind:
 
     def references(self, entity: Entity) -> list[Address]:
         """Entities this one points at: created before it, deleted after it."""
-        if entity.app is not None:
-            return [Address("application", None, entity.app)]
-        return []
+        if entity.app is None:
+            return []
+        refs = [Address("application", None, entity.app)]
+        for name, kind in self.pointers:
+            if entity.attrs.get(name):
+                refs.append(Address(kind, entity.app, entity.attrs[name]))
+        return refs
 
     # --- fetch ---------------------------------------------------------------------------
     def list_read(self, app_code: str | None) -> Read:

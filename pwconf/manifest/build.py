@@ -20,17 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import APP_SECTIONS, KIND_BY_PLURAL, REGISTRY, kind_label
 from pwconf.manifest.positions import Document, Path, ScalarLocator
-from pwconf.model import (
-    APP_SECTIONS,
-    KIND_BY_PLURAL,
-    Address,
-    DesiredState,
-    Entity,
-    Settings,
-    kind_label,
-)
+from pwconf.model import Address, DesiredState, Entity, Settings
 
 APP_FIELDS = ("title", "code", "sdk_ios", "sdk_android", "ios", "android")
 

@@ -1,6 +1,6 @@
 """Semantic checks over the whole desired state: what a schema cannot see.
 
-References (a preset's segment, a geozone's preset and cluster in the same application, a
+References (a preset's segment, what a kind names in the same application (Kind.pointers), a
 segment's application, every application named in an expression), segment expressions (syntax
 and, for each tag term, operator and value against the tag's type), unique titles and codes.
 Every problem is collected; nothing stops at the first.
@@ -17,6 +17,7 @@ from typing import Any
 
 from pwconf import segments
 from pwconf.errors import Position, Problem
+from pwconf.kinds import PLURALS, REGISTRY, kind_label
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.model import Address, DesiredState, Entity
 
@@ -43,6 +44,7 @@ def check_state(state: DesiredState, context: CheckContext) -> list[Problem]:
         *checker.segments(),
         *checker.presets(),
         *checker.geozones(),
+        *checker.pointers(),
     ]
 
 
@@ -215,17 +217,21 @@ class _Checker:
                     f"{where} has {both} `preset:` and `content:`; give exactly one",
                     zone.position,
                 )
-            for kind, attr, section in (
-                ("preset", "preset", "presets"),
-                ("geozone_cluster", "cluster", "geozone_clusters"),
-            ):
-                name = zone.attrs[attr]
-                if name is not None and not self.is_declared(kind, zone.app, name):
-                    known = self.names(kind, zone.app)
+
+    def pointers(self) -> Iterator[Problem]:
+        """Every field that names another entity of the same application (Kind.pointers)."""
+        for kind in REGISTRY.values():
+            for entity in self.state.of_kind(kind.name):
+                for field, target in kind.pointers:
+                    name = entity.attrs.get(field)
+                    if name is None or self.is_declared(target, entity.app, name):
+                        continue
+                    known = self.names(target, entity.app)
                     yield Problem(
-                        f"{where} uses {attr} {name!r}, which application {zone.app!r} does "
-                        f"not declare under `{section}:`{_suggest(name, known)}",
-                        _at(zone, attr),
+                        f"{kind_label(kind.name)} {entity.name!r} of application {entity.app!r} "
+                        f"uses {field} {name!r}, which application {entity.app!r} does not "
+                        f"declare under `{PLURALS[target]}:`{_suggest(name, known)}",
+                        _at(entity, field),
                     )
 
 

@@ -20,6 +20,7 @@ QUICKSTART_COUNTS = {
     "application": 1,
     "tag": 4,
     "event": 2,
+    "campaign": 1,
     "segment": 3,
     "preset": 2,
     "geozone_cluster": 1,
