@@ -89,6 +89,7 @@ class Kind:
     # Fields naming another entity of the same application: (field, kind pointed at). They
     # are references (created first), and the manifest checks require the target declared.
     pointers: ClassVar[tuple[tuple[str, str], ...]] = ()
+    export_order: ClassVar[tuple[str, ...]] = ()  # manifest fields, in the order export writes
 
     @property
     def plural(self) -> str:

@@ -14,6 +14,7 @@ from pwconf.model import Address, Entity
 
 class CampaignKind(Kind):
     name = "campaign"
+    export_order = ("description",)
     app_scoped = True
     replace_fields = REPLACE_ALL
     code_assigned_by_server = True

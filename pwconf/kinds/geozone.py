@@ -28,6 +28,7 @@ POINTERS = (
 
 class GeozoneKind(Kind):
     name = "geozone"
+    export_order = ("lat", "lng", "range", "cooldown", "preset", "content", "cluster", "campaign")
     app_scoped = True
     code_assigned_by_server = True
     pointers = tuple((field, kind) for field, kind, _, _ in POINTERS)

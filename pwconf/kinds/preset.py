@@ -44,6 +44,7 @@ def _code_of(ctx: ApplyContext, address: Address) -> str | None:
 
 class PresetKind(Kind):
     name = "preset"
+    export_order = ("segment", "campaign", "platforms", "content", "send_rate")
     app_scoped = True
     replace_fields = REPLACE_ALL
     code_assigned_by_server = True

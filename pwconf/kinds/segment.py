@@ -41,6 +41,7 @@ UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expre
 
 class SegmentKind(Kind):
     name = "segment"
+    export_order = ("expression", "application", "expiration_date")
     replace_fields = REPLACE_ALL
     per_application_when_refused = True
 

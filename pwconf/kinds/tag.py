@@ -50,6 +50,7 @@ DEFAULT_TAGS: dict[str, str] = {
 
 class TagKind(Kind):
     name = "tag"
+    export_order = ("type", "application_specific", "user_specific")
     replace_fields = REPLACE_ALL
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = frozenset(DEFAULT_TAGS)
