@@ -58,7 +58,9 @@ def test_multi_env_is_valid_for_each_environment(environment: str) -> None:
     var_file = MULTI_ENV / "vars" / f"{environment}.yaml"
     result = validate(MULTI_ENV / "manifests", "--var-file", var_file)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Valid: 1 application, 2 tags, 1 event, 0 campaigns, 2 segments")
+    assert result.output.startswith(
+        "Valid: 1 application, 2 tags, 1 event, 0 campaigns, 2 segments"
+    )
 
 
 def test_multi_env_titles_follow_the_variables() -> None:
