@@ -70,8 +70,6 @@ DAYS_AGO_FUNCTION = "DAYSAGO"
 MAX_TERMS = 256  # real segments are short; the bound keeps parsing and formatting shallow
 MAX_NESTING = 32
 
-__all__ = ["PRECEDENCE", "SegmentSyntaxError", "Token", "parse", "format_expr", "tokenize"]
-
 Value = str | int | float | bool | list["Value"]
 
 
