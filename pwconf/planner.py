@@ -20,6 +20,7 @@ from pwconf.plan import (
     FieldChange,
     Note,
     Plan,
+    Reason,
 )
 from pwconf.state import State
 
@@ -184,9 +185,10 @@ def _create(kind: Kind, pair: _Pair) -> Change:
     return Change(
         address=pair.address,
         action=Action.CREATE,
-        reason="not in the account",
+        reason=Reason.NOT_IN_ACCOUNT.value,
+        cause=Reason.NOT_IN_ACCOUNT,
         after=after,
-        fields=[FieldChange(path, None, value) for path, value in after.items()],
+        fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
         desired=desired,
         depends_on=tuple(kind.references(desired)),
     )
@@ -212,9 +214,10 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         address=pair.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=_reason(replacing, drift),
+        cause=Reason.NOT_UPDATABLE if replacing else Reason.DIFFERS,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, pair.desired_cmp),
-        fields=fields,
+        fields=tuple(fields),
         data_loss=bool(replacing and kind.data_loss_on_delete),
         drift=drift,
         live_code=live.code,
@@ -228,9 +231,9 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
 def _reason(replacing: list[str], drift: bool) -> str:
     if replacing:
         fields = ", ".join(sorted({p.split(".")[0] for p in replacing}))
-        base = f"{fields} cannot be updated in place"
+        base = f"{fields} {Reason.NOT_UPDATABLE.value}"
     else:
-        base = "differs from the manifests"
+        base = Reason.DIFFERS.value
     return f"{base}; changed outside pwconf since the last apply" if drift else base
 
 
@@ -243,6 +246,7 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
                 address=live.address,
                 action=Action.DELETE,
                 reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
+                cause=Reason.PRUNED,
                 before=display_attrs(kind, live.attrs),
                 data_loss=bool(kind.data_loss_on_delete),
                 live_code=live.code,
@@ -276,7 +280,7 @@ def _follow_replacements(
     replaced = {c.address for c in plan.changes if c.action is Action.REPLACE}
     if not replaced:
         return
-    by_address = {c.address: c for c in plan.changes}
+    index = {c.address: i for i, c in enumerate(plan.changes)}
     # In registry order, so that a follow-up replace (a preset of a replaced campaign) is
     # followed in turn by what points at it (its geozones).
     for kind in (k for k in REGISTRY.values() if k.follow_reason):
@@ -284,13 +288,14 @@ def _follow_replacements(
             extra = kind.follow_replacements(entity, replaced, live.entities)
             if not extra or address not in desired.entities:
                 continue
-            change = by_address.get(address)
-            if change is None:
+            if address not in index:
                 change = _follow_up(kind, desired.entities[address], entity, live.view, extra)
+                index[address] = len(plan.changes)
                 plan.changes.append(change)
                 plan.unchanged -= 1
-            elif change.action is Action.UPDATE:
-                change.fields.extend(extra)
+            change = plan.changes[index[address]]
+            if change.action is Action.UPDATE and change.cause is not Reason.FOLLOWS:
+                plan.changes[index[address]] = replace(change, fields=(*change.fields, *extra))
             if change.action is Action.REPLACE:
                 replaced.add(address)
 
@@ -304,7 +309,8 @@ def _follow_up(
         address=source.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=kind.follow_reason,
-        fields=list(extra),
+        cause=Reason.FOLLOWS,
+        fields=tuple(extra),
         data_loss=bool(replacing and kind.data_loss_on_delete),
         before=display_attrs(kind, entity.attrs),
         after=display_attrs(kind, want.attrs),
