@@ -4,11 +4,12 @@ manifests name; a replaced preset or cluster means an update to its new code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.kinds.base import ApplyContext, Kind, LiveView, name_of_code
+from pwconf.errors import Problem
+from pwconf.kinds.base import ApplyContext, Declared, Kind, LiveView, name_of_code
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
@@ -45,6 +46,17 @@ class GeozoneKind(Kind):
                 old_code = live_entities[target].code if target in live_entities else None
                 follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
         return follow_ups
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        for zone in declared.of_kind(self.name):
+            preset, content = zone.attrs["preset"], zone.attrs["content"]
+            if (preset is None) == (content is None):
+                both = "both" if preset is not None else "neither"
+                yield Problem(
+                    f"geozone {zone.name!r} of application {zone.app!r} has {both} `preset:` "
+                    "and `content:`; give exactly one",
+                    zone.position,
+                )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {

@@ -3,11 +3,21 @@ there is no update method, so any change is a replace (contract §6)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView, name_of_code
+from pwconf.errors import Problem
+from pwconf.kinds.base import (
+    REPLACE_ALL,
+    ApplyContext,
+    Declared,
+    Kind,
+    LiveView,
+    at,
+    name_of_code,
+    suggest,
+)
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
@@ -62,6 +72,28 @@ class PresetKind(Kind):
             return []
         old_code = live_entities[target].code if target in live_entities else None
         return [FieldChange("campaign_code", old_code, KNOWN_AFTER_APPLY, True)]
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        """A preset's segment is declared, and bound to no other application."""
+        for preset in declared.of_kind(self.name):
+            name = preset.attrs["segment"]
+            if name is None:
+                continue
+            where = f"preset {preset.name!r} of application {preset.app!r}"
+            if not declared.is_declared("segment", None, name):
+                yield Problem(
+                    f"{where} uses segment {name!r}, which is not declared under `segments:`"
+                    f"{suggest(name, declared.names('segment'))}",
+                    at(preset, "segment"),
+                )
+                continue
+            segment = declared.get(Address("segment", None, name))
+            bound = segment.attrs["application"] if segment else None
+            if bound is not None and bound != preset.app:
+                yield Problem(
+                    f"{where} uses segment {name!r}, which is bound to application {bound!r}",
+                    at(preset, "segment"),
+                )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         content = {k: v for k, v in (attrs.get("content") or {}).items() if v is not None}
