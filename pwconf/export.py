@@ -40,7 +40,7 @@ from pwconf.atomic_file import write_atomically
 from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
-from pwconf.kinds import APP_SECTIONS, PLURALS, REGISTRY, kind_label
+from pwconf.kinds import APP_SECTIONS, CONTAINER, PLURALS, REGISTRY, kind_label
 from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.manifest.checks import operator_problems
@@ -167,7 +167,7 @@ def export_account(
 
     desired = DesiredState()
     for code, handle in handles.items():
-        address = Address("application", None, handle)
+        address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
     return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
@@ -328,14 +328,14 @@ class _Builder:
 
     # --- application files -----------------------------------------------------------------
     def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
-        app = self.live.entities.get(Address("application", None, handle))
+        app = self.live.entities.get(Address(CONTAINER, None, handle))
         attrs = app.attrs if app else {}
         entry: dict[str, Any] = Block(
             (key, attrs[key]) for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
         )
         entry["code"] = code
         entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
-        self.counts["application"] += 1
+        self.counts[CONTAINER] += 1
         configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
@@ -413,7 +413,7 @@ class _Builder:
     def _check_titles(self) -> None:
         by_title: dict[str, list[str]] = {}
         for handle in self.handles.values():
-            app = self.live.entities.get(Address("application", None, handle))
+            app = self.live.entities.get(Address(CONTAINER, None, handle))
             if app is not None:
                 by_title.setdefault(app.attrs.get("title") or "", []).append(handle)
         for title, handles in sorted(by_title.items()):

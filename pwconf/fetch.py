@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
 from pwconf.errors import ArgumentError, ManifestError, Problem
-from pwconf.kinds import ACCOUNT_WIDE, REGISTRY
+from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity
 
@@ -44,7 +44,7 @@ class Scope:
             return True
         if address in self.targets:
             return True
-        app = address.name if address.kind == "application" else address.app
+        app = address.name if address.kind == CONTAINER else address.app
         return app is not None and app in self.apps
 
     def kinds(self) -> set[str]:
@@ -245,7 +245,7 @@ def _match(
     return [
         (code, handle)
         for code, handle in matched.items()
-        if scope.includes(Address("application", None, handle)) or _app_has_targets(scope, handle)
+        if scope.includes(Address(CONTAINER, None, handle)) or _app_has_targets(scope, handle)
     ]
 
 
@@ -263,7 +263,7 @@ def match_applications(
         codes_by_title.setdefault(title, []).append(code)
     matched: dict[str, str] = {}
     problems: list[Problem] = []
-    for app in desired.of_kind("application"):
+    for app in desired.of_kind(CONTAINER):
         recorded = (known_codes or {}).get(app.name)
         if not app.code and recorded in titles:
             code, problem = recorded, None

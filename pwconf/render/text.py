@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import click
 
-from pwconf.kinds import KIND_BY_PLURAL, KIND_ORDER, PLURALS, kind_label
+from pwconf.kinds import CONTAINER, KIND_BY_PLURAL, KIND_ORDER, PLURALS, kind_label
 from pwconf.model import Address
 from pwconf.plan import Action, Change, FieldChange, Plan
 from pwconf.render.fields import changed_field_lines, created_field_lines
@@ -105,7 +105,7 @@ def group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
 
 def application_of(address: Address) -> str | None:
     """The handle of the application an entity belongs to (its own, for an application)."""
-    if address.kind == "application":
+    if address.kind == CONTAINER:
         return address.name
     return address.app
 
