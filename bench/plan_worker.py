@@ -26,8 +26,8 @@ from pwconf import planner as planner_mod
 from pwconf import runner
 from pwconf.apply import ChangeEvent, plan_steps
 from pwconf.fetch import Scope
-from pwconf.kinds import REGISTRY
-from pwconf.model import KIND_ORDER, digest, seal_secrets
+from pwconf.kinds import KIND_ORDER, REGISTRY
+from pwconf.model import digest, seal_secrets
 from pwconf.plan import Action
 from pwconf.planner import PlanOptions
 from pwconf.state import State

@@ -28,9 +28,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from pwconf.errors import ApiError, PwconfError
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.base import ApplyContext, Batch, LiveView
-from pwconf.model import KIND_ORDER, Address, Entity, digest
+from pwconf.model import Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
 

@@ -40,11 +40,11 @@ from pwconf.atomic_file import write_atomically
 from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import APP_SECTIONS, CONTAINER, PLURALS, REGISTRY, kind_label
 from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.manifest.checks import operator_problems
-from pwconf.model import APP_SECTIONS, PLURALS, Address, DesiredState, Entity
+from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
 
 ACCOUNT_FILE = "account.yaml"
@@ -52,26 +52,13 @@ APP_FILE_PREFIX = "app-"
 SCHEMA_RELATIVE = Path("schemas") / "pwconf.schema.json"
 MANIFEST_VERSION = 1
 
-# Kinds written, in the order of the summary.
-EXPORTED_KINDS: tuple[str, ...] = (
-    "application",
-    "tag",
-    "segment",
-    "preset",
-    "geozone_cluster",
-    "geozone",
-    "event",
+# Kinds written, in the order of the summary: those the API lists, then the others (events).
+EXPORTED_KINDS: tuple[str, ...] = tuple(
+    sorted(REGISTRY, key=lambda name: not REGISTRY[name].readable)
 )
 
-# Key order inside an application, then inside each kind's entry.
+# Key order inside an application (each kind's entries: Kind.export_order).
 APP_KEY_ORDER: tuple[str, ...] = ("title", "code", "sdk_ios", "sdk_android")
-ENTRY_KEY_ORDER: dict[str, tuple[str, ...]] = {
-    "tag": ("type", "application_specific", "user_specific"),
-    "segment": ("expression", "application", "expiration_date"),
-    "preset": ("segment", "platforms", "content", "send_rate"),
-    "geozone_cluster": ("cooldown",),
-    "geozone": ("lat", "lng", "range", "cooldown", "preset", "content", "cluster"),
-}
 CONTENT_KEY_ORDER: tuple[str, ...] = (
     "message",
     "title",
@@ -180,7 +167,7 @@ def export_account(
 
     desired = DesiredState()
     for code, handle in handles.items():
-        address = Address("application", None, handle)
+        address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
     return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
@@ -270,7 +257,7 @@ class _Builder:
                 self.segments_left_out[entity.name] = why
                 self.notes.append(f"segment {entity.name!r}: {why}")
                 continue
-            segments[entity.name] = _ordered(entity.attrs, ENTRY_KEY_ORDER["segment"])
+            segments[entity.name] = _ordered(entity.attrs, REGISTRY["segment"].export_order)
             self.exported_segments.add(entity.name)
             self.counts["segment"] += 1
         if defaults:
@@ -341,14 +328,14 @@ class _Builder:
 
     # --- application files -----------------------------------------------------------------
     def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
-        app = self.live.entities.get(Address("application", None, handle))
+        app = self.live.entities.get(Address(CONTAINER, None, handle))
         attrs = app.attrs if app else {}
         entry: dict[str, Any] = Block(
             (key, attrs[key]) for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
         )
         entry["code"] = code
         entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
-        self.counts["application"] += 1
+        self.counts[CONTAINER] += 1
         configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
@@ -385,6 +372,7 @@ class _Builder:
 
     def _entry(self, kind: str, entity: Entity) -> dict[str, Any]:
         attrs = dict(entity.attrs)
+        # A preset's content and platforms are genuinely special: written as read, with warnings.
         if kind == "preset":
             attrs["content"] = _ordered(attrs.get("content") or {}, CONTENT_KEY_ORDER)
             if not attrs["content"]:
@@ -405,15 +393,14 @@ class _Builder:
                     f"written ({why}): declare it under `segments:`, or the export will not "
                     "validate"
                 )
-        if kind == "geozone":
-            for ref in ("preset", "cluster"):
-                value = attrs.get(ref)
-                if isinstance(value, str) and value.startswith("code:"):
-                    self.warnings.append(
-                        f"geozone {entity.app}/{entity.name}: its {ref} ({value}) does not exist "
-                        "in the application: written as read; fix it by hand"
-                    )
-        return _ordered(attrs, ENTRY_KEY_ORDER[kind])
+        for ref, _ in REGISTRY[kind].pointers:
+            value = attrs.get(ref)
+            if isinstance(value, str) and value.startswith("code:"):
+                self.warnings.append(
+                    f"{kind_label(kind)} {entity.app}/{entity.name}: its {ref} ({value}) does not "
+                    "exist in the application: written as read; fix it by hand"
+                )
+        return _ordered(attrs, REGISTRY[kind].export_order)
 
     # --- checks and notes ------------------------------------------------------------------
     def _check_type(self, entity: Entity) -> None:
@@ -426,7 +413,7 @@ class _Builder:
     def _check_titles(self) -> None:
         by_title: dict[str, list[str]] = {}
         for handle in self.handles.values():
-            app = self.live.entities.get(Address("application", None, handle))
+            app = self.live.entities.get(Address(CONTAINER, None, handle))
             if app is not None:
                 by_title.setdefault(app.attrs.get("title") or "", []).append(handle)
         for title, handles in sorted(by_title.items()):

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
 from pwconf.errors import ArgumentError, ManifestError, Problem
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
-from pwconf.model import ACCOUNT_WIDE, Address, DesiredState, Entity
+from pwconf.model import Address, DesiredState, Entity
 
 Progress = Callable[[int, int], None]
 Answer = tuple[str, str | None, Rows]  # kind, application handle (None: account-wide), rows
@@ -44,7 +44,7 @@ class Scope:
             return True
         if address in self.targets:
             return True
-        app = address.name if address.kind == "application" else address.app
+        app = address.name if address.kind == CONTAINER else address.app
         return app is not None and app in self.apps
 
     def kinds(self) -> set[str]:
@@ -85,13 +85,20 @@ class _Reader:
         return self.pool.submit(self._read, read)
 
     def _read(self, read: Read) -> Rows:
-        result = self.client.call(read.method, read.fields, kind="read")
-        rows = read.rows(result.response)
-        with self._lock:
-            self.done += 1
-            done, sent = self.done, self.sent
-        if self.progress:
-            self.progress(done, sent)
+        """The rows of `read` and, for a paged list, of every page after it (one call each:
+        a page's cursor is only known from the page before)."""
+        rows: Rows = []
+        page: Read | None = read
+        while page is not None:
+            result = self.client.call(page.method, page.fields, kind="read")
+            page_rows, page = page.page(result.response)
+            rows += page_rows
+            with self._lock:
+                self.done += 1
+                self.sent += page is not None
+                done, sent = self.done, self.sent
+            if self.progress:
+                self.progress(done, sent)
         return rows
 
 
@@ -240,7 +247,7 @@ def _match(
     return [
         (code, handle)
         for code, handle in matched.items()
-        if scope.includes(Address("application", None, handle)) or _app_has_targets(scope, handle)
+        if scope.includes(Address(CONTAINER, None, handle)) or _app_has_targets(scope, handle)
     ]
 
 
@@ -258,7 +265,7 @@ def match_applications(
         codes_by_title.setdefault(title, []).append(code)
     matched: dict[str, str] = {}
     problems: list[Problem] = []
-    for app in desired.of_kind("application"):
+    for app in desired.of_kind(CONTAINER):
         recorded = (known_codes or {}).get(app.name)
         if not app.code and recorded in titles:
             code, problem = recorded, None

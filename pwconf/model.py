@@ -16,42 +16,13 @@ from typing import Any
 
 from pwconf.errors import Position
 
-# Kinds in dependency order (contract §10): creates run top-down, deletes bottom-up.
-KIND_ORDER: tuple[str, ...] = (
-    "application",
-    "tag",
-    "event",
-    "segment",
-    "preset",
-    "geozone_cluster",
-    "geozone",
-)
 
-# The plural names users write in manifests and in `settings.prune`.
-PLURALS: dict[str, str] = {
-    "application": "applications",
-    "tag": "tags",
-    "event": "events",
-    "segment": "segments",
-    "preset": "presets",
-    "geozone_cluster": "geozone_clusters",
-    "geozone": "geozones",
-}
-KIND_BY_PLURAL: dict[str, str] = {plural: kind for kind, plural in PLURALS.items()}
+def _kinds() -> Any:
+    """The kind registry's tables (pwconf/kinds), imported on first use: the kinds import this
+    module."""
+    from pwconf import kinds
 
-# Kinds that live inside one application.
-APP_SCOPED: frozenset[str] = frozenset({"event", "preset", "geozone_cluster", "geozone"})
-# The sections inside an application in the manifests: {plural: kind}, in KIND_ORDER.
-APP_SECTIONS: dict[str, str] = {PLURALS[k]: k for k in KIND_ORDER if k in APP_SCOPED}
-# Kinds that belong to the account rather than to one application.
-ACCOUNT_WIDE: tuple[str, ...] = tuple(
-    k for k in KIND_ORDER if k not in APP_SCOPED and k != "application"
-)
-
-
-def kind_label(kind: str, count: int = 1) -> str:
-    """How messages name a kind: "geozone cluster", or "geozone clusters" for count != 1."""
-    return (kind if count == 1 else PLURALS[kind]).replace("_", " ")
+    return kinds
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -71,14 +42,22 @@ class Address:
     def parse(cls, text: str) -> Address:
         """Read `tag.Age` or `preset.shop.welcome` back (handles never contain a dot)."""
         kind, _, rest = text.partition(".")
-        if kind not in APP_SCOPED:
+        if kind not in _kinds().APP_SCOPED:
             return cls(kind, None, rest)
         app, _, name = rest.partition(".")
         return cls(kind, app, name)
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
-        return (KIND_ORDER.index(self.kind), self.app or "", self.name)
+        return (_ORDER_INDEX.get(self.kind) or _order_index(self.kind), self.app or "", self.name)
+
+
+_ORDER_INDEX: dict[str, int] = {}  # kind -> its place in the registry, +1 (never 0)
+
+
+def _order_index(kind: str) -> int:
+    _ORDER_INDEX.update({name: i + 1 for i, name in enumerate(_kinds().KIND_ORDER)})
+    return _ORDER_INDEX[kind]
 
 
 class Secret:
@@ -161,7 +140,7 @@ class DesiredState:
         return [e for a, e in self.entities.items() if a.kind == kind]
 
     def counts(self) -> dict[str, int]:
-        counts = {kind: 0 for kind in KIND_ORDER}
+        counts = {kind: 0 for kind in _kinds().KIND_ORDER}
         for address in self.entities:
             counts[address.kind] += 1
         return counts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from pwconf.model import Address, Entity, digest
@@ -63,7 +63,18 @@ class FieldChange:
     forces_replacement: bool = False
 
 
-@dataclass
+class Reason(Enum):
+    """Why a change is planned; `Change.reason` is its display text, which adds the details
+    (which fields, which setting, changed outside pwconf)."""
+
+    NOT_IN_ACCOUNT = "not in the account"
+    DIFFERS = "differs from the manifests"
+    NOT_UPDATABLE = "cannot be updated in place"
+    PRUNED = "not in the manifests and settings.prune includes its kind"
+    FOLLOWS = "points at a replaced entity, which gets a new code"
+
+
+@dataclass(frozen=True)
 class Change:
     """One planned action on one entity.
 
@@ -76,13 +87,14 @@ class Change:
     reason: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
-    fields: list[FieldChange] = field(default_factory=list)
+    fields: tuple[FieldChange, ...] = ()
     data_loss: bool = False
     drift: bool = False  # live differs from what pwconf last applied: changed outside pwconf
     live_code: str | None = None
     depends_on: tuple[Address, ...] = ()
     desired: Entity | None = None
     live: Entity | None = None
+    cause: Reason = Reason.DIFFERS
 
 
 @dataclass

@@ -10,17 +10,9 @@ from typing import Any
 from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import KIND_ORDER, PLURALS, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
-from pwconf.model import (
-    KIND_ORDER,
-    PLURALS,
-    Address,
-    DesiredState,
-    Entity,
-    digest,
-    seal_secrets,
-)
+from pwconf.model import Address, DesiredState, Entity, digest, seal_secrets
 from pwconf.plan import (
     KNOWN_AFTER_APPLY,
     Action,
@@ -28,6 +20,7 @@ from pwconf.plan import (
     FieldChange,
     Note,
     Plan,
+    Reason,
 )
 from pwconf.state import State
 
@@ -134,7 +127,9 @@ def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -
     for target, names in users.items():
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         shown = ", ".join(sorted(names)[:3]) + more
-        deleting[target].reason += f"; still used by {shown}, which the manifests do not manage"
+        change = deleting[target]
+        told = f"{change.reason}; still used by {shown}, which the manifests do not manage"
+        plan.changes[plan.changes.index(change)] = replace(change, reason=told)
 
 
 def _recorded(kind: Kind, state: State, live: LiveState, scope: Scope) -> dict[Address, Entity]:
@@ -232,9 +227,10 @@ def _create(kind: Kind, pair: _Pair, state: State | None = None) -> Change:
     return Change(
         address=pair.address,
         action=Action.CREATE,
-        reason="not in the account",
+        reason=Reason.NOT_IN_ACCOUNT.value,
+        cause=Reason.NOT_IN_ACCOUNT,
         after=after,
-        fields=[FieldChange(path, None, value) for path, value in after.items()],
+        fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
         drift=gone,
         desired=desired,
         depends_on=tuple(kind.references(desired)),
@@ -261,9 +257,10 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         address=pair.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=_reason(replacing, drift),
+        cause=Reason.NOT_UPDATABLE if replacing else Reason.DIFFERS,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, pair.desired_cmp),
-        fields=fields,
+        fields=tuple(fields),
         data_loss=bool(replacing and kind.data_loss_on_delete),
         drift=drift,
         live_code=live.code,
@@ -277,9 +274,9 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
 def _reason(replacing: list[str], drift: bool) -> str:
     if replacing:
         fields = ", ".join(sorted({p.split(".")[0] for p in replacing}))
-        base = f"{fields} cannot be updated in place"
+        base = f"{fields} {Reason.NOT_UPDATABLE.value}"
     else:
-        base = "differs from the manifests"
+        base = Reason.DIFFERS.value
     return f"{base}; changed outside pwconf since the last apply" if drift else base
 
 
@@ -292,6 +289,7 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
                 address=live.address,
                 action=Action.DELETE,
                 reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
+                cause=Reason.PRUNED,
                 before=display_attrs(kind, live.attrs),
                 data_loss=bool(kind.data_loss_on_delete),
                 live_code=live.code,
@@ -325,27 +323,38 @@ def _follow_replacements(
     replaced = {c.address for c in plan.changes if c.action is Action.REPLACE}
     if not replaced:
         return
-    by_address = {c.address: c for c in plan.changes}
+    index = {c.address: i for i, c in enumerate(plan.changes)}
+    # In registry order, so that a follow-up replace (a preset of a replaced campaign) is
+    # followed in turn by what points at it (its geozones).
     for kind in (k for k in REGISTRY.values() if k.follow_reason):
         for address, entity in found_by_kind[kind.name].items():
             extra = kind.follow_replacements(entity, replaced, live.entities)
             if not extra or address not in desired.entities:
                 continue
-            change = by_address.get(address)
-            if change is None:
-                change = _follow_up_update(kind, desired.entities[address], entity, live.view)
+            if address not in index:
+                change = _follow_up(kind, desired.entities[address], entity, live.view, extra)
+                index[address] = len(plan.changes)
                 plan.changes.append(change)
                 plan.unchanged -= 1
-            if change.action is Action.UPDATE:
-                change.fields.extend(extra)
+            change = plan.changes[index[address]]
+            if change.action is Action.UPDATE and change.cause is not Reason.FOLLOWS:
+                plan.changes[index[address]] = replace(change, fields=(*change.fields, *extra))
+            if change.action is Action.REPLACE:
+                replaced.add(address)
 
 
-def _follow_up_update(kind: Kind, source: Entity, entity: Entity, view: LiveView) -> Change:
+def _follow_up(
+    kind: Kind, source: Entity, entity: Entity, view: LiveView, extra: list[FieldChange]
+) -> Change:
     want = Entity(source.address, kind.normalize(source.attrs, view), source.code)
+    replacing = any(f.forces_replacement for f in extra)
     return Change(
         address=source.address,
-        action=Action.UPDATE,
+        action=Action.REPLACE if replacing else Action.UPDATE,
         reason=kind.follow_reason,
+        cause=Reason.FOLLOWS,
+        fields=tuple(extra),
+        data_loss=bool(replacing and kind.data_loss_on_delete),
         before=display_attrs(kind, entity.attrs),
         after=display_attrs(kind, want.attrs),
         live_code=entity.code,

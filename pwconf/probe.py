@@ -96,11 +96,12 @@ class _Probe:
         self.ask_filters(app)
         if app is None:
             why = "the account has no application" if page else "getApplications could not be read"
-            for method in ("getApplication", "listPresets", "listGeoZoneClusters",
-                           "listGeoZones", "getPreset"):  # fmt: skip
+            for method in ("getApplication", "getCampaigns", "listPresets",
+                           "listGeoZoneClusters", "listGeoZones", "getPreset"):  # fmt: skip
                 self.skip(method, why)
         else:
             self.ask(Reads.get_application(app))
+            self.ask(Reads.get_campaigns(app))  # the first page: a plan may lack the methods
             presets = self.ask(Reads.list_presets(app))
             self.ask(Reads.list_clusters(app))
             self.ask(Reads.list_geozones(app))

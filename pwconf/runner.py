@@ -17,7 +17,7 @@ from pwconf.api.settings import Network, resolve_network, resolve_settings
 from pwconf.apply import Applier, ApplyResult
 from pwconf.errors import UsageError
 from pwconf.fetch import LiveState, Progress, Scope, fetch_live
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import CONTAINER, REGISTRY
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
@@ -157,7 +157,7 @@ def known_codes(live: LiveState) -> dict[Address, str]:
     """Every code the fetch learned, for the applier to resolve references with."""
     codes = {a: e.code for a, e in live.entities.items() if e.code}
     for handle, code in live.view.code_by_handle.items():
-        codes[Address("application", None, handle)] = code
+        codes[Address(CONTAINER, None, handle)] = code
     for (kind, handle), names in live.view.names_by_code.items():
         codes.update({Address(kind, handle, name): code for code, name in names.items()})
     return codes

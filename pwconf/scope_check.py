@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 
 from pwconf.errors import UsageError
+from pwconf.kinds import CONTAINER
 from pwconf.model import Address, DesiredState
 from pwconf.state import State
 
@@ -52,7 +53,7 @@ def _known_names(desired: DesiredState, state: State | None) -> tuple[set[str], 
     """Application handles and entity addresses, from the manifests and the state file."""
     apps: set[str] = set()
     for address in desired.entities:
-        handle = address.name if address.kind == "application" else address.app
+        handle = address.name if address.kind == CONTAINER else address.app
         if handle is not None:
             apps.add(handle)
     targets = {str(address) for address in desired.entities}

@@ -1,4 +1,4 @@
-"""The Pushwoosh segmentation language (wire contract §5): tokenizer, parser, canonical text.
+"""The Pushwoosh segmentation language (wire contract §5): parser and canonical text.
 
     expr     := and_expr (("+" | "\\") and_expr)*       "+" or, "\\" and-not; left to right
     and_expr := primary ("*" primary)*                  "*" and: binds tighter
@@ -33,7 +33,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+
+from pwconf.segment_tokens import PRECEDENCE, SegmentSyntaxError, Token, tokenize
 
 # GT and LT: the strict comparisons other tools write [lib]; the contract lists the rest.
 OPERATORS: tuple[str, ...] = (
@@ -70,15 +71,6 @@ MAX_TERMS = 256  # real segments are short; the bound keeps parsing and formatti
 MAX_NESTING = 32
 
 Value = str | int | float | bool | list["Value"]
-
-
-class SegmentSyntaxError(ValueError):
-    """An expression that is not in the segmentation language; `column` is 1-based."""
-
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(f"{message} (column {column})")
-        self.message = message
-        self.column = column
 
 
 @dataclass(frozen=True)
@@ -148,73 +140,6 @@ class BinOp:
 
 Expr = BinOp | AppTerm | GroupTerm | TagTerm | EventTerm
 
-PRECEDENCE: dict[str, int] = {"*": 2, "+": 1, "\\": 1}
-
-
-# --- tokens -------------------------------------------------------------------------------
-
-
-class Token(NamedTuple):
-    kind: str  # word, handle, string, number, op, ( ) [ ] , end
-    text: str
-    column: int
-    value: object = None
-
-
-_TOKEN_RE = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-  | (?P<handle>@[A-Za-z_][A-Za-z0-9_-]*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[()\[\],*+\\])
-  | (?P<error>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    for match in _TOKEN_RE.finditer(text):
-        kind = match.lastgroup
-        if kind == "space":
-            continue
-        column = match.start() + 1
-        if kind == "error":
-            raise SegmentSyntaxError(_bad_character_message(text, match.start()), column)
-        lexeme = match.group()
-        value: object = None
-        if kind == "punct":
-            kind = "op" if lexeme in PRECEDENCE else lexeme
-        elif kind == "string":
-            value = _decode_string(lexeme, column)
-        elif kind == "number":
-            value = float(lexeme) if any(c in lexeme for c in ".eE") else int(lexeme)
-        tokens.append(Token(kind or "", lexeme, column, value))
-    tokens.append(Token("end", "", len(text) + 1))
-    return tokens
-
-
-def _bad_character_message(text: str, pos: int) -> str:
-    char = text[pos]
-    if char == '"':
-        return "unterminated string: a closing '\"' is missing"
-    if char == "'":
-        return "strings are written in double quotes, not single quotes"
-    if char == "@":
-        return "'@' must be followed by an application handle, e.g. @shop"
-    return f"unexpected character {char!r}"
-
-
-def _decode_string(lexeme: str, column: int) -> str:
-    if "\\" not in lexeme:
-        return lexeme[1:-1]
-    try:
-        return str(json.loads(lexeme))
-    except ValueError:
-        raise SegmentSyntaxError("invalid escape or control character in string", column) from None
 
 
 # --- parser -------------------------------------------------------------------------------

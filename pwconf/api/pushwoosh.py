@@ -1,4 +1,4 @@
-"""One function per Pushwoosh method (contract §2–§8), each returning a CallResult.
+"""One function per Pushwoosh method (contract §2–§8a), each returning a CallResult.
 
 Reads use `kind="read"`, updates `kind="write"`, deletes `client.delete()` (already gone counts
 as done) and creates `client.create()` with a read-back that finds the entity by its name, so a
@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pwconf.api.answers import read_answer
 from pwconf.api.client import ApiClient, CallResult
-from pwconf.api.shapes import Checked, read_answer
+from pwconf.api.shapes import Checked
 from pwconf.errors import ArgumentError, OutcomeUnknown
 
 Rows = list[dict[str, Any]]
@@ -29,6 +30,8 @@ class Read:
     fields: dict[str, Any]
     pick: Callable[[dict[str, Any]], Rows]
     known: Mapping[str, Any] = field(default_factory=dict)
+    # A paged list: the read of the next page from this page's checked answer, None after the last.
+    next_page: Callable[[dict[str, Any]], Read | None] | None = None
 
     def check(self, response: Any) -> Checked:
         """The answer's `response` in the contract's form; raises UnreadableAnswer."""
@@ -36,6 +39,11 @@ class Read:
 
     def rows(self, response: Any) -> Rows:
         return self.pick(self.check(response).response)
+
+    def page(self, response: Any) -> tuple[Rows, Read | None]:
+        """This page's rows and the read of the next page (None: no more pages)."""
+        checked = self.check(response).response
+        return self.pick(checked), self.next_page(checked) if self.next_page else None
 
 
 def _listed(key: str) -> Callable[[dict[str, Any]], Rows]:
@@ -100,6 +108,17 @@ class Reads:
     def list_geozones(app: str | None) -> Read:
         return Read("listGeoZones", {"application": app}, _listed("geoZones"))
 
+    @staticmethod
+    def get_campaigns(app: str | None, cursor: str | None = None) -> Read:
+        """One page of campaigns; its `next_page` passes the cursor back until it comes back
+        empty ([decided] §8a)."""
+
+        def next_page(response: dict[str, Any]) -> Read | None:
+            return Reads.get_campaigns(app, response["cursor"]) if response["cursor"] else None
+
+        fields = _compact(application=app, cursor=cursor)
+        return Read("getCampaigns", fields, _listed("campaigns"), next_page=next_page)
+
 
 def _found(method: str, response: Any) -> CallResult:
     """A CallResult shaped like the one a successful create would have returned."""
@@ -129,8 +148,14 @@ class Pushwoosh:
         result = self.client.call(read.method, read.fields, kind="read")
         return replace(result, response=read.check(result.response).response)
 
-    def _rows(self, read: Read) -> Rows:
-        return read.pick(self._read(read).response)
+    def _rows(self, read: Read | None) -> Rows:
+        """The rows of a read and of every page after it."""
+        rows: Rows = []
+        while read is not None:
+            result = self.client.call(read.method, read.fields, kind="read")
+            page, read = read.page(result.response)
+            rows += page
+        return rows
 
     @staticmethod
     def _checked(result: CallResult, fields: dict[str, Any]) -> CallResult:
@@ -331,6 +356,25 @@ class Pushwoosh:
 
     def delete_preset(self, code: str) -> CallResult:
         return self.client.delete("deletePreset", {"preset_code": code})
+
+    # ---- campaigns (§8a) -----------------------------------------------------------------
+
+    def list_campaigns(self, app: str) -> Rows:
+        """Every campaign of `app`, each page one call."""
+        return self._rows(Reads.get_campaigns(app))
+
+    def create_campaign(self, app: str, name: str, description: str | None) -> CallResult:
+        fields = _compact(application=app, name=name, description=description)
+
+        def find() -> CallResult | None:
+            # [decided] campaign names are unique within an application
+            found = _by_name(self.list_campaigns(app), name)
+            return _found("createCampaign", {"campaign": found["code"]}) if found else None
+
+        return self._checked(self.client.create("createCampaign", fields, find), fields)
+
+    def delete_campaign(self, code: str) -> CallResult:
+        return self.client.delete("deleteCampaign", {"campaign": code})
 
     # ---- geozone clusters (§7) -----------------------------------------------------------
 

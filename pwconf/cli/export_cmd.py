@@ -20,7 +20,7 @@ from pwconf.export import (
     other_manifests,
     write_export,
 )
-from pwconf.model import kind_label
+from pwconf.kinds import kind_label
 from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions, connect, state_path
 from pwconf.state import State, check_state_choice

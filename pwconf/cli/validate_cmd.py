@@ -14,11 +14,9 @@ import click
 
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
+from pwconf.kinds import KIND_ORDER, kind_label
 from pwconf.manifest import Analysis, analyse, parse_variables
-from pwconf.model import KIND_ORDER, kind_label
 from pwconf.render.words import counted
-
-SUMMARY_ORDER = ("application", "tag", "segment", "event", "preset", "geozone_cluster", "geozone")
 
 
 @click.command()
@@ -63,7 +61,7 @@ def _report(
 def summary(counts: dict[str, int], files: int) -> str:
     """`1 application, 3 tags, ... (4 files)`."""
     parts = []
-    for kind in SUMMARY_ORDER:
+    for kind in KIND_ORDER:
         number = counts.get(kind, 0)
         parts.append(f"{number:,} {kind_label(kind, number)}")
     return f"{', '.join(parts)} ({counted(files, 'file')})"

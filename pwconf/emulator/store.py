@@ -30,6 +30,7 @@ the ``--data`` file)::
           "events":   [{"id", "name", "description", "eventAttributes", "trackRevenue"}],
           "presets":  [{"code", "name", "campaignCode", "content", "scheduling", "segmentation"}],
           "clusters": [{"code", "name", "cooldown"}],
+          "campaigns": [{"code", "name", "description"}],
           "geozones": [{"id", "name", "lat", "lng", "cooldown", "range", "content",
                         "presetCode", "cluster", "campaign", "timetable"}]
         }]
@@ -37,14 +38,14 @@ the ``--data`` file)::
       "tokens": [{"token": "...", "account": "acc-1", "applications": null | ["ABCDE-12345"]}]
     }
 
-On load every key but the identifying ones (account ``id``; application ``code`` and ``title``;
-tag ``name`` and ``type``; filter ``name`` and ``filter_expression``; event ``name``; preset
-``name``; cluster ``name``; geozone ``name``, ``lat``, ``lng``, ``range``) may be left out and takes
-its default; missing codes and ids are generated. Filter expressions are stored as given, not
-re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``) are
-always re-registered on the default account after a load or reset, so a seeded server keeps
-answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given:
-pass a copy if you go on mutating it.
+On load every key but the identifying ones (account ``id``; application ``code`` and ``title``; tag
+``name`` and ``type``; filter ``name`` and ``filter_expression``; event ``name``; preset ``name``;
+cluster ``name``; campaign ``name``; geozone ``name``, ``lat``, ``lng``, ``range``) may be left out
+and takes its default; missing codes and ids are generated. Filter expressions are stored as given,
+not re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``)
+are always re-registered on the default account after a load or reset, so a seeded server keeps
+answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given: pass
+a copy if you go on mutating it.
 """
 
 from __future__ import annotations
@@ -54,100 +55,24 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-SNAPSHOT_FORMAT = "pwconf-emulator/1"
-DEFAULT_TOKEN = "emulator-token"
-DEFAULT_ACCOUNT_NAME = "default"
-
-# (name, type code, application-specific) [decided: contract §3 names them, the types are ours].
-DEFAULT_TAGS: tuple[tuple[str, int, bool], ...] = (
-    ("Language", 2, False),
-    ("Country", 2, False),
-    ("City", 2, False),
-    ("Timezone", 2, False),
-    ("Application Version", 7, True),
-    ("Last Application Open", 4, True),
-    ("First Install", 4, True),
-    ("Device Model", 2, False),
-    ("OS Version", 7, False),
-    ("Push Alerts Enabled", 5, True),
+from pwconf.emulator.entities import (
+    DEFAULT_ACCOUNT_NAME,
+    DEFAULT_TAGS,
+    DEFAULT_TOKEN,
+    GEOZONE_FIELDS,
+    SNAPSHOT_FORMAT,
+    Account,
+    Application,
+    StoreError,
+    Token,
 )
 
-GEOZONE_FIELDS = (
-    "name", "lat", "lng", "cooldown", "range", "content", "presetCode", "cluster", "campaign",
-    "timetable",
-)
-
-
-class StoreError(ValueError):
-    """A snapshot or helper argument the store cannot accept."""
-
-
-@dataclass(slots=True, eq=False)
-class Token:
-    token: str
-    account_id: str
-    applications: set[str] | None = None  # None: every application of the account
-
-    def allows(self, application_code: str) -> bool:
-        return self.applications is None or application_code in self.applications
-
-
-@dataclass(slots=True, eq=False)
-class Application:
-    code: str
-    account_id: str
-    title: str
-    sdk_ios: str = "pw"
-    sdk_android: str = "pw"
-    icon: str | None = None
-    authorize_all_tokens: bool = False
-    suspended: bool = False
-    providers: dict[str, bool] = field(default_factory=lambda: {"ios": False, "android": False})
-    credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
-    presets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code
-    preset_codes_by_name: dict[str, str] = field(default_factory=dict)
-    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code
-    cluster_codes_by_name: dict[str, str] = field(default_factory=dict)
-    geozones: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id
-    geozone_ids_by_name: dict[str, int] = field(default_factory=dict)
-
-    # Clusters and geozones live only inside their application, so their indexes live here.
-    def put_cluster(self, cluster: dict[str, Any]) -> None:
-        self.clusters[cluster["code"]] = cluster
-        self.cluster_codes_by_name[cluster["name"]] = cluster["code"]
-
-    def drop_cluster(self, code: str) -> None:
-        cluster = self.clusters.pop(code)
-        self.cluster_codes_by_name.pop(cluster["name"], None)
-        for geozone in list(self.geozones.values()):
-            if geozone["cluster"] == code:
-                self.put_geozone({**geozone, "cluster": None})
-
-    def put_geozone(self, geozone: dict[str, Any]) -> None:
-        old = self.geozones.get(geozone["id"])
-        if old is not None and old["name"] != geozone["name"]:
-            self.geozone_ids_by_name.pop(old["name"], None)
-        self.geozones[geozone["id"]] = geozone
-        self.geozone_ids_by_name[geozone["name"]] = geozone["id"]
-
-    def drop_geozone(self, geozone_id: int) -> None:
-        geozone = self.geozones.pop(geozone_id)
-        self.geozone_ids_by_name.pop(geozone["name"], None)
-
-
-@dataclass(slots=True, eq=False)
-class Account:
-    id: str
-    name: str
-    suspended: bool = False
-    over_plan: bool = False
-    tags: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
-    filters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
-    applications: dict[str, Application] = field(default_factory=dict)  # by code, in order
+__all__ = [
+    "DEFAULT_ACCOUNT_NAME", "DEFAULT_TAGS", "DEFAULT_TOKEN", "GEOZONE_FIELDS", "SNAPSHOT_FORMAT",
+    "Account", "Application", "Store", "StoreError", "Token", "read_snapshot_file",
+]
 
 
 AccountRef = Account | str
@@ -494,6 +419,13 @@ class Store:
                 "name": _required(cluster, "name", f"{where}.clusters[{i}]"),
                 "cooldown": cluster.get("cooldown", 0),
             })
+        for i, campaign in enumerate(raw.get("campaigns") or []):
+            code = campaign.get("code") or self.new_code()
+            self.used_codes.add(code)
+            name = _required(campaign, "name", f"{where}.campaigns[{i}]")
+            app.campaigns[code] = {
+                "code": code, "name": name, "description": campaign.get("description"),
+            }
         for i, geozone in enumerate(raw.get("geozones") or []):
             self._load_geozone(app, geozone, f"{where}.geozones[{i}]")
 
@@ -600,6 +532,7 @@ def _dump_application(app: Application) -> dict[str, Any]:
         "events": [dict(e) for e in app.events.values()],
         "presets": [dict(p) for p in app.presets.values()],
         "clusters": [dict(c) for c in app.clusters.values()],
+        "campaigns": [dict(c) for c in app.campaigns.values()],
         "geozones": [dict(g) for g in app.geozones.values()],
     }
 

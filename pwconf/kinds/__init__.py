@@ -1,28 +1,63 @@
 """The registry of kinds, in dependency order (contract §10):
 
     application ─┬─ event
+                 ├─ campaign
                  ├─ preset ──segment (name)──▶ segment ──expression──▶ tag, application
+                 │         ──campaign──▶ campaign
                  ├─ geozone_cluster
-                 └─ geozone ──preset──▶ preset; ──cluster──▶ geozone_cluster
+                 └─ geozone ──preset──▶ preset; ──cluster──▶ geozone_cluster; ──campaign──▶ campaign
     tag (account)   segment (account, optionally bound to one application)
 
-Creates and updates run top-down in REGISTRY order; deletes run bottom-up.
+Creates and updates run top-down in REGISTRY order; deletes run bottom-up. The tables the rest
+of pwconf uses (order, plurals, where each kind lives) derive from it.
 Adding a kind means adding its module and one line here.
 """
 
 from __future__ import annotations
 
-from pwconf.kinds import application, event, geozone, geozone_cluster, preset, segment, tag
+from pwconf.kinds import (
+    application,
+    campaign,
+    event,
+    geozone,
+    geozone_cluster,
+    preset,
+    segment,
+    tag,
+)
 from pwconf.kinds.base import Kind
-from pwconf.model import KIND_ORDER
 
 REGISTRY: dict[str, Kind] = {
-    "application": application.KIND,
-    "tag": tag.KIND,
-    "event": event.KIND,
-    "segment": segment.KIND,
-    "preset": preset.KIND,
-    "geozone_cluster": geozone_cluster.KIND,
-    "geozone": geozone.KIND,
+    kind.name: kind
+    for kind in (
+        application.KIND,
+        tag.KIND,
+        event.KIND,
+        campaign.KIND,
+        segment.KIND,
+        preset.KIND,
+        geozone_cluster.KIND,
+        geozone.KIND,
+    )
 }
-assert tuple(REGISTRY) == KIND_ORDER
+
+# Kinds in dependency order: creates run top-down, deletes bottom-up.
+KIND_ORDER: tuple[str, ...] = tuple(REGISTRY)
+# The plural names users write in manifests and in `settings.prune`.
+PLURALS: dict[str, str] = {name: kind.plural for name, kind in REGISTRY.items()}
+KIND_BY_PLURAL: dict[str, str] = {plural: name for name, plural in PLURALS.items()}
+# Kinds that live inside one application.
+APP_SCOPED: frozenset[str] = frozenset(n for n, k in REGISTRY.items() if k.app_scoped)
+# The sections inside an application in the manifests: {plural: kind}, in KIND_ORDER.
+APP_SECTIONS: dict[str, str] = {PLURALS[n]: n for n in KIND_ORDER if n in APP_SCOPED}
+# The kind that holds the others, and those that belong to the account rather than to one
+# application.
+CONTAINER: str = application.KIND.name
+ACCOUNT_WIDE: tuple[str, ...] = tuple(
+    n for n in KIND_ORDER if n not in APP_SCOPED and n != CONTAINER
+)
+
+
+def kind_label(kind: str, count: int = 1) -> str:
+    """How messages name a kind: "geozone cluster", or "geozone clusters" for count != 1."""
+    return (kind if count == 1 else PLURALS[kind]).replace("_", " ")

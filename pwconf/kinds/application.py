@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.kinds.base import ApplyContext, Kind, LiveView
+from pwconf.errors import Problem
+from pwconf.kinds.base import ApplyContext, Declared, Kind, LiveView, at
 from pwconf.model import Address, Entity, Secret, seal_secrets
 from pwconf.state import State
 
@@ -55,6 +56,26 @@ class ApplicationKind(Kind):
         {"ios.key_file", "ios.key_password", "android.fcm_service_account"}
     )
     unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        """No two applications share a title or a code: live ones are matched by them."""
+        apps = sorted(declared.of_kind(self.name), key=_defined_order)
+        for what in ("title", "code"):
+            first_with: dict[Any, Entity] = {}
+            for app in apps:
+                value = app.code if what == "code" else app.attrs["title"]
+                if value is None:
+                    continue
+                first = first_with.setdefault(value, app)
+                if first is not app:
+                    position = at(first, what)
+                    there = f"{position.file}:{position.line}" if position else "elsewhere"
+                    yield Problem(
+                        f"application {app.name!r} has the same {what} {value!r} as application "
+                        f"{first.name!r} ({there}); each application needs its own (live "
+                        f"applications are matched by {what})",
+                        at(app, what),
+                    )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
@@ -159,5 +180,10 @@ class ApplicationKind(Kind):
         ctx.state.forget_application(live.code or "")
         ctx.forget(live.address)
 
+
+
+def _defined_order(entity: Entity) -> tuple[str, int, int]:
+    position = entity.position
+    return (position.file, position.line, position.column) if position else ("", 0, 0)
 
 KIND = ApplicationKind()

@@ -7,11 +7,13 @@ update and delete it over the API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pwconf.api.pushwoosh import Read
+from pwconf.errors import Position, Problem
 from pwconf.model import Address, Entity
 from pwconf.plan import FieldChange
 
@@ -20,6 +22,31 @@ if TYPE_CHECKING:
     from pwconf.state import State
 
 REPLACE_ALL = frozenset({"*"})
+
+
+def name_of_code(names: Mapping[str, str], code: str | None) -> str | None:
+    """The name of the entity with `code`, "code:<code>" if pwconf does not know it."""
+    return names.get(code, f"code:{code}") if code else None
+
+
+class Declared(Protocol):
+    """What a kind's manifest checks may ask of the whole desired state."""
+
+    def is_declared(self, kind: str, app: str | None, name: str) -> bool: ...
+    def names(self, kind: str, app: str | None = None) -> list[str]: ...
+    def of_kind(self, kind: str) -> list[Entity]: ...
+    def get(self, address: Address) -> Entity | None: ...
+
+
+def at(entity: Entity, field_name: str) -> Position | None:
+    """Where the manifests set a field of `entity` (where the entity is, if not known)."""
+    return entity.field_positions.get(field_name, entity.position)
+
+
+def suggest(name: str, known: list[str]) -> str:
+    """"; did you mean 'x'?" for the closest of `known`, or ""."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass
@@ -80,6 +107,17 @@ class Kind:
     """Defaults shared by the kind modules; each module subclasses and registers one instance."""
 
     name: ClassVar[str]
+    app_scoped: ClassVar[bool] = False  # lives inside one application
+    # Fields naming another entity of the same application: (field, kind pointed at). They
+    # are references (created first), and the manifest checks require the target declared.
+    pointers: ClassVar[tuple[tuple[str, str], ...]] = ()
+    export_order: ClassVar[tuple[str, ...]] = ()  # manifest fields, in the order export writes
+
+    @property
+    def plural(self) -> str:
+        """The kind's section and `settings.prune` name in the manifests."""
+        return f"{self.name}s"
+
     replace_fields: ClassVar[frozenset[str]] = frozenset()
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()  # dotted paths shown as sensitive
     data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
@@ -133,6 +171,11 @@ class Kind:
         the desired ones of the same address."""
         return []
 
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        """The problems of this kind's entities that only the whole desired state shows (the
+        schema saw each alone); fields in `pointers` are checked for every kind alike."""
+        return iter(())
+
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Attributes from a schema-valid manifest body, defaults filled in."""
         return self.normalize(body)
@@ -149,9 +192,13 @@ class Kind:
 
     def references(self, entity: Entity) -> list[Address]:
         """Entities this one points at: created before it, deleted after it."""
-        if entity.app is not None:
-            return [Address("application", None, entity.app)]
-        return []
+        if entity.app is None:
+            return []
+        refs = [Address("application", None, entity.app)]
+        for name, kind in self.pointers:
+            if entity.attrs.get(name):
+                refs.append(Address(kind, entity.app, entity.attrs[name]))
+        return refs
 
     # --- fetch ---------------------------------------------------------------------------
     def list_read(self, app_code: str | None) -> Read:

@@ -23,6 +23,7 @@ ATTRIBUTE_TYPE_CODES: dict[str, int] = {
 
 class EventKind(Kind):
     name = "event"
+    app_scoped = True
     readable = False
     changed_unreadably = (
         "definition changed in the manifests, but Pushwoosh has no method to "

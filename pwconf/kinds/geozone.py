@@ -4,40 +4,66 @@ manifests name; a replaced preset or cluster means an update to its new code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.errors import ArgumentError, BadRequest, OutcomeUnknown, PwconfError, UnreadableAnswer
-from pwconf.kinds.base import ApplyContext, Batch, Kind, LiveView
+from pwconf.errors import (
+    ArgumentError,
+    BadRequest,
+    OutcomeUnknown,
+    Problem,
+    PwconfError,
+    UnreadableAnswer,
+)
+from pwconf.kinds.base import ApplyContext, Batch, Declared, Kind, LiveView, name_of_code
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
 # Synthetic paths the planner uses when only a referenced code changes (replaced target).
 PRESET_CODE = "preset_code"
 CLUSTER_CODE = "cluster_code"
+CAMPAIGN_CODE = "campaign_code"
 
 
-# What a geozone points at by code: (manifest field, kind, synthetic path for a new code).
-POINTERS = (("preset", "preset", PRESET_CODE), ("cluster", "geozone_cluster", CLUSTER_CODE))
+# What a geozone points at by code: (manifest field, kind, synthetic path for a new code, wire).
+POINTERS = (
+    ("preset", "preset", PRESET_CODE, "presetCode"),
+    ("cluster", "geozone_cluster", CLUSTER_CODE, "cluster"),
+    ("campaign", "campaign", CAMPAIGN_CODE, "campaign"),
+)
 
 
 class GeozoneKind(Kind):
     name = "geozone"
+    export_order = ("lat", "lng", "range", "cooldown", "preset", "content", "cluster", "campaign")
+    app_scoped = True
     code_assigned_by_server = True
-    names_from = frozenset({"preset", "geozone_cluster"})
-    follow_reason = "points at a replaced preset or cluster, which gets a new code"
+    pointers = tuple((field, kind) for field, kind, _, _ in POINTERS)
+    names_from = frozenset(kind for _, kind in pointers)
+    follow_reason = "points at a replaced preset, cluster or campaign, which gets a new code"
 
     def follow_replacements(
         self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
     ) -> list[FieldChange]:
         follow_ups = []
-        for field, kind, path in POINTERS:
+        for field, kind, path, _ in POINTERS:
             target = Address(kind, live.app, live.attrs.get(field) or "")
             if target in replaced:
                 old_code = live_entities[target].code if target in live_entities else None
                 follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
         return follow_ups
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        for zone in declared.of_kind(self.name):
+            preset, content = zone.attrs["preset"], zone.attrs["content"]
+            if (preset is None) == (content is None):
+                both = "both" if preset is not None else "neither"
+                yield Problem(
+                    f"geozone {zone.name!r} of application {zone.app!r} has {both} `preset:` "
+                    "and `content:`; give exactly one",
+                    zone.position,
+                )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {
@@ -48,14 +74,8 @@ class GeozoneKind(Kind):
             "preset": attrs.get("preset"),
             "content": attrs.get("content"),
             "cluster": attrs.get("cluster"),
+            "campaign": attrs.get("campaign"),
         }
-
-    def references(self, entity: Entity) -> list[Address]:
-        refs = super().references(entity)
-        for field, kind, _ in POINTERS:
-            if entity.attrs.get(field):
-                refs.append(Address(kind, entity.app, entity.attrs[field]))
-        return refs
 
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_geozones(app_code)
@@ -71,37 +91,29 @@ class GeozoneKind(Kind):
             "lng": raw.get("lng"),
             "range": raw.get("range"),
             "cooldown": raw.get("cooldown"),
-            "preset": presets.get(preset_code, f"code:{preset_code}") if preset_code else None,
+            "preset": name_of_code(presets, preset_code),
             "content": raw.get("content"),
             "cluster": clusters.get(cluster_code, f"code:{cluster_code}")
             if cluster_code
             else cluster_name,
+            "campaign": name_of_code(view.names_of("campaign", app), raw.get("campaign")),
         }
         return Entity(Address("geozone", app, raw["name"]), attrs, code=str(raw["id"]))
 
     def _wire(self, entity: Entity, fields: Iterable[str], ctx: ApplyContext) -> dict[str, Any]:
         attrs, wire = entity.attrs, {}
+        pointers = {name: pointer for pointer in POINTERS for name in pointer[::2]}
         for field in fields:
-            if field in ("lat", "lng", "range", "cooldown"):
-                wire[field] = attrs[field]
-            elif field in ("preset", PRESET_CODE):
-                preset = attrs.get("preset")
-                wire["presetCode"] = (
-                    ctx.code_of(Address("preset", entity.app, preset)) if preset else None
-                )
-            elif field == "content":
-                wire["content"] = attrs.get("content")
-            elif field in ("cluster", CLUSTER_CODE):
-                cluster = attrs.get("cluster")
-                wire["cluster"] = (
-                    ctx.code_of(Address("geozone_cluster", entity.app, cluster))
-                    if cluster
-                    else None
-                )
+            if field in pointers:
+                name, kind, _, wire_name = pointers[field]
+                target = attrs.get(name)
+                wire[wire_name] = ctx.code_of(Address(kind, entity.app, target)) if target else None
+            elif field in ("lat", "lng", "range", "cooldown", "content"):
+                wire[field] = attrs.get(field)
         return wire
 
     def _create_wire(self, entity: Entity, ctx: ApplyContext) -> dict[str, Any]:
-        fields = ["lat", "lng", "range", "cooldown", "preset", "content", "cluster"]
+        fields = ["lat", "lng", "range", "cooldown", "preset", "content", "cluster", "campaign"]
         wire = {k: v for k, v in self._wire(entity, fields, ctx).items() if v is not None}
         return {"name": entity.name, **wire}
 

@@ -12,6 +12,8 @@ from pwconf.model import Address, Entity
 
 class GeozoneClusterKind(Kind):
     name = "geozone_cluster"
+    export_order = ("cooldown",)
+    app_scoped = True
     replace_fields = REPLACE_ALL
     code_assigned_by_server = True
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
+from pwconf.errors import Problem
+from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView, at, suggest
 from pwconf.model import Address, Entity
 
 
@@ -41,8 +42,22 @@ UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expre
 
 class SegmentKind(Kind):
     name = "segment"
+    export_order = ("expression", "application", "expiration_date")
     replace_fields = REPLACE_ALL
     per_application_when_refused = True
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        """The application a segment is bound to is declared (its expression: manifest.checks,
+        which checks the segmentation language against the declared tags)."""
+        for segment in declared.of_kind(self.name):
+            application = segment.attrs["application"]
+            if application and not declared.is_declared("application", None, application):
+                hint = suggest(application, declared.names("application"))
+                yield Problem(
+                    f"segment {segment.name!r} is bound to application {application!r}, which "
+                    f"is not declared under `applications:`{hint}",
+                    at(segment, "application"),
+                )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {

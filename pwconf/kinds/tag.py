@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Kind, LiveView
+from pwconf.errors import Problem
+from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS
 from pwconf.state import State
@@ -50,10 +51,20 @@ DEFAULT_TAGS: dict[str, str] = {
 
 class TagKind(Kind):
     name = "tag"
+    export_order = ("type", "application_specific", "user_specific")
     replace_fields = REPLACE_ALL
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = frozenset(DEFAULT_TAGS)
     never_delete_note = "a default tag of every account: left as it is"
+
+    def check(self, declared: Declared) -> Iterator[Problem]:
+        for tag in declared.of_kind(self.name):
+            if tag.name in DEFAULT_TAGS:
+                yield Problem(
+                    f"{tag.name!r} is a default tag that every account has; remove it from "
+                    "`tags:` (default tags can be used in expressions as they are)",
+                    tag.position,
+                )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         return {

@@ -21,17 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
-from pwconf.kinds import REGISTRY
+from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, REGISTRY, kind_label
 from pwconf.manifest.positions import Document, Path, ScalarLocator
-from pwconf.model import (
-    APP_SECTIONS,
-    KIND_BY_PLURAL,
-    Address,
-    DesiredState,
-    Entity,
-    Settings,
-    kind_label,
-)
+from pwconf.model import Address, DesiredState, Entity, Settings
 
 APP_FIELDS = ("title", "code", "sdk_ios", "sdk_android", "ios", "android")
 
@@ -205,7 +197,7 @@ class Builder:
         return BuildResult(state, self.problems, self.broken, self.expressions, self.locate)
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
-        address = Address("application", None, handle)
+        address = Address(CONTAINER, None, handle)
         if draft.broken:
             self.broken.add(address)
             return
@@ -222,7 +214,7 @@ class Builder:
             return
         self.entities[address] = Entity(
             address=address,
-            attrs=REGISTRY["application"].from_manifest(values),
+            attrs=REGISTRY[CONTAINER].from_manifest(values),
             code=values.get("code"),
             position=draft.position,
             field_positions=draft.positions,

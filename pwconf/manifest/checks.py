@@ -1,15 +1,14 @@
 """Semantic checks over the whole desired state: what a schema cannot see.
 
-References (a preset's segment, a geozone's preset and cluster in the same application, a
-segment's application, every application named in an expression), segment expressions (syntax
-and, for each tag term, operator and value against the tag's type), unique titles and codes.
-Every problem is collected; nothing stops at the first.
+Each kind checks its own entities (Kind.check: a preset's segment, unique application titles
+and codes, ...); here: what a kind names in the same application (Kind.pointers), and segment
+expressions (syntax, every application named, and for each tag term, operator and value
+against the tag's type). Every problem is collected; nothing stops at the first.
 """
 
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,9 @@ from typing import Any
 
 from pwconf import segments
 from pwconf.errors import Position, Problem
+from pwconf.kinds import PLURALS, REGISTRY, kind_label
+from pwconf.kinds.base import at as field_position
+from pwconf.kinds.base import suggest
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.model import Address, DesiredState, Entity
 
@@ -38,11 +40,9 @@ class CheckContext:
 def check_state(state: DesiredState, context: CheckContext) -> list[Problem]:
     checker = _Checker(state, context)
     return [
-        *checker.applications(),
-        *checker.tags(),
+        *(problem for kind in REGISTRY.values() for problem in kind.check(checker)),
         *checker.segments(),
-        *checker.presets(),
-        *checker.geozones(),
+        *checker.pointers(),
     ]
 
 
@@ -58,46 +58,18 @@ class _Checker:
     def names(self, kind: str, app: str | None = None) -> list[str]:
         return sorted(a.name for a in self.declared if a.kind == kind and a.app == app)
 
-    # --- applications and tags ---
+    def of_kind(self, kind: str) -> list[Entity]:
+        return self.state.of_kind(kind)
 
-    def applications(self) -> Iterator[Problem]:
-        apps = sorted(self.state.of_kind("application"), key=_defined_order)
-        for what in ("title", "code"):
-            first_with: dict[Any, Entity] = {}
-            for app in apps:
-                value = app.code if what == "code" else app.attrs["title"]
-                if value is None:
-                    continue
-                first = first_with.setdefault(value, app)
-                if first is not app:
-                    yield Problem(
-                        f"application {app.name!r} has the same {what} {value!r} as application "
-                        f"{first.name!r} ({_where(first, what)}); each application needs its "
-                        f"own (live applications are matched by {what})",
-                        _at(app, what),
-                    )
-
-    def tags(self) -> Iterator[Problem]:
-        for tag in self.state.of_kind("tag"):
-            if tag.name in DEFAULT_TAGS:
-                yield Problem(
-                    f"{tag.name!r} is a default tag that every account has; remove it from "
-                    "`tags:` (default tags can be used in expressions as they are)",
-                    tag.position,
-                )
+    def get(self, address: Address) -> Entity | None:
+        return self.state.entities.get(address)
 
     # --- segments ---
 
     def segments(self) -> Iterator[Problem]:
+        """Every segment's expression: the segmentation language, checked against the declared
+        applications and tags (the segment kind checks the rest)."""
         for segment in self.state.of_kind("segment"):
-            application = segment.attrs["application"]
-            if application is not None and not self.is_declared("application", None, application):
-                hint = _suggest(application, self.names("application"))
-                yield Problem(
-                    f"segment {segment.name!r} is bound to application {application!r}, which "
-                    f"is not declared under `applications:`{hint}",
-                    _at(segment, "application"),
-                )
             yield from self.expression(segment)
 
     def expression(self, segment: Entity) -> Iterator[Problem]:
@@ -105,7 +77,7 @@ class _Checker:
         lead = len(raw) - len(raw.lstrip())
 
         def at(column: int) -> Position | None:
-            start = _at(segment, "expression")
+            start = field_position(segment, "expression")
             if start is None:
                 return None
             return self.context.locate(start, raw, lead + column - 1)
@@ -131,7 +103,7 @@ class _Checker:
             known = self.names("application")
             return (
                 f"unknown application @{ref.handle}; an @handle names an application declared "
-                f"under `applications:`{_suggest(ref.handle, known)}"
+                f"under `applications:`{suggest(ref.handle, known)}"
             )
         if ref.code is not None and not APP_CODE_RE.match(ref.code):
             return (
@@ -149,7 +121,7 @@ class _Checker:
             return [
                 (
                     f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
-                    f"{_suggest(term.tag, known)}",
+                    f"{suggest(term.tag, known)}",
                     term.tag_column,
                 )
             ]
@@ -182,50 +154,20 @@ class _Checker:
             return DEFAULT_TAGS[name], None  # either T() or AT() is accepted for default tags
         return None, None
 
-    # --- presets and geozones ---
-
-    def presets(self) -> Iterator[Problem]:
-        for preset in self.state.of_kind("preset"):
-            name = preset.attrs["segment"]
-            if name is None:
-                continue
-            where = f"preset {preset.name!r} of application {preset.app!r}"
-            if not self.is_declared("segment", None, name):
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is not declared under `segments:`"
-                    f"{_suggest(name, self.names('segment'))}",
-                    _at(preset, "segment"),
-                )
-                continue
-            segment = self.state.entities.get(Address("segment", None, name))
-            bound = segment.attrs["application"] if segment else None
-            if bound is not None and bound != preset.app:
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is bound to application {bound!r}",
-                    _at(preset, "segment"),
-                )
-
-    def geozones(self) -> Iterator[Problem]:
-        for zone in self.state.of_kind("geozone"):
-            where = f"geozone {zone.name!r} of application {zone.app!r}"
-            preset, content = zone.attrs["preset"], zone.attrs["content"]
-            if (preset is None) == (content is None):
-                both = "both" if preset is not None else "neither"
-                yield Problem(
-                    f"{where} has {both} `preset:` and `content:`; give exactly one",
-                    zone.position,
-                )
-            for kind, attr, section in (
-                ("preset", "preset", "presets"),
-                ("geozone_cluster", "cluster", "geozone_clusters"),
-            ):
-                name = zone.attrs[attr]
-                if name is not None and not self.is_declared(kind, zone.app, name):
-                    known = self.names(kind, zone.app)
+    def pointers(self) -> Iterator[Problem]:
+        """Every field that names another entity of the same application (Kind.pointers)."""
+        for kind in REGISTRY.values():
+            for entity in self.state.of_kind(kind.name):
+                for field, target in kind.pointers:
+                    name = entity.attrs.get(field)
+                    if name is None or self.is_declared(target, entity.app, name):
+                        continue
+                    known = self.names(target, entity.app)
                     yield Problem(
-                        f"{where} uses {attr} {name!r}, which application {zone.app!r} does "
-                        f"not declare under `{section}:`{_suggest(name, known)}",
-                        _at(zone, attr),
+                        f"{kind_label(kind.name)} {entity.name!r} of application {entity.app!r} "
+                        f"uses {field} {name!r}, which application {entity.app!r} does not "
+                        f"declare under `{PLURALS[target]}:`{suggest(name, known)}",
+                        field_position(entity, field),
                     )
 
 
@@ -339,25 +281,3 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return f"the number {value}"
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _defined_order(entity: Entity) -> tuple[str, int, int]:
-    position = entity.position
-    return (position.file, position.line, position.column) if position else ("", 0, 0)
-
-
-def _where(entity: Entity, field_name: str) -> str:
-    position = _at(entity, field_name)
-    return f"{position.file}:{position.line}" if position else "elsewhere"
-
-
-def _at(entity: Entity, field_name: str) -> Position | None:
-    return entity.field_positions.get(field_name, entity.position)
-
-
-def _suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""

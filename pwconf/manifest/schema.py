@@ -20,20 +20,17 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
+from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, PLURALS, kind_label
 from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.manifest.positions import Document, Path
-from pwconf.model import APP_SECTIONS, KIND_BY_PLURAL, Secret, kind_label
+from pwconf.model import Secret
 
 SENSITIVE = "(sensitive value)"
 
+# What the key of each section names: "<kind> name", an application's "handle".
 NAME_LABELS = {
-    "tags": "tag name",
-    "segments": "segment name",
-    "applications": "application handle",
-    "events": "event name",
-    "presets": "preset name",
-    "geozone_clusters": "geozone cluster name",
-    "geozones": "geozone name",
+    **{plural: f"{kind_label(kind)} name" for kind, plural in PLURALS.items()},
+    PLURALS[CONTAINER]: f"{kind_label(CONTAINER)} handle",
     "attributes": "attribute name",
 }
 PATTERN_HINTS = {

@@ -24,7 +24,8 @@ from collections.abc import Iterable
 
 import click
 
-from pwconf.model import KIND_BY_PLURAL, KIND_ORDER, PLURALS, Address, kind_label
+from pwconf.kinds import CONTAINER, KIND_BY_PLURAL, KIND_ORDER, PLURALS, kind_label
+from pwconf.model import Address
 from pwconf.plan import Action, Change, FieldChange, Plan
 from pwconf.render.fields import changed_field_lines, created_field_lines
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
@@ -105,7 +106,7 @@ def group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
 
 def application_of(address: Address) -> str | None:
     """The handle of the application an entity belongs to (its own, for an application)."""
-    if address.kind == "application":
+    if address.kind == CONTAINER:
         return address.name
     return address.app
 

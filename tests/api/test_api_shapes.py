@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from pwconf.api.answers import read_answer
 from pwconf.api.pushwoosh import Pushwoosh, Reads
-from pwconf.api.shapes import read_answer
 from pwconf.errors import ApiError, UnreadableAnswer
 from pwconf.kinds.application import KIND as APPLICATION_KIND
 from pwconf.kinds.application import NOT_REPORTED

@@ -77,6 +77,7 @@ ANSWERS = {  # each read's answer in the contract's form, as the shapes require
     "listTags": {"tags": []},
     "listFilters": {"filters": []},
     "listPresets": {"presets": [PRESET]},
+    "getCampaigns": {"campaigns": [], "limit": 2, "cursor": ""},
     "getPreset": {"preset": PRESET},
     "listGeoZoneClusters": {"clusters": []},
     "listGeoZones": {"geoZones": []},
@@ -102,7 +103,7 @@ def test_every_read_of_a_matched_application_is_made_once():
     live = fetch_live(Pushwoosh(client), _desired(), parallelism=4)  # type: ignore[arg-type]
     assert sorted(client.methods) == sorted(
         ["getApplications", "listTags", "listFilters", "listPresets", "getPreset",
-         "getApplication", "listGeoZoneClusters", "listGeoZones"]
+         "getApplication", "getCampaigns", "listGeoZoneClusters", "listGeoZones"]
     )  # fmt: skip
     assert live.calls == len(client.methods)
     assert Address("preset", "app", "welcome") in live.entities

@@ -62,12 +62,14 @@ RAW: dict[str, st.SearchStrategy[dict[str, Any]]] = {
                 st.one_of(TEXT, st.dictionaries(st.sampled_from(["en", "de"]), TEXT)),
             ),
             "send_rate": st.one_of(st.none(), st.integers(1, 1000)),
+            "campaign": TEXT,
         },
     ),
+    "campaign": st.fixed_dictionaries({}, optional={"description": TEXT}),
     "geozone_cluster": st.fixed_dictionaries({"cooldown": st.integers(0, 10**6)}),
     "geozone": st.fixed_dictionaries(
         {"lat": NUMBER, "lng": NUMBER, "range": st.integers(1, 500), "cooldown": st.integers(0, 9)},
-        optional={"preset": TEXT, "content": TEXT, "cluster": TEXT},
+        optional={"preset": TEXT, "content": TEXT, "cluster": TEXT, "campaign": TEXT},
     ),
 }
 

@@ -15,7 +15,7 @@ import pytest
 from pwconf.emulator.server import EmulatorServer
 from tests.e2e.test_e2e_safety import _wait_for_writes
 
-QUICKSTART_CHANGES = 15
+QUICKSTART_CHANGES = 16
 INTERRUPTED = re.compile(
     r"Apply interrupted after [\d.]+s: (\d+) changes? done, (\d+) failed, (\d+) skipped, "
     r"(\d+) not started \((\d+) calls?, \d+ warnings?\)\."
@@ -51,7 +51,7 @@ def test_a_signal_mid_apply_reports_what_was_done_and_what_is_left(
 
         assert process.returncode == code, stdout + stderr
         assert "Traceback" not in stderr
-        report = stdout.split("Plan: 15 to add", 1)[1]
+        report = stdout.split("Plan: 16 to add", 1)[1]
         assert f"{heading}: the calls in flight finished; no other call was started." in report
         match = INTERRUPTED.search(report)
         assert match, report

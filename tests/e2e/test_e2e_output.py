@@ -179,16 +179,16 @@ def test_on_a_terminal_progress_is_one_line_that_never_sticks_to_the_output(
 
     assert code == 0, raw
     shown = screen(raw)
-    reads = len(requests.get(f"{emulator.admin_url}/calls", timeout=5).json()) - 17  # 17 by apply
+    reads = len(requests.get(f"{emulator.admin_url}/calls", timeout=5).json()) - 18  # 18 by apply
     assert shown[0] == f"Read the account: {reads} calls in {shown[0].split(' in ')[1]}"
     assert shown[1].startswith("Actions: + create")  # the plan starts on a line of its own
     assert not [line for line in shown if "Reading the account" in line or "Applying:" in line]
-    assert "Applying: 15/15 changes, 0 failed" in raw  # it was drawn, then cleared
+    assert "Applying: 16/16 changes, 0 failed" in raw  # it was drawn, then cleared
     assert not [line for line in shown if line.startswith("done ")]
     assert re.fullmatch(
-        r"Apply complete: 15 changes done in [\d.]+s \(17 calls, 0 warnings\)\.", shown[-1]
+        r"Apply complete: 16 changes done in [\d.]+s \(18 calls, 0 warnings\)\.", shown[-1]
     )
-    assert shown[-2] == "" and shown[-3].startswith("Plan: 15 to add")
+    assert shown[-2] == "" and shown[-3].startswith("Plan: 16 to add")
 
 
 # --- item 8: one wording ---------------------------------------------------------------
@@ -218,8 +218,8 @@ def test_a_replace_counts_as_one_change_in_the_apply_summary(account, scenario) 
     result = apply(scenario["v2"], scenario["state"], "--allow-data-loss")
 
     assert result.exit_code == 0, result.output
-    assert "Plan: 8 to add, 3 to change, 4 to replace, 5 to destroy." in result.stdout
-    assert "Apply complete: 20 changes done in " in result.stdout
+    assert "Plan: 9 to add, 3 to change, 5 to replace, 6 to destroy." in result.stdout
+    assert "Apply complete: 23 changes done in " in result.stdout
     assert "done replace tag.Age" in result.stdout.splitlines()
 
 

@@ -15,7 +15,7 @@ from tests.e2e.test_e2e_answer_shapes import answering, set_shapes
 from tests.e2e.test_e2e_apply import apply, clear_journal, journal
 
 LABELS = [
-    "getApplications", "listTags", "listFilters", "getApplication", "listPresets",
+    "getApplications", "listTags", "listFilters", "getApplication", "getCampaigns", "listPresets",
     "listGeoZoneClusters", "listGeoZones", "getPreset", "getApplication (unknown code)",
 ]  # fmt: skip
 DIFFERING = {
@@ -127,7 +127,7 @@ def test_probe_runs_against_the_embedded_emulator(tmp_path, monkeypatch) -> None
     assert outcomes(report)["getPreset"] == "not called"
     assert [m["problem"] for m in report["methods"] if m["outcome"] == "not called"] == [
         "the account has no application"
-    ] * 5
+    ] * 6
 
 
 def test_probe_reads_the_application_asked_for(applied, scenario) -> None:
@@ -135,7 +135,7 @@ def test_probe_reads_the_application_asked_for(applied, scenario) -> None:
     assert code == 1
     assert outcomes(report)["getApplication"] == "failed"
     assert "Application not found" in report["methods"][3]["problem"]
-    assert report["methods"][7]["problem"] == "no preset code: listPresets could not be read"
+    assert report["methods"][8]["problem"] == "no preset code: listPresets could not be read"
 
 
 def test_a_refused_token_ends_the_probe_with_one_error(applied, monkeypatch) -> None:

@@ -15,7 +15,8 @@ CONTENT = {"message": {"en": "Hi", "de": "Hallo"}, "title": "T",
 def test_create_list_get_delete_preset(api: Api, app: str) -> None:
     api.ok("createFilter", name="everyone", filter_expression=f'A("{app}")')
     segmentation = {"filter": "everyone", "platforms": [1, 3, 11]}
-    assert api.ok("createPreset", applicationCode=app, name="Promo", campaignCode="CAMP-1",
+    campaign = api.ok("createCampaign", application=app, name="autumn")["campaign"]
+    assert api.ok("createPreset", applicationCode=app, name="Promo", campaignCode=campaign,
                   content=CONTENT, scheduling={"sendRate": 500},
                   segmentation=segmentation) is None  # [doc] no code is returned
     presets = api.ok("listPresets", application=app)["presets"]
@@ -23,7 +24,7 @@ def test_create_list_get_delete_preset(api: Api, app: str) -> None:
     code = presets[0]["code"]
     assert set(presets[0]) == {"code", "name"}
     assert api.ok("getPreset", preset_code=code) == {"preset": {
-        "code": code, "name": "Promo", "applicationCode": app, "campaignCode": "CAMP-1",
+        "code": code, "name": "Promo", "applicationCode": app, "campaignCode": campaign,
         "content": CONTENT, "scheduling": {"sendRate": 500}, "segmentation": segmentation,
     }}
     assert api.error("createPreset", applicationCode=app, name="Promo", content=CONTENT,
@@ -113,9 +114,10 @@ def geozone(**changes: Any) -> dict[str, Any]:
 def test_add_list_update_delete_geozones(api: Api, app: str) -> None:
     preset = api.new_preset(app)
     cluster = api.ok("addGeoZoneCluster", application=app, name="C", cooldown=0)["GeoZoneCluster"]
+    campaign = api.ok("createCampaign", application=app, name="autumn")["campaign"]
     ids = api.ok("addGeoZone", application=app, geozones=[
         geozone(name="A"),
-        geozone(name="B", content=None, presetCode=preset, cluster=cluster, campaign="CMP",
+        geozone(name="B", content=None, presetCode=preset, cluster=cluster, campaign=campaign,
                 timetable={"mon": [9, 17]}),
     ])["GeoZones"]
     assert len(ids) == 2 and ids[0] < ids[1]
@@ -125,7 +127,7 @@ def test_add_list_update_delete_geozones(api: Api, app: str) -> None:
          "content": "Welcome", "presetCode": None, "cluster": None, "campaign": None,
          "timetable": None},
         {"id": ids[1], "name": "B", "lat": 59.9, "lng": 10.7, "cooldown": 60, "range": 200,
-         "content": None, "presetCode": preset, "cluster": cluster, "campaign": "CMP",
+         "content": None, "presetCode": preset, "cluster": cluster, "campaign": campaign,
          "timetable": {"mon": [9, 17]}},
     ]
     assert api.ok("updateGeoZone", application=app, geoZoneId=ids[1], range=300, cluster=None,
@@ -177,3 +179,38 @@ def test_geozone_names_are_unique_per_app_and_update_validates(api: Api, app: st
     api.ok("addGeoZone", application=app, geozones=[geozone(name="A")])  # old name is free
     assert api.error("addGeoZone", application=app, geozones=[]) == (
         "Invalid geozones: must not be empty")
+
+
+def test_campaigns_are_listed_a_cursor_page_at_a_time(api: Api, app: str) -> None:
+    names = ["a", "b", "c", "d", "e"]
+    codes = [api.ok("createCampaign", application=app, name=n, description=f"about {n}")["campaign"]
+             for n in names]
+    assert api.error("createCampaign", application=app, name="a") == "Campaign already exists"
+    listed, cursor, pages = [], None, 0
+    while True:
+        page = api.ok("getCampaigns", application=app, **({"cursor": cursor} if cursor else {}))
+        pages += 1
+        listed += page["campaigns"]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert pages == 3  # five campaigns, two a page
+    assert listed == [{"code": c, "name": n, "description": f"about {n}"}
+                      for c, n in zip(codes, names, strict=True)]
+    assert api.ok("getCampaigns", application=app, limit=1)["campaigns"] == listed[:1]
+
+
+def test_a_deleted_campaign_is_unbound_from_presets_and_geozones(api: Api, app: str) -> None:
+    code = api.ok("createCampaign", application=app, name="autumn")["campaign"]
+    api.ok("createPreset", applicationCode=app, name="P", campaignCode=code,
+           content={"message": "hi"}, segmentation={"platforms": [1]})
+    [zone] = api.ok("addGeoZone", application=app, geozones=[geozone(campaign=code)])["GeoZones"]
+    assert api.ok("deleteCampaign", campaign=code) is None
+    assert api.error("deleteCampaign", campaign=code) == "Campaign not found"
+    preset = api.ok("listPresets", application=app)["presets"][0]["code"]
+    assert api.ok("getPreset", preset_code=preset)["preset"]["campaignCode"] is None
+    assert api.ok("listGeoZones", application=app)["geoZones"][0]["campaign"] is None
+    assert zone
+    assert api.error("createPreset", applicationCode=app, name="Q", campaignCode=code,
+                     content={"message": "hi"}, segmentation={"platforms": [1]}) == (
+        f"Invalid campaignCode: campaign {code!r} not found in this application")

@@ -33,9 +33,12 @@ applications:
       Purchase:
         attributes: {amount: price}
       Open: {description: App opened, track_revenue: false}
+    campaigns:
+      autumn: {description: Autumn reads}
     presets:
       welcome:
         segment: adults
+        campaign: autumn
         platforms: [iOS, Android]
         content:
           message: Hi
@@ -48,7 +51,8 @@ applications:
     geozone_clusters:
       downtown: {cooldown: 60}
     geozones:
-      flagship: {lat: 40, lng: -74, range: 50.0, cooldown: 0, preset: welcome, cluster: downtown}
+      flagship: {lat: 40, lng: -74, range: 50.0, cooldown: 0, preset: welcome, cluster: downtown,
+                 campaign: autumn}
       airport: {lat: 1.5, lng: 2.5, range: 1000, cooldown: 10, content: {de: Hallo}}
 """
 
@@ -68,6 +72,7 @@ def test_counts_files_and_settings(state: DesiredState) -> None:
         "application": 1,
         "tag": 2,
         "event": 2,
+        "campaign": 1,
         "segment": 2,
         "preset": 2,
         "geozone_cluster": 1,
@@ -126,13 +131,16 @@ def test_preset_attrs_keep_only_the_content_keys_given(state: DesiredState) -> N
         "platforms": ["iOS", "Android"],
         "content": {"message": "Hi", "subtitle": {"en": "Sub"}, "user_data": {"a": 1}},
         "send_rate": 100,
+        "campaign": "autumn",
     }
     assert attrs(state, "preset", "shop", "bare") == {
         "segment": None,
         "platforms": ["Chrome"],
         "content": {"message": {"en": "Hello"}},
         "send_rate": None,
+        "campaign": None,
     }
+    assert attrs(state, "campaign", "shop", "autumn") == {"description": "Autumn reads"}
 
 
 def test_geozone_and_cluster_attrs_have_exact_types(state: DesiredState) -> None:
@@ -145,6 +153,7 @@ def test_geozone_and_cluster_attrs_have_exact_types(state: DesiredState) -> None
         "preset": "welcome",
         "content": None,
         "cluster": "downtown",
+        "campaign": "autumn",
     }
     assert type(zone["lat"]) is float and type(zone["range"]) is int
     assert attrs(state, "geozone", "shop", "airport")["content"] == {"de": "Hallo"}
@@ -153,9 +162,9 @@ def test_geozone_and_cluster_attrs_have_exact_types(state: DesiredState) -> None
 
 def test_every_value_has_a_field_position(state: DesiredState) -> None:
     preset = state.entities[Address("preset", "shop", "welcome")]
-    assert preset.position == Position("m.yaml", 24, 7)
-    assert preset.field_positions["content.subtitle.en"] == Position("m.yaml", 29, 26)
-    assert preset.field_positions["platforms.1"] == Position("m.yaml", 26, 26)
+    assert preset.position == Position("m.yaml", 26, 7)
+    assert preset.field_positions["content.subtitle.en"] == Position("m.yaml", 32, 26)
+    assert preset.field_positions["platforms.1"] == Position("m.yaml", 29, 26)
     assert set(preset.field_positions) >= {
         "segment",
         "platforms",
@@ -170,13 +179,13 @@ def test_every_value_has_a_field_position(state: DesiredState) -> None:
 def test_field_positions_read_like_a_dict_of_positions(state: DesiredState) -> None:
     zone = state.entities[Address("geozone", "shop", "flagship")]
     fields = zone.field_positions
-    assert list(fields) == ["lat", "lng", "range", "cooldown", "preset", "cluster"]
-    assert len(fields) == 6 and "lat" in fields and "content" not in fields
+    assert list(fields) == ["lat", "lng", "range", "cooldown", "preset", "cluster", "campaign"]
+    assert len(fields) == 7 and "lat" in fields and "content" not in fields
     assert fields.get("content") is None
-    assert dict(fields)["lng"] == Position("m.yaml", 38, 32)
+    assert dict(fields)["lng"] == Position("m.yaml", 41, 32)
     assert fields == {key: fields[key] for key in fields}
     other = state.entities[Address("geozone_cluster", "shop", "downtown")].field_positions
-    assert dict(other) == {"cooldown": Position("m.yaml", 36, 28)}
+    assert dict(other) == {"cooldown": Position("m.yaml", 39, 28)}
 
 
 def test_a_files_document_is_gone_before_the_next_file_is_read(

@@ -20,6 +20,7 @@ QUICKSTART_COUNTS = {
     "application": 1,
     "tag": 4,
     "event": 2,
+    "campaign": 1,
     "segment": 3,
     "preset": 2,
     "geozone_cluster": 1,
@@ -47,8 +48,8 @@ def test_quickstart_is_valid() -> None:
     result = validate(EXAMPLES / "quickstart")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Valid: 1 application, 4 tags, 3 segments, 2 events, 2 presets, 1 geozone cluster, "
-        "2 geozones (3 files).\n"
+        "Valid: 1 application, 4 tags, 2 events, 1 campaign, 3 segments, 2 presets, "
+        "1 geozone cluster, 2 geozones (3 files).\n"
     )
 
 
@@ -57,7 +58,9 @@ def test_multi_env_is_valid_for_each_environment(environment: str) -> None:
     var_file = MULTI_ENV / "vars" / f"{environment}.yaml"
     result = validate(MULTI_ENV / "manifests", "--var-file", var_file)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Valid: 1 application, 2 tags, 2 segments")
+    assert result.output.startswith(
+        "Valid: 1 application, 2 tags, 1 event, 0 campaigns, 2 segments"
+    )
 
 
 def test_multi_env_titles_follow_the_variables() -> None:
@@ -142,6 +145,6 @@ def test_missing_path_and_empty_directory(write: Write, tmp_path: Path) -> None:
 def test_counts_are_pluralised(write: Write) -> None:
     write("a.yaml", "version: 1\ntags:\n  Age: {type: integer}\n")
     assert validate().output == (
-        "Valid: 0 applications, 1 tag, 0 segments, 0 events, 0 presets, 0 geozone clusters, "
-        "0 geozones (1 file).\n"
+        "Valid: 0 applications, 1 tag, 0 events, 0 campaigns, 0 segments, 0 presets, "
+        "0 geozone clusters, 0 geozones (1 file).\n"
     )

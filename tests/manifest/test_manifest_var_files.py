@@ -21,7 +21,7 @@ VAR_FILE = CASE / "staging-vars.yaml"
 def test_validate_reads_it_as_variables_only() -> None:
     result = invoke("validate", CASE, "--var-file", VAR_FILE)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Valid: 1 application, 0 tags, 0 segments, 1 event")
+    assert result.output.startswith("Valid: 1 application, 0 tags, 1 event, 0 campaigns")
     assert result.output.endswith("(1 file).\n")
 
 
