@@ -45,6 +45,7 @@ from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
 from pwconf.manifest.checks import operator_problems
 from pwconf.model import Address, DesiredState, Entity
+from pwconf.render.words import counted
 from pwconf.state import State
 
 ACCOUNT_FILE = "account.yaml"
@@ -262,11 +263,13 @@ class _Builder:
             self.counts["segment"] += 1
         if defaults:
             self.notes.append(
-                f"{defaults} default tag(s) (Language, Country, ...): every account has them"
+                f"{counted(defaults, 'default tag')} (Language, Country, ...): "
+                "every account has them"
             )
         if unknown_user_specific:
             self.notes.append(
-                f"user_specific of {unknown_user_specific} tag(s): Pushwoosh does not return it; "
+                f"user_specific of {counted(unknown_user_specific, 'tag')}: "
+                "Pushwoosh does not return it; "
                 "left out (false)"
                 + ("" if self.state else "; pass --state to read it from pwconf's state file")
             )
@@ -300,8 +303,9 @@ class _Builder:
             return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
         codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
         if codes:
+            noun = "application" if len(codes) == 1 else "applications"
             self.notes.append(
-                f"segment {entity.name!r}: names application(s) {', '.join(codes)} by code "
+                f"segment {entity.name!r}: names {noun} {', '.join(codes)} by code "
                 "(not exported, so no @handle)"
             )
         for term in segments.tag_terms(expr):
@@ -381,8 +385,9 @@ class _Builder:
                 attrs.pop("platforms", None)
             bad = [p for p in attrs.get("platforms") or [] if p.startswith("platform-")]
             if bad:
+                noun = "id" if len(bad) == 1 else "ids"
                 self.warnings.append(
-                    f"preset {entity.app}/{entity.name}: unknown platform id(s) "
+                    f"preset {entity.app}/{entity.name}: unknown platform {noun} "
                     f"{', '.join(bad)}: written as read; fix them by hand"
                 )
             segment = attrs.get("segment")
@@ -437,7 +442,9 @@ class _Builder:
         if self.partial:
             others = sorted(c for c in self.live.unmatched_apps if c not in self.handles)
             if others:
-                self.notes.append(f"{len(others)} other application(s): not chosen with --app")
+                self.notes.append(
+                    f"{counted(len(others), 'other application')}: not chosen with --app"
+                )
 
 
 def _first(problems: list[tuple[str, int]]) -> str | None:

@@ -239,7 +239,7 @@ def test_export_of_chosen_applications(
     # blog-fans is bound to Blog, which was left out; the rest are account-wide or Shop's.
     assert set(merged["segments"]) == {"adults", "gold-ios", "sloppy", "no"}
     assert f"segment 'blog-fans': bound to application {codes['blog']}, which" in summary
-    assert "2 other application(s): not chosen with --app" in summary
+    assert "2 other applications: not chosen with --app" in summary
     assert_no_changes(out)
 
 
@@ -308,7 +308,7 @@ def test_user_specific_comes_from_the_state_file(account: EmulatorServer, tmp_pa
     blind = tmp_path / "blind"
     _, summary = export_to(blind)
     assert load_export(blind)["tags"]["Plan"] == {"type": "string"}
-    assert "user_specific of 2 tag(s)" in summary and "--state" in summary
+    assert "user_specific of 2 tags" in summary and "--state" in summary
 
     # Without --state, the state file in --out (where plan and apply keep it) is read.
     managed = tmp_path / "managed"
@@ -447,7 +447,7 @@ def test_partial_export_keeps_references_to_applications_left_out_honest(
     segments = load_export(out)["segments"]
     # Blog is not exported: its code stays a code (no @handle to point at).
     assert segments == {"both": {"expression": f'A(@shop) + A("{blog}")'}}
-    assert f"segment 'both': names application(s) {blog} by code" in summary
+    assert f"segment 'both': names application {blog} by code" in summary
     assert f"segment 'blog-only': bound to application {blog}, which was not" in summary
     assert_no_changes(out)
 
