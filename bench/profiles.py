@@ -133,8 +133,9 @@ class World:
         """The fewest calls the contract allows for a full plan (contract §2-§8).
 
         getApplications once per page; listTags; listFilters (account-wide); per managed
-        application getApplication, listPresets, listGeoZoneClusters, listGeoZones; and one
-        getPreset per preset (listPresets carries only code and name). Events: no read exists.
+        application getApplication, listPresets, listGeoZoneClusters, listGeoZones, and
+        getCampaigns once per page (the profiles make no campaign: one page); and one getPreset
+        per preset (listPresets carries only code and name). Events: no read exists.
         """
         pages = max(1, math.ceil(self.account_applications() / PAGE_SIZE))
         apps = len(self.apps)
@@ -147,6 +148,7 @@ class World:
             "listPresets": apps,
             "listGeoZoneClusters": apps,
             "listGeoZones": apps,
+            "getCampaigns": apps,
             "getPreset": presets,
         }
         calls["total"] = sum(calls.values())
