@@ -11,9 +11,9 @@ merge the environment, run hooks and handle cookies on every call for nothing.
 - urllib3 retries nothing (the retry policy is pwconf's, client.py) and no redirect is followed:
   a 3xx comes back as an answer, since the token in the body must reach the configured host only;
 - every attempt has an overall deadline and the body a size cap, before and after gzip decoding:
-  the body is streamed and both are checked while it is read, and a watchdog shuts the socket
-  of an attempt still waiting at its deadline (a server trickling its headers a byte at a time
-  would otherwise hold a call for as long as it likes).
+  the body is streamed and both are checked between its pieces, each piece waited for at most
+  the read timeout. The status line and headers are read by urllib3 under the read timeout and
+  http.client's limits on their size.
 
 A failure without an HTTP answer raises TransportFailure, which says whether the request may
 have reached the server: the retry policy depends on it. Every exception of requests and urllib3
@@ -22,19 +22,12 @@ is mapped onto it in `_failure`, and nowhere else.
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import itertools
 import re
-import threading
 import time
 from dataclasses import dataclass
-from socket import SHUT_RDWR  # the watchdog's one use of a socket: shutting it
-from typing import Any
 
 import requests
 import urllib3
-import urllib3.connection
 from requests.adapters import HTTPAdapter
 
 from pwconf.api.settings import Network
@@ -75,99 +68,6 @@ class Timeouts:
     attempt: float = 60.0  # the whole attempt, however the answer trickles in
 
 
-class _Watchdog:
-    """One thread that shuts the socket of every attempt still running at its deadline."""
-
-    def __init__(self) -> None:
-        self._heap: list[list[Any]] = []  # [deadline, sequence, socket or None when released]
-        self._sequence = itertools.count()
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, deadline: float, sock: Any) -> list[Any]:
-        entry = [deadline, next(self._sequence), sock]
-        with self._wake:
-            heapq.heappush(self._heap, entry)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pwconf-deadlines")
-                self._thread.daemon = True
-                self._thread.start()
-            if self._heap[0] is entry:
-                self._wake.notify()
-        return entry
-
-    def release(self, entry: list[Any]) -> None:
-        entry[2] = None
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._heap or (self._heap[0][2] is not None and self._waits()):
-                    self._wake.wait(self._waits() if self._heap else None)
-                deadline, _, sock = heapq.heappop(self._heap)
-            if sock is not None:
-                with contextlib.suppress(OSError):  # closed meanwhile
-                    sock.shutdown(SHUT_RDWR)
-
-    def _waits(self) -> float:
-        return max(0.0, self._heap[0][0] - time.monotonic())
-
-
-_WATCHDOG = _Watchdog()
-_attempt = threading.local()  # the calling thread's attempt: its deadline and watch
-
-
-def _unwatch() -> None:
-    """The calling thread's attempt is over: its socket is no longer the watchdog's."""
-    watch = getattr(_attempt, "watch", None)
-    if watch is not None:
-        _WATCHDOG.release(watch)
-        _attempt.watch = None
-
-
-class _Deadline:
-    """Puts the socket under the watchdog once the request is on its way."""
-
-    sock: Any | None
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        super().request(*args, **kwargs)  # type: ignore[misc]
-        if self.sock is not None and getattr(_attempt, "deadline", None) is not None:
-            _attempt.watch = _WATCHDOG.watch(_attempt.deadline, self.sock)
-
-
-class _HTTPConnection(_Deadline, urllib3.connection.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_Deadline, urllib3.connection.HTTPSConnection):
-    pass
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection  # type: ignore[assignment]
-
-
-_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
-class _Adapter(HTTPAdapter):
-    """requests' adapter, its connections watched for their deadline."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        manager.pool_classes_by_scheme = _POOLS
-        return manager
-
-
 class Transport:
     """POSTs to `{base_url}/{method}`; thread-safe."""
 
@@ -191,7 +91,7 @@ class Transport:
         self._session.headers.update(
             {"Content-Type": "application/json", "Accept-Encoding": "gzip", **headers}
         )
-        self._adapter = _Adapter(pool_connections=1, pool_maxsize=max(1, pool_size))
+        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size))
         self._adapter.max_retries = urllib3.Retry(0, read=False, redirect=False)
         self._session.mount("https://", self._adapter)
         self._session.mount("http://", self._adapter)
@@ -203,17 +103,7 @@ class Transport:
     def post(self, method: str, body: bytes) -> Reply:
         request = self._prepared(method, body)
         deadline = time.monotonic() + self.timeouts.attempt
-        _attempt.deadline = deadline
-        try:
-            return self._exchange(request, deadline)
-        except TransportFailure as failure:
-            if time.monotonic() < deadline:
-                raise
-            late = f"the answer took longer than {self.timeouts.attempt:g}s"
-            raise TransportFailure(late, sent=failure.sent, final=failure.final) from None
-        finally:
-            _unwatch()
-            _attempt.deadline = None
+        return self._exchange(request, deadline)
 
     def _exchange(self, request: requests.PreparedRequest, deadline: float) -> Reply:
         try:
@@ -267,7 +157,6 @@ class Transport:
                     f"the answer took longer than {self.timeouts.attempt:g}s", sent=True
                 )
             parts.append(chunk)
-        _unwatch()  # before the connection goes back to the pool for another attempt
         raw.release_conn()
         return b"".join(parts)
 

@@ -154,9 +154,10 @@ class HostileProxy:
             connection.sendall(_head(f"{status} X", f"Content-Length: {len(data)}") + data)
             return True
         raw = self.answer(data)
-        if raw.startswith(b"TRICKLE"):
-            raw = _ok(raw[len(b"TRICKLE"):])
-            for byte in raw:
+        if raw.startswith(b"TRICKLE"):  # the head at once, then the body a byte at a time
+            body = raw[len(b"TRICKLE") :]
+            connection.sendall(_head("200 OK", f"Content-Length: {len(body)}"))
+            for byte in body:
                 connection.sendall(bytes([byte]))
                 threading.Event().wait(0.5)
             return False
