@@ -13,7 +13,7 @@ merge the environment, run hooks and handle cookies on every call for nothing.
 - every attempt has an overall deadline and the body a size cap, before and after gzip decoding:
   the body is streamed and both are checked between its pieces, each piece waited for at most
   the read timeout. The status line and headers are read by urllib3 under the read timeout and
-  http.client's limits on their size.
+  urllib3's limits on their size.
 
 A failure without an HTTP answer raises TransportFailure, which says whether the request may
 have reached the server: the retry policy depends on it. Every exception of requests and urllib3
