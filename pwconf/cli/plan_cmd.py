@@ -107,8 +107,9 @@ def planning_session(
     desired = load(paths_list, list(variables), list(var_files), os.environ)
     if scope is None:
         scope = Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
-        known = State.load(state_path(paths_list, state_file, emulator, workspace))
-        check_scope(desired, scope.apps, scope.targets, known)
+        if not scope.is_full:  # a full scope matches everything: no state file to read for it
+            known = State.load(state_path(paths_list, state_file, emulator, workspace))
+            check_scope(desired, scope.apps, scope.targets, known)
     options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
     with connect(options, paths_list) as conn:
         path = state_path(paths_list, state_file, conn.embedded, workspace)
