@@ -114,7 +114,7 @@ def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
 def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -> None:
     """A delete says which live objects outside the manifests still point at what it deletes
     (an unmanaged preset using a pruned segment): they are left pointing at nothing."""
-    deleting = {c.address: c for c in plan.changes if c.action is Action.DELETE}
+    deleting = {c.address: i for i, c in enumerate(plan.changes) if c.action is Action.DELETE}
     if not deleting:
         return
     users: dict[Address, list[str]] = {}
@@ -127,9 +127,9 @@ def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -
     for target, names in users.items():
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         shown = ", ".join(sorted(names)[:3]) + more
-        change = deleting[target]
+        change = plan.changes[deleting[target]]
         told = f"{change.reason}; still used by {shown}, which the manifests do not manage"
-        plan.changes[plan.changes.index(change)] = replace(change, reason=told)
+        plan.changes[deleting[target]] = replace(change, reason=told)
 
 
 def _recorded(kind: Kind, state: State, live: LiveState, scope: Scope) -> dict[Address, Entity]:
