@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import email.utils
 import enum
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -42,6 +40,7 @@ from pwconf.errors import (
     ServerError,
     TransportError,
 )
+from pwconf.model import Secret
 from pwconf.printable import printable
 
 log = logging.getLogger("pwconf.api")
@@ -184,9 +183,7 @@ class ApiClient:
         """Which account a state file belongs to, without the token: an HMAC keyed with the
         state's random salt over the API URL (`url`, default the base URL) and the token.
         One-way and salted, it can neither be reversed nor matched across state files."""
-        message = f"{url or self.base_url}\n{self._token}".encode()
-        digest = hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
-        return f"hmac-sha256:{digest[:32]}"
+        return Secret(f"{url or self.base_url}\n{self._token}").fingerprint(salt)
 
     # ---- public calls -------------------------------------------------------------------
 
