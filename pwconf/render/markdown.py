@@ -23,16 +23,14 @@ from pwconf.printable import printable
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.text import (
     ACTION_LABELS,
-    NO_CHANGES,
     SYMBOL_WIDTH,
     change_section_lines,
+    closing_sentences,
     drift_marker,
-    kinds_in_order,
-    plural_of,
+    prune_example,
     shown_changes,
     shows_drift_marker,
-    summary_sentence,
-    unchanged_sentence,
+    unmanaged_kinds,
     unmanaged_summary,
 )
 from pwconf.render.values import shorten
@@ -117,13 +115,12 @@ def _value_diff_char(line: PlanLine) -> str:
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:
-    kinds = [kind for kind in kinds_in_order(unmanaged) if unmanaged[kind]]
+    kinds = unmanaged_kinds(unmanaged)
     if not kinds:
         return ""
-    example = ", ".join(plural_of(kind) for kind in kinds)
     lines = [
         "**Unmanaged** (add the kind to `settings.prune` to delete them, "
-        f"e.g. `prune: [{example}]`):",
+        f"e.g. `{prune_example(kinds)}`):",
         "",
     ]
     lines += [f"- {escape(unmanaged_summary(kind, unmanaged[kind]))}" for kind in kinds]
@@ -154,9 +151,8 @@ def code(text: str) -> str:
 
 
 def _summary_paragraph(plan: Plan) -> str:
-    if shown_changes(plan):
-        return f"**{summary_sentence(plan)}**"
-    return f"**{NO_CHANGES}** {unchanged_sentence(plan.unchanged)}"
+    first, *rest = closing_sentences(plan)
+    return " ".join([f"**{first}**", *rest])
 
 
 def _table_row(change: Change) -> str:
