@@ -65,12 +65,9 @@ def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connectio
         settings = resolve_settings(options.api_url, options.token_file, os.environ)
         base_url, token = settings.base_url, settings.token
         network = resolve_network(base_url)
+    timeouts = timeouts_from(os.environ)
     client = ApiClient(
-        base_url,
-        token,
-        workers=options.parallelism,
-        network=network,
-        timeouts=timeouts_from(os.environ),
+        base_url, token, workers=options.parallelism, network=network, timeouts=timeouts
     )
     try:
         yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
@@ -91,7 +88,7 @@ def timeouts_from(env: Mapping[str, str]) -> Timeouts:
     try:
         seconds = float(text)
     except ValueError:
-        seconds = -1.0
+        seconds = -1.0  # refused below, as out of range
     if not 0 < seconds < 86_400:
         raise UsageError(
             f"{TIMEOUT_ENV} must be a number of seconds between 0 and 86400, got {text!r}"

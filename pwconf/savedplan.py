@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import StateError, UsageError
@@ -33,12 +32,8 @@ class SavedPlan:
     desired_digests: dict[str, str]
 
 
-def touched_addresses(plan: Plan) -> list[str]:
-    return sorted({str(c.address) for c in plan.changes})
-
-
 def save_plan(path: Path, plan: Plan, api_url: str) -> None:
-    touched = touched_addresses(plan)
+    touched = sorted({str(c.address) for c in plan.changes})
     document = {
         "pwconf_saved_plan": SAVED_FORMAT,
         "api_url": api_url,
@@ -92,21 +87,14 @@ def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
     for address in saved.touched:
         before, now = saved.live_fingerprints.get(address), plan.live_fingerprint(address)
         if before != now:
-            stale.append(f"{address}: {_what_happened(before, now)} in the account")
+            happened = "created" if before is None else "deleted" if now is None else "changed"
+            stale.append(f"{address}: {happened} in the account")
         if saved.desired_digests.get(address) != plan.desired_digest(address):
             stale.append(f"{address}: changed in the manifests")
     current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
     if not stale and sorted(current) != sorted(saved.changes):
         stale.append("the changes planned now differ from the saved plan")
     return stale
-
-
-def _what_happened(before: Any, now: Any) -> str:
-    if before is None:
-        return "created"
-    if now is None:
-        return "deleted"
-    return "changed"
 
 
 def addresses_from(saved: SavedPlan) -> frozenset[Address]:

@@ -61,10 +61,8 @@ def plan(
 ) -> None:
     """Show what apply would change in the account."""
     # Only a saved plan needs the lock: it is to be applied against this state as it is.
-    with planning_session(**kw, lock_for="pwconf plan --out" if out else None) as (
-        conn,
-        planned,
-    ):
+    lock_for = "pwconf plan --out" if out else None
+    with planning_session(**kw, lock_for=lock_for) as (conn, planned):
         if out:
             save_plan(Path(out), planned.plan, server_label(conn))
     if as_json:
