@@ -137,11 +137,9 @@ def api_options(func: F) -> F:
     )(with_connection)  # type: ignore[return-value]
 
 
-def use_color(no_color: bool, stream: Any = None) -> bool:
+def use_color(no_color: bool) -> bool:
     """Colour only on a terminal, and never under NO_COLOR or --no-color."""
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream or sys.stdout, "isatty", lambda: False)())
+    return not (no_color or os.environ.get("NO_COLOR")) and sys.stdout.isatty()
 
 
 def problems_found(count: int) -> str:
