@@ -27,7 +27,6 @@ from pwconf.render.text import (
     drift_marker,
     prune_example,
     shown_changes,
-    shows_drift_marker,
     unmanaged_kinds,
     unmanaged_summary,
 )
@@ -163,12 +162,9 @@ def _summary_paragraph(plan: Plan) -> str:
 
 
 def _reason_cell(change: Change) -> str:
-    words = [escape(shorten(change.reason, MAX_REASON_CHARS))] if change.reason else []
-    if change.data_loss:
-        words.append("**data loss**")
-    if shows_drift_marker(change):
-        words.append(drift_marker(change))
-    return "; ".join(words)
+    reason = escape(shorten(change.reason, MAX_REASON_CHARS))
+    data_loss = "**data loss**" if change.data_loss else ""
+    return "; ".join(filter(None, [reason, data_loss, drift_marker(change)]))
 
 
 def _longest_backtick_run(text: str) -> int:

@@ -97,8 +97,8 @@ def change_lines(change: Change) -> list[PlanLine]:
     """The block of one change: header, data-loss warning, then fields (every attribute of a
     create, the changed fields of an update or replace, none of a delete)."""
     header = str(change.address) + (f" ({change.reason})" if change.reason else "")
-    marker = f" # {drift_marker(change)}" if shows_drift_marker(change) else ""
-    lines = [PlanLine(header, Role.HEADER, change.action, marker)]
+    drift = drift_marker(change)
+    lines = [PlanLine(header, Role.HEADER, change.action, f" # {drift}" if drift else "")]
     if change.data_loss:
         text = DATA_LOSS.format(kind=kind_label(change.address.kind))
         lines.append(PlanLine(text, Role.DATA_LOSS, change.action))
@@ -112,13 +112,10 @@ def change_lines(change: Change) -> list[PlanLine]:
 
 
 def drift_marker(change: Change) -> str:
-    """What happened outside pwconf: a create of what it had applied means it was deleted."""
-    return f"{'deleted' if change.action is Action.CREATE else 'changed'} outside pwconf"
-
-
-def shows_drift_marker(change: Change) -> bool:
-    """Drift is marked unless the reason already says so."""
-    return change.drift and drift_marker(change) not in change.reason
+    """What happened outside pwconf (a create of what it had applied means it was deleted);
+    empty without drift or when the reason already says so."""
+    marker = f"{'deleted' if change.action is Action.CREATE else 'changed'} outside pwconf"
+    return marker if change.drift and marker not in change.reason else ""
 
 
 def unmanaged_kinds(unmanaged: dict[str, list[str]]) -> list[str]:
