@@ -30,7 +30,6 @@ from pwconf.state import State, check_state_choice
 @click.command()
 @click.option(
     "--out",
-    "out",
     default=".",
     show_default=True,
     type=click.Path(file_okay=False),

@@ -35,12 +35,7 @@ from pwconf.render.values import shorten
 GITHUB_COMMENT_LIMIT = 65_000  # GitHub's hard limit is 65,536; leave room for a wrapper
 TITLE = "### pwconf plan"
 MAX_REASON_CHARS = 200
-FIELD_DIFF_CHARS: dict[Action, str] = {
-    Action.CREATE: "+",
-    Action.UPDATE: "~",
-    Action.REPLACE: "~",
-    Action.DELETE: "-",
-}
+FIELD_DIFF_CHARS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "~", Action.DELETE: "-"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 
