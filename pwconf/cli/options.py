@@ -23,11 +23,14 @@ def _all(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     """One decorator for several, listed in the order --help shows them."""
 
     def decorate(func: F) -> F:
-        return functools.reduce(lambda f, decorator: decorator(f), reversed(decorators), func)
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
 
     return decorate
 
 
+# PATHS plus --var/--var-file: what every manifest-reading command takes.
 manifest_options = _all(
     click.argument("paths", nargs=-1, type=click.Path()),
     click.option(
@@ -45,7 +48,6 @@ manifest_options = _all(
         help="YAML file of variables for ${var:NAME} (repeatable).",
     ),
 )
-"""PATHS plus --var/--var-file: what every manifest-reading command takes."""
 
 color_option = click.option("--no-color", is_flag=True, help="Plain output (also: NO_COLOR).")
 
