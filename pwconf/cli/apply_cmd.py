@@ -123,22 +123,16 @@ def _run(
             return run_apply(conn, planned, parallelism, report.on_event), report
     except KeyboardInterrupt as interrupt:
         ignore_further_signals()
-        _report_interrupted(report, planned, as_json, interrupt)
+        # The applier saved the state on its way out; saving again makes sure of it, even when
+        # the signal struck during that save.
+        planned.state.save()
+        if as_json:
+            click.echo(summary_json(report, None, interrupted=True))
+        else:
+            name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
+            text = interrupted_text(report, planned.state.path, name)
+            click.echo(("\n" if report.printed else "") + text)
         raise SystemExit(exit_code(interrupt)) from None
-
-
-def _report_interrupted(
-    report: ApplyReport, planned: Planned, as_json: bool, interrupt: BaseException
-) -> None:
-    """The applier saved the state on its way out; saving again makes sure of it, even when
-    the signal struck during that save."""
-    planned.state.save()
-    if as_json:
-        click.echo(summary_json(report, None, interrupted=True))
-        return
-    name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
-    prefix = "\n" if report.printed else ""
-    click.echo(prefix + interrupted_text(report, planned.state.path, name))
 
 
 def _check_saved(saved: SavedPlan, plan: Plan, label: str) -> None:
