@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import StateError, UsageError
+from pwconf.errors import PlanRefused, StateError, UsageError
 from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render.json_plan import plan_to_dict
@@ -81,8 +81,11 @@ def check_manifests_reachable(saved: SavedPlan) -> None:
     )
 
 
-def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
-    """What changed since the plan was saved, one line per object; empty when none did."""
+def check_saved(saved: SavedPlan, plan: Plan, api_url: str) -> None:
+    """Refuse a saved plan made for another account, or made stale by what changed since (said
+    one line per object)."""
+    if saved.api_url != api_url:
+        raise PlanRefused(f"the saved plan was made for {saved.api_url}, not {api_url}")
     stale = []
     for address in saved.touched:
         before, now = saved.live_fingerprints.get(address), plan.live_fingerprint(address)
@@ -94,7 +97,11 @@ def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
     current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
     if not stale and sorted(current) != sorted(saved.changes):
         stale.append("the changes planned now differ from the saved plan")
-    return stale
+    if stale:
+        raise PlanRefused(
+            "the saved plan is stale; changed since it was made:\n  " + "\n  ".join(stale),
+            hint="run `pwconf plan --out FILE` again and review the new plan",
+        )
 
 
 def addresses_from(saved: SavedPlan) -> frozenset[Address]:

@@ -33,13 +33,7 @@ from pwconf.fetch import Scope
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
 from pwconf.runner import Connection, Planned, run_apply
-from pwconf.savedplan import (
-    SavedPlan,
-    addresses_from,
-    check_manifests_reachable,
-    load_saved,
-    stale_objects,
-)
+from pwconf.savedplan import addresses_from, check_manifests_reachable, check_saved, load_saved
 
 
 @click.command()
@@ -83,7 +77,7 @@ def apply(
     with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):
         plan = planned.plan
         if saved is not None:
-            _check_saved(saved, plan, server_label(conn))
+            check_saved(saved, plan, server_label(conn))
         if as_json:
             click.echo(json.dumps({"type": "plan", "plan": plan_to_dict(plan)}, sort_keys=True))
         else:
@@ -133,17 +127,6 @@ def _run(
             text = interrupted_text(report, planned.state.path, name)
             click.echo(("\n" if report.printed else "") + text)
         raise SystemExit(exit_code(interrupt)) from None
-
-
-def _check_saved(saved: SavedPlan, plan: Plan, label: str) -> None:
-    if saved.api_url != label:
-        raise PlanRefused(f"the saved plan was made for {saved.api_url}, not {label}")
-    stale = stale_objects(saved, plan)
-    if stale:
-        raise PlanRefused(
-            "the saved plan is stale; changed since it was made:\n  " + "\n  ".join(stale),
-            hint="run `pwconf plan --out FILE` again and review the new plan",
-        )
 
 
 def _check_data_loss(plan: Plan, allowed: bool) -> None:
