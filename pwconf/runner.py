@@ -4,7 +4,7 @@ values and never print."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +30,15 @@ EMULATOR_STATE = ".pwconf-emulator-state.json"
 
 @dataclass(frozen=True)
 class ConnectOptions:
+    """Where the account is, how to reach it, and which state file goes with it."""
+
     api_url: str | None = None
     token_file: str | None = None
     emulator: bool = False
     emulator_data: str | None = None
     parallelism: int = 10
+    state_file: str | None = None
+    workspace: str | None = None
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Connection:
 
 
 @contextmanager
-def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
+def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connection]:
     """A client for the real service, or for an emulator started in this process."""
     if options.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
@@ -54,19 +58,16 @@ def connect(options: ConnectOptions, paths: list[str]) -> Iterator[Connection]:
     if options.emulator:
         from pwconf.emulator.server import EmulatorServer
 
-        data = Path(options.emulator_data or default_state_path(paths, EMULATOR_DATA))
+        data = Path(options.emulator_data or default_state_path(list(paths), EMULATOR_DATA))
         server = EmulatorServer(host="127.0.0.1", port=0, data_file=str(data)).start()
         base_url, token = server.url, server.token
     else:
         settings = resolve_settings(options.api_url, options.token_file, os.environ)
         base_url, token = settings.base_url, settings.token
         network = resolve_network(base_url)
+    timeouts = timeouts_from(os.environ)
     client = ApiClient(
-        base_url,
-        token,
-        workers=options.parallelism,
-        network=network,
-        timeouts=timeouts_from(os.environ),
+        base_url, token, workers=options.parallelism, network=network, timeouts=timeouts
     )
     try:
         yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
@@ -87,7 +88,7 @@ def timeouts_from(env: Mapping[str, str]) -> Timeouts:
     try:
         seconds = float(text)
     except ValueError:
-        seconds = -1.0
+        seconds = -1.0  # refused below, as out of range
     if not 0 < seconds < 86_400:
         raise UsageError(
             f"{TIMEOUT_ENV} must be a number of seconds between 0 and 86400, got {text!r}"
@@ -96,21 +97,21 @@ def timeouts_from(env: Mapping[str, str]) -> Timeouts:
 
 
 def load(
-    paths: list[str], variables: list[str], var_files: list[str], env: Mapping[str, str]
+    paths: Sequence[str], variables: Sequence[str], var_files: Sequence[str], env: Mapping[str, str]
 ) -> DesiredState:
     return load_desired(list(paths), parse_variables(list(variables), list(var_files)), env)
 
 
 def state_path(
-    paths: list[str], explicit: str | None, embedded: bool, workspace: str | None = None
+    paths: Sequence[str], explicit: str | None, embedded: bool, workspace: str | None = None
 ) -> Path:
     if explicit:
         return Path(explicit)
     name = EMULATOR_STATE if embedded else DEFAULT_NAME
-    return default_state_path(paths, workspace_name(name, workspace))
+    return default_state_path(list(paths), workspace_name(name, workspace))
 
 
-def parse_targets(targets: list[str]) -> frozenset[Address]:
+def parse_targets(targets: Iterable[str]) -> frozenset[Address]:
     """`KIND.NAME` or `KIND.APP.NAME`, e.g. `tag.Age`, `preset.shop.welcome`."""
     chosen = set()
     for text in targets:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pwconf.atomic_file import write_atomically
-from pwconf.errors import StateError, UsageError
+from pwconf.errors import PlanRefused, StateError, UsageError
 from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render.json_plan import plan_to_dict
@@ -33,12 +32,8 @@ class SavedPlan:
     desired_digests: dict[str, str]
 
 
-def touched_addresses(plan: Plan) -> list[str]:
-    return sorted({str(c.address) for c in plan.changes})
-
-
 def save_plan(path: Path, plan: Plan, api_url: str) -> None:
-    touched = touched_addresses(plan)
+    touched = sorted({str(c.address) for c in plan.changes})
     document = {
         "pwconf_saved_plan": SAVED_FORMAT,
         "api_url": api_url,
@@ -86,27 +81,27 @@ def check_manifests_reachable(saved: SavedPlan) -> None:
     )
 
 
-def stale_objects(saved: SavedPlan, plan: Plan) -> list[str]:
-    """What changed since the plan was saved, one line per object; empty when none did."""
+def check_saved(saved: SavedPlan, plan: Plan, api_url: str) -> None:
+    """Refuse a saved plan made for another account, or made stale by what changed since (said
+    one line per object)."""
+    if saved.api_url != api_url:
+        raise PlanRefused(f"the saved plan was made for {saved.api_url}, not {api_url}")
     stale = []
     for address in saved.touched:
         before, now = saved.live_fingerprints.get(address), plan.live_fingerprint(address)
         if before != now:
-            stale.append(f"{address}: {_what_happened(before, now)} in the account")
+            happened = "created" if before is None else "deleted" if now is None else "changed"
+            stale.append(f"{address}: {happened} in the account")
         if saved.desired_digests.get(address) != plan.desired_digest(address):
             stale.append(f"{address}: changed in the manifests")
     current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
     if not stale and sorted(current) != sorted(saved.changes):
         stale.append("the changes planned now differ from the saved plan")
-    return stale
-
-
-def _what_happened(before: Any, now: Any) -> str:
-    if before is None:
-        return "created"
-    if now is None:
-        return "deleted"
-    return "changed"
+    if stale:
+        raise PlanRefused(
+            "the saved plan is stale; changed since it was made:\n  " + "\n  ".join(stale),
+            hint="run `pwconf plan --out FILE` again and review the new plan",
+        )
 
 
 def addresses_from(saved: SavedPlan) -> frozenset[Address]:

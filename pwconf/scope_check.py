@@ -51,11 +51,7 @@ def check_scope(
 
 def _known_names(desired: DesiredState, state: State | None) -> tuple[set[str], set[str]]:
     """Application handles and entity addresses, from the manifests and the state file."""
-    apps: set[str] = set()
-    for address in desired.entities:
-        handle = address.name if address.kind == CONTAINER else address.app
-        if handle is not None:
-            apps.add(handle)
+    apps = {a.name if a.kind == CONTAINER else a.app for a in desired.entities} - {None}
     targets = {str(address) for address in desired.entities}
     if state is not None:
         apps |= set(state.applications)

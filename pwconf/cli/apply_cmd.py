@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pwconf.apply import ApplyResult, Event
+from pwconf.apply import ApplyResult
 from pwconf.cli.interrupt import (
     Terminated,
     exit_code,
@@ -27,20 +26,14 @@ from pwconf.cli.options import (
     use_color,
 )
 from pwconf.cli.plan_cmd import planning_session, server_label
-from pwconf.cli.progress import StatusLine, Ticker
+from pwconf.cli.progress import StatusLine, ticking
 from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
 from pwconf.errors import PlanRefused, UsageError
 from pwconf.fetch import Scope
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
 from pwconf.runner import Connection, Planned, run_apply
-from pwconf.savedplan import (
-    SavedPlan,
-    addresses_from,
-    check_manifests_reachable,
-    load_saved,
-    stale_objects,
-)
+from pwconf.savedplan import addresses_from, check_manifests_reachable, check_saved, load_saved
 
 
 @click.command()
@@ -60,7 +53,12 @@ from pwconf.savedplan import (
 @color_option
 @reports_errors
 def apply(
-    auto_approve: bool, plan_file: str | None, allow_data_loss: bool, as_json: bool, **kw: Any
+    auto_approve: bool,
+    plan_file: str | None,
+    allow_data_loss: bool,
+    as_json: bool,
+    no_color: bool,
+    **kw: Any,
 ) -> None:
     """Make the account match the manifests.
 
@@ -74,20 +72,23 @@ def apply(
             check_manifests_reachable(saved)
         kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
         kw["scope"] = Scope(targets=addresses_from(saved))
-    color = use_color(kw["no_color"])
+    color = use_color(no_color)
     terminate_like_interrupt()
     with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):
         plan = planned.plan
         if saved is not None:
-            _check_saved(saved, plan, server_label(conn))
-        _show_plan(plan, as_json, color)
+            check_saved(saved, plan, server_label(conn))
+        if as_json:
+            click.echo(json.dumps({"type": "plan", "plan": plan_to_dict(plan)}, sort_keys=True))
+        else:
+            click.echo(render_text(plan, color=color))
         if not plan.has_changes:
             return
         _check_data_loss(plan, allow_data_loss)
         planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
-        result, report = _run(conn, planned, kw["parallelism"], as_json, color)
+        result, report = _run(conn, planned, kw["connection"].parallelism, as_json, color)
     if as_json:
         click.echo(summary_json(report, result))
     else:
@@ -101,84 +102,31 @@ def _run(
 ) -> tuple[ApplyResult, ApplyReport]:
     """The apply with its report; an interrupted apply is reported, then exits 130 or 143."""
     status = StatusLine.on_stderr()
-    echo = click.echo if status is None else _above(status)
     report = ApplyReport(
         planned.plan,
-        echo=echo,
+        echo=click.echo,
         every_object=status is None or not sys.stdout.isatty(),
+        status=status,
         color=color,
         as_json=as_json,
     )
     if not as_json:
         click.echo()  # the plan above, the report below
-    ticker = Ticker(status, report.progress_text).start() if status else None
     try:
-        return run_apply(conn, planned, parallelism, _with_progress(report, status)), report
+        with ticking(status, report.progress_text):
+            return run_apply(conn, planned, parallelism, report.on_event), report
     except KeyboardInterrupt as interrupt:
         ignore_further_signals()
-        _stop_progress(ticker, status)
-        _report_interrupted(report, planned, as_json, interrupt)
+        # The applier saved the state on its way out; saving again makes sure of it, even when
+        # the signal struck during that save.
+        planned.state.save()
+        if as_json:
+            click.echo(summary_json(report, None, interrupted=True))
+        else:
+            name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
+            text = interrupted_text(report, planned.state.path, name)
+            click.echo(("\n" if report.printed else "") + text)
         raise SystemExit(exit_code(interrupt)) from None
-    finally:
-        _stop_progress(ticker, status)
-
-
-def _with_progress(report: ApplyReport, status: StatusLine | None) -> Callable[[Event], None]:
-    if status is None:
-        return report.on_event
-
-    def on_event(event: Event) -> None:
-        report.on_event(event)
-        tally = report.tally
-        status.show(report.progress_text(), now=tally.finished == tally.total)  # the last one
-
-    return on_event
-
-
-def _above(status: StatusLine) -> Callable[[str], None]:
-    def echo(text: str) -> None:
-        status.print_above(lambda: click.echo(text))
-
-    return echo
-
-
-def _stop_progress(ticker: Ticker | None, status: StatusLine | None) -> None:
-    if ticker is not None:
-        ticker.stop()
-    if status is not None:
-        status.clear()
-
-
-def _report_interrupted(
-    report: ApplyReport, planned: Planned, as_json: bool, interrupt: BaseException
-) -> None:
-    """The applier saved the state on its way out; saving again makes sure of it, even when
-    the signal struck during that save."""
-    planned.state.save()
-    if as_json:
-        click.echo(summary_json(report, None, interrupted=True))
-        return
-    name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
-    prefix = "\n" if report.printed else ""
-    click.echo(prefix + interrupted_text(report, planned.state.path, name))
-
-
-def _show_plan(plan: Plan, as_json: bool, color: bool) -> None:
-    if as_json:
-        click.echo(json.dumps({"type": "plan", "plan": plan_to_dict(plan)}, sort_keys=True))
-    else:
-        click.echo(render_text(plan, color=color))
-
-
-def _check_saved(saved: SavedPlan, plan: Plan, label: str) -> None:
-    if saved.api_url != label:
-        raise PlanRefused(f"the saved plan was made for {saved.api_url}, not {label}")
-    stale = stale_objects(saved, plan)
-    if stale:
-        raise PlanRefused(
-            "the saved plan is stale; changed since it was made:\n  " + "\n  ".join(stale),
-            hint="run `pwconf plan --out FILE` again and review the new plan",
-        )
 
 
 def _check_data_loss(plan: Plan, allowed: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from types import FrameType
 
 import click
 
@@ -75,11 +74,7 @@ def emulator(
 
 def _serve_until_signalled() -> None:
     stop = threading.Event()
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = signal.signal(signal.SIGTERM, request_stop)
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
         while not stop.wait(0.2):
             pass

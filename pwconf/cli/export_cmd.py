@@ -6,6 +6,7 @@ and what was not, and why, goes to stderr.
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -29,7 +30,6 @@ from pwconf.state import State, check_state_choice
 @click.command()
 @click.option(
     "--out",
-    "out",
     default=".",
     show_default=True,
     type=click.Path(file_okay=False),
@@ -53,17 +53,7 @@ from pwconf.state import State, check_state_choice
 @api_options
 @reports_errors
 def export(
-    out: str,
-    apps: tuple[str, ...],
-    force: bool,
-    schema_url: str | None,
-    api_url: str | None,
-    token_file: str | None,
-    emulator: bool,
-    emulator_data: str | None,
-    state_file: str | None,
-    workspace: str | None,
-    parallelism: int,
+    out: str, apps: tuple[str, ...], force: bool, schema_url: str | None, connection: ConnectOptions
 ) -> None:
     """Write manifests from the live account: one file per application, one for tags and
     segments. Credentials and events cannot be read back and are never written.
@@ -73,33 +63,29 @@ def export(
     return, are read from the pwconf state file when there is one (--state; by default
     .pwconf-state.json in --out, and with --emulator .pwconf-emulator-state.json).
     """
-    check_state_choice(state_file, workspace)
+    state_file = connection.state_file
+    check_state_choice(state_file, connection.workspace)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
     schema_found = True
     if not schema_url:
         schema_url, schema_found = default_schema_url(out_dir)
-    options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
-    with connect(options, []) as conn:
+    with connect(connection, []) as conn:
         # The state file beside the manifests, as plan and apply find it: a re-export into a
         # managed folder (--force) reads what the last apply recorded.
-        state_at = state_path([str(out_dir)], state_file, conn.embedded, workspace)
+        state_at = state_path([out], state_file, conn.embedded, connection.workspace)
         if state_file and not state_at.is_file():
             raise UsageError(f"--state {state_file}: no such file")
-        state = State.load(state_at) if state_at.is_file() else None
-        progress = ReadProgress(StatusLine.on_stderr())
-        try:
+        with closing(ReadProgress(StatusLine.on_stderr())) as progress:
             result = export_account(
                 conn.api,
                 apps=list(dict.fromkeys(apps)),
                 schema_url=schema_url,
-                parallelism=parallelism,
-                state=state,
+                parallelism=connection.parallelism,
+                state=State.load(state_at) if state_at.is_file() else None,
                 progress=progress,
             )
-        finally:
-            progress.close()
     others = other_manifests(out_dir, result.files)
     written = write_export(out_dir, result.files, force=force)
     for path in written:
@@ -111,10 +97,7 @@ def summary(
     result: ExportResult, out: Path, others: list[Path], schema_url: str, schema_found: bool
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
-    counts = ", ".join(
-        f"{n:,} {kind_label(kind, n)}"
-        for kind, n in result.counts.items()
-    )
+    counts = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in result.counts.items())
     lines = [f"Wrote {counted(len(result.files), 'file')} to {out}: {counts}."]
     if result.notes:
         lines.append("Not written:")

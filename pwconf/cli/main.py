@@ -26,34 +26,24 @@ from pwconf.cli.interrupt import exit_code
 UNCUT = 10_000  # longer than any first sentence
 
 
-class Commands(click.Group):
-    """The command list of `pwconf --help`: each command's first sentence whole, wrapped to the
-    terminal (click cuts it at the width, ending with `...`)."""
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=UNCUT)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pwconf")
 def cli() -> None:
     """Manage a Pushwoosh account as code: validate, plan and apply YAML manifests."""
 
 
-cli.add_command(validate_cmd.validate)
-cli.add_command(plan_cmd.plan)
-cli.add_command(apply_cmd.apply)
-cli.add_command(export_cmd.export)
-cli.add_command(emulator_cmd.emulator)
-cli.add_command(unlock_cmd.force_unlock_cmd)
-cli.add_command(probe_cmd.probe_cmd)
+for command in (
+    validate_cmd.validate,
+    plan_cmd.plan,
+    apply_cmd.apply,
+    export_cmd.export,
+    emulator_cmd.emulator,
+    unlock_cmd.force_unlock_cmd,
+    probe_cmd.probe_cmd,
+):
+    # `pwconf --help` lists each command's first sentence whole: click would cut it at the width
+    command.short_help = command.get_short_help_str(limit=UNCUT)
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

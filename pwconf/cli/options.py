@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -13,67 +14,42 @@ import click
 from pwconf.errors import ManifestError, PwconfError
 from pwconf.printable import printable, printable_lines
 from pwconf.render.words import counted
+from pwconf.runner import ConnectOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def manifest_options(func: F) -> F:
-    """PATHS plus --var/--var-file: what every manifest-reading command takes."""
-    func = click.option(
-        "--var-file",
-        "var_files",
-        multiple=True,
-        type=click.Path(dir_okay=False),
-        help="YAML file of variables for ${var:NAME} (repeatable).",
-    )(func)
-    func = click.option(
+def _all(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator for several, listed in the order --help shows them."""
+
+    def decorate(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return decorate
+
+
+# PATHS plus --var/--var-file: what every manifest-reading command takes.
+manifest_options = _all(
+    click.argument("paths", nargs=-1, type=click.Path()),
+    click.option(
         "--var",
         "variables",
         multiple=True,
         metavar="NAME=VALUE",
         help="A variable for ${var:NAME} (repeatable).",
-    )(func)
-    return click.argument("paths", nargs=-1, type=click.Path())(func)  # type: ignore[return-value]
+    ),
+    click.option(
+        "--var-file",
+        "var_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="YAML file of variables for ${var:NAME} (repeatable).",
+    ),
+)
 
-
-def color_option(func: F) -> F:
-    return click.option("--no-color", is_flag=True, help="Plain output (also: NO_COLOR).")(func)  # type: ignore[return-value]
-
-
-def use_color(no_color: bool, stream: Any = None) -> bool:
-    """Colour only on a terminal, and never under NO_COLOR or --no-color."""
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    stream = stream or sys.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def problems_found(count: int) -> str:
-    """`1 problem found.`, `2 problems found.`: the one wording of every command."""
-    return f"{counted(count, 'problem')} found."
-
-
-def reports_errors(func: F) -> F:
-    """Turn pwconf's errors into `error: ...` (and `hint: ...`) on stderr and exit code 1;
-    never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ManifestError as exc:
-            for problem in exc.problems:
-                click.echo(printable(str(problem)), err=True)
-            click.echo(f"{problems_found(len(exc.problems))} Nothing was sent.", err=True)
-            raise SystemExit(1) from None
-        except PwconfError as exc:
-            click.echo(f"error: {printable_lines(exc.message)}", err=True)
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            raise SystemExit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
+color_option = click.option("--no-color", is_flag=True, help="Plain output (also: NO_COLOR).")
 
 workspace_option = click.option(
     "--workspace",
@@ -82,10 +58,48 @@ workspace_option = click.option(
     help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
 )
 
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Wait this long for another apply or plan --out on the same state file to end "
+    "(default 0: refuse at once).",
+)
+
+scope_options = _all(
+    click.option(
+        "--allow-mass-delete",
+        is_flag=True,
+        help="Allow deleting more than 30% of a kind's live objects.",
+    ),
+    click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="KIND.NAME",
+        help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
+    ),
+    click.option(
+        "--app",
+        "apps",
+        multiple=True,
+        metavar="HANDLE",
+        help="Only this application and what is inside it (repeatable).",
+    ),
+)
+
 
 def api_options(func: F) -> F:
-    """Where the account is and how to reach it. The token never comes from the command line."""
-    decorators = [
+    """Where the account is and how to reach it, passed on as one `ConnectOptions` named
+    `connection`. The token never comes from the command line."""
+
+    @functools.wraps(func)
+    def with_connection(*args: Any, **kwargs: Any) -> Any:
+        chosen = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(ConnectOptions)}
+        return func(*args, connection=ConnectOptions(**chosen), **kwargs)
+
+    return _all(
         click.option(
             "--api-url",
             envvar="PUSHWOOSH_API_URL",
@@ -122,40 +136,36 @@ def api_options(func: F) -> F:
             show_default=True,
             help="API calls in flight at once.",
         ),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    )(with_connection)  # type: ignore[return-value]
 
 
-def lock_timeout_option(func: F) -> F:
-    return click.option(  # type: ignore[return-value]
-        "--lock-timeout",
-        type=click.FloatRange(min=0),
-        default=0,
-        metavar="SECONDS",
-        help="Wait this long for another apply or plan --out on the same state file to end "
-        "(default 0: refuse at once).",
-    )(func)
+def use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, and never under NO_COLOR or --no-color."""
+    return not (no_color or os.environ.get("NO_COLOR")) and sys.stdout.isatty()
 
 
-def scope_options(func: F) -> F:
-    func = click.option(
-        "--app",
-        "apps",
-        multiple=True,
-        metavar="HANDLE",
-        help="Only this application and what is inside it (repeatable).",
-    )(func)
-    func = click.option(
-        "--target",
-        "targets",
-        multiple=True,
-        metavar="KIND.NAME",
-        help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
-    )(func)
-    return click.option(
-        "--allow-mass-delete",
-        is_flag=True,
-        help="Allow deleting more than 30% of a kind's live objects.",
-    )(func)  # type: ignore[return-value]
+def problems_found(count: int) -> str:
+    """`1 problem found.`, `2 problems found.`: the one wording of every command."""
+    return f"{counted(count, 'problem')} found."
+
+
+def reports_errors(func: F) -> F:
+    """Turn pwconf's errors into `error: ...` (and `hint: ...`) on stderr and exit code 1;
+    never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ManifestError as exc:
+            for problem in exc.problems:
+                click.echo(printable(str(problem)), err=True)
+            click.echo(f"{problems_found(len(exc.problems))} Nothing was sent.", err=True)
+            raise SystemExit(1) from None
+        except PwconfError as exc:
+            click.echo(f"error: {printable_lines(exc.message)}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper  # type: ignore[return-value]

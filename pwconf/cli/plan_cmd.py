@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 
 import click
@@ -57,13 +56,13 @@ from pwconf.state import State, check_state_choice, check_writable
 @lock_timeout_option
 @color_option
 @reports_errors
-def plan(as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None, **kw) -> None:
+def plan(
+    as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None, no_color: bool, **kw
+) -> None:
     """Show what apply would change in the account."""
     # Only a saved plan needs the lock: it is to be applied against this state as it is.
-    with planning_session(**kw, lock_for="pwconf plan --out" if out else None) as (
-        conn,
-        planned,
-    ):
+    lock_for = "pwconf plan --out" if out else None
+    with planning_session(**kw, lock_for=lock_for) as (conn, planned):
         if out:
             save_plan(Path(out), planned.plan, server_label(conn))
     if as_json:
@@ -71,7 +70,7 @@ def plan(as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None
     elif markdown:
         click.echo(render_markdown(planned.plan))
     else:
-        click.echo(render_text(planned.plan, color=use_color(kw["no_color"])))
+        click.echo(render_text(planned.plan, color=use_color(no_color)))
         if out:
             click.echo(f"\nSaved the plan to {out}; apply it with `pwconf apply --plan {out}`.")
     if detailed_exitcode and planned.plan.has_changes:
@@ -84,67 +83,49 @@ def planning_session(
     paths: tuple[str, ...],
     variables: tuple[str, ...],
     var_files: tuple[str, ...],
-    api_url: str | None,
-    token_file: str | None,
-    emulator: bool,
-    emulator_data: str | None,
-    state_file: str | None,
-    workspace: str | None,
-    parallelism: int,
+    connection: ConnectOptions,
     targets: tuple[str, ...],
     apps: tuple[str, ...],
     allow_mass_delete: bool,
-    no_color: bool,
-    lock_timeout: float = 0,
-    lock_for: str | None = None,
+    lock_timeout: float,
+    lock_for: str | None,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
     """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
     connection stays open for the caller until the block ends. With `lock_for` (the command,
-    for whoever is kept waiting), the state file is locked for as long."""
+    for whoever is kept waiting), the state file is locked for as long, and what a crash left
+    in its journal is written into it first."""
+    state_file, workspace = connection.state_file, connection.workspace
     check_state_choice(state_file, workspace)
-    paths_list = list(paths)
-    desired = load(paths_list, list(variables), list(var_files), os.environ)
+    desired = load(paths, variables, var_files, os.environ)
     if scope is None:
-        scope = Scope(apps=frozenset(apps), targets=parse_targets(list(targets)))
+        scope = Scope(apps=frozenset(apps), targets=parse_targets(targets))
         if not scope.is_full:  # a full scope matches everything: no state file to read for it
-            known = State.load(state_path(paths_list, state_file, emulator, workspace))
+            known = State.load(state_path(paths, state_file, connection.emulator, workspace))
             check_scope(desired, scope.apps, scope.targets, known)
-    options = ConnectOptions(api_url, token_file, emulator, emulator_data, parallelism)
-    with connect(options, paths_list) as conn:
-        path = state_path(paths_list, state_file, conn.embedded, workspace)
-        with _locked(path, lock_for, lock_timeout):
-            locked = lock_for is not None
-            yield conn, _plan(conn, desired, path, scope, parallelism, allow_mass_delete, locked)
-
-
-@contextmanager
-def _locked(path: Path, command: str | None, timeout: float) -> Iterator[None]:
-    if command is None:
-        yield
-        return
-    check_writable(path)  # the lock file goes beside it: say what is wrong in the state's terms
-    with state_lock(path, command, timeout) as lock:
-        for note in lock.notes:
-            click.echo(f"note: {note}", err=True)
-        yield
+    with connect(connection, paths) as conn, ExitStack() as locked:
+        path = state_path(paths, state_file, conn.embedded, workspace)
+        if lock_for is not None:
+            check_writable(path)  # the lock file goes beside it: say what is wrong in its terms
+            for note in locked.enter_context(state_lock(path, lock_for, lock_timeout)).notes:
+                click.echo(f"note: {note}", err=True)
+        state = State.load(path)
+        planned = _plan(conn, desired, state, scope, connection.parallelism, allow_mass_delete)
+        if lock_for is not None:
+            state.save_pending()
+        yield conn, planned
 
 
 def _plan(
     conn: Connection,
     desired: DesiredState,
-    path: Path,
+    state: State,
     scope: Scope,
     parallelism: int,
     allow_mass_delete: bool,
-    locked: bool,
 ) -> Planned:
-    """Plan against the state at `path`. Holding its lock, write into the file what a crash
-    left in its journal, and the account it is used with."""
-    state = State.load(path)
-    progress = ReadProgress(StatusLine.on_stderr())
-    started = time.monotonic()
-    try:
+    """The plan, its reads counted on stderr; the state notes which account it is used with."""
+    with closing(ReadProgress(StatusLine.on_stderr())) as progress:
         planned = make_plan(
             conn,
             desired,
@@ -154,20 +135,15 @@ def _plan(
             allow_mass_delete=allow_mass_delete,
             progress=progress,
         )
-    finally:
-        progress.close()
-    progress.finish(planned.live.calls, time.monotonic() - started)
+    progress.finish(planned.live.calls)
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
     live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
     note = state.claim_account(fingerprint, live_codes)
     if note:
         click.echo(f"note: {note}", err=True)
-    if locked:
-        state.save_pending()
     return planned
 
 
 def server_label(conn: Connection) -> str:
     """Which account a saved plan belongs to; the embedded emulator's port changes per run."""
     return "embedded-emulator" if conn.embedded else conn.base_url
-

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO
 
 import click
@@ -15,6 +16,7 @@ from pwconf.render.words import counted, duration
 
 CLEAR_LINE = "\r\x1b[K"
 REDRAW_INTERVAL_S = 0.1
+TICK_S = 1.0  # how often the apply's line is redrawn when no event comes
 SLOW_READ_S = 2.0  # off a terminal, the read is summed up only when it took this long
 
 
@@ -65,25 +67,25 @@ class StatusLine:
         self._stream.flush()
 
 
-class Ticker:
-    """Redraws a status line every `interval` seconds, so that elapsed time moves during a
-    slow call too."""
+@contextmanager
+def ticking(status: StatusLine | None, text: Callable[[], str]) -> Iterator[None]:
+    """Redraw `status` every second, so that elapsed time moves during a slow call too; clear
+    it at the end."""
+    if status is None:
+        yield
+        return
+    stop = threading.Event()
 
-    def __init__(self, status: StatusLine, text: Callable[[], str], interval: float = 1.0):
-        self._status, self._text, self._interval = status, text, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+    def tick() -> None:
+        while not stop.wait(TICK_S):
+            status.show(text(), now=True)
 
-    def start(self) -> Ticker:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._status.show(self._text(), now=True)
+    threading.Thread(target=tick, name="progress", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+        status.clear()
 
 
 class ReadProgress:
@@ -95,13 +97,15 @@ class ReadProgress:
 
     def __init__(self, status: StatusLine | None) -> None:
         self._status = status
+        self._started = time.monotonic()
 
     def __call__(self, done: int, sent: int) -> None:
         if self._status is not None:
             self._status.show(f"Reading the account: {done:,}/{sent:,} calls")
 
-    def finish(self, calls: int, seconds: float) -> None:
+    def finish(self, calls: int) -> None:
         self.close()
+        seconds = time.monotonic() - self._started
         if self._status is not None or seconds > SLOW_READ_S:
             text = f"Read the account: {counted(calls, 'call')} in {duration(seconds)}."
             click.echo(text, err=True)
@@ -110,4 +114,3 @@ class ReadProgress:
         """Clear the counter: before the plan prints, and when the read fails."""
         if self._status is not None:
             self._status.clear()
-

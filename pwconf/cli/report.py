@@ -1,15 +1,11 @@
 """How an apply is reported: object by object, as text or JSON lines, with a closing summary.
 
-The applier's events are per API call and per step (a replace is a delete step and a create
-step). The report counts objects instead, as the plan does: a replace is one change, finished
-when both of its steps are. Off a terminal every finished object gets one line:
+The applier's events are per API call and per step; the report counts objects, as the plan
+does: a replace is one change, finished when both its delete and its create are.
 
     done create geozone.shop.gate
     FAILED create segment.lapsed: createFilter: Invalid expiration_date (status 210)
     skipped create preset.shop.comeback: depends on segment.lapsed (create)
-
-On a terminal a progress line on stderr takes the place of the `done` lines; failures,
-skips and warnings are still printed, above it.
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ from typing import Any
 import click
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent, Event
+from pwconf.cli.progress import StatusLine
 from pwconf.model import Address
 from pwconf.plan import Action, Plan
 from pwconf.printable import printable
@@ -82,8 +79,9 @@ class Tally:
 class ApplyReport:
     """Follows an apply's events (its `on_event`; called one at a time) and reports them.
 
-    `echo` prints one permanent line; `every_object` prints a line for each finished object,
-    not only for those that failed, were skipped or had warnings.
+    `echo` prints one permanent line, above the `status` line if there is one, which shows the
+    progress; `every_object` prints a line for each finished object, not only for those that
+    failed, were skipped or had warnings.
     """
 
     def __init__(
@@ -92,6 +90,7 @@ class ApplyReport:
         *,
         echo: Callable[[str], None],
         every_object: bool,
+        status: StatusLine | None = None,
         color: bool = False,
         as_json: bool = False,
         clock: Callable[[], float] = time.monotonic,
@@ -104,6 +103,7 @@ class ApplyReport:
         self.tally = Tally(total=len(self._objects))
         self._echo = echo
         self._every_object = every_object
+        self._status = status
         self._color = color
         self._as_json = as_json
         self._clock = clock
@@ -121,6 +121,9 @@ class ApplyReport:
             self._on_call(event)
         else:
             self._on_step(event)
+        if self._status is not None:
+            last = self.tally.finished == self.tally.total
+            self._status.show(self.progress_text(), now=last)
 
     def progress_text(self) -> str:
         """`Applying: 120/10,000 changes, 2 failed, 34s elapsed, 3.5/s`."""
@@ -171,7 +174,10 @@ class ApplyReport:
 
     def _print(self, text: str) -> None:
         self.printed += 1
-        self._echo(text)
+        if self._status is None:
+            self._echo(text)
+        else:
+            self._status.print_above(lambda: self._echo(text))
 
 
 def object_text(address: Address, item: _Object, color: bool) -> str:

@@ -15,7 +15,7 @@ import click
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
 from pwconf.kinds import KIND_ORDER, kind_label
-from pwconf.manifest import Analysis, analyse, parse_variables
+from pwconf.manifest import analyse, parse_variables
 from pwconf.render.words import counted
 
 
@@ -31,57 +31,42 @@ def validate(
         values = parse_variables(list(variables), list(var_files))
     except (ManifestError, UsageError) as exc:
         problems = exc.problems if isinstance(exc, ManifestError) else [Problem(exc.message)]
-        _report(problems, files=0, counts={}, as_json=as_json)
+        _report(not problems, problems, 0, {}, as_json)
         raise SystemExit(1) from None
     analysis = analyse(list(paths), values, os.environ)
-    counts = analysis.state.counts()
-    _report(analysis.problems, len(analysis.state.files), counts, as_json, analysis)
+    files, counts = len(analysis.state.files), analysis.state.counts()
+    _report(analysis.valid, analysis.problems, files, counts, as_json)
     raise SystemExit(0 if analysis.valid else 1)
 
 
 def _report(
-    problems: list[Problem],
-    files: int,
-    counts: dict[str, int],
-    as_json: bool,
-    analysis: Analysis | None = None,
+    valid: bool, problems: list[Problem], files: int, counts: dict[str, int], as_json: bool
 ) -> None:
-    valid = analysis.valid if analysis is not None else not problems
+    counts = {kind: counts.get(kind, 0) for kind in KIND_ORDER}
     if as_json:
-        click.echo(json.dumps(_as_json(valid, problems, files, counts), indent=2))
+        document = {
+            "valid": valid,
+            "files": files,
+            "counts": counts,
+            "problems": [_problem_json(problem) for problem in problems],
+        }
+        click.echo(json.dumps(document, indent=2))
         return
     for problem in problems:
         click.echo(str(problem))
     if valid:
-        click.echo(f"Valid: {summary(counts, files)}.")
+        kinds = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in counts.items())
+        click.echo(f"Valid: {kinds} ({counted(files, 'file')}).")
     else:
         click.echo(problems_found(len(problems)))
 
 
-def summary(counts: dict[str, int], files: int) -> str:
-    """`1 application, 3 tags, ... (4 files)`."""
-    parts = []
-    for kind in KIND_ORDER:
-        number = counts.get(kind, 0)
-        parts.append(f"{number:,} {kind_label(kind, number)}")
-    return f"{', '.join(parts)} ({counted(files, 'file')})"
-
-
-def _as_json(
-    valid: bool, problems: list[Problem], files: int, counts: dict[str, int]
-) -> dict[str, Any]:
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    position = problem.position
     return {
-        "valid": valid,
-        "files": files,
-        "counts": {kind: counts.get(kind, 0) for kind in KIND_ORDER},
-        "problems": [
-            {
-                "file": problem.position.file if problem.position else None,
-                "line": problem.position.line if problem.position else None,
-                "column": problem.position.column if problem.position else None,
-                "severity": problem.severity,
-                "message": problem.message,
-            }
-            for problem in problems
-        ],
+        "file": position.file if position else None,
+        "line": position.line if position else None,
+        "column": position.column if position else None,
+        "severity": problem.severity,
+        "message": problem.message,
     }

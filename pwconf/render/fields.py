@@ -22,32 +22,34 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from typing import Any
 
-from pwconf.plan import Action
+from pwconf.plan import Action, FieldChange
 from pwconf.render.lines import PlanLine, Role
 from pwconf.render.values import display_value
+from pwconf.render.words import counted
 
 INLINE_CHARS = 80  # `path: before -> after` longer than this is shown on several lines
 CONTEXT_LINES = 3  # unchanged lines shown around each changed part of a text
 HEREDOC_START, HEREDOC_END = "<<-EOT", "EOT"
+FORCES_REPLACEMENT = " # forces replacement"
 
 
 def created_field_lines(path: str, value: Any, action: Action) -> list[PlanLine]:
     """`path = value`, or the text as a heredoc when it has several lines."""
-    if _is_plain_multiline(value):
-        body = [PlanLine(line, Role.VALUE, action, sign=" ") for line in value.split("\n")]
+    if isinstance(value, str) and "\n" in value and _visible(value):
         return [
             PlanLine(f"{path} = {HEREDOC_START}", Role.FIELD, action),
-            *body,
+            *_values(value.split("\n"), " ", action),
             PlanLine(HEREDOC_END, Role.VALUE, action),
         ]
     return [PlanLine(f"{path} = {display_value(value)}", Role.FIELD, action)]
 
 
-def changed_field_lines(
-    path: str, before: Any, after: Any, action: Action, marker: str = ""
-) -> list[PlanLine]:
+def changed_field_lines(field: FieldChange, action: Action) -> list[PlanLine]:
     """One line when short; a line diff of texts of several lines; else both values in full."""
-    if isinstance(before, str) and isinstance(after, str) and _line_diff_fits(before, after):
+    path, before, after = field.path, field.before, field.after
+    marker = FORCES_REPLACEMENT if field.forces_replacement else ""
+    texts = isinstance(before, str) and isinstance(after, str)
+    if texts and ("\n" in before or "\n" in after) and _visible(before) and _visible(after):
         return [
             PlanLine(f"{path}: {HEREDOC_START}", Role.FIELD, action, marker),
             *_line_diff(before.split("\n"), after.split("\n"), action),
@@ -64,20 +66,9 @@ def changed_field_lines(
     ]
 
 
-def _line_diff_fits(before: str, after: str) -> bool:
-    """A line diff shows every difference only when each line's characters are all visible."""
-    return ("\n" in before or "\n" in after) and all(
-        _is_visible(line) for text in (before, after) for line in text.split("\n")
-    )
-
-
-def _is_plain_multiline(value: Any) -> bool:
-    return isinstance(value, str) and "\n" in value and all(map(_is_visible, value.split("\n")))
-
-
-def _is_visible(line: str) -> bool:
+def _visible(text: str) -> bool:
     """No control character (a tab, a carriage return) and no trailing blank to miss."""
-    return line.isprintable() and line == line.rstrip()
+    return all(line.isprintable() and line == line.rstrip() for line in text.split("\n"))
 
 
 def _line_diff(before: list[str], after: list[str], action: Action) -> list[PlanLine]:
@@ -89,16 +80,18 @@ def _line_diff(before: list[str], after: list[str], action: Action) -> list[Plan
         lines += _hidden(group[0][1] - shown_up_to, action)
         for tag, b_start, b_end, a_start, a_end in group:
             if tag == "equal":
-                lines += [PlanLine(t, Role.VALUE, action, sign=" ") for t in before[b_start:b_end]]
-                continue
-            lines += [PlanLine(t, Role.VALUE, action, sign="-") for t in before[b_start:b_end]]
-            lines += [PlanLine(t, Role.VALUE, action, sign="+") for t in after[a_start:a_end]]
+                lines += _values(before[b_start:b_end], " ", action)
+            else:
+                lines += _values(before[b_start:b_end], "-", action)
+                lines += _values(after[a_start:a_end], "+", action)
         shown_up_to = group[-1][2]
     return lines + _hidden(len(before) - shown_up_to, action)
 
 
 def _hidden(count: int, action: Action) -> list[PlanLine]:
-    if count <= 0:
-        return []
-    noun = "line" if count == 1 else "lines"
-    return [PlanLine(f"# ({count:,} unchanged {noun} hidden)", Role.VALUE, action, sign=" ")]
+    hidden = [f"# ({counted(count, 'unchanged line')} hidden)"] if count > 0 else []
+    return _values(hidden, " ", action)
+
+
+def _values(texts: list[str], sign: str, action: Action) -> list[PlanLine]:
+    return [PlanLine(text, Role.VALUE, action, sign=sign) for text in texts]

@@ -10,11 +10,9 @@ Shape (format_version "1"; keys are sorted in the output):
      "unmanaged": {kind: [name, ...]},
      "notes": [{"address", "message"}]}
 
-`actions` follows Terraform: a replace is `["delete", "create"]`, so a scan for "delete" finds it.
-`application` is the handle of the application the entity belongs to (an application's own handle
-for kind "application"; null for account-wide tags and segments). Markers appear as their text
-("(sensitive value)", "(known after apply)"), except `ABSENT`, which is null. Secrets never appear.
-Saved-plan data (live fingerprints, manifest files) is not part of this document.
+`actions` follows Terraform: a replace is `["delete", "create"]`. `application` is the handle of
+the application the entity belongs to (its own for an application; null for account-wide kinds).
+Markers appear as their text ("(sensitive value)"), `ABSENT` as null. Secrets never appear.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from pwconf.render.values import json_value
 
 
 def render_json(plan: Plan) -> str:
-    """The plan as indented JSON with sorted keys, without a trailing newline."""
+    """The plan as indented JSON, without a trailing newline."""
     return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False)
 
 

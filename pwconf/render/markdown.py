@@ -8,14 +8,12 @@
     Unmanaged objects and notes, as lists.
 
 GitHub refuses comments over 65,536 characters and drops a step summary over 1 MiB. When the
-document would exceed `limit`, only the first changes are shown (in the table and in the diff)
-and a note says so; the result is always at most `limit` characters, with the fence and the
-`<details>` tag closed. As in the text plan, values are never cut: a change is shown whole or
-not at all.
+document would exceed `limit`, only the first changes are shown, whole, and a note says so.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from pwconf.plan import Action, Change, Plan
@@ -23,16 +21,13 @@ from pwconf.printable import printable
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.text import (
     ACTION_LABELS,
-    NO_CHANGES,
     SYMBOL_WIDTH,
     change_section_lines,
+    closing_sentences,
     drift_marker,
-    kinds_in_order,
-    plural_of,
+    prune_example,
     shown_changes,
-    shows_drift_marker,
-    summary_sentence,
-    unchanged_sentence,
+    unmanaged_kinds,
     unmanaged_summary,
 )
 from pwconf.render.values import shorten
@@ -40,12 +35,7 @@ from pwconf.render.values import shorten
 GITHUB_COMMENT_LIMIT = 65_000  # GitHub's hard limit is 65,536; leave room for a wrapper
 TITLE = "### pwconf plan"
 MAX_REASON_CHARS = 200
-FIELD_DIFF_CHARS: dict[Action, str] = {
-    Action.CREATE: "+",
-    Action.UPDATE: "~",
-    Action.REPLACE: "~",
-    Action.DELETE: "-",
-}
+FIELD_DIFF_CHARS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "~", Action.DELETE: "-"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 
@@ -55,10 +45,16 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     full = markdown_document(plan, changes)
     if len(full) <= limit:
         return full
-    shown = _most_changes_that_fit(plan, changes, limit)
-    if shown is not None:
-        return markdown_document(plan, changes[:shown], total=len(changes))
-    return _minimal_document(plan, len(changes), limit)
+
+    def too_long(count: int) -> bool:
+        return len(markdown_document(plan, changes[:count], total=len(changes))) > limit
+
+    if too_long(0):  # title, summary and the note alone, cut if even they are too long
+        minimal = [TITLE, _summary_paragraph(plan), truncation_note(0, len(changes))]
+        return "\n\n".join(minimal)[:limit]
+    # the most leading changes that fit; all of them are known not to
+    shown = bisect.bisect_left(range(1, len(changes)), True, key=too_long)
+    return markdown_document(plan, changes[:shown], total=len(changes))
 
 
 def markdown_document(plan: Plan, changes: list[Change], total: int | None = None) -> str:
@@ -81,7 +77,10 @@ def truncation_note(shown: int, total: int) -> str:
 
 def changes_table(changes: list[Change]) -> str:
     rows = ["| Action | Address | Reason |", "|---|---|---|"]
-    rows += [_table_row(change) for change in changes]
+    for change in changes:
+        label = ACTION_LABELS.get(change.action, change.action.value).split(" (")[0]
+        action = f"{code(change.action.symbol)} {label}"
+        rows.append(f"| {action} | {code(str(change.address))} | {_reason_cell(change)} |")
     return "\n".join(rows)
 
 
@@ -117,13 +116,12 @@ def _value_diff_char(line: PlanLine) -> str:
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:
-    kinds = [kind for kind in kinds_in_order(unmanaged) if unmanaged[kind]]
+    kinds = unmanaged_kinds(unmanaged)
     if not kinds:
         return ""
-    example = ", ".join(plural_of(kind) for kind in kinds)
     lines = [
         "**Unmanaged** (add the kind to `settings.prune` to delete them, "
-        f"e.g. `prune: [{example}]`):",
+        f"e.g. `{prune_example(kinds)}`):",
         "",
     ]
     lines += [f"- {escape(unmanaged_summary(kind, unmanaged[kind]))}" for kind in kinds]
@@ -154,48 +152,14 @@ def code(text: str) -> str:
 
 
 def _summary_paragraph(plan: Plan) -> str:
-    if shown_changes(plan):
-        return f"**{summary_sentence(plan)}**"
-    return f"**{NO_CHANGES}** {unchanged_sentence(plan.unchanged)}"
-
-
-def _table_row(change: Change) -> str:
-    label = ACTION_LABELS.get(change.action, change.action.value).split(" (")[0]
-    action = f"{code(change.action.symbol)} {label}"
-    return f"| {action} | {code(str(change.address))} | {_reason_cell(change)} |"
+    first, *rest = closing_sentences(plan)
+    return " ".join([f"**{first}**", *rest])
 
 
 def _reason_cell(change: Change) -> str:
-    words = [escape(shorten(change.reason, MAX_REASON_CHARS))] if change.reason else []
-    if change.data_loss:
-        words.append("**data loss**")
-    if shows_drift_marker(change):
-        words.append(drift_marker(change))
-    return "; ".join(words)
-
-
-def _most_changes_that_fit(plan: Plan, changes: list[Change], limit: int) -> int | None:
-    """The largest number of leading changes whose truncated document fits, or None."""
-
-    def fits(count: int) -> bool:
-        return len(markdown_document(plan, changes[:count], total=len(changes))) <= limit
-
-    if not fits(0):
-        return None
-    low, high = 0, len(changes) - 1  # fits(low) holds; the full plan is known not to fit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _minimal_document(plan: Plan, total: int, limit: int) -> str:
-    """Title, summary and the truncation note; cut to `limit` if even that is too long."""
-    parts = [TITLE, _summary_paragraph(plan), truncation_note(0, total)]
-    return "\n\n".join(parts)[:limit]
+    reason = escape(shorten(change.reason, MAX_REASON_CHARS))
+    data_loss = "**data loss**" if change.data_loss else ""
+    return "; ".join(filter(None, [reason, data_loss, drift_marker(change)]))
 
 
 def _longest_backtick_run(text: str) -> int:

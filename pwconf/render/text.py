@@ -12,22 +12,18 @@
 
     Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy.
 
-Values are never cut: long ones and text of several lines are shown on several lines
-(`render.fields`). The plan is first built as `PlanLine` values (what a line says and which
-change it belongs to), then formatted: as text, optionally coloured, here; as a GitHub ```diff
-block in `markdown`.
+The plan is first built as `PlanLine` values, then formatted: as text, optionally coloured,
+here; as a GitHub ```diff block in `markdown`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import click
 
 from pwconf.kinds import CONTAINER, KIND_BY_PLURAL, KIND_ORDER, PLURALS, kind_label
 from pwconf.model import Address
-from pwconf.plan import Action, Change, FieldChange, Plan
-from pwconf.render.fields import changed_field_lines, created_field_lines
+from pwconf.plan import Action, Change, Plan
+from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.values import flatten
 from pwconf.render.words import counted
@@ -44,10 +40,7 @@ ACTION_COLORS: dict[Action, str] = {
     Action.REPLACE: "magenta",
     Action.DELETE: "red",
 }
-FORCES_REPLACEMENT = " # forces replacement"
-CHANGED_OUTSIDE = "changed outside pwconf"
-DELETED_OUTSIDE = "deleted outside pwconf"
-ACCOUNT_WIDE = "# account-wide"
+DATA_LOSS = "! data loss: what Pushwoosh stores for this {kind} is deleted and cannot be restored"
 UNMANAGED_NAMES_SHOWN = 10
 NO_CHANGES = "No changes. The account matches the manifests."
 
@@ -57,18 +50,18 @@ VALUE_COLORS = {"-": "red", "+": "green"}
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as text, without a trailing newline. ANSI colours only when `color`."""
-    return "\n".join(format_line(line, color=color) for line in plan_lines(plan))
-
-
-def plan_lines(plan: Plan) -> list[PlanLine]:
-    """Legend and changes, unmanaged objects, notes and the closing summary line."""
     sections = [
         change_section_lines(shown_changes(plan)),
         unmanaged_lines(plan.unmanaged),
         note_lines(plan),
-        closing_lines(plan),
+        [PlanLine(sentence) for sentence in closing_sentences(plan)],
     ]
-    return _join_sections(section for section in sections if section)
+    lines: list[PlanLine] = []
+    for section in filter(None, sections):
+        if lines:
+            lines.append(PlanLine(""))
+        lines += section
+    return "\n".join(format_line(line, color=color) for line in lines)
 
 
 def shown_changes(plan: Plan) -> list[Change]:
@@ -77,142 +70,87 @@ def shown_changes(plan: Plan) -> list[Change]:
 
 
 def change_section_lines(changes: list[Change]) -> list[PlanLine]:
-    """The legend of the symbols used, then the changes grouped by application."""
+    """The legend of the symbols used, then the changes grouped by application, in order of
+    first appearance (account-wide kinds together)."""
     if not changes:
         return []
-    lines = [legend_line(changes)]
-    for heading, group in group_changes(changes):
+    used = {change.action for change in changes}
+    legend = [f"{act.symbol} {label}" for act, label in ACTION_LABELS.items() if act in used]
+    lines = [PlanLine("Actions: " + ", ".join(legend))]
+    groups: dict[str | None, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(application_of(change.address), []).append(change)
+    for app, group in groups.items():
+        heading = "# account-wide" if app is None else f'# application "{app}"'
         lines += [PlanLine(""), PlanLine(heading)]
         for change in group:
             lines += [PlanLine(""), *change_lines(change)]
     return lines
 
 
-def legend_line(changes: Iterable[Change]) -> PlanLine:
-    used = {change.action for change in changes}
-    entries = [
-        f"{action.symbol} {label}" for action, label in ACTION_LABELS.items() if action in used
-    ]
-    return PlanLine("Actions: " + ", ".join(entries))
-
-
-def group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
-    """(heading, changes) per application and one for account-wide kinds, by first appearance."""
-    groups: dict[str | None, list[Change]] = {}
-    for change in changes:
-        groups.setdefault(application_of(change.address), []).append(change)
-    return [(group_heading(app), group) for app, group in groups.items()]
-
-
 def application_of(address: Address) -> str | None:
     """The handle of the application an entity belongs to (its own, for an application)."""
-    if address.kind == CONTAINER:
-        return address.name
-    return address.app
-
-
-def group_heading(app: str | None) -> str:
-    return ACCOUNT_WIDE if app is None else f'# application "{app}"'
+    return address.name if address.kind == CONTAINER else address.app
 
 
 def change_lines(change: Change) -> list[PlanLine]:
-    """The block of one change: header, data-loss warning, then fields."""
-    lines = [header_line(change)]
+    """The block of one change: header, data-loss warning, then fields (every attribute of a
+    create, the changed fields of an update or replace, none of a delete)."""
+    header = str(change.address) + (f" ({change.reason})" if change.reason else "")
+    drift = drift_marker(change)
+    lines = [PlanLine(header, Role.HEADER, change.action, f" # {drift}" if drift else "")]
     if change.data_loss:
-        lines.append(data_loss_line(change))
-    lines += field_lines(change)
+        text = DATA_LOSS.format(kind=kind_label(change.address.kind))
+        lines.append(PlanLine(text, Role.DATA_LOSS, change.action))
+    if change.action is Action.CREATE:
+        for path, value in flatten(change.after or {}):
+            lines += created_field_lines(path, value, change.action)
+    elif change.action is not Action.DELETE:
+        for field in change.fields:
+            lines += changed_field_lines(field, change.action)
     return lines
 
 
-def header_line(change: Change) -> PlanLine:
-    text = str(change.address)
-    if change.reason:
-        text += f" ({change.reason})"
-    marker = f" # {drift_marker(change)}" if shows_drift_marker(change) else ""
-    return PlanLine(text, Role.HEADER, change.action, marker)
-
-
 def drift_marker(change: Change) -> str:
-    """What happened outside pwconf: a create of what it had applied means it was deleted."""
-    return DELETED_OUTSIDE if change.action is Action.CREATE else CHANGED_OUTSIDE
+    """What happened outside pwconf (a create of what it had applied means it was deleted);
+    empty without drift or when the reason already says so."""
+    marker = f"{'deleted' if change.action is Action.CREATE else 'changed'} outside pwconf"
+    return marker if change.drift and marker not in change.reason else ""
 
 
-def shows_drift_marker(change: Change) -> bool:
-    """Drift is marked unless the reason already says so."""
-    return change.drift and drift_marker(change) not in change.reason
+def unmanaged_kinds(unmanaged: dict[str, list[str]]) -> list[str]:
+    """The kinds (singular or plural keys) with unmanaged objects: known ones in dependency
+    order, then any others by name."""
+
+    def rank(kind: str) -> tuple[int, str]:
+        singular = KIND_BY_PLURAL.get(kind, kind)
+        return (KIND_ORDER.index(singular) if singular in KIND_ORDER else len(KIND_ORDER), kind)
+
+    return sorted((kind for kind in unmanaged if unmanaged[kind]), key=rank)
 
 
-def data_loss_line(change: Change) -> PlanLine:
-    kind = kind_label(change.address.kind)
-    text = f"! data loss: what Pushwoosh stores for this {kind} is deleted and cannot be restored"
-    return PlanLine(text, Role.DATA_LOSS, change.action)
-
-
-def field_lines(change: Change) -> list[PlanLine]:
-    """Every attribute of a create; the changed fields of an update or replace; none of a delete."""
-    if change.action is Action.CREATE:
-        return [
-            line
-            for path, value in flatten(change.after or {})
-            for line in created_field_lines(path, value, change.action)
-        ]
-    if change.action is Action.DELETE:
-        return []
-    return [line for field in change.fields for line in changed_lines(field, change.action)]
-
-
-def changed_lines(field: FieldChange, action: Action) -> list[PlanLine]:
-    marker = FORCES_REPLACEMENT if field.forces_replacement else ""
-    return changed_field_lines(field.path, field.before, field.after, action, marker)
+def prune_example(kinds: list[str]) -> str:
+    return f"prune: [{', '.join(PLURALS.get(kind, kind) for kind in kinds)}]"
 
 
 def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
     """One line per kind of live objects left alone, and how to have them deleted."""
-    kinds = [kind for kind in kinds_in_order(unmanaged) if unmanaged[kind]]
+    kinds = unmanaged_kinds(unmanaged)
     if not kinds:
         return []
-    lines = [PlanLine(unmanaged_line(kind, unmanaged[kind])) for kind in kinds]
-    example = ", ".join(plural_of(kind) for kind in kinds)
-    hint = f"  (add the kind to settings.prune to delete them, e.g. prune: [{example}])"
+    lines = [PlanLine(f"Unmanaged: {unmanaged_summary(kind, unmanaged[kind])}") for kind in kinds]
+    hint = f"  (add the kind to settings.prune to delete them, e.g. {prune_example(kinds)})"
     return [*lines, PlanLine(hint)]
 
 
-def unmanaged_line(kind: str, names: list[str]) -> str:
-    return f"Unmanaged: {unmanaged_summary(kind, names)}"
-
-
 def unmanaged_summary(kind: str, names: list[str]) -> str:
-    """`3 tags not in the manifests, left alone: A, B, C`."""
-    noun = plural_of(kind) if len(names) != 1 else singular_of(kind)
-    noun = noun.replace("_", " ")
-    return f"{len(names):,} {noun} not in the manifests, left alone: {name_list(names)}"
-
-
-def name_list(names: list[str], shown: int = UNMANAGED_NAMES_SHOWN) -> str:
-    """`A, B, C`, or the first `shown` names and `and N more`."""
-    text = ", ".join(names[:shown])
-    if len(names) > shown:
-        text += f" and {len(names) - shown:,} more"
-    return text
-
-
-def plural_of(kind: str) -> str:
-    return PLURALS.get(kind, kind)
-
-
-def singular_of(kind: str) -> str:
-    return KIND_BY_PLURAL.get(kind, kind)
-
-
-def kinds_in_order(unmanaged: dict[str, list[str]]) -> list[str]:
-    """Known kinds (singular or plural keys) in dependency order, then any others by name."""
-
-    def rank(kind: str) -> tuple[int, str]:
-        singular = singular_of(kind)
-        known = singular in KIND_ORDER
-        return (KIND_ORDER.index(singular) if known else len(KIND_ORDER), kind)
-
-    return sorted(unmanaged, key=rank)
+    """`3 tags not in the manifests, left alone: A, B, C`, at most UNMANAGED_NAMES_SHOWN names
+    and `and N more`."""
+    noun = PLURALS.get(kind, kind) if len(names) != 1 else KIND_BY_PLURAL.get(kind, kind)
+    shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
+    if len(names) > UNMANAGED_NAMES_SHOWN:
+        shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
+    return f"{len(names):,} {noun.replace('_', ' ')} not in the manifests, left alone: {shown}"
 
 
 def note_lines(plan: Plan) -> list[PlanLine]:
@@ -225,29 +163,24 @@ def note_lines(plan: Plan) -> list[PlanLine]:
     return lines
 
 
-def closing_lines(plan: Plan) -> list[PlanLine]:
+def closing_sentences(plan: Plan) -> list[str]:
+    """The plan's counts; with no changes, that there are none and how many are unchanged."""
     if not shown_changes(plan):
-        return [PlanLine(NO_CHANGES), PlanLine(unchanged_sentence(plan.unchanged))]
-    return [PlanLine(summary_sentence(plan))]
-
-
-def summary_sentence(plan: Plan) -> str:
+        return [NO_CHANGES, f"{counted(plan.unchanged, 'managed object')} unchanged."]
     counts = plan.summary()
-    return (
+    return [
         f"Plan: {counts['add']:,} to add, {counts['change']:,} to change, "
         f"{counts['replace']:,} to replace, {counts['destroy']:,} to destroy."
-    )
-
-
-def unchanged_sentence(unchanged: int) -> str:
-    return f"{counted(unchanged, 'managed object')} unchanged."
+    ]
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
     """A line as plain or ANSI-coloured text."""
     if line.role is Role.HEADER:
         action = line.action or Action.NOOP
-        symbol = _style(action.symbol.rjust(SYMBOL_WIDTH), action, color)
+        symbol = action.symbol.rjust(SYMBOL_WIDTH)
+        if color and action in ACTION_COLORS:
+            symbol = click.style(symbol, fg=ACTION_COLORS[action], bold=True)
         return f"{symbol} {line.text}{_style_marker(line.marker, color)}"
     if line.role is Role.DATA_LOSS:
         return BODY_INDENT + (click.style(line.text, fg="red", bold=True) if color else line.text)
@@ -260,24 +193,7 @@ def format_line(line: PlanLine, *, color: bool = False) -> str:
     return line.text
 
 
-def _style(text: str, action: Action | None, color: bool) -> str:
-    if not color or action not in ACTION_COLORS:
-        return text
-    return click.style(text, fg=ACTION_COLORS[action], bold=True)
-
-
 def _style_marker(marker: str, color: bool) -> str:
     if not color or not marker:
         return marker
-    fg = "red" if marker == FORCES_REPLACEMENT else "yellow"
-    return click.style(marker, fg=fg)
-
-
-def _join_sections(sections: Iterable[list[PlanLine]]) -> list[PlanLine]:
-    """Sections separated by one empty line."""
-    lines: list[PlanLine] = []
-    for section in sections:
-        if lines:
-            lines.append(PlanLine(""))
-        lines += section
-    return lines
+    return click.style(marker, fg="red" if marker == FORCES_REPLACEMENT else "yellow")

@@ -195,3 +195,26 @@ def test_counts_are_worded_once() -> None:
     assert [duration(s) for s in (0.04, 9.96, 42.4, 187, 3725)] == [
         "0.0s", "10.0s", "42s", "3m 07s", "1h 02m",
     ]
+
+
+def test_on_a_terminal_the_progress_line_follows_each_event_below_the_printed_lines() -> None:
+    terminal = FakeTerminal()
+    plan = tags(2)
+    clock = Clock()
+    report = ApplyReport(
+        plan,
+        echo=lambda text: terminal.write(text + "\n"),
+        every_object=False,
+        status=StatusLine(terminal, interval=0),
+        clock=clock,
+    )
+    first, second = (change.address for change in plan.changes)
+
+    report.on_event(ChangeEvent(first, "create", "failed", "addTag: bad"))
+    report.on_event(ChangeEvent(second, "create", "done"))
+
+    assert terminal.getvalue() == (
+        "FAILED create tag.T00000: addTag: bad\n"
+        "\r\x1b[KApplying: 1/2 changes, 1 failed, 0.0s elapsed"
+        "\r\x1b[KApplying: 2/2 changes, 1 failed, 0.0s elapsed"
+    )
