@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pwconf.api.answers import read_answer
 from pwconf.api.client import ApiClient, CallResult
-from pwconf.api.shapes import Checked
+from pwconf.api.shapes import Checked, read_answer
 from pwconf.errors import ArgumentError, OutcomeUnknown
 
 Rows = list[dict[str, Any]]
