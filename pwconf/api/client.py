@@ -158,12 +158,9 @@ class ApiClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._rng = rng or random.Random()
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._transport = Transport(
-            self.base_url,
-            network or Network(),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            pool_size=self.workers,
-            timeouts=timeouts,
+            self.base_url, network or Network(), headers, self.workers, timeouts
         )
 
     def __repr__(self) -> str:
