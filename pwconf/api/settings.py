@@ -33,8 +33,6 @@ class ApiSettings:
     def __repr__(self) -> str:
         return f"ApiSettings(base_url={self.base_url!r}, token={MASK!r})"
 
-    __str__ = __repr__
-
 
 def resolve_settings(
     api_url: str | None,
@@ -151,31 +149,28 @@ def is_loopback(host: str) -> bool:
 
 
 def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
-    """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file."""
+    """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file;
+    a missing, unreadable or empty file is a UsageError."""
     token = (env.get(TOKEN_ENV) or "").strip()
     if token:
         return token
-    if token_file:
-        return read_token_file(token_file)
-    raise UsageError(
-        "no Pushwoosh API token given",
-        hint=f"set {TOKEN_ENV} or pass --token-file PATH (a token is never accepted as an option)",
-    )
-
-
-def read_token_file(path: str) -> str:
-    """The file's content, stripped; a missing, unreadable or empty file is a UsageError."""
+    if not token_file:
+        raise UsageError(
+            "no Pushwoosh API token given",
+            hint=f"set {TOKEN_ENV} or pass --token-file PATH "
+            "(a token is never accepted as an option)",
+        )
     try:
-        token = Path(path).read_text(encoding="utf-8").strip()
+        token = Path(token_file).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise UsageError(
-            f"cannot read the token file {path}: {reason}",
+            f"cannot read the token file {token_file}: {reason}",
             hint=f"check the path, or set {TOKEN_ENV}",
         ) from None
     if not token:
         raise UsageError(
-            f"the token file {path} is empty",
+            f"the token file {token_file} is empty",
             hint=f"put the server API token in it, or set {TOKEN_ENV}",
         )
     return token
