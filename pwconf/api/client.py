@@ -397,13 +397,12 @@ _HTTP_ERRORS: dict[int, type[ApiError]] = {
 
 def _http_outcome(reply: Reply) -> _Outcome:
     status = reply.status
-    body = _json_body(reply.body)
-    if status == 200:
-        return _body_outcome(body, reply.reason)
-    if status == 210:  # [decided] an error some servers carry in the HTTP status (§11)
-        body = body if _body_status(body) is not None else {"status_code": 210}
-        return replace(_body_outcome(body, reply.reason), http_status=210)
-    message = _body_message(body) or printable(reply.reason or "HTTP error").strip()
+    code, message, response = _parse_body(reply.body)
+    if status == 210 and code is None:  # [decided] an error some servers carry in the HTTP status
+        code, message, response = 210, "", None  # (§11)
+    message = message or printable(reply.reason or "HTTP error").strip()
+    if status in (200, 210):
+        return _body_outcome(code, message, response, status)
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
     verdict = _Verdict.FAILED
@@ -414,22 +413,18 @@ def _http_outcome(reply: Reply) -> _Outcome:
         verdict = _Verdict.UNKNOWN
     retry_after = None if verdict is _Verdict.FAILED else parse_retry_after(reply.retry_after)
     return _Outcome(
-        verdict, f"HTTP {status}", error, http_status=status, status_code=_body_status(body),
-        message=message, retry_after=retry_after,
+        verdict, f"HTTP {status}", error, http_status=status, status_code=code, message=message,
+        retry_after=retry_after,
     )  # fmt: skip
 
 
-def _body_outcome(body: Any, reason: str) -> _Outcome:
-    """An HTTP 200 answer, by the status_code in its body."""
-    code = _body_status(body)
-    message = _body_message(body) or printable(reason or "HTTP error").strip()
+def _body_outcome(code: int | None, message: str, response: Any, http_status: int) -> _Outcome:
+    """An answer of HTTP 200 (or 210), by the status_code in its body."""
     if code is None:
         return _Outcome(
             _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
             http_status=200, message="invalid response body",
         )  # fmt: skip
-    label = f"status {code}"
-    response = body.get("response")
     if code == 200:
         verdict, error = _Verdict.SUCCESS, ApiError
     elif code >= 500:
@@ -437,28 +432,26 @@ def _body_outcome(body: Any, reason: str) -> _Outcome:
     else:
         verdict, error = _Verdict.FAILED, _BODY_ERRORS.get(code, ApiError)
     return _Outcome(
-        verdict, label, error, http_status=200, status_code=code, message=message,
-        response=response,
+        verdict, f"status {code}", error, http_status=http_status, status_code=code,
+        message=message, response=response,
     )  # fmt: skip
 
 
-def _json_body(data: bytes) -> Any:
+def _parse_body(data: bytes) -> tuple[int | None, str, Any]:
+    """The status_code, status_message and response of a JSON body; None, "" and None for
+    what it lacks."""
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except ValueError:  # UnicodeDecodeError included
-        return None
-
-
-def _body_status(body: Any) -> int | None:
-    if isinstance(body, dict) and type(body.get("status_code")) is int:
-        return int(body["status_code"])
-    return None
-
-
-def _body_message(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("status_message"), str):
-        return printable(body["status_message"])
-    return ""
+        return None, "", None
+    if not isinstance(body, dict):
+        return None, "", None
+    code, message = body.get("status_code"), body.get("status_message")
+    return (
+        code if type(code) is int else None,
+        printable(message) if isinstance(message, str) else "",
+        body.get("response"),
+    )
 
 
 def _transport_outcome(failure: TransportFailure) -> _Outcome:
