@@ -1,21 +1,12 @@
 """How pwconf reads the answers it relies on: one declared shape per method (`ANSWERS`).
 
-Every answer pwconf looks into is read through its method's shape first (by the fetch, the
-read-backs of creates, the kinds and `pwconf probe`), so the rest of pwconf only ever sees the
-answer in the contract's form (shared/pushwoosh-api.md §2-§8a). Reading also lists each place
-where the answer differed from that form. The rules:
-
-- keys are looked up by name; keys pwconf does not read are ignored;
-- a type is coerced where the meaning is unambiguous: a number sent as a string ("42",
-  "40.7128"), a boolean sent as "0"/"1", "true"/"false" or 0/1, a code sent as a number, a null
-  list read as an empty one, PHP's empty array `[]` where an object is expected;
-- the alternatives public sources show (contract §11) are accepted: geozones grouped under their
-  cluster, getApplication without `code` (the requested code is used) or `title` (getApplications'
-  title is used), `ios_sdk`/`android_sdk` for `sdk_ios`/`sdk_android` with hex-encoded values
-  ("x7077" for "pw"), segment operators in lower case, "null" for a filter with no expiration;
-- anything else raises UnreadableAnswer naming the method, the key path and what was expected:
-  nothing is ever planned from an answer read by guessing (a geozone without an id is an error,
-  not a geozone to create again).
+Every answer pwconf looks into (in the fetch, the read-backs of creates, the kinds and `pwconf
+probe`) is read through its method's shape first, so the rest of pwconf only sees the contract's
+form (shared/pushwoosh-api.md §2-§8a), and each place where the answer differed is listed. Keys
+pwconf does not read are ignored; types are coerced only where the meaning is unambiguous; the
+alternatives public sources show (contract §11) are accepted. Anything else raises
+UnreadableAnswer naming the method, the key path and what was expected: nothing is planned from
+an answer read by guessing (a geozone without an id is an error, not a geozone to create again).
 """
 
 from __future__ import annotations
@@ -339,7 +330,7 @@ class Obj(Shape):
 
 class ListOf(Shape):
     expected = "a list"
-    nullable = True  # null is read as an empty list
+    nullable = True  # null, and PHP's empty array sent as {}, are read as an empty list
 
     def __init__(self, item: Shape) -> None:
         self.item = item
@@ -360,7 +351,7 @@ class ListOf(Shape):
 class MapOf(Shape):
     """An object of keys the server chooses (application codes) to values of one shape."""
 
-    nullable = True  # null is read as an empty object
+    nullable = True  # null, and PHP's empty array [], are read as an empty object
 
     def __init__(self, value: Shape, what: str) -> None:
         self.value = value
