@@ -90,10 +90,14 @@ class Shape:
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         raise NotImplementedError
 
+    def plain(self, value: Any) -> bool:
+        """True when `value` is a scalar already in the contract's form (nothing to note)."""
+        return False
+
     def quick(self, value: Any) -> Any:
-        """`value` when it is already in the contract's form (nothing to note), else ABSENT:
+        """`value` in the contract's form when reading it would note nothing, else ABSENT:
         the fast path of rows read by the thousand."""
-        return ABSENT
+        return value if self.plain(value) else ABSENT
 
 
 # ---- scalars ---------------------------------------------------------------------------------
@@ -130,9 +134,6 @@ class Scalar(Shape):
         if coerced[1] is not None:
             reading.differ(path, self.found or describe(value), coerced[1])
         return coerced[0]
-
-    def quick(self, value: Any) -> Any:
-        return value if self.plain(value) else ABSENT
 
 
 def _of_type(*types: type) -> Callable[[Any], bool]:
@@ -284,7 +285,7 @@ class Obj(Shape):
     def __init__(self, keys: dict[str, Key], *, nullable: bool = False) -> None:
         self.keys = keys
         self.nullable = nullable
-        self._quick = [(name, key.shape.quick) for name, key in keys.items()]
+        self._plain = [(name, key.shape.plain) for name, key in keys.items()]
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None and self.nullable:
@@ -300,9 +301,9 @@ class Obj(Shape):
         if type(value) is not dict:
             return ABSENT
         copy = {}
-        for name, quick in self._quick:
-            item = quick(value.get(name, ABSENT))
-            if item is ABSENT:
+        for name, plain in self._plain:
+            item = value.get(name, ABSENT)
+            if item is ABSENT or not plain(item):
                 return ABSENT
             copy[name] = item
         return copy
