@@ -211,12 +211,8 @@ def grouped(differences: tuple[Difference, ...]) -> tuple[str, ...]:
     become `[*]`, and a repeat is counted rather than listed again."""
     lines: dict[tuple[str, str], list[Any]] = {}
     for difference in differences:
-        path = re.sub(r'\[(\d+|"[^"]*")\]', "[*]", difference.path)
-        key = (path, difference.read_as)
-        if key in lines:
-            lines[key][1] += 1
-        else:
-            lines[key] = [difference.found, 1]
+        key = (re.sub(r'\[(\d+|"[^"]*")\]', "[*]", difference.path), difference.read_as)
+        lines.setdefault(key, [difference.found, 0])[1] += 1
     return tuple(
         f"{path}: {found}; read as {read_as}" + (f" (and {n - 1} more like it)" if n > 1 else "")
         for (path, read_as), (found, n) in lines.items()
