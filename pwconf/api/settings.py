@@ -46,33 +46,34 @@ def resolve_settings(
 
 def validate_base_url(url: str) -> str:
     """Return the URL without its trailing slash; refuse plain http except on loopback."""
-    parts = _split(url.strip(), "the API URL", f"--api-url or {URL_ENV}")
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
-        raise UsageError(
-            f"the API URL must be an https:// URL with a host, got scheme {parts.scheme!r}",
-            hint=f"set --api-url or {URL_ENV}, e.g. {DEFAULT_API_URL}",
-        )
+    parts = _http_url(
+        url.strip(), "the API URL", "an https://", f"--api-url or {URL_ENV}",
+        hint=f"set --api-url or {URL_ENV}, e.g. {DEFAULT_API_URL}",
+    )  # fmt: skip
     if parts.username or parts.password:
         raise UsageError(
             "the API URL must not contain credentials",
             hint=f"pass the token in {TOKEN_ENV} or a --token-file",
         )
-    if parts.scheme == "http" and not is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
         raise UsageError(
-            f"refusing plain http to {host}: the Pushwoosh API requires https",
+            f"refusing plain http to {parts.hostname}: the Pushwoosh API requires https",
             hint="plain http is only allowed for a loopback host (the emulator)",
         )
     return url.strip().rstrip("/")
 
 
-def _split(url: str, what: str, where: str) -> SplitResult:
-    """The parts of `url`, its port checked; a URL that cannot be read is a UsageError."""
+def _http_url(url: str, what: str, must_be: str, where: str, hint: str) -> SplitResult:
+    """The parts of an http(s) URL with a host and a valid port, or a UsageError."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it
     except ValueError as exc:
         raise UsageError(f"{what} is not a valid URL: {exc}", hint=f"check {where}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(
+            f"{what} must be {must_be} URL with a host, got scheme {parts.scheme!r}", hint=hint
+        )
     return parts
 
 
@@ -111,13 +112,11 @@ def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
     proxy = lowered.get("https_proxy") or lowered.get("all_proxy")
     if not proxy or requests.utils.should_bypass_proxies(url, lowered.get("no_proxy", "")):
         return {}
-    parts = _split(proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "HTTPS_PROXY")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"HTTPS_PROXY must be an http:// or https:// URL with a host, got scheme "
-            f"{parts.scheme!r}",
-            hint="e.g. HTTPS_PROXY=http://proxy.example:3128 (TLS to Pushwoosh stays end to end)",
-        )
+    parts = _http_url(
+        proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "an http:// or https://",
+        "HTTPS_PROXY",
+        hint="e.g. HTTPS_PROXY=http://proxy.example:3128 (TLS to Pushwoosh stays end to end)",
+    )  # fmt: skip
     return {"https": parts.geturl()}
 
 
