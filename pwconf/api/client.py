@@ -232,10 +232,7 @@ class ApiClient:
         find: Callable[[], CallResult | None] | None = None,
     ) -> CallResult:
         """The one retry loop: attempts until success, a final failure or the attempts run out.
-
-        `retry_unknown`: an unknown outcome may be tried again; `find`: read back first.
-        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
-        took effect."""
+        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`)."""
         track = _Tracker(method)
         body = json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
         after_unknown = False
