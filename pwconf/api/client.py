@@ -56,11 +56,8 @@ ALREADY_EXISTED = "already existed"
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one logical call did, over all of its attempts.
-
-    A returned CallResult means success; failures raise an ApiError subclass whose `result`
-    attribute holds the CallResult of the failed call.
-    """
+    """What one logical call did, over all of its attempts: returned on success, and the
+    `result` attribute of the ApiError raised on a failure."""
 
     method: str
     http_status: int | None
@@ -177,8 +174,7 @@ class ApiClient:
 
     def account_fingerprint(self, salt: str, url: str | None = None) -> str:
         """Which account a state file belongs to, without the token: an HMAC keyed with the
-        state's random salt over the API URL (`url`, default the base URL) and the token.
-        One-way and salted, it can neither be reversed nor matched across state files."""
+        state's random salt over the API URL (`url`, default the base URL) and the token."""
         return Secret(f"{url or self.base_url}\n{self._token}").fingerprint(salt)
 
     def redact(self, text: str) -> str:
