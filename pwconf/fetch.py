@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 
-from pwconf.api.client import ApiClient
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
 from pwconf.errors import ArgumentError, ManifestError, Problem
 from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY
@@ -40,9 +39,7 @@ class Scope:
         return not self.apps and not self.targets
 
     def includes(self, address: Address) -> bool:
-        if self.is_full:
-            return True
-        if address in self.targets:
+        if self.is_full or address in self.targets:
             return True
         app = address.name if address.kind == CONTAINER else address.app
         return app is not None and app in self.apps
@@ -64,8 +61,8 @@ class LiveState:
 class _Reader:
     """Reads sent over a pool of `parallelism` threads; counts them for progress."""
 
-    def __init__(self, client: ApiClient, parallelism: int, progress: Progress | None) -> None:
-        self.client = client
+    def __init__(self, api: Pushwoosh, parallelism: int, progress: Progress | None) -> None:
+        self.api = api
         self.pool = ThreadPoolExecutor(max(1, parallelism), thread_name_prefix="pwconf-read")
         self.progress = progress
         self.sent = 0
@@ -80,26 +77,18 @@ class _Reader:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, read: Read) -> Future[Rows]:
+        """The rows of `read` and, for a paged list, of every page after it."""
         with self._lock:
             self.sent += 1
-        return self.pool.submit(self._read, read)
+        return self.pool.submit(self.api.rows, read, self._page_done)
 
-    def _read(self, read: Read) -> Rows:
-        """The rows of `read` and, for a paged list, of every page after it (one call each:
-        a page's cursor is only known from the page before)."""
-        rows: Rows = []
-        page: Read | None = read
-        while page is not None:
-            result = self.client.call(page.method, page.fields, kind="read")
-            page_rows, page = page.page(result.response)
-            rows += page_rows
-            with self._lock:
-                self.done += 1
-                self.sent += page is not None
-                done, sent = self.done, self.sent
-            if self.progress:
-                self.progress(done, sent)
-        return rows
+    def _page_done(self, more: bool) -> None:
+        with self._lock:
+            self.done += 1
+            self.sent += more
+            done, sent = self.done, self.sent
+        if self.progress:
+            self.progress(done, sent)
 
 
 def fetch_live(
@@ -117,7 +106,7 @@ def fetch_live(
     scope = scope or Scope()
     kinds = scope.kinds()
     live = LiveState()
-    with _Reader(api.client, parallelism, progress) as reader:
+    with _Reader(api, parallelism, progress) as reader:
         account_wide = {
             kind_name: reader.submit(REGISTRY[kind_name].list_read(None))
             for kind_name in ACCOUNT_WIDE
@@ -137,11 +126,11 @@ def fetch_live(
 
 def _read_titles(reader: _Reader) -> dict[str, str]:
     """Every application's {code: title}: page 1, then the other pages at once."""
-    first = reader.submit(Reads.get_applications(1)).result()[0]
-    rest = [reader.submit(Reads.get_applications(n)) for n in range(2, page_count(first) + 1)]
-    titles = dict(first.get("applications") or {})
-    for page in _results(rest):
-        titles.update(page[0].get("applications") or {})
+    first = reader.submit(Reads.get_applications(1)).result()
+    rest = [reader.submit(Reads.get_applications(n)) for n in range(2, page_count(first[0]) + 1)]
+    titles: dict[str, str] = {}
+    for (page,) in [first, *_results(rest)]:
+        titles.update(page["applications"])
     return titles
 
 
@@ -165,11 +154,12 @@ def _read_applications(
 ) -> list[Answer]:
     """Every list of every matched application, and the second reads its rows need. The lists
     whose rows need a second read go first: they are on the critical path."""
-    wanted = set(kinds)
-    for kind_name in kinds:
-        wanted |= REGISTRY[kind_name].names_from
-    readable = [REGISTRY[k] for k in REGISTRY if k in wanted and k not in ACCOUNT_WIDE]
-    readable = [kind for kind in readable if kind.readable]
+    wanted = kinds.union(*(REGISTRY[name].names_from for name in kinds))
+    readable = [
+        kind
+        for name, kind in REGISTRY.items()
+        if name in wanted and name not in ACCOUNT_WIDE and kind.readable
+    ]
     detailed = [kind for kind in readable if kind.needs_detail and kind.name in kinds]
     ordered = detailed + [kind for kind in readable if kind not in detailed]
     lists: dict[Future[Rows], tuple[Kind, str]] = {}
@@ -178,23 +168,16 @@ def _read_applications(
             lists[reader.submit(kind.list_read(code))] = (kind, handle)
     answers: list[Answer] = []
     details: list[tuple[Future[Rows], Kind, str]] = []
-    for future in _results_as_completed(lists):
+    for future in as_completed(lists):
         kind, handle = lists[future]
         if kind in detailed:
-            for row in future.result():
+            for row in future.result():  # the first failure is raised at once
                 details.append((reader.submit(kind.detail_read(row)), kind, handle))
         else:
             answers.append((kind.name, handle, future.result()))
     _results(future for future, _, _ in details)
     answers += [(kind.name, handle, future.result()) for future, kind, handle in details]
     return answers
-
-
-def _results_as_completed(futures: Iterable[Future[Rows]]) -> Iterable[Future[Rows]]:
-    """Each future as it completes; the first failure is raised at once."""
-    for future in as_completed(list(futures)):
-        future.result()
-        yield future
 
 
 def _results(futures: Iterable[Future[Rows]]) -> list[Rows]:
@@ -247,16 +230,13 @@ def _match(
     return [
         (code, handle)
         for code, handle in matched.items()
-        if scope.includes(Address(CONTAINER, None, handle)) or _app_has_targets(scope, handle)
+        if scope.includes(Address(CONTAINER, None, handle))
+        or any(target.app == handle for target in scope.targets)
     ]
 
 
-def _app_has_targets(scope: Scope, handle: str) -> bool:
-    return any(t.app == handle for t in scope.targets)
-
-
 def match_applications(
-    desired: DesiredState, titles: dict[str, str], known_codes: dict[str, str] | None = None
+    desired: DesiredState, titles: dict[str, str], known_codes: dict[str, str]
 ) -> dict[str, str]:
     """Live application code -> desired handle: by `code:` when given, else by the code pwconf
     recorded for the handle (so a renamed title stays the same application), else by title."""
@@ -266,20 +246,11 @@ def match_applications(
     matched: dict[str, str] = {}
     problems: list[Problem] = []
     for app in desired.of_kind(CONTAINER):
-        recorded = (known_codes or {}).get(app.name)
-        if not app.code and recorded in titles:
-            code, problem = recorded, None
-        else:
-            code, problem = _match_one(app, titles, codes_by_title)
+        code, problem = _match_one(app, titles, codes_by_title, known_codes.get(app.name))
+        if not problem and code in matched:
+            problem = f"application {app.name!r} and {matched[code]!r} both match {code}"
         if problem:
-            problems.append(problem)
-        elif code and code in matched:
-            problems.append(
-                Problem(
-                    f"application {app.name!r} and {matched[code]!r} both match {code}",
-                    app.position,
-                )
-            )
+            problems.append(Problem(problem, app.position))
         elif code:
             matched[code] = app.name
     if problems:
@@ -288,21 +259,22 @@ def match_applications(
 
 
 def _match_one(
-    app: Entity, titles: dict[str, str], codes_by_title: dict[str, list[str]]
-) -> tuple[str | None, Problem | None]:
+    app: Entity, titles: dict[str, str], codes_by_title: dict[str, list[str]], recorded: str | None
+) -> tuple[str | None, str]:
+    """The live code of one application, or the problem that stops matching it."""
     if app.code:
-        if app.code not in titles:
-            return None, Problem(
-                f"application {app.name!r}: code {app.code} is not in the account; "
-                "fix the code, or remove it to match by title",
-                app.position,
-            )
-        return app.code, None
+        if app.code in titles:
+            return app.code, ""
+        return None, (
+            f"application {app.name!r}: code {app.code} is not in the account; "
+            "fix the code, or remove it to match by title"
+        )
+    if recorded in titles:
+        return recorded, ""
     candidates = codes_by_title.get(app.attrs["title"], [])
     if len(candidates) > 1:
-        return None, Problem(
+        return None, (
             f"application {app.name!r}: {len(candidates)} live applications are titled "
-            f"{app.attrs['title']!r} ({', '.join(sorted(candidates))}); add `code:` to choose one",
-            app.position,
+            f"{app.attrs['title']!r} ({', '.join(sorted(candidates))}); add `code:` to choose one"
         )
-    return (candidates[0] if candidates else None), None
+    return (candidates[0] if candidates else None), ""

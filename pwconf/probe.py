@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pwconf.api.client import ApiClient, CallResult
-from pwconf.api.pushwoosh import Read, Reads
+from pwconf.api.client import CallResult
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads
+from pwconf.api.settings import MASK
 from pwconf.api.shapes import Difference
 from pwconf.errors import (
     ApiError,
@@ -37,7 +38,6 @@ FAILED = "failed"
 NOT_CALLED = "not called"
 
 UNKNOWN_CODE = "00000-00000"  # an application code no account has, for the error check
-MASK = "***"
 LISTED_ITEMS = 3  # items of a list kept in a finding's answer
 # getApplication keys whose values pwconf reads; every other value of that answer is masked.
 APPLICATION_KEYS = frozenset(
@@ -78,15 +78,16 @@ class ProbeReport:
         return all(finding.readable for finding in self.findings)
 
 
-def probe(client: ApiClient, app: str | None = None) -> ProbeReport:
+def probe(api: Pushwoosh, app: str | None = None) -> ProbeReport:
     """Ask each read method once; `app`: the application to read (default: the first listed)."""
-    return _Probe(client).run(app)
+    return _Probe(api).run(app)
 
 
 class _Probe:
-    def __init__(self, client: ApiClient) -> None:
-        self.client = client
-        self.report = ProbeReport(client.base_url)
+    def __init__(self, api: Pushwoosh) -> None:
+        self.api = api
+        self.redact = api.client.redact
+        self.report = ProbeReport(api.client.base_url)
 
     def run(self, app: str | None) -> ProbeReport:
         page = self.ask(Reads.get_applications(1))
@@ -117,26 +118,30 @@ class _Probe:
 
     # ---- one call -----------------------------------------------------------------------
 
-    def send(self, read: Read) -> CallResult:
-        """One read call (raises ApiError); never anything but a read."""
+    def send(
+        self, read: Read, label: str, expected: tuple[type[ApiError], ...] = ()
+    ) -> CallResult | None:
+        """One read call (never anything but a read); an error other than `expected` is
+        noted as a failure and gives None."""
         if not read.method.startswith(("get", "list")):
             raise ValueError(f"the probe never calls {read.method}")
         self.report.calls += 1
-        return self.client.call(read.method, read.fields, kind="read")
-
-    def ask(self, read: Read, label: str = "") -> Any:
-        """Call a read and note what its answer showed; its checked response, or None."""
-        label = label or read.method
         try:
-            result = self.send(read)
+            return self.api.send(read)
+        except expected:
+            raise
         except ApiError as exc:
             _end_on_account_failure(exc)
             self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
             return None
-        return self.examine(read, label, result)
 
-    def examine(self, read: Read, label: str, result: CallResult) -> Any:
-        answer = self.redacted(read.method, result.response)
+    def ask(self, read: Read, label: str = "", expected: tuple[type[ApiError], ...] = ()) -> Any:
+        """Call a read and note what its answer showed; its checked response, or None."""
+        label = label or read.method
+        result = self.send(read, label, expected)
+        if result is None:
+            return None
+        answer = redact(result.response, self.redact, application=read.method == "getApplication")
         try:
             checked = read.check(result.response)
         except UnreadableAnswer as exc:
@@ -144,30 +149,23 @@ class _Probe:
                       http_status=result.http_status, answer=answer)  # fmt: skip
             return None
         differences = grouped(checked.differences)
-        outcome = DIFFERED if differences else EXPECTED
-        self.note(read, label, outcome, differences=differences,
+        self.note(read, label, DIFFERED if differences else EXPECTED, differences=differences,
                   http_status=result.http_status, answer=answer)  # fmt: skip
         return checked.response
 
     def ask_filters(self, app: str | None) -> None:
         """listFilters without `application`; if refused, the same per application (§11)."""
-        read = Reads.list_filters()
         try:
-            result = self.send(read)
+            self.ask(Reads.list_filters(), expected=(ArgumentError,))
         except ArgumentError as exc:
             refused = (
                 f"the call without application was refused ({exc.message}); "
                 "pwconf then lists the filters of each application"
             )
-            self.note(read, read.method, DIFFERED, differences=(refused,),
+            self.note(Reads.list_filters(), "listFilters", DIFFERED, differences=(refused,),
                       http_status=exc.http_status)  # fmt: skip
             if app is not None:
                 self.ask(Reads.list_filters(app), f"listFilters (application {app})")
-        except ApiError as exc:
-            _end_on_account_failure(exc)
-            self.note(read, read.method, FAILED, problem=exc.message, http_status=exc.http_status)
-        else:
-            self.examine(read, read.method, result)
 
     def ask_error_answer(self) -> None:
         """getApplication of a code no account has: the contract expects HTTP 200 carrying
@@ -175,7 +173,7 @@ class _Probe:
         read = Reads.get_application(UNKNOWN_CODE)
         label = "getApplication (unknown code)"
         try:
-            self.send(read)
+            result = self.send(read, label, (ArgumentError, NotFound))
         except (ArgumentError, NotFound) as exc:
             if exc.http_status == 200:
                 self.note(read, label, EXPECTED, http_status=200)
@@ -184,25 +182,20 @@ class _Probe:
                        f"{exc.status_code} ({exc.message}); read as the same error")  # fmt: skip
                 self.note(read, label, DIFFERED, differences=(how,),
                           http_status=exc.http_status)  # fmt: skip
-        except ApiError as exc:
-            _end_on_account_failure(exc)
-            self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
         else:
-            how = "answered success for an application that does not exist"
-            self.note(read, label, DIFFERED, differences=(how,), http_status=200)
+            if result is not None:
+                how = "answered success for an application that does not exist"
+                self.note(read, label, DIFFERED, differences=(how,), http_status=200)
 
     def skip(self, method: str, why: str) -> None:
         self.report.findings.append(Finding(method, method, {}, NOT_CALLED, problem=why))
 
     def note(self, read: Read, label: str, outcome: str, **details: Any) -> None:
-        problem = self.client.redact(details.pop("problem", ""))
-        differences = tuple(self.client.redact(d) for d in details.pop("differences", ()))
+        problem = self.redact(details.pop("problem", ""))
+        differences = tuple(self.redact(d) for d in details.pop("differences", ()))
         self.report.findings.append(Finding(
             label, read.method, dict(read.fields), outcome, differences, problem, **details
         ))  # fmt: skip
-
-    def redacted(self, method: str, response: Any) -> Any:
-        return redact(response, self.client.redact, application=method == "getApplication")
 
 
 def _end_on_account_failure(exc: ApiError) -> None:
@@ -218,12 +211,8 @@ def grouped(differences: tuple[Difference, ...]) -> tuple[str, ...]:
     become `[*]`, and a repeat is counted rather than listed again."""
     lines: dict[tuple[str, str], list[Any]] = {}
     for difference in differences:
-        path = re.sub(r'\[(\d+|"[^"]*")\]', "[*]", difference.path)
-        key = (path, difference.read_as)
-        if key in lines:
-            lines[key][1] += 1
-        else:
-            lines[key] = [difference.found, 1]
+        key = (re.sub(r'\[(\d+|"[^"]*")\]', "[*]", difference.path), difference.read_as)
+        lines.setdefault(key, [difference.found, 0])[1] += 1
     return tuple(
         f"{path}: {found}; read as {read_as}" + (f" (and {n - 1} more like it)" if n > 1 else "")
         for (path, read_as), (found, n) in lines.items()

@@ -49,7 +49,6 @@ Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
 RETRIED_HTTP = frozenset({500, 502, 503, 504})
 USER_AGENT = "pwconf (+https://github.com/pwconf)"
-TOKEN_HINT = AuthenticationError.hint
 CONFIRMED = "outcome confirmed by reading back"
 ALREADY_GONE = "already gone"
 ALREADY_EXISTED = "already existed"
@@ -57,11 +56,8 @@ ALREADY_EXISTED = "already existed"
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one logical call did, over all of its attempts.
-
-    A returned CallResult means success; failures raise an ApiError subclass whose `result`
-    attribute holds the CallResult of the failed call.
-    """
+    """What one logical call did, over all of its attempts: returned on success, and the
+    `result` attribute of the ApiError raised on a failure."""
 
     method: str
     http_status: int | None
@@ -159,12 +155,9 @@ class ApiClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._rng = rng or random.Random()
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._transport = Transport(
-            self.base_url,
-            network or Network(),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            pool_size=self.workers,
-            timeouts=timeouts,
+            self.base_url, network or Network(), headers, self.workers, timeouts
         )
 
     def __repr__(self) -> str:
@@ -181,11 +174,12 @@ class ApiClient:
 
     def account_fingerprint(self, salt: str, url: str | None = None) -> str:
         """Which account a state file belongs to, without the token: an HMAC keyed with the
-        state's random salt over the API URL (`url`, default the base URL) and the token.
-        One-way and salted, it can neither be reversed nor matched across state files."""
+        state's random salt over the API URL (`url`, default the base URL) and the token."""
         return Secret(f"{url or self.base_url}\n{self._token}").fingerprint(salt)
 
-    # ---- public calls -------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        """`text` with the token masked."""
+        return text.replace(self._token, MASK) if self._auth else text
 
     def call(self, method: str, fields: dict[str, Any], *, kind: Kind) -> CallResult:
         """One method call with the retry policy of its kind; raises a typed ApiError."""
@@ -195,10 +189,8 @@ class ApiClient:
         return self._run(method, fields, retry_unknown=retry_unknown)
 
     def delete(self, method: str, fields: dict[str, Any]) -> CallResult:
-        """An idempotent delete; an entity already gone is a success noted "already gone".
-
-        The returned result keeps the server's status (210 or 404) and message.
-        """
+        """An idempotent delete; an entity already gone is a success noted "already gone",
+        its result keeping the server's status (210 or 404) and message."""
         try:
             return self.call(method, fields, kind="write")
         except (ArgumentError, NotFound) as exc:
@@ -236,26 +228,29 @@ class ApiClient:
         find: Callable[[], CallResult | None] | None = None,
     ) -> CallResult:
         """The one retry loop: attempts until success, a final failure or the attempts run out.
-
-        `retry_unknown`: an unknown outcome may be tried again; `find`: read back first.
-        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
-        took effect."""
+        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`)."""
         track = _Tracker(method)
-        body = self._body(fields)
+        body = json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
         after_unknown = False
         while True:
             outcome = self._attempt(method, body, track)
             if outcome.verdict is _Verdict.SUCCESS:
                 return track.result(outcome)
             if outcome.verdict is _Verdict.FAILED:
-                if creating and after_unknown and _already_exists(outcome):
-                    return self._existed_on_retry(outcome, track, find)
-                raise self._error(outcome, track)
+                if not (creating and after_unknown and _already_exists(outcome)):
+                    raise self._error(outcome, track)
+                if find is None:
+                    return track.result(outcome, extra_note=ALREADY_EXISTED)
+                found = self._read_back(outcome, track, find)
+                if found is None:
+                    raise self._error(outcome, track)
+                return found
             if outcome.verdict is _Verdict.UNKNOWN:
                 after_unknown = True
                 if find is not None:
                     # give a slow server time to finish before reading back
-                    self._pause(outcome, track, note=f"outcome unknown after {outcome.label}")
+                    note = f"outcome unknown after {outcome.label}"
+                    self._sleep(self._delay(outcome, track, note))
                     found = self._read_back(outcome, track, find)
                     if found is not None:
                         return found
@@ -266,53 +261,26 @@ class ApiClient:
                 if not retry_unknown:
                     why = "the write is not idempotent, so not retried"
                     raise self._unknown(outcome, track, why)
-            unresolved = creating and after_unknown and find is None
-            self._sleep(self._next_delay(outcome, track, unknown_on_exhaustion=unresolved))
-
-    # ---- attempts -----------------------------------------------------------------------
+            if track.attempts >= self.max_attempts:
+                if creating and after_unknown and find is None:
+                    raise self._unknown(outcome, track, f"gave up after {track.attempts} attempts")
+                raise self._exhausted(outcome, track)
+            self._sleep(self._delay(outcome, track))
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
         began = time.monotonic()
-        return self._classify(method, track, self._post(method, body), began)
-
-    def _body(self, fields: dict[str, Any]) -> bytes:
-        return json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
-
-    def _post(self, method: str, body: bytes) -> Reply | TransportFailure:
         try:
-            return self._transport.post(method, body)
+            outcome = _http_outcome(self._transport.post(method, body))
         except TransportFailure as failure:
-            return failure
-
-    def _classify(
-        self, method: str, track: _Tracker, answer: Reply | TransportFailure, began: float
-    ) -> _Outcome:
-        is_reply = isinstance(answer, Reply)
-        outcome = _http_outcome(answer) if is_reply else _transport_outcome(answer)
+            outcome = _transport_outcome(failure)
         if self._auth and self._token in outcome.message:
-            outcome = replace(outcome, message=self._mask(outcome.message))
-        if log.isEnabledFor(logging.DEBUG):
-            elapsed_ms = (time.monotonic() - began) * 1000
-            log.debug(
-                "%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms
-            )
+            outcome = replace(outcome, message=self.redact(outcome.message))
+        elapsed_ms = (time.monotonic() - began) * 1000
+        log.debug("%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms)
         return outcome
 
-    def _next_delay(
-        self, outcome: _Outcome, track: _Tracker, *, unknown_on_exhaustion: bool = False
-    ) -> float:
-        """Seconds before the next attempt, or the error once the attempts are used up."""
-        if track.attempts >= self.max_attempts:
-            if unknown_on_exhaustion:
-                raise self._unknown(outcome, track, f"gave up after {track.attempts} attempts")
-            raise self._exhausted(outcome, track)
-        return self._delay(outcome, track)
-
-    def _pause(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> None:
-        self._sleep(self._delay(outcome, track, note=note))
-
-    def _delay(self, outcome: _Outcome, track: _Tracker, *, note: str = "") -> float:
+    def _delay(self, outcome: _Outcome, track: _Tracker, note: str = "") -> float:
         """Seconds before the next attempt (Retry-After if given, capped; else full jitter),
         noted on the call."""
         note = note or f"retried after {outcome.label}"
@@ -326,16 +294,12 @@ class ApiClient:
         return float(delay)
 
     def _read_back(
-        self,
-        outcome: _Outcome,
-        track: _Tracker,
-        find_existing: Callable[[], CallResult | None],
+        self, outcome: _Outcome, track: _Tracker, find: Callable[[], CallResult | None]
     ) -> CallResult | None:
         try:
-            found = find_existing()
+            found = find()
         except ApiError as exc:
-            reason = f"reading back failed: {exc.message}"
-            raise self._unknown(outcome, track, reason) from exc
+            raise self._unknown(outcome, track, f"reading back failed: {exc.message}") from exc
         if found is None:
             return None
         confirmed = _Outcome(
@@ -344,26 +308,11 @@ class ApiClient:
         )  # fmt: skip
         return track.result(confirmed, extra_note=CONFIRMED)
 
-    def _existed_on_retry(
-        self,
-        outcome: _Outcome,
-        track: _Tracker,
-        find_existing: Callable[[], CallResult | None] | None,
-    ) -> CallResult:
-        if find_existing is None:
-            return track.result(outcome, extra_note=ALREADY_EXISTED)
-        found = self._read_back(outcome, track, find_existing)
-        if found is None:
-            raise self._error(outcome, track)
-        return found
-
     # ---- errors -------------------------------------------------------------------------
 
     def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
-        if outcome.http_status not in (None, 200):
-            text = f"{track.method}: HTTP {outcome.http_status}: {outcome.message}"
-        else:
-            text = f"{track.method}: {outcome.message}"
+        status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""
+        text = f"{track.method}: {status}{outcome.message}"
         return self._build(outcome.error, text, outcome, track)
 
     def _exhausted(self, outcome: _Outcome, track: _Tracker) -> ApiError:
@@ -377,23 +326,15 @@ class ApiClient:
     def _build(
         self, cls: type[ApiError], text: str, outcome: _Outcome, track: _Tracker
     ) -> ApiError:
-        hint = TOKEN_HINT if _mentions_token(outcome) else outcome.hint
         exc = cls(
-            self._mask(text),
+            self.redact(text),
             method=track.method,
             status_code=outcome.status_code,
             http_status=outcome.http_status,
-            hint=hint,
+            hint=AuthenticationError.hint if _mentions_token(outcome) else outcome.hint,
         )
         exc.result = track.result(outcome)  # type: ignore[attr-defined]
         return exc
-
-    def _mask(self, text: str) -> str:
-        return text.replace(self._token, MASK) if self._auth else text
-
-    def redact(self, text: str) -> str:
-        """`text` with the token masked, for text built from answers (the probe's report)."""
-        return self._mask(text)
 
 
 # ---- classification (pure functions) ---------------------------------------------------
@@ -449,45 +390,34 @@ _HTTP_ERRORS: dict[int, type[ApiError]] = {
 
 def _http_outcome(reply: Reply) -> _Outcome:
     status = reply.status
-    body = _json_body(reply.body)
-    if status == 200:
-        return _body_outcome(body, reply.reason)
-    if status == 210:  # [decided] an error some servers carry in the HTTP status (§11)
-        body = body if _body_status(body) is not None else {"status_code": 210}
-        return replace(_body_outcome(body, reply.reason), http_status=210)
-    message = _body_message(body) or printable(reply.reason or "HTTP error").strip()
+    code, message, response = _parse_body(reply.body)
+    if status == 210 and code is None:  # [decided] an error some servers carry in the HTTP status
+        code, message, response = 210, "", None  # (§11)
+    message = message or printable(reply.reason or "HTTP error").strip()
+    if status in (200, 210):
+        return _body_outcome(code, message, response, status)
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
-    base = _Outcome(
-        _Verdict.FAILED, f"HTTP {status}", http_status=status, message=message,
-        status_code=_body_status(body),
-    )  # fmt: skip
+    verdict = _Verdict.FAILED
+    error = _HTTP_ERRORS.get(status, ServerError if status >= 500 else ApiError)
     if status == 429:
-        return replace(
-            base, verdict=_Verdict.SAFE_RETRY, error=RateLimited,
-            retry_after=parse_retry_after(reply.retry_after),
-        )  # fmt: skip
-    if status in RETRIED_HTTP:
-        return replace(
-            base, verdict=_Verdict.UNKNOWN, error=ServerError,
-            retry_after=parse_retry_after(reply.retry_after),
-        )  # fmt: skip
-    if status >= 500:
-        return replace(base, error=ServerError)
-    return replace(base, error=_HTTP_ERRORS.get(status, ApiError))
+        verdict, error = _Verdict.SAFE_RETRY, RateLimited
+    elif status in RETRIED_HTTP:
+        verdict = _Verdict.UNKNOWN
+    retry_after = None if verdict is _Verdict.FAILED else parse_retry_after(reply.retry_after)
+    return _Outcome(
+        verdict, f"HTTP {status}", error, http_status=status, status_code=code, message=message,
+        retry_after=retry_after,
+    )  # fmt: skip
 
 
-def _body_outcome(body: Any, reason: str) -> _Outcome:
-    """An HTTP 200 answer, by the status_code in its body."""
-    code = _body_status(body)
-    message = _body_message(body) or printable(reason or "HTTP error").strip()
+def _body_outcome(code: int | None, message: str, response: Any, http_status: int) -> _Outcome:
+    """An answer of HTTP 200 (or 210), by the status_code in its body."""
     if code is None:
         return _Outcome(
             _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
             http_status=200, message="invalid response body",
         )  # fmt: skip
-    label = f"status {code}"
-    response = body.get("response")
     if code == 200:
         verdict, error = _Verdict.SUCCESS, ApiError
     elif code >= 500:
@@ -495,28 +425,26 @@ def _body_outcome(body: Any, reason: str) -> _Outcome:
     else:
         verdict, error = _Verdict.FAILED, _BODY_ERRORS.get(code, ApiError)
     return _Outcome(
-        verdict, label, error, http_status=200, status_code=code, message=message,
-        response=response,
+        verdict, f"status {code}", error, http_status=http_status, status_code=code,
+        message=message, response=response,
     )  # fmt: skip
 
 
-def _json_body(data: bytes) -> Any:
+def _parse_body(data: bytes) -> tuple[int | None, str, Any]:
+    """The status_code, status_message and response of a JSON body; None, "" and None for
+    what it lacks."""
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except ValueError:  # UnicodeDecodeError included
-        return None
-
-
-def _body_status(body: Any) -> int | None:
-    if isinstance(body, dict) and type(body.get("status_code")) is int:
-        return int(body["status_code"])
-    return None
-
-
-def _body_message(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("status_message"), str):
-        return printable(body["status_message"])
-    return ""
+        return None, "", None
+    if not isinstance(body, dict):
+        return None, "", None
+    code, message = body.get("status_code"), body.get("status_message")
+    return (
+        code if type(code) is int else None,
+        printable(message) if isinstance(message, str) else "",
+        body.get("response"),
+    )
 
 
 def _transport_outcome(failure: TransportFailure) -> _Outcome:

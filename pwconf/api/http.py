@@ -1,23 +1,19 @@
 """HTTP for the API client, through `requests`.
 
-One `requests.Session` whose `HTTPAdapter` keeps as many keep-alive connections as there are
-workers. Every Pushwoosh call is a POST of a small JSON body, so a request is prepared once per
-method name and copied with each body, then sent through the adapter: `Session.request` would
-merge the environment, run hooks and handle cookies on every call for nothing.
+One `requests.Session` whose `HTTPAdapter` keeps a keep-alive connection per worker. A request is
+prepared once per method name and copied with each body, then sent through the adapter:
+`Session.request` would merge the environment, run hooks and handle cookies on every call.
 
-- proxies (`HTTPS_PROXY`, `NO_PROXY`, credentials in the proxy URL) and the trust store
-  (`REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`, `SSL_CERT_DIR`) are resolved once, by
-  `api.settings.resolve_network`, and handed to requests as they are;
+- proxies and the trust store are resolved once, by `api.settings.resolve_network`;
 - urllib3 retries nothing (the retry policy is pwconf's, client.py) and no redirect is followed:
   a 3xx comes back as an answer, since the token in the body must reach the configured host only;
-- every attempt has an overall deadline and the body a size cap, before and after gzip decoding:
-  the body is streamed and both are checked between its pieces, each piece waited for at most
-  the read timeout. The status line and headers are read by urllib3 under the read timeout and
-  urllib3's limits on their size.
+- every attempt has an overall deadline and the body a size cap, before and after gzip decoding,
+  both checked between the pieces of the streamed body, each waited for at most the read timeout.
+  The status line and headers are read by urllib3 under the read timeout and its size limits.
 
 A failure without an HTTP answer raises TransportFailure, which says whether the request may
-have reached the server: the retry policy depends on it. Every exception of requests and urllib3
-is mapped onto it in `_failure`, and nowhere else.
+have reached the server. Every exception of requests and urllib3 is mapped onto it in `_failure`,
+and nowhere else.
 """
 
 from __future__ import annotations
@@ -75,15 +71,12 @@ class Transport:
         self,
         base_url: str,
         network: Network,
-        *,
         headers: dict[str, str],
         pool_size: int,
-        timeouts: Timeouts | None = None,
-        max_body: int = MAX_BODY_BYTES,
+        timeouts: Timeouts,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeouts = timeouts or Timeouts()
-        self.max_body = max_body
+        self.timeouts = timeouts
         self._network = network
         self._session = requests.Session()
         self._session.trust_env = False  # the environment was read once, into `network`
@@ -101,14 +94,10 @@ class Transport:
         self._session.close()
 
     def post(self, method: str, body: bytes) -> Reply:
-        request = self._prepared(method, body)
         deadline = time.monotonic() + self.timeouts.attempt
-        return self._exchange(request, deadline)
-
-    def _exchange(self, request: requests.PreparedRequest, deadline: float) -> Reply:
         try:
             response = self._adapter.send(
-                request,
+                self._prepared(method, body),
                 stream=True,
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 verify=self._network.verify,
@@ -118,11 +107,10 @@ class Transport:
             raise _failure(exc, answered=False, url=self.base_url) from None
         try:
             data = self._read_body(response.raw, deadline)
-        except TransportFailure:
-            response.close()  # never hand a half-read connection back to the pool
-            raise
         except Exception as exc:
-            response.close()
+            response.close()  # never hand a half-read connection back to the pool
+            if isinstance(exc, TransportFailure):
+                raise
             raise _failure(exc, answered=True, url=self.base_url) from None
         return Reply(
             response.status_code, response.reason or "", data, response.headers.get("Retry-After")
@@ -141,17 +129,14 @@ class Transport:
 
     def _read_body(self, raw: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         declared = raw.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
-            raise _too_large(self.max_body)
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _too_large()
         parts: list[bytes] = []
         size = 0
-        while True:
-            chunk = raw.read1(READ_BYTES, decode_content=True)
-            if not chunk:
-                break
+        while chunk := raw.read1(READ_BYTES, decode_content=True):
             size += len(chunk)
-            if size > self.max_body:
-                raise _too_large(self.max_body)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
             if time.monotonic() > deadline:
                 raise TransportFailure(
                     f"the answer took longer than {self.timeouts.attempt:g}s", sent=True
@@ -161,8 +146,8 @@ class Transport:
         return b"".join(parts)
 
 
-def _too_large(limit: int) -> TransportFailure:
-    return TransportFailure(f"the answer is larger than {limit >> 20} MiB", sent=True)
+def _too_large() -> TransportFailure:
+    return TransportFailure(f"the answer is larger than {MAX_BODY_BYTES >> 20} MiB", sent=True)
 
 
 TLS_HINT = (

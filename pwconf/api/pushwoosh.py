@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pwconf.api.answers import read_answer
 from pwconf.api.client import ApiClient, CallResult
-from pwconf.api.shapes import Checked
+from pwconf.api.shapes import Checked, read_answer
 from pwconf.errors import ArgumentError, OutcomeUnknown
 
 Rows = list[dict[str, Any]]
@@ -21,14 +20,14 @@ Rows = list[dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One read call as data, so that the fetch can send it from its pool: the method, its
-    fields, how to take the rows out of its answer once read through the method's shape
-    (shapes.py), and what pwconf knew before the call (a listed row) for where the answer
-    leaves it out."""
+    """One read call as data, so that the fetch can send it from its pool. Its rows are the
+    list (or the one object) under `key` of the answer read through the method's shape, or
+    the answer itself when `key` is None; `known` is what pwconf knew before the call (a
+    listed row), for where the answer leaves it out."""
 
     method: str
     fields: dict[str, Any]
-    pick: Callable[[dict[str, Any]], Rows]
+    key: str | None
     known: Mapping[str, Any] = field(default_factory=dict)
     # A paged list: the read of the next page from this page's checked answer, None after the last.
     next_page: Callable[[dict[str, Any]], Read | None] | None = None
@@ -37,23 +36,12 @@ class Read:
         """The answer's `response` in the contract's form; raises UnreadableAnswer."""
         return read_answer(self.method, response, {**self.fields, **self.known})
 
-    def rows(self, response: Any) -> Rows:
-        return self.pick(self.check(response).response)
-
     def page(self, response: Any) -> tuple[Rows, Read | None]:
         """This page's rows and the read of the next page (None: no more pages)."""
         checked = self.check(response).response
-        return self.pick(checked), self.next_page(checked) if self.next_page else None
-
-
-def _listed(key: str) -> Callable[[dict[str, Any]], Rows]:
-    """The rows under `key` of a checked response."""
-    return lambda response: list(response[key])
-
-
-def _one(key: str) -> Callable[[dict[str, Any]], Rows]:
-    """The one row under `key` of a checked response."""
-    return lambda response: [response[key]]
+        rows = checked if self.key is None else checked[self.key]
+        rows = list(rows) if isinstance(rows, list) else [rows]
+        return rows, self.next_page(checked) if self.next_page else None
 
 
 def _compact(**fields: Any) -> dict[str, Any]:
@@ -67,46 +55,44 @@ def page_count(applications_page: dict[str, Any]) -> int:
 
 
 class Reads:
-    """Every read method as a Read: sent by Pushwoosh's methods below, and by the fetch from
-    its event loop."""
+    """Every read method as a Read, sent by Pushwoosh's methods below and by the fetch."""
 
     @staticmethod
     def get_applications(page: int) -> Read:
         """One page; its one row is the response itself ({"applications", "total"})."""
-        return Read("getApplications", {"page": page}, lambda response: [response])
+        return Read("getApplications", {"page": page}, None)
 
     @staticmethod
     def get_application(code: str | None) -> Read:
-        return Read("getApplication", {"application": code}, _one("application"))
+        return Read("getApplication", {"application": code}, "application")
 
     @staticmethod
     def list_tags() -> Read:
-        return Read("listTags", {}, _listed("tags"))
+        return Read("listTags", {}, "tags")
 
     @staticmethod
     def list_filters(application: str | None = None) -> Read:
         """Without `application`, every filter of the account [decided §5]; with it, those the
         application can use (for a server that requires it, §11)."""
-        return Read("listFilters", _compact(application=application), _listed("filters"))
+        return Read("listFilters", _compact(application=application), "filters")
 
     @staticmethod
     def list_presets(app: str | None) -> Read:
-        return Read("listPresets", {"application": app}, _listed("presets"))
+        return Read("listPresets", {"application": app}, "presets")
 
     @staticmethod
     def get_preset(code: str, listed_row: dict[str, Any] | None = None) -> Read:
-        """The preset in full; `listed_row` (its row of listPresets) gives the name where the
-        answer leaves it out."""
+        """`listed_row` (its row of listPresets) gives the name where the answer leaves it out."""
         known = {"name": listed_row["name"]} if listed_row else {}
-        return Read("getPreset", {"preset_code": code}, _one("preset"), known)
+        return Read("getPreset", {"preset_code": code}, "preset", known)
 
     @staticmethod
     def list_clusters(app: str | None) -> Read:
-        return Read("listGeoZoneClusters", {"application": app}, _listed("clusters"))
+        return Read("listGeoZoneClusters", {"application": app}, "clusters")
 
     @staticmethod
     def list_geozones(app: str | None) -> Read:
-        return Read("listGeoZones", {"application": app}, _listed("geoZones"))
+        return Read("listGeoZones", {"application": app}, "geoZones")
 
     @staticmethod
     def get_campaigns(app: str | None, cursor: str | None = None) -> Read:
@@ -117,21 +103,16 @@ class Reads:
             return Reads.get_campaigns(app, response["cursor"]) if response["cursor"] else None
 
         fields = _compact(application=app, cursor=cursor)
-        return Read("getCampaigns", fields, _listed("campaigns"), next_page=next_page)
+        return Read("getCampaigns", fields, "campaigns", next_page=next_page)
 
 
 def _found(method: str, response: Any) -> CallResult:
     """A CallResult shaped like the one a successful create would have returned."""
-    return CallResult(
-        method=method, http_status=200, status_code=200, message="OK", response=response
-    )
+    return CallResult(method, http_status=200, status_code=200, message="OK", response=response)
 
 
-def _by_name(items: Any, name: str, key: str = "name") -> dict[str, Any] | None:
-    for item in items or []:
-        if isinstance(item, dict) and item.get(key) == name:
-            return item
-    return None
+def _by_name(rows: Rows, name: str) -> dict[str, Any] | None:
+    return next((row for row in rows if row["name"] == name), None)
 
 
 class Pushwoosh:
@@ -143,26 +124,32 @@ class Pushwoosh:
     def __repr__(self) -> str:
         return f"Pushwoosh({self.client!r})"
 
-    def _read(self, read: Read) -> CallResult:
-        """The call, its `response` read through the method's shape."""
-        result = self.client.call(read.method, read.fields, kind="read")
-        return replace(result, response=read.check(result.response).response)
+    def send(self, read: Read) -> CallResult:
+        """One read call, its answer as it came (raises ApiError)."""
+        return self.client.call(read.method, read.fields, kind="read")
 
-    def _rows(self, read: Read | None) -> Rows:
-        """The rows of a read and of every page after it."""
+    def rows(self, read: Read | None, on_page: Callable[[bool], None] | None = None) -> Rows:
+        """The rows of a read and of every page after it (one call each: a page's cursor is
+        only known from the page before); `on_page(more)` after each page."""
         rows: Rows = []
         while read is not None:
-            result = self.client.call(read.method, read.fields, kind="read")
-            page, read = read.page(result.response)
+            page, read = read.page(self.send(read).response)
             rows += page
+            if on_page:
+                on_page(read is not None)
         return rows
 
-    @staticmethod
-    def _checked(result: CallResult, fields: dict[str, Any]) -> CallResult:
-        """A write's result, its `response` read through the method's shape."""
-        return replace(
-            result, response=read_answer(result.method, result.response, fields).response
-        )
+    def _read(self, read: Read) -> CallResult:
+        """The call, its `response` read through the method's shape."""
+        result = self.send(read)
+        return replace(result, response=read.check(result.response).response)
+
+    def _create(
+        self, method: str, fields: dict[str, Any], find: Callable[[], CallResult | None] | None
+    ) -> CallResult:
+        """A create (client.create), its `response` read through the method's shape."""
+        result = self.client.create(method, fields, find)
+        return replace(result, response=read_answer(method, result.response, fields).response)
 
     def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
         return self.client.call(method, fields, kind="write")
@@ -185,31 +172,20 @@ class Pushwoosh:
             page += 1
 
     def all_application_pages(self) -> dict[str, str]:
-        """Every application of the account as {code: title} (sequential convenience)."""
-        applications: dict[str, str] = {}
-        for page in self.application_pages():
-            applications.update(page)
-        return applications
-
-    def find_application_code(self, title: str) -> str | None:
-        """The code of the application with exactly this title, scanning page by page."""
-        for page in self.application_pages():
-            for code, page_title in page.items():
-                if page_title == title:
-                    return code
-        return None
+        """Every application of the account as {code: title}."""
+        return {code: title for page in self.application_pages() for code, title in page.items()}
 
     def create_application(
         self, title: str, sdk_ios: str | None = None, sdk_android: str | None = None
     ) -> CallResult:
-        fields = _compact(title=title, sdk_ios=sdk_ios, sdk_android=sdk_android)
-
         def find() -> CallResult | None:
             # [decided] titles are unique within what pwconf manages, so a title identifies it
-            code = self.find_application_code(title)
+            pages = self.application_pages()
+            code = next((c for page in pages for c, t in page.items() if t == title), None)
             return _found("createApplication", {"application": code}) if code else None
 
-        return self._checked(self.client.create("createApplication", fields, find), fields)
+        fields = _compact(title=title, sdk_ios=sdk_ios, sdk_android=sdk_android)
+        return self._create("createApplication", fields, find)
 
     def update_application(self, code: str, **fields: Any) -> CallResult:
         return self._write("updateApplication", {"application": code, **fields})
@@ -234,18 +210,17 @@ class Pushwoosh:
         application_specific: bool = False,
         user_specific: bool = False,
     ) -> CallResult:
+        def find() -> CallResult | None:
+            found = _by_name(self.rows(Reads.list_tags()), name)
+            return _found("addTag", {"result": True}) if found else None
+
         tag = {
             "name": name,
             "type": type_code,
             "application_specific": application_specific,
             "user_specific": user_specific,
         }
-
-        def find() -> CallResult | None:
-            tag_found = _by_name(self._rows(Reads.list_tags()), name)
-            return _found("addTag", {"result": True}) if tag_found else None
-
-        return self.client.create("addTag", {"tag": tag}, find)
+        return self._create("addTag", {"tag": tag}, find)
 
     def delete_tag(self, name: str) -> CallResult:
         # [decided] a missing name gives 210 "Tag not found": counted as already gone
@@ -270,7 +245,7 @@ class Pushwoosh:
             eventAttributes=list(attributes or []),
             trackRevenue=track_revenue,
         )
-        return self.client.create("createEvent", fields, None)
+        return self._create("createEvent", fields, None)
 
     # ---- segments / filters (§5) ---------------------------------------------------------
 
@@ -282,10 +257,10 @@ class Pushwoosh:
         when the server refuses it without `application` (the current documentation marks it
         required, contract §11)."""
         try:
-            return self._rows(Reads.list_filters())
+            return self.rows(Reads.list_filters())
         except ArgumentError:
             codes = [code for page in self.application_pages() for code in page]
-        return [row for code in codes for row in self._rows(Reads.list_filters(code))]
+        return [row for code in codes for row in self.rows(Reads.list_filters(code))]
 
     def create_filter(
         self,
@@ -294,18 +269,17 @@ class Pushwoosh:
         application: str | None = None,
         expiration_date: str | None = None,
     ) -> CallResult:
+        def find() -> CallResult | None:
+            found = _by_name(self.all_filters(), name)
+            return _found("createFilter", {"name": name}) if found else None
+
         fields = _compact(
             name=name,
             filter_expression=expression,
             application=application,
             expiration_date=expiration_date,
         )
-
-        def find() -> CallResult | None:
-            found = _by_name(self.all_filters(), name)
-            return _found("createFilter", {"name": name}) if found else None
-
-        return self.client.create("createFilter", fields, find)
+        return self._create("createFilter", fields, find)
 
     def delete_filter(self, name: str) -> CallResult:
         return self.client.delete("deleteFilter", {"name": name})
@@ -319,13 +293,8 @@ class Pushwoosh:
         return self._read(Reads.get_preset(code))
 
     def find_preset_code(self, app: str, name: str) -> str | None:
-        """The code of the preset named `name` in `app` ([decided] names unique per app).
-
-        createPreset returns null [doc]. (An apply reads the codes with PresetKind.read_back_codes,
-        once per application and through the applier's observed API, so that the read shows in
-        the apply report.)
-        """
-        found = _by_name(self._rows(Reads.list_presets(app)), name)
+        """The code of the preset named `name` in `app` ([decided] names unique per app)."""
+        found = _by_name(self.rows(Reads.list_presets(app)), name)
         return found["code"] if found else None
 
     def create_preset(
@@ -338,40 +307,34 @@ class Pushwoosh:
         send_rate: int | None = None,
         campaign: str | None = None,
     ) -> CallResult:
-        segmentation = _compact(filter=filter_name, platforms=list(platforms))
+        def find() -> CallResult | None:
+            # createPreset answers null [doc]
+            found = self.find_preset_code(app, name) is not None
+            return _found("createPreset", None) if found else None
+
         fields = _compact(
             name=name,
             applicationCode=app,
             campaignCode=campaign,
             content=content,
             scheduling={"sendRate": send_rate} if send_rate is not None else None,
-            segmentation=segmentation,
+            segmentation=_compact(filter=filter_name, platforms=list(platforms)),
         )
-
-        def find() -> CallResult | None:
-            found = _by_name(self._rows(Reads.list_presets(app)), name)
-            return _found("createPreset", None) if found else None  # createPreset → null
-
-        return self.client.create("createPreset", fields, find)
+        return self._create("createPreset", fields, find)
 
     def delete_preset(self, code: str) -> CallResult:
         return self.client.delete("deletePreset", {"preset_code": code})
 
     # ---- campaigns (§8a) -----------------------------------------------------------------
 
-    def list_campaigns(self, app: str) -> Rows:
-        """Every campaign of `app`, each page one call."""
-        return self._rows(Reads.get_campaigns(app))
-
     def create_campaign(self, app: str, name: str, description: str | None) -> CallResult:
-        fields = _compact(application=app, name=name, description=description)
-
         def find() -> CallResult | None:
             # [decided] campaign names are unique within an application
-            found = _by_name(self.list_campaigns(app), name)
+            found = _by_name(self.rows(Reads.get_campaigns(app)), name)
             return _found("createCampaign", {"campaign": found["code"]}) if found else None
 
-        return self._checked(self.client.create("createCampaign", fields, find), fields)
+        fields = _compact(application=app, name=name, description=description)
+        return self._create("createCampaign", fields, find)
 
     def delete_campaign(self, code: str) -> CallResult:
         return self.client.delete("deleteCampaign", {"campaign": code})
@@ -382,19 +345,17 @@ class Pushwoosh:
         return self._read(Reads.list_clusters(app))
 
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
-        fields = {"application": app, "name": name, "cooldown": cooldown}
-
         def find() -> CallResult | None:
             # [decided] cluster names are unique within an application
-            found = _by_name(self._rows(Reads.list_clusters(app)), name)
+            found = _by_name(self.rows(Reads.list_clusters(app)), name)
             return _found("addGeoZoneCluster", {"GeoZoneCluster": found["code"]}) if found else None
 
-        return self._checked(self.client.create("addGeoZoneCluster", fields, find), fields)
+        fields = {"application": app, "name": name, "cooldown": cooldown}
+        return self._create("addGeoZoneCluster", fields, find)
 
     def delete_cluster(self, app: str, code: str) -> CallResult:
-        return self.client.delete(
-            "deleteGeoZoneCluster", {"application": app, "geoZoneCluster": code}
-        )
+        fields = {"application": app, "geoZoneCluster": code}
+        return self.client.delete("deleteGeoZoneCluster", fields)
 
     # ---- geozones (§8) -------------------------------------------------------------------
 
@@ -409,27 +370,22 @@ class Pushwoosh:
         name (GeozoneKind.create_batch), or passes one geozone per call.
         """
         names = [zone["name"] for zone in geozones]
-        fields = {"application": app, "geozones": list(geozones)}
-        result = self.client.create("addGeoZone", fields, self._geozone_finder(app, names))
-        return self._checked(result, fields)
 
-    def _geozone_finder(self, app: str, names: list[str]) -> Callable[[], CallResult | None]:
         def find() -> CallResult | None:
-            zones = self._rows(Reads.list_geozones(app))
+            zones = self.rows(Reads.list_geozones(app))
             found = [_by_name(zones, name) for name in names]
-            if not any(found):
+            missing = [name for name, zone in zip(names, found, strict=True) if zone is None]
+            if len(missing) == len(names):
                 return None
-            if not all(found):
-                missing = [n for n, zone in zip(names, found, strict=True) if zone is None]
+            if missing:
                 raise OutcomeUnknown(
                     f"addGeoZone: only part of the batch exists after an unknown outcome; "
                     f"missing: {', '.join(missing)}",
                     method="addGeoZone",
                 )
-            ids = [zone["id"] for zone in found if zone is not None]
-            return _found("addGeoZone", {"GeoZones": ids})
+            return _found("addGeoZone", {"GeoZones": [zone["id"] for zone in found if zone]})
 
-        return find
+        return self._create("addGeoZone", {"application": app, "geozones": list(geozones)}, find)
 
     def update_geozone(self, app: str, geozone_id: int, **wire_fields: Any) -> CallResult:
         """[decided] an omitted field stays; None for `cluster`/`campaign` unbinds it."""
@@ -441,7 +397,7 @@ class Pushwoosh:
         result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
         if len(ids) < 2 or "already gone" not in result.notes:
             return result
-        zones = self._rows(Reads.list_geozones(app))
+        zones = self.rows(Reads.list_geozones(app))
         remaining = [zone["id"] for zone in zones if zone["id"] in set(ids)]
         if not remaining:
             return result

@@ -33,8 +33,6 @@ class ApiSettings:
     def __repr__(self) -> str:
         return f"ApiSettings(base_url={self.base_url!r}, token={MASK!r})"
 
-    __str__ = __repr__
-
 
 def resolve_settings(
     api_url: str | None,
@@ -48,33 +46,34 @@ def resolve_settings(
 
 def validate_base_url(url: str) -> str:
     """Return the URL without its trailing slash; refuse plain http except on loopback."""
-    parts = _split(url.strip(), "the API URL", f"--api-url or {URL_ENV}")
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
-        raise UsageError(
-            f"the API URL must be an https:// URL with a host, got scheme {parts.scheme!r}",
-            hint=f"set --api-url or {URL_ENV}, e.g. {DEFAULT_API_URL}",
-        )
+    parts = _http_url(
+        url.strip(), "the API URL", "an https://", f"--api-url or {URL_ENV}",
+        hint=f"set --api-url or {URL_ENV}, e.g. {DEFAULT_API_URL}",
+    )  # fmt: skip
     if parts.username or parts.password:
         raise UsageError(
             "the API URL must not contain credentials",
             hint=f"pass the token in {TOKEN_ENV} or a --token-file",
         )
-    if parts.scheme == "http" and not is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
         raise UsageError(
-            f"refusing plain http to {host}: the Pushwoosh API requires https",
+            f"refusing plain http to {parts.hostname}: the Pushwoosh API requires https",
             hint="plain http is only allowed for a loopback host (the emulator)",
         )
     return url.strip().rstrip("/")
 
 
-def _split(url: str, what: str, where: str) -> SplitResult:
-    """The parts of `url`, its port checked; a URL that cannot be read is a UsageError."""
+def _http_url(url: str, what: str, must_be: str, where: str, hint: str) -> SplitResult:
+    """The parts of an http(s) URL with a host and a valid port, or a UsageError."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it checks it
     except ValueError as exc:
         raise UsageError(f"{what} is not a valid URL: {exc}", hint=f"check {where}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(
+            f"{what} must be {must_be} URL with a host, got scheme {parts.scheme!r}", hint=hint
+        )
     return parts
 
 
@@ -113,13 +112,11 @@ def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
     proxy = lowered.get("https_proxy") or lowered.get("all_proxy")
     if not proxy or requests.utils.should_bypass_proxies(url, lowered.get("no_proxy", "")):
         return {}
-    parts = _split(proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "HTTPS_PROXY")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"HTTPS_PROXY must be an http:// or https:// URL with a host, got scheme "
-            f"{parts.scheme!r}",
-            hint="e.g. HTTPS_PROXY=http://proxy.example:3128 (TLS to Pushwoosh stays end to end)",
-        )
+    parts = _http_url(
+        proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "an http:// or https://",
+        "HTTPS_PROXY",
+        hint="e.g. HTTPS_PROXY=http://proxy.example:3128 (TLS to Pushwoosh stays end to end)",
+    )  # fmt: skip
     return {"https": parts.geturl()}
 
 
@@ -151,31 +148,28 @@ def is_loopback(host: str) -> bool:
 
 
 def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
-    """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file."""
+    """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file;
+    a missing, unreadable or empty file is a UsageError."""
     token = (env.get(TOKEN_ENV) or "").strip()
     if token:
         return token
-    if token_file:
-        return read_token_file(token_file)
-    raise UsageError(
-        "no Pushwoosh API token given",
-        hint=f"set {TOKEN_ENV} or pass --token-file PATH (a token is never accepted as an option)",
-    )
-
-
-def read_token_file(path: str) -> str:
-    """The file's content, stripped; a missing, unreadable or empty file is a UsageError."""
+    if not token_file:
+        raise UsageError(
+            "no Pushwoosh API token given",
+            hint=f"set {TOKEN_ENV} or pass --token-file PATH "
+            "(a token is never accepted as an option)",
+        )
     try:
-        token = Path(path).read_text(encoding="utf-8").strip()
+        token = Path(token_file).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise UsageError(
-            f"cannot read the token file {path}: {reason}",
+            f"cannot read the token file {token_file}: {reason}",
             hint=f"check the path, or set {TOKEN_ENV}",
         ) from None
     if not token:
         raise UsageError(
-            f"the token file {path} is empty",
+            f"the token file {token_file} is empty",
             hint=f"put the server API token in it, or set {TOKEN_ENV}",
         )
     return token

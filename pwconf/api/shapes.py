@@ -1,28 +1,18 @@
-"""How pwconf reads the answers it relies on: one declared shape per method.
+"""How pwconf reads the answers it relies on: one declared shape per method (`ANSWERS`).
 
-Every answer pwconf looks into is read through its method's shape (api/answers.py) first (by the
-fetch, the read-backs of creates, the kinds and `pwconf probe`), so the rest of pwconf only ever
-sees the answer in the contract's form (shared/pushwoosh-api.md §2-§8a). Reading also lists
-each place where the answer differed from that form. The rules:
-
-- keys are looked up by name; keys pwconf does not read are ignored;
-- a type is coerced where the meaning is unambiguous: a number sent as a string ("42",
-  "40.7128"), a boolean sent as "0"/"1", "true"/"false" or 0/1, a code sent as a number, a null
-  list read as an empty one, PHP's empty array `[]` where an object is expected;
-- the alternatives public sources show (contract §11) are accepted: geozones grouped under their
-  cluster, getApplication without `code` (the requested code is used) or `title` (getApplications'
-  title is used), `ios_sdk`/`android_sdk` for `sdk_ios`/`sdk_android` with hex-encoded values
-  ("x7077" for "pw"), segment operators in lower case, "null" for a filter with no expiration;
-- anything else raises UnreadableAnswer naming the method, the key path and what was expected:
-  nothing is ever planned from an answer read by guessing (a geozone without an id is an error,
-  not a geozone to create again).
+Every answer pwconf looks into (in the fetch, the read-backs of creates, the kinds and `pwconf
+probe`) is read through its method's shape first, so the rest of pwconf only sees the contract's
+form (shared/pushwoosh-api.md §2-§8a), and each place where the answer differed is listed. Keys
+pwconf does not read are ignored; types are coerced only where the meaning is unambiguous; the
+alternatives public sources show (contract §11) are accepted. Anything else raises
+UnreadableAnswer naming the method, the key path and what was expected: nothing is planned from
+an answer read by guessing (a geozone without an id is an error, not a geozone to create again).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -32,6 +22,7 @@ from pwconf.printable import printable
 SDK_VALUES = frozenset({"pw", "corona", "phonegap"})  # contract §2
 OPERATORS = frozenset({"EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET"})  # §5
 SHOWN_TEXT = 24  # longer strings are described by their length only: they may be credentials
+ABSENT = object()  # a key the answer does not have, or a value that cannot be read as it is
 
 
 @dataclass(frozen=True)
@@ -69,9 +60,6 @@ class _Reading:
         raise UnreadableAnswer(self.method, path, expected, describe(value))
 
 
-ABSENT = object()  # a key the answer does not have
-
-
 def describe(value: Any) -> str:
     """What a value is, for a message: short strings and scalars are shown, nothing long."""
     if value is ABSENT:
@@ -97,151 +85,112 @@ class Shape:
     """What one value of an answer must be; `read` returns it in the contract's form."""
 
     expected = "a value"
-    nullable = False
+    nullable = False  # null is read by the shape, not as a missing key
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         raise NotImplementedError
 
     def plain(self, value: Any) -> bool:
-        """True when `value` is already the contract's form, so reading it would change and
-        note nothing (the fast path of rows read by the thousand)."""
+        """True when `value` is a scalar already in the contract's form (nothing to note)."""
         return False
+
+    def quick(self, value: Any) -> Any:
+        """`value` in the contract's form when reading it would note nothing, else ABSENT:
+        the fast path of rows read by the thousand."""
+        return value if self.plain(value) else ABSENT
 
 
 # ---- scalars ---------------------------------------------------------------------------------
 
+# (the value read, how it was read when that differs from what was found), or None: unreadable
+Coerced = tuple[Any, str | None] | None
 
-class Text(Shape):
-    def __init__(self, *, nullable: bool = False) -> None:
+
+class Scalar(Shape):
+    """A value taken as it is when `plain`, else read by `coerce`; `found` describes what a
+    coercion changed when the value itself would not say it."""
+
+    def __init__(
+        self,
+        expected: str,
+        plain: Callable[[Any], bool],
+        coerce: Callable[[Any], Coerced] = lambda value: None,
+        *,
+        nullable: bool = False,
+        found: str = "",
+    ) -> None:
+        self.expected = expected
+        self.plain = plain
+        self.coerce = coerce
         self.nullable = nullable
-        self.expected = "a string or null" if nullable else "a string"
+        self.found = found
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        if isinstance(value, str) or (value is None and self.nullable):
+        if self.plain(value):
             return value
-        reading.fail(path, self.expected, value)
+        coerced = self.coerce(value)
+        if coerced is None:
+            reading.fail(path, self.expected, value)
+        if coerced[1] is not None:
+            reading.differ(path, self.found or describe(value), coerced[1])
+        return coerced[0]
 
-    def plain(self, value: Any) -> bool:
-        return type(value) is str or (value is None and self.nullable)
 
-
-class Code(Text):
-    """A code or name the server assigns: a string; a number is read as its digits."""
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            reading.differ(path, describe(value), "a string")
-            return str(value)
-        return super().read(value, path, reading)
+def _of_type(*types: type) -> Callable[[Any], bool]:
+    return lambda value: type(value) in types
 
 
 _DECIMAL = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 
 
-def _number_text(value: str) -> float | None:
+def _number_text(value: Any) -> float | None:
     """The number a string spells, or None (nan, inf and words are not numbers)."""
-    return float(value) if _DECIMAL.match(value) else None
+    return float(value) if isinstance(value, str) and _DECIMAL.match(value) else None
 
 
-class Number(Shape):
-    expected = "a number"
-
-    def __init__(self, *, nullable: bool = False) -> None:
-        self.nullable = nullable
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        if value is None and self.nullable:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isfinite(value):
-                return value
-        elif isinstance(value, str) and (number := _number_text(value)) is not None:
-            reading.differ(path, describe(value), "a number")
-            return number
-        reading.fail(path, self.expected, value)
-
-    def plain(self, value: Any) -> bool:
-        if value is None:
-            return self.nullable
-        return (type(value) is int or type(value) is float) and value - value == 0  # finite
+def _finite(value: Any) -> bool:
+    return type(value) in (int, float) and value - value == 0
 
 
-class Whole(Number):
-    expected = "a whole number"
+def _code(value: Any) -> Coerced:
+    """A code or name the server assigns, sent as a number: read as its digits."""
+    return (str(value), "a string") if type(value) is int else None
 
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        if value is None and self.nullable:
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        number = None
-        if isinstance(value, float) and math.isfinite(value):
-            number = value
-        elif isinstance(value, str):
-            number = _number_text(value)
-        if number is not None and number.is_integer():
-            reading.differ(path, describe(value), "a whole number")
-            return int(number)
-        reading.fail(path, self.expected, value)
 
-    def plain(self, value: Any) -> bool:
-        return type(value) is int or (value is None and self.nullable)
+def _number(value: Any) -> Coerced:
+    number = _number_text(value)
+    return None if number is None else (number, "a number")
+
+
+def _whole(value: Any) -> Coerced:
+    number = _number_text(value) if isinstance(value, str) else value
+    if type(number) is float and number.is_integer():  # False for nan and inf
+        return int(number), "a whole number"
+    return None
 
 
 _FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
 
 
-class Flag(Shape):
-    expected = "true or false"
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            reading.differ(path, describe(value), str(bool(value)).lower())
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
-            flag = _FLAG_TEXT[value.strip().lower()]
-            reading.differ(path, describe(value), str(flag).lower())
-            return flag
-        reading.fail(path, self.expected, value)
-
-    def plain(self, value: Any) -> bool:
-        return type(value) is bool
+def _flag(value: Any) -> Coerced:
+    if type(value) is int and value in (0, 1):
+        flag = bool(value)
+    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
+        flag = _FLAG_TEXT[value.strip().lower()]
+    else:
+        return None
+    return flag, str(flag).lower()
 
 
-class Anything(Shape):
-    """A value pwconf compares as it is (message content, a timetable)."""
-
-    nullable = True
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        return value
-
-    def plain(self, value: Any) -> bool:
-        return True
-
-
-class Sdk(Text):
-    """An SDK name (`pw`, `corona`, `phonegap`); the documented getApplication example writes
-    them hex-encoded after an "x" ("x7077" is "pw"), and "" for none."""
-
-    def __init__(self) -> None:
-        super().__init__(nullable=True)
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        value = super().read(value, path, reading)
-        if value == "":
-            reading.differ(path, describe(value), "null")
-            return None
-        decoded = _unhex(value) if isinstance(value, str) else None
-        if value not in SDK_VALUES and decoded in SDK_VALUES:
-            reading.differ(path, describe(value), f'"{decoded}" (hex-encoded)')
-            return decoded
-        return value
-
-    def plain(self, value: Any) -> bool:
-        return value is None or value in SDK_VALUES
+def _sdk(value: Any) -> Coerced:
+    """The documented getApplication example writes SDK names hex-encoded after an "x"
+    ("x7077" is "pw"), and "" for none."""
+    if not isinstance(value, str):
+        return None
+    if value == "":
+        return None, "null"
+    decoded = _unhex(value)
+    return (decoded, f'"{decoded}" (hex-encoded)') if decoded in SDK_VALUES else (value, None)
 
 
 def _unhex(value: str) -> str | None:
@@ -253,67 +202,61 @@ def _unhex(value: str) -> str | None:
         return None
 
 
-class Expression(Text):
-    """A segment expression; operators written in lower case are read in upper case."""
-
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        text = super().read(value, path, reading)
-        upper = _operators_upper_cased(text)
-        if upper != text:
-            reading.differ(path, "operators in lower case", "upper case")
-        return upper
-
-    def plain(self, value: Any) -> bool:
-        return type(value) is str and all(m.isupper() for m in _ANY_CASE_OPERATOR.findall(value))
-
-
-_WORD = re.compile(r"[A-Za-z_]+")
+# a string literal (its end quote may be missing), or a word outside one
+_LITERAL_OR_WORD = re.compile(r"\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?|[A-Za-z_]+", re.S)
 _ANY_CASE_OPERATOR = re.compile(r"\b(?i:eq|noteq|in|notin|gte|lte|between|notset)\b")
 
 
-def _operators_upper_cased(text: str) -> str:
-    """The expression with each operator outside string literals in upper case."""
-    out: list[str] = []
-    index, quote = 0, ""
-    while index < len(text):
-        char = text[index]
-        if quote:
-            out.append(char)
-            if char == "\\" and index + 1 < len(text):
-                out.append(text[index + 1])
-                index += 1
-            elif char == quote:
-                quote = ""
-            index += 1
-        elif char in "\"'":
-            quote = char
-            out.append(char)
-            index += 1
-        elif match := _WORD.match(text, index):
-            word = match.group()
-            out.append(word.upper() if word.upper() in OPERATORS else word)
-            index = match.end()
-        else:
-            out.append(char)
-            index += 1
-    return "".join(out)
+def _upper_case_operators(value: Any) -> bool:
+    return type(value) is str and all(m.isupper() for m in _ANY_CASE_OPERATOR.findall(value))
 
 
-class ExpirationDate(Text):
+def _expression(value: Any) -> Coerced:
+    """A segment expression with each operator outside string literals in upper case."""
+    if not isinstance(value, str):
+        return None
+    upper = _LITERAL_OR_WORD.sub(_upper_case_operator, value)
+    return upper, "upper case" if upper != value else None
+
+
+def _upper_case_operator(match: re.Match[str]) -> str:
+    word = match.group()
+    return word.upper() if word.upper() in OPERATORS else word
+
+
+def _expiration(value: Any) -> Coerced:
     """A filter's expiration date; the documentation writes "null" for none."""
+    if not isinstance(value, str):
+        return None
+    return (None, "null") if value in ("null", "") else (value, None)
 
-    def __init__(self) -> None:
-        super().__init__(nullable=True)
 
-    def read(self, value: Any, path: str, reading: _Reading) -> Any:
-        value = super().read(value, path, reading)
-        if value in ("null", ""):
-            reading.differ(path, describe(value), "null")
-            return None
-        return value
-
-    def plain(self, value: Any) -> bool:
-        return value is None or (type(value) is str and value not in ("null", ""))
+TEXT = Scalar("a string", _of_type(str))
+TEXT_OR_NULL = Scalar("a string or null", _of_type(str, type(None)), nullable=True)
+CODE = Scalar("a string", _of_type(str), _code)
+CODE_OR_NULL = Scalar("a string or null", _of_type(str, type(None)), _code, nullable=True)
+NUMBER = Scalar("a number", _finite, _number)
+WHOLE = Scalar("a whole number", _of_type(int), _whole)
+WHOLE_OR_NULL = Scalar("a whole number", _of_type(int, type(None)), _whole, nullable=True)
+FLAG = Scalar("true or false", _of_type(bool), _flag)
+ANYTHING = Scalar("a value", lambda value: True, nullable=True)  # compared as it is
+SDK = Scalar(
+    "a string or null",
+    lambda value: value is None or (type(value) is str and value in SDK_VALUES),
+    _sdk,
+    nullable=True,
+)
+EXPRESSION = Scalar("a string", _upper_case_operators, _expression, found="operators in lower case")
+EXPIRATION = Scalar(
+    "a string or null",
+    lambda value: value is None or (type(value) is str and value not in ("null", "")),
+    _expiration,
+    nullable=True,
+)
+# a preset's content: an object compared as it is, null read as an empty one
+CONTENT = Scalar(
+    "an object", _of_type(dict), lambda value: ({}, None) if value is None else None, nullable=True
+)
 
 
 # ---- containers ------------------------------------------------------------------------------
@@ -321,15 +264,11 @@ class ExpirationDate(Text):
 
 @dataclass(frozen=True)
 class Key:
-    """One key of an object.
-
-    `absent`: how a missing key (or a null for a shape that takes none) is read, said in the
-    difference; None makes the key required. `known`: the key of what pwconf knew before the
-    call (its request, a listed row) that stands in when the answer leaves this key out, and
-    `known_as` what that is.
-    `default`: the value read for a missing key. `quiet`: a missing key is normal here, not a
-    difference. `aliases`: other names of the key.
-    """
+    """One key of an object. `absent`: how a missing key (or a null for a shape that takes
+    none) is read, said in the difference; None makes the key required. `default`: the value
+    read for it; `quiet`: missing is normal here, not a difference. `known`: the key of what
+    pwconf knew before the call (its request, a listed row) standing in for a missing value,
+    and `known_as` what that is. `aliases`: other names of the key."""
 
     shape: Shape
     absent: str | None = None
@@ -346,29 +285,26 @@ class Obj(Shape):
     def __init__(self, keys: dict[str, Key], *, nullable: bool = False) -> None:
         self.keys = keys
         self.nullable = nullable
-        self._plain_checks = [(name, key.shape.plain) for name, key in keys.items()]
-
-    def but(self, **changed: Key) -> Obj:
-        """The same object shape with some keys declared otherwise."""
-        return Obj({**self.keys, **changed}, nullable=self.nullable)
+        self._plain = [(name, key.shape.plain) for name, key in keys.items()]
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None and self.nullable:
             return None
         if not isinstance(value, dict):
             reading.fail(path, self.expected, value)
-        plain = self._plain_copy(value)
-        if plain is not None:
-            return plain
+        copy = self.quick(value)
+        if copy is not ABSENT:
+            return copy
         return {name: self._key(value, name, key, path, reading) for name, key in self.keys.items()}
 
-    def _plain_copy(self, value: dict[str, Any]) -> dict[str, Any] | None:
-        """The object's keys when each is present and plain; else None (read key by key)."""
+    def quick(self, value: Any) -> Any:
+        if type(value) is not dict:
+            return ABSENT
         copy = {}
-        for name, is_plain in self._plain_checks:
+        for name, plain in self._plain:
             item = value.get(name, ABSENT)
-            if item is ABSENT or not is_plain(item):
-                return None
+            if item is ABSENT or not plain(item):
+                return ABSENT
             copy[name] = item
         return copy
 
@@ -394,11 +330,11 @@ class Obj(Shape):
 
 
 class ListOf(Shape):
-    nullable = True  # null is read as an empty list
+    expected = "a list"
+    nullable = True  # null, and PHP's empty array sent as {}, are read as an empty list
 
     def __init__(self, item: Shape) -> None:
         self.item = item
-        self.expected = "a list"
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None or value == {}:
@@ -406,26 +342,17 @@ class ListOf(Shape):
             return []
         if not isinstance(value, list):
             reading.fail(path, self.expected, value)
-        item_shape = self.item
-        plain_copy = item_shape._plain_copy if isinstance(item_shape, Obj) else None
-        items = []
-        for index, item in enumerate(value):
-            if plain_copy is not None and type(item) is dict:
-                copy = plain_copy(item)
-                if copy is not None:
-                    items.append(copy)
-                    continue
-            elif plain_copy is None and item_shape.plain(item):
-                items.append(item)
-                continue
-            items.append(item_shape.read(item, f"{path}[{index}]", reading))
+        items = [self.item.quick(item) for item in value]
+        for index, item in enumerate(items):
+            if item is ABSENT:
+                items[index] = self.item.read(value[index], f"{path}[{index}]", reading)
         return items
 
 
 class MapOf(Shape):
     """An object of keys the server chooses (application codes) to values of one shape."""
 
-    nullable = True  # null is read as an empty object
+    nullable = True  # null, and PHP's empty array [], are read as an empty object
 
     def __init__(self, value: Shape, what: str) -> None:
         self.value = value
@@ -441,3 +368,166 @@ class MapOf(Shape):
             str(key): self.value.read(item, f'{path}["{printable(str(key))}"]', reading)
             for key, item in value.items()
         }
+
+
+class GeozoneListing(Shape):
+    """listGeoZones: the contract's flat `{"geoZones": [...]}`, or geozones grouped under their
+    cluster `{"clusters": [{"name", "code", "geoZones": [...]}]}` as one client library documents
+    (contract §11), or both. A grouped geozone takes its group's cluster; a group with neither
+    code nor name holds the geozones of no cluster."""
+
+    expected = 'an object with "geoZones" (a list) or "clusters" (geozones grouped by cluster)'
+
+    def __init__(self, zone: Obj) -> None:
+        self.zones = ListOf(zone)
+        grouped = Obj({**zone.keys, "cluster": Key(CODE_OR_NULL, absent="null", quiet=True)})
+        self.groups = ListOf(Obj({
+            "name": Key(TEXT_OR_NULL, absent="null", quiet=True),
+            "code": Key(CODE_OR_NULL, absent="null", quiet=True),
+            "geoZones": Key(ListOf(grouped)),
+        }))  # fmt: skip
+
+    def read(self, value: Any, path: str, reading: _Reading) -> Any:
+        if not isinstance(value, dict) or not ({"geoZones", "clusters"} & set(value)):
+            reading.fail(path, self.expected, value)
+        zones: list[dict[str, Any]] = []
+        if "geoZones" in value:
+            zones += self.zones.read(value["geoZones"], f"{path}.geoZones", reading)
+        if "clusters" in value:
+            where = f"{path}.clusters"
+            reading.differ(where, "geozones grouped by cluster", "one list of geozones")
+            for g, group in enumerate(self.groups.read(value["clusters"], where, reading)):
+                for z, zone in enumerate(group["geoZones"]):
+                    zones.append(_in_group(zone, group, f"{where}[{g}].geoZones[{z}]", reading))
+        return {"geoZones": zones}
+
+
+def _in_group(
+    zone: dict[str, Any], group: dict[str, Any], path: str, reading: _Reading
+) -> dict[str, Any]:
+    code, name = group["code"], group["name"]
+    if code is not None:
+        if zone["cluster"] not in (None, code):
+            reading.fail(f"{path}.cluster", f"the code of its group ({code})", zone["cluster"])
+        return {**zone, "cluster": code}
+    if name:  # a group known by name only: the geozone kind finds the cluster by its name
+        return {**zone, "clusterName": name}
+    return zone
+
+
+class GeozoneIds(Shape):
+    """addGeoZone: one id per geozone sent, in request order."""
+
+    expected = "a list of one geozone id per geozone sent"
+
+    def read(self, value: Any, path: str, reading: _Reading) -> Any:
+        ids = ListOf(WHOLE).read(value, path, reading)
+        if len(ids) != len(reading.known.get("geozones") or []):
+            reading.fail(path, self.expected, value)
+        return ids
+
+
+# ---- every method pwconf reads an answer of ---------------------------------------------------
+
+APPLICATION = Obj({
+    "code": Key(CODE, known="application", known_as="the requested application code"),
+    "title": Key(TEXT_OR_NULL, absent="the title getApplications lists"),
+    "sdk_ios": Key(SDK, absent="null", aliases=("ios_sdk",)),
+    "sdk_android": Key(SDK, absent="null", aliases=("android_sdk",)),
+    "providers": Key(
+        MapOf(FLAG, "platform to true or false"),
+        absent="unknown (a platform counts as configured where pwconf's state recorded it)",
+    ),
+})  # fmt: skip
+TAG = Obj({
+    "name": Key(TEXT),
+    "type": Key(WHOLE),
+    "isApplicationSpecific": Key(FLAG, absent="false", default=False),
+})  # fmt: skip
+FILTER = Obj({
+    "name": Key(TEXT),
+    "filter_expression": Key(EXPRESSION),
+    "code": Key(CODE_OR_NULL, absent="null"),
+    "expiration_date": Key(EXPIRATION, absent="null"),
+    "application": Key(CODE_OR_NULL, absent="null (bound to no application)"),
+})  # fmt: skip
+PRESET = Obj({
+    "code": Key(CODE, known="preset_code", known_as="the requested preset code"),
+    "name": Key(TEXT, known="name", known_as="the name listPresets gave"),
+    "applicationCode": Key(CODE_OR_NULL, absent="null"),
+    "campaignCode": Key(CODE_OR_NULL, absent="null"),
+    "content": Key(CONTENT, absent="no content", default={}),
+    "scheduling": Key(
+        Obj({"sendRate": Key(WHOLE_OR_NULL, absent="none", quiet=True)}, nullable=True),
+        absent="none",
+        default={"sendRate": None},
+    ),
+    "segmentation": Key(Obj({
+        "filter": Key(TEXT_OR_NULL, absent="no segment", quiet=True),
+        "platforms": Key(ListOf(WHOLE)),
+    })),
+})  # fmt: skip
+CAMPAIGN = Obj({
+    "code": Key(CODE),
+    "name": Key(TEXT),
+    "description": Key(TEXT_OR_NULL, absent="null"),
+})  # fmt: skip
+GEOZONE = Obj({
+    "id": Key(WHOLE),
+    "name": Key(TEXT),
+    "lat": Key(NUMBER),
+    "lng": Key(NUMBER),
+    "range": Key(NUMBER),
+    "cooldown": Key(WHOLE),
+    "content": Key(ANYTHING, absent="null"),
+    "presetCode": Key(CODE_OR_NULL, absent="null"),
+    "cluster": Key(CODE_OR_NULL, absent="null"),
+    "campaign": Key(CODE_OR_NULL, absent="null"),
+    "timetable": Key(ANYTHING, absent="null"),
+})  # fmt: skip
+
+
+def _listing(key: str, row: Shape) -> Obj:
+    return Obj({key: Key(ListOf(row))})
+
+
+ANSWERS: dict[str, Shape] = {
+    # reads
+    "getApplications": Obj({
+        "applications": Key(MapOf(TEXT, "application code to title")),
+        "page": Key(WHOLE_OR_NULL, absent="unknown", quiet=True),
+        "total": Key(WHOLE_OR_NULL, absent="1 page", default=1),
+    }),
+    "getApplication": Obj({"application": Key(APPLICATION)}),
+    "listTags": _listing("tags", TAG),
+    "listFilters": _listing("filters", FILTER),
+    "listPresets": _listing("presets", Obj({"code": Key(CODE), "name": Key(TEXT)})),
+    "getPreset": Obj({"preset": Key(PRESET)}),
+    "listGeoZoneClusters": _listing(
+        "clusters", Obj({"name": Key(TEXT), "code": Key(CODE), "cooldown": Key(WHOLE)})
+    ),
+    "listGeoZones": GeozoneListing(GEOZONE),
+    # [decided] the last page's cursor is empty; an absent or null cursor ends the paging too.
+    "getCampaigns": Obj({
+        "campaigns": Key(ListOf(CAMPAIGN)),
+        "limit": Key(WHOLE_OR_NULL, absent="unknown", quiet=True),
+        "cursor": Key(TEXT_OR_NULL, absent="the last page", default=""),
+    }),
+    # the writes whose answers pwconf uses
+    "createApplication": Obj({"application": Key(CODE)}),
+    "addGeoZoneCluster": Obj({"GeoZoneCluster": Key(CODE)}),
+    "addGeoZone": Obj({"GeoZones": Key(GeozoneIds())}),
+    "createCampaign": Obj({"campaign": Key(CODE)}),
+}  # fmt: skip
+
+
+def read_answer(method: str, response: Any, known: Mapping[str, Any] | None = None) -> Checked:
+    """The `response` of a successful answer of `method` in the contract's form, with the
+    places it differed; a method whose answer pwconf never looks into is returned as it is.
+    `known`: what pwconf knew before the call (its request fields, a listed row), used where
+    the answer leaves it out. Raises UnreadableAnswer."""
+    shape = ANSWERS.get(method)
+    if shape is None:
+        return Checked(response)
+    reading = _Reading(method, known or {})
+    return Checked(shape.read(response, "response", reading), tuple(reading.differences))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -45,7 +46,7 @@ def probe_cmd(app_code: str | None, as_json: bool, no_color: bool, **account: An
     the shape pwconf expects. Makes no write call. Exit 1 if an answer could not be read."""
     options = ConnectOptions(**account)
     with connect(options, []) as conn:
-        report = probe(conn.api.client, app_code)
+        report = probe(conn.api, app_code)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, sort_keys=True))
     else:
@@ -99,17 +100,5 @@ def report_json(report: ProbeReport) -> dict:
         "api_url": report.api_url,
         "calls": report.calls,
         "readable": report.readable,
-        "methods": [
-            {
-                "label": finding.label,
-                "method": finding.method,
-                "request": finding.request,
-                "outcome": finding.outcome,
-                "differences": list(finding.differences),
-                "problem": finding.problem,
-                "http_status": finding.http_status,
-                "answer": finding.answer,
-            }
-            for finding in report.findings
-        ],
+        "methods": [dataclasses.asdict(finding) for finding in report.findings],
     }

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pwconf.api.answers import read_answer
 from pwconf.api.pushwoosh import Pushwoosh, Reads
+from pwconf.api.shapes import read_answer
 from pwconf.errors import ApiError, UnreadableAnswer
 from pwconf.kinds.application import KIND as APPLICATION_KIND
 from pwconf.kinds.application import NOT_REPORTED
@@ -209,6 +209,8 @@ def test_get_preset_takes_the_listed_name_and_the_requested_code_when_left_out()
          "at response.tags[0].isApplicationSpecific: expected true or false, found the number 2"),
         ("listGeoZoneClusters", {"clusters": [{"name": "C", "cooldown": 1}]},
          "at response.clusters[0].code: expected a string, found no such key"),
+        ("getApplication", {"application": {**APP, "sdk_ios": []}},
+         "at response.application.sdk_ios: expected a string or null, found a list of 0 items"),
         ("getPreset", {"preset": None},
          "at response.preset: expected an object, found null"),
         ("addGeoZone", {"GeoZones": [1]},
