@@ -7,11 +7,7 @@ import math
 from typing import Any
 
 from pwconf.emulator.fields import (
-    DEVICE_TYPE_PROVIDER,
     MSG_APP_NOT_FOUND,
-    PAGE_SIZE,
-    SDK_ANDROID,
-    SDK_IOS,
     Call,
     Fields,
     Handlers,
@@ -25,11 +21,14 @@ from pwconf.emulator.fields import (
     string,
 )
 
+PAGE_SIZE = 100  # getApplications [decided]
+DEVICE_TYPE_PROVIDER = {1: "ios", 3: "android"}
+
 
 def _application_fields(req: Fields) -> dict[str, Any]:
     fields = {
-        "sdk_ios": req.get("sdk_ios", choice, SDK_IOS, default=None),
-        "sdk_android": req.get("sdk_android", choice, SDK_ANDROID, default=None),
+        "sdk_ios": req.get("sdk_ios", choice, ("pw", "corona"), default=None),
+        "sdk_android": req.get("sdk_android", choice, ("pw", "corona", "phonegap"), default=None),
         "icon": req.get("icon", base64_data, default=None),
     }
     return {name: value for name, value in fields.items() if value is not None}

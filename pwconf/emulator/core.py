@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -67,17 +68,6 @@ from pwconf.emulator import answer_shapes
 from pwconf.emulator.applications import ApplicationMethods
 from pwconf.emulator.campaigns import CampaignMethods
 from pwconf.emulator.fields import (
-    MESSAGES_PER_MINUTE,
-    MSG_ACCOUNT_NOT_FOUND,
-    MSG_ACCOUNT_SUSPENDED,
-    MSG_INVALID_TOKEN,
-    MSG_NO_APP_OR_GROUP,
-    MSG_NO_AUTH_VALUE,
-    MSG_NO_FILTRATION,
-    OK,
-    OVER_PLAN_WARNING,
-    SEND_DATE,
-    SUBSCRIBER_LIMIT_WARNING,
     ApiError,
     Call,
     Fields,
@@ -97,6 +87,17 @@ from pwconf.emulator.presets import FilterPresetMethods
 from pwconf.emulator.store import Store
 
 __all__ = ["ApiError", "Emulator", "METHODS", "Result", "http_error", "to_json"]
+
+MESSAGES_PER_MINUTE = 600  # createMessage limit [doc]
+OVER_PLAN_WARNING = (
+    "Warnings: You have exceeded the number of active devices allowed on your current "
+    "subscription plan."
+)
+SUBSCRIBER_LIMIT_WARNING = (
+    "Warnings: You have reached the subscriber limit. Push Message will be sent to 1 random "
+    "device only"
+)
+_SEND_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,9 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
                 if method == "createMessage":
                     self._count_message_call(call.account.id)
                 if call.account.suspended and spec.filtration:
-                    fail(MSG_NO_FILTRATION)
+                    fail("Suspended account can not use device filtration")
                 if call.account.suspended and spec.writes:
-                    fail(MSG_ACCOUNT_SUSPENDED)
+                    fail("Account has been suspended")
                 response = spec.handler(self, call)
                 if self.shapes:
                     response = answer_shapes.reshape(
@@ -155,7 +156,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
                 status = 210
             return status, answer, headers
-        message = OK
+        message = "OK"
         if call.account.over_plan:
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
         return 200, body(200, message, response), {}
@@ -179,13 +180,13 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             )
         auth = request["auth"]
         if not isinstance(auth, str) or not auth.strip():
-            fail(MSG_NO_AUTH_VALUE)
+            fail("API token or application or account is not set")
         token = self.store.tokens.get(auth)
         if token is None:
-            fail(MSG_INVALID_TOKEN)
+            fail("Invalid API Token: Account not found")
         account = self.store.accounts.get(token.account_id)
         if account is None:
-            fail(MSG_ACCOUNT_NOT_FOUND)
+            fail("Account not found")
         return Call(request, account, token)
 
     def _count_message_call(self, account_id: str) -> None:
@@ -212,7 +213,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             call.get("applications_group", string)
             self._unrestricted(call)
         else:
-            fail(MSG_NO_APP_OR_GROUP)
+            fail("No application or group code given")
         notifications = call.get("notifications", json_list)
         for index, notification in enumerate(notifications):
             path = f"notifications[{index}]"
@@ -224,7 +225,7 @@ def _check_notification(notification: Fields) -> None:
     send_date = notification.get("send_date")
     path = f"{notification.prefix}send_date"
     if send_date != "now":
-        if not isinstance(send_date, str) or not SEND_DATE.match(send_date):
+        if not isinstance(send_date, str) or not _SEND_DATE.match(send_date):
             fail(f"Invalid {path}: expected now or YYYY-MM-DD HH:mm")
         try:
             dt.datetime.strptime(send_date, "%Y-%m-%d %H:%M")
@@ -234,33 +235,20 @@ def _check_notification(notification: Fields) -> None:
     notification.get("platforms", platform_ids, default=None)
 
 
+# The contract's methods, each answered by the Emulator method of its snake_case name.
+# [decided] all but get* and list* are writes, refused to a suspended account.
 METHODS: dict[str, _Method] = {
-    "createApplication": _Method(Emulator.create_application, writes=True),
-    "updateApplication": _Method(Emulator.update_application, writes=True),
-    "deleteApplication": _Method(Emulator.delete_application, writes=True),
-    "getApplication": _Method(Emulator.get_application),
-    "getApplications": _Method(Emulator.get_applications),
-    "configureApplication": _Method(Emulator.configure_application, writes=True),
-    "addTag": _Method(Emulator.add_tag, writes=True),
-    "deleteTag": _Method(Emulator.delete_tag, writes=True),
-    "listTags": _Method(Emulator.list_tags),
-    "createEvent": _Method(Emulator.create_event, writes=True),
-    "createFilter": _Method(Emulator.create_filter, writes=True, filtration=True),
-    "listFilters": _Method(Emulator.list_filters, filtration=True),
-    "deleteFilter": _Method(Emulator.delete_filter, writes=True),
-    "createPreset": _Method(Emulator.create_preset, writes=True),
-    "listPresets": _Method(Emulator.list_presets),
-    "getPreset": _Method(Emulator.get_preset),
-    "deletePreset": _Method(Emulator.delete_preset, writes=True),
-    "createCampaign": _Method(Emulator.create_campaign, writes=True),
-    "getCampaigns": _Method(Emulator.get_campaigns),
-    "deleteCampaign": _Method(Emulator.delete_campaign, writes=True),
-    "addGeoZoneCluster": _Method(Emulator.add_geozone_cluster, writes=True),
-    "listGeoZoneClusters": _Method(Emulator.list_geozone_clusters),
-    "deleteGeoZoneCluster": _Method(Emulator.delete_geozone_cluster, writes=True),
-    "addGeoZone": _Method(Emulator.add_geozone, writes=True),
-    "updateGeoZone": _Method(Emulator.update_geozone, writes=True),
-    "deleteGeoZone": _Method(Emulator.delete_geozone, writes=True),
-    "listGeoZones": _Method(Emulator.list_geozones),
-    "createMessage": _Method(Emulator.create_message, writes=True),
+    name: _Method(
+        getattr(Emulator, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()),
+        writes=not name.startswith(("get", "list")),
+        filtration=name in ("createFilter", "listFilters"),
+    )
+    for name in (
+        "createApplication", "updateApplication", "deleteApplication", "getApplication",
+        "getApplications", "configureApplication", "addTag", "deleteTag", "listTags",
+        "createEvent", "createFilter", "listFilters", "deleteFilter", "createPreset",
+        "listPresets", "getPreset", "deletePreset", "createCampaign", "getCampaigns",
+        "deleteCampaign", "addGeoZoneCluster", "listGeoZoneClusters", "deleteGeoZoneCluster",
+        "addGeoZone", "updateGeoZone", "deleteGeoZone", "listGeoZones", "createMessage",
+    )
 }

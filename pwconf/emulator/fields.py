@@ -17,37 +17,12 @@ from pwconf.emulator.store import Account, Application, Store, Token
 Body = dict[str, Any]
 Result = tuple[int, Body, dict[str, str]]
 
-OK = "OK"
-OVER_PLAN_WARNING = (
-    "Warnings: You have exceeded the number of active devices allowed on your current "
-    "subscription plan."
-)
-SUBSCRIBER_LIMIT_WARNING = (
-    "Warnings: You have reached the subscriber limit. Push Message will be sent to 1 random "
-    "device only"
-)
-TOKEN_RESTRICTED = "Token restrictions forbid this operation."
-MSG_NO_AUTH_VALUE = "API token or application or account is not set"
-MSG_INVALID_TOKEN = "Invalid API Token: Account not found"
-MSG_ACCOUNT_NOT_FOUND = "Account not found"
-MSG_ACCOUNT_SUSPENDED = "Account has been suspended"
-MSG_NO_FILTRATION = "Suspended account can not use device filtration"
 MSG_NO_APPLICATION = "API token or application is not set"
-MSG_NO_APP_OR_GROUP = "No application or group code given"
 MSG_APP_NOT_FOUND = "Application not found"
 MSG_ACCESS_DENIED = "Access denied or application not found"
-MSG_APP_SUSPENDED = "Application suspended"
-MSG_NO_PLATFORM = "Please select at least one platform"
 
-MESSAGES_PER_MINUTE = 600  # createMessage limit [doc]
-PAGE_SIZE = 100  # getApplications [decided]
-SDK_IOS = ("pw", "corona")
-SDK_ANDROID = ("pw", "corona", "phonegap")
 PLATFORM_IDS = frozenset({1, 3, 7, 8, 9, 10, 11, 12})
-ACTION_TYPES = ("url", "deepLink", "richMedia", "openApp")
-DEVICE_TYPE_PROVIDER = {1: "ios", 3: "android"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SEND_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 
 
 class ApiError(Exception):
@@ -87,7 +62,7 @@ def fail(message: str) -> NoReturn:
 
 
 def forbidden() -> NoReturn:
-    raise ApiError(TOKEN_RESTRICTED, status_code=403, http_status=403)
+    raise ApiError("Token restrictions forbid this operation.", status_code=403, http_status=403)
 
 
 # -- field checks: each takes a value and its path in the request, and answers 210 if it is wrong
@@ -254,7 +229,7 @@ class Handlers:
         if app is None or app.account_id != call.account.id:
             fail(not_found)
         if app.suspended and not suspended_ok:
-            fail(MSG_APP_SUSPENDED)
+            fail("Application suspended")
         return app
 
     @staticmethod

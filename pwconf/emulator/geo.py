@@ -46,7 +46,7 @@ def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
 
 class GeoMethods(Handlers):
     # -- geozone clusters (§7) -----------------------------------------------------------------
-    def add_geozone_cluster(self, call: Call) -> Any:
+    def add_geo_zone_cluster(self, call: Call) -> Any:
         app = self._application(call)
         name = call.get("name", string)
         cooldown = call.get("cooldown", integer, low=0)
@@ -57,7 +57,7 @@ class GeoMethods(Handlers):
         self.store.mark_changed()
         return {"GeoZoneCluster": code}
 
-    def list_geozone_clusters(self, call: Call) -> Any:
+    def list_geo_zone_clusters(self, call: Call) -> Any:
         app = self._application(call)
         counts = Counter(geozone["cluster"] for geozone in app.geozones.values())
         return {"clusters": [
@@ -66,7 +66,7 @@ class GeoMethods(Handlers):
             for c in app.clusters.values()
         ]}
 
-    def delete_geozone_cluster(self, call: Call) -> Any:
+    def delete_geo_zone_cluster(self, call: Call) -> Any:
         app = self._application(call)
         code = call.get("geoZoneCluster", string)
         if code not in app.clusters:
@@ -75,7 +75,7 @@ class GeoMethods(Handlers):
         self.store.mark_changed()
 
     # -- geozones (§8) -------------------------------------------------------------------------
-    def add_geozone(self, call: Call) -> Any:
+    def add_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
         checked: dict[str, dict[str, Any]] = {}
         for index, raw in enumerate(call.get("geozones", json_list)):
@@ -90,7 +90,7 @@ class GeoMethods(Handlers):
         self.store.mark_changed()
         return {"GeoZones": [geozone["id"] for geozone in checked.values()]}
 
-    def update_geozone(self, call: Call) -> Any:
+    def update_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
         geozone_id = call.get("geoZoneId", integer)
         current = app.geozones.get(geozone_id)
@@ -107,7 +107,7 @@ class GeoMethods(Handlers):
         app.geozones[geozone_id] = geozone
         self.store.mark_changed()
 
-    def delete_geozone(self, call: Call) -> Any:
+    def delete_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
         ids = call.get("geozones", json_list)
         for index, geozone_id in enumerate(ids):
@@ -118,7 +118,7 @@ class GeoMethods(Handlers):
             del app.geozones[geozone_id]
         self.store.mark_changed()
 
-    def list_geozones(self, call: Call) -> Any:
+    def list_geo_zones(self, call: Call) -> Any:
         app = self._application(call)
         keys = ("id", *GEOZONE_FIELDS)
         return {"geoZones": [{key: zone[key] for key in keys} for zone in app.geozones.values()]}

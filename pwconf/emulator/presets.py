@@ -7,9 +7,7 @@ from typing import Any
 from pwconf.emulator import answer_shapes, segments
 from pwconf.emulator.campaigns import campaign_of
 from pwconf.emulator.fields import (
-    ACTION_TYPES,
     MSG_NO_APPLICATION,
-    MSG_NO_PLATFORM,
     Call,
     Handlers,
     choice,
@@ -121,7 +119,7 @@ class FilterPresetMethods(Handlers):
             content.get(key, localized, default=None)
         if content.has("action"):
             action = content.nested("action")
-            action.get("type", choice, ACTION_TYPES)
+            action.get("type", choice, ("url", "deepLink", "richMedia", "openApp"))
             action.get("options", json_object, default=None)
         for key in ("userData", "properties"):
             content.get(key, json_object, default=None)
@@ -142,7 +140,7 @@ class FilterPresetMethods(Handlers):
     def _preset_segmentation(self, call: Call, app: Application) -> dict[str, Any]:
         segmentation = call.nested("segmentation")
         if segmentation.obj.get("platforms") in (None, []):
-            fail(MSG_NO_PLATFORM)  # [doc message, decided trigger]
+            fail("Please select at least one platform")  # [doc message, decided trigger]
         segmentation.get("platforms", platform_ids)
         if segmentation.has("filter"):
             filter_name = segmentation.get("filter", string)
