@@ -18,6 +18,7 @@ a new ``seed`` restarts the random sequence and the call count.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
     "pass", "drop", "rate_limit", "error_before", "error_after",
 )
+_RATES = ("error_rate", "error_after_rate", "drop_rate")
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,6 @@ class RateLimit:
     every: int
     burst: int
     retry_after: float = 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"every": self.every, "burst": self.burst, "retry_after": self.retry_after}
 
 
 @dataclass(frozen=True)
@@ -57,28 +56,15 @@ class Decision:
 class Faults:
     """The live fault configuration and its seeded dice. Thread-safe."""
 
-    def __init__(
-        self,
-        *,
-        seed: int = 0,
-        latency_ms: float = 0,
-        error_rate: float = 0.0,
-        error_after_rate: float = 0.0,
-        drop_rate: float = 0.0,
-        rate_limit: RateLimit | dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, *, seed: int = 0, **settings: Any) -> None:
+        """``settings``: ``latency_ms``, ``error_rate``, ``error_after_rate``, ``drop_rate``,
+        ``rate_limit`` (a :class:`RateLimit`, its dict or None)."""
         self._lock = threading.Lock()
-        self.seed = seed
         self.latency_ms: float = 0
-        self.error_rate = 0.0
-        self.error_after_rate = 0.0
-        self.drop_rate = 0.0
+        self.error_rate = self.error_after_rate = self.drop_rate = 0.0
         self.rate_limit: RateLimit | None = None
         self._reseed(seed)
-        self.configure(
-            latency_ms=latency_ms, error_rate=error_rate, error_after_rate=error_after_rate,
-            drop_rate=drop_rate, rate_limit=rate_limit,
-        )
+        self.configure(**settings)
 
     def _reseed(self, seed: int) -> None:
         self.seed = seed
@@ -99,10 +85,8 @@ class Faults:
         with self._lock:
             return {
                 "latency_ms": self.latency_ms,
-                "error_rate": self.error_rate,
-                "error_after_rate": self.error_after_rate,
-                "drop_rate": self.drop_rate,
-                "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+                **{key: getattr(self, key) for key in _RATES},
+                "rate_limit": dataclasses.asdict(self.rate_limit) if self.rate_limit else None,
                 "seed": self.seed,
                 "calls": self._calls,
             }
@@ -110,12 +94,11 @@ class Faults:
     def decide(self) -> Decision:
         with self._lock:
             self._calls += 1
-            count = self._calls
             # Always four draws, so a seed replays the same faults whatever the settings hit.
             drop_roll, error_roll, kind_roll, after_roll = (self._rng.random() for _ in range(4))
             latency_s = max(0.0, self.latency_ms) / 1000
             limit = self.rate_limit
-            if limit is not None and (count - 1) % (limit.every + limit.burst) >= limit.every:
+            if limit is not None and (self._calls - 1) % (limit.every + limit.burst) >= limit.every:
                 return Decision(RATE_LIMIT, latency_s, 429, limit.retry_after)
             if drop_roll < self.drop_rate:
                 return Decision(DROP, latency_s, 0)
@@ -127,7 +110,7 @@ class Faults:
 
 
 def _check_setting(key: str, value: Any) -> Any:
-    if key in ("error_rate", "error_after_rate", "drop_rate"):
+    if key in _RATES:
         if not _is_number(value) or not 0 <= value <= 1:
             raise ValueError(f"{key} must be a number from 0 to 1")
         return float(value)
@@ -149,14 +132,14 @@ def _check_rate_limit(value: Any) -> RateLimit | None:
         return value
     if not isinstance(value, dict) or set(value) - {"every", "burst", "retry_after"}:
         raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
-    every, burst = value.get("every"), value.get("burst", 1)
-    retry_after = value.get("retry_after", 1)
-    for name, number in (("every", every), ("burst", burst)):
+    limit = RateLimit(value.get("every"), value.get("burst", 1), value.get("retry_after", 1))
+    for name in ("every", "burst"):
+        number = getattr(limit, name)
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
-    if not _is_number(retry_after) or retry_after < 0:
+    if not _is_number(limit.retry_after) or limit.retry_after < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")
-    return RateLimit(every, burst, retry_after)
+    return limit
 
 
 def _is_number(value: Any) -> bool:
