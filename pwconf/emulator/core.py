@@ -66,7 +66,6 @@ from typing import Any
 
 from pwconf.emulator import answer_shapes
 from pwconf.emulator.applications import ApplicationMethods
-from pwconf.emulator.campaigns import CampaignMethods
 from pwconf.emulator.fields import (
     ApiError,
     Call,
@@ -82,8 +81,7 @@ from pwconf.emulator.fields import (
     string,
     to_json,
 )
-from pwconf.emulator.geo import GeoMethods
-from pwconf.emulator.presets import FilterPresetMethods
+from pwconf.emulator.presets import CampaignMethods, FilterPresetMethods, GeoMethods
 from pwconf.emulator.store import Store
 
 __all__ = ["ApiError", "Emulator", "METHODS", "Result", "http_error", "to_json"]
