@@ -24,6 +24,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from pwconf.emulator.fields import Result, http_error
+
 PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
     "pass", "drop", "rate_limit", "error_before", "error_after",
 )
@@ -39,18 +41,11 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with one call."""
+    """What to do with one call: the injected answer, if any, replaces the method's."""
 
     action: str
     latency_s: float
-    http_status: int = 200
-    retry_after: float | None = None
-
-    @property
-    def retry_after_header(self) -> str:
-        # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
-        value = self.retry_after or 0
-        return str(int(value)) if float(value).is_integer() else str(value)
+    answer: Result | None = None
 
 
 class Faults:
@@ -99,14 +94,25 @@ class Faults:
             latency_s = max(0.0, self.latency_ms) / 1000
             limit = self.rate_limit
             if limit is not None and (self._calls - 1) % (limit.every + limit.burst) >= limit.every:
-                return Decision(RATE_LIMIT, latency_s, 429, limit.retry_after)
+                # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
+                seconds = limit.retry_after
+                header = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+                answer = http_error(429, "Too many requests (injected fault)",
+                                    {"Retry-After": header})
+                return Decision(RATE_LIMIT, latency_s, answer)
             if drop_roll < self.drop_rate:
-                return Decision(DROP, latency_s, 0)
+                return Decision(DROP, latency_s)
             if error_roll < self.error_rate:
-                return Decision(ERROR_BEFORE, latency_s, 500 if kind_roll < 0.5 else 503)
+                status = 500 if kind_roll < 0.5 else 503
+                return Decision(ERROR_BEFORE, latency_s, _server_error(status))
             if after_roll < self.error_after_rate:
-                return Decision(ERROR_AFTER, latency_s, 500)
+                return Decision(ERROR_AFTER, latency_s, _server_error(500))
             return Decision(PASS, latency_s)
+
+
+def _server_error(status: int) -> Result:
+    message = "Internal server error" if status == 500 else "Service unavailable"
+    return http_error(status, f"{message} (injected fault)")
 
 
 def _check_setting(key: str, value: Any) -> Any:

@@ -52,9 +52,7 @@ from pwconf.emulator.core import Emulator, http_error, to_json
 from pwconf.emulator.faults import (
     DROP,
     ERROR_AFTER,
-    ERROR_BEFORE,
     PASS,
-    RATE_LIMIT,
     Decision,
     Faults,
 )
@@ -239,12 +237,9 @@ class EmulatorServer:
 
     def _api_answer(
         self, method: str, request: Any, parse_error: str | None, decision: Decision
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if decision.action == RATE_LIMIT:
-            return http_error(429, "Too many requests (injected fault)",
-                              {"Retry-After": decision.retry_after_header})
-        if decision.action == ERROR_BEFORE:
-            return _server_error(decision.http_status)
+    ) -> Answer:
+        if decision.answer is not None and decision.action != ERROR_AFTER:
+            return decision.answer
         if parse_error is not None:
             return http_error(400, parse_error)
         try:
@@ -253,9 +248,7 @@ class EmulatorServer:
             traceback.print_exc(file=sys.stderr)
             return http_error(500, "Emulator internal error")
         self.save()
-        if decision.action == ERROR_AFTER:
-            return _server_error(500)
-        return answer
+        return decision.answer or answer
 
     def _journal(
         self, method: str, request: Any, status: int | None, status_code: int | None,
@@ -323,11 +316,6 @@ class EmulatorServer:
             raise ValueError("expected a JSON object of fault settings")
         self.faults.configure(**changes)
         return self.faults.to_dict()
-
-
-def _server_error(status: int) -> tuple[int, dict[str, Any], dict[str, str]]:
-    message = "Internal server error" if status == 500 else "Service unavailable"
-    return http_error(status, f"{message} (injected fault)")
 
 
 def _parse_request(raw_body: bytes) -> tuple[Any, str | None]:
