@@ -44,13 +44,7 @@ Other 210 messages name the field (``Missing required field: <path>``, ``Invalid
 ``Invalid filter_expression at position N: <problem>``) or the entity (``Tag already exists``,
 ``Default tag can not be deleted``, ``Preset not found``...).
 
-With answer shapes on (``answer_shapes``), a successful answer goes out reshaped as that module
-describes, listFilters may refuse a call without ``application``, and a 210 error may carry HTTP
-status 210 too; with none on, every answer is the contract's.
-
-Successful answers of an over-plan account say ``Warnings: You have exceeded the number of active
-devices allowed on your current subscription plan.``; its createMessage says the subscriber-limit
-warning instead.
+Answer shapes (``answer_shapes``) may reshape answers; with none on, every answer is the contract's.
 """
 
 from __future__ import annotations
@@ -173,8 +167,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
     def _authenticate(self, request: dict[str, Any]) -> Call:
         if "auth" not in request:
             raise ApiError(
-                "Authentication failed: request.auth (the server API token) is missing",
-                status_code=401, http_status=401,
+                "Authentication failed: request.auth (the server API token) is missing", 401
             )
         auth = request["auth"]
         if not isinstance(auth, str) or not auth.strip():
@@ -198,7 +191,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             # [decided] past the limit: HTTP 429 with Retry-After in whole seconds.
             raise ApiError(
                 f"Too many requests: createMessage is limited to {MESSAGES_PER_MINUTE} a minute",
-                status_code=429, http_status=429, headers={"Retry-After": str(retry_after)},
+                429, {"Retry-After": str(retry_after)},
             )
         times.append(now)
 

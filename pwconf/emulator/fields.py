@@ -26,20 +26,19 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class ApiError(Exception):
-    """An answer other than success: a 210 by default, or an HTTP-level error."""
+    """An answer other than success: a 210 by default, or an HTTP-level error (its body's
+    ``status_code`` is the HTTP status then)."""
 
     def __init__(
-        self, message: str, *, status_code: int = 210, http_status: int = 200,
-        headers: dict[str, str] | None = None,
+        self, message: str, http_status: int = 200, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.status_code = status_code
         self.http_status = http_status
+        self.status_code = 210 if http_status == 200 else http_status
         self.headers = headers or {}
 
     def result(self) -> Result:
-        return self.http_status, body(self.status_code, self.message, None), self.headers
+        return self.http_status, body(self.status_code, str(self), None), self.headers
 
 
 def to_json(value: Any) -> str:
@@ -47,10 +46,7 @@ def to_json(value: Any) -> str:
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:
-    """An HTTP-level error answer; its body carries the HTTP status as ``status_code``."""
-    return ApiError(
-        message, status_code=http_status, http_status=http_status, headers=headers
-    ).result()
+    return ApiError(message, http_status, headers).result()
 
 
 def body(status_code: int, message: str, response: Any) -> Body:
@@ -62,7 +58,7 @@ def fail(message: str) -> NoReturn:
 
 
 def forbidden() -> NoReturn:
-    raise ApiError("Token restrictions forbid this operation.", status_code=403, http_status=403)
+    raise ApiError("Token restrictions forbid this operation.", 403)
 
 
 # -- field checks: each takes a value and its path in the request, and answers 210 if it is wrong
@@ -91,10 +87,9 @@ def number(value: Any, path: str, *, low: float, high: float) -> float:
 
 
 def _check_range(value: float, path: str, low: float | None, high: float | None) -> None:
-    if high is not None and low is not None:
-        if not low <= value <= high:
-            fail(f"Invalid {path}: must be between {low} and {high}")
-    elif low is not None and value < low:
+    if low is not None and high is not None and not low <= value <= high:
+        fail(f"Invalid {path}: must be between {low} and {high}")
+    if low is not None and value < low:
         fail(f"Invalid {path}: must be at least {low}")
 
 

@@ -155,9 +155,8 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._httpd is not None:
             return self
-        server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
         try:
-            self._httpd = server_class((self.host, self.port), _Handler, self)
+            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
         except OSError as exc:
             raise EmulatorError(f"can not listen on {self.host}:{self.port}: {exc}") from None
         self.port = self._httpd.server_address[1]
@@ -340,6 +339,7 @@ class _HTTPServer(ThreadingHTTPServer):
         emulator: EmulatorServer,
     ) -> None:
         self.emulator = emulator
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, handler)
@@ -367,10 +367,6 @@ class _HTTPServer(ThreadingHTTPServer):
         # Clients hanging up (and stop() closing sockets) are normal here.
         if self.emulator.verbose:
             super().handle_error(request, client_address)
-
-
-class _HTTPServer6(_HTTPServer):
-    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):
