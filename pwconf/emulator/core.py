@@ -75,7 +75,7 @@ from pwconf.emulator.fields import (
     string,
     to_json,
 )
-from pwconf.emulator.presets import CampaignMethods, FilterPresetMethods, GeoMethods
+from pwconf.emulator.presets import PresetMethods
 from pwconf.emulator.store import Store
 
 __all__ = ["ApiError", "Emulator", "METHODS", "Result", "http_error", "to_json"]
@@ -99,7 +99,7 @@ class _Method:
     filtration: bool = False  # refused to suspended accounts with its own message
 
 
-class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMethods):
+class Emulator(ApplicationMethods, PresetMethods):
     """Answers API calls over a :class:`Store`. Thread-safe: each call holds ``store.lock``."""
 
     def __init__(
@@ -141,7 +141,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
                 response = spec.handler(self, call)
                 if self.shapes:
                     response = answer_shapes.reshape(
-                        self.shapes, method, request, response, self._shape_lookup(call)
+                        self.shapes, method, response, self._shape_info(call)
                     )
         except ApiError as error:
             status, answer, headers = error.result()
@@ -153,16 +153,11 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
         return 200, body(200, message, response), {}
 
-    def _shape_lookup(self, call: Call) -> answer_shapes.Lookup:
-        """An application's cluster names and credentials, for the answer shapes."""
-
-        def lookup(code: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]] | None:
-            app = self.store.applications.get(code)
-            if app is None or app.account_id != call.account.id:
-                return None
-            return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
-
-        return lookup
+    def _shape_info(self, call: Call) -> answer_shapes.AppInfo:
+        app = self.store.applications.get(call.request.get("application") or "")
+        if app is None or app.account_id != call.account.id:
+            return None
+        return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
 
     def _authenticate(self, request: dict[str, Any]) -> Call:
         if "auth" not in request:

@@ -28,54 +28,15 @@ from pwconf.emulator.store import GEOZONE_FIELDS, Account, Application
 CAMPAIGN_PAGE_SIZE = 2
 
 
-def campaign_of(code: Any, path: str, app: Application) -> str:
-    """`code` as a campaign of `app`, else a 210 naming `path`."""
-    if string(code, path) not in app.campaigns:
-        fail(f"Invalid {path}: campaign {code!r} not found in this application")
+def _member(code: Any, path: str, app: Application, kind: str) -> Any:
+    """`code` as one of `app`'s presets, clusters or campaigns (`kind`), else a 210."""
+    if code not in getattr(app, f"{kind}s"):
+        fail(f"Invalid {path}: {kind} {code!r} not found in this application")
     return code
 
 
-class CampaignMethods(Handlers):
-    def create_campaign(self, call: Call) -> Any:
-        app = self._application(call)
-        name = call.get("name", string)
-        description = call.get("description", string, empty_ok=True, default=None)
-        if any(c["name"] == name for c in app.campaigns.values()):
-            fail("Campaign already exists")  # [decided] names unique within an application
-        code = self.store.new_code()
-        app.campaigns[code] = {"code": code, "name": name, "description": description}
-        self.store.mark_changed()
-        return {"campaign": code}
-
-    def get_campaigns(self, call: Call) -> Any:
-        """One page; the cursor is the offset of the next page, empty on the last [decided]."""
-        app = self._application(call)
-        limit = min(
-            CAMPAIGN_PAGE_SIZE, call.get("limit", integer, low=1, default=CAMPAIGN_PAGE_SIZE)
-        )
-        start = 0
-        if call.request.get("cursor"):
-            cursor = call.get("cursor", string)
-            if not cursor.isdigit():
-                fail("Invalid cursor: not a cursor of getCampaigns")
-            start = int(cursor)
-        campaigns = list(app.campaigns.values())
-        page = campaigns[start : start + limit]
-        after = start + len(page)
-        return {
-            "campaigns": [dict(c) for c in page],
-            "limit": limit,
-            "cursor": str(after) if after < len(campaigns) else "",
-        }
-
-    def delete_campaign(self, call: Call) -> Any:
-        code = call.get("campaign", string)
-        for app in call.account.applications.values():
-            if code in app.campaigns:
-                self._application_by_code(call, app.code).drop_campaign(code)
-                self.store.mark_changed()
-                return None
-        fail("Campaign not found")
+def _campaign(code: Any, path: str, app: Application) -> str:
+    return _member(string(code, path), path, app, "campaign")
 
 
 def _filters_in_use(account: Account) -> set[str]:
@@ -86,7 +47,26 @@ def _filters_in_use(account: Account) -> set[str]:
     }
 
 
-class FilterPresetMethods(Handlers):
+def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
+    geozone = {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
+    geozone["name"] = raw.get("name", string)
+    geozone["lat"] = raw.get("lat", number, low=-90, high=90)
+    geozone["lng"] = raw.get("lng", number, low=-180, high=180)
+    geozone["cooldown"] = raw.get("cooldown", integer, low=0)
+    # [doc] range 50-1000 metres; [decided] outside it is a 210.
+    geozone["range"] = raw.get("range", number, low=50, high=1000)
+    if geozone["content"] is None and geozone["presetCode"] is None:
+        fail(f"Missing required field: {raw.prefix}content or {raw.prefix}presetCode")
+    raw.get("content", localized, default=None)
+    raw.get("presetCode", _member, app, "preset", default=None)
+    raw.get("cluster", _member, app, "cluster", default=None)
+    raw.get("campaign", _campaign, app, default=None)
+    raw.get("timetable", json_object, default=None)
+    return geozone
+
+
+class PresetMethods(Handlers):
+    # -- filters (§5) --------------------------------------------------------------------------
     def create_filter(self, call: Call) -> Any:
         self._unrestricted(call)
         name = call.get("name", string)
@@ -168,7 +148,7 @@ class FilterPresetMethods(Handlers):
     def create_preset(self, call: Call) -> Any:
         app = self._application(call, "applicationCode")
         name = call.get("name", string)
-        campaign = call.get("campaignCode", campaign_of, app, default=None)
+        campaign = call.get("campaignCode", _campaign, app, default=None)
         content = call.nested("content")
         content.get("message", localized)
         for key in ("title", "subtitle"):
@@ -230,31 +210,48 @@ class FilterPresetMethods(Handlers):
         del app.presets[preset["code"]]
         self.store.mark_changed()
 
+    # -- campaigns (§8a) -----------------------------------------------------------------------
+    def create_campaign(self, call: Call) -> Any:
+        app = self._application(call)
+        name = call.get("name", string)
+        description = call.get("description", string, empty_ok=True, default=None)
+        if any(c["name"] == name for c in app.campaigns.values()):
+            fail("Campaign already exists")  # [decided] names unique within an application
+        code = self.store.new_code()
+        app.campaigns[code] = {"code": code, "name": name, "description": description}
+        self.store.mark_changed()
+        return {"campaign": code}
 
-def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
-    geozone = {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
-    geozone["name"] = raw.get("name", string)
-    geozone["lat"] = raw.get("lat", number, low=-90, high=90)
-    geozone["lng"] = raw.get("lng", number, low=-180, high=180)
-    geozone["cooldown"] = raw.get("cooldown", integer, low=0)
-    # [doc] range 50-1000 metres; [decided] outside it is a 210.
-    geozone["range"] = raw.get("range", number, low=50, high=1000)
-    prefix = raw.prefix
-    if geozone["content"] is None and geozone["presetCode"] is None:
-        fail(f"Missing required field: {prefix}content or {prefix}presetCode")
-    raw.get("content", localized, default=None)
-    if geozone["presetCode"] is not None and geozone["presetCode"] not in app.presets:
-        fail(f"Invalid {prefix}presetCode: preset {geozone['presetCode']!r} not found "
-             "in this application")
-    if geozone["cluster"] is not None and geozone["cluster"] not in app.clusters:
-        fail(f"Invalid {prefix}cluster: cluster {geozone['cluster']!r} not found "
-             "in this application")
-    raw.get("campaign", campaign_of, app, default=None)
-    raw.get("timetable", json_object, default=None)
-    return geozone
+    def get_campaigns(self, call: Call) -> Any:
+        """One page; the cursor is the offset of the next page, empty on the last [decided]."""
+        app = self._application(call)
+        limit = min(
+            CAMPAIGN_PAGE_SIZE, call.get("limit", integer, low=1, default=CAMPAIGN_PAGE_SIZE)
+        )
+        start = 0
+        if call.request.get("cursor"):
+            cursor = call.get("cursor", string)
+            if not cursor.isdigit():
+                fail("Invalid cursor: not a cursor of getCampaigns")
+            start = int(cursor)
+        campaigns = list(app.campaigns.values())
+        page = campaigns[start : start + limit]
+        after = start + len(page)
+        return {
+            "campaigns": [dict(c) for c in page],
+            "limit": limit,
+            "cursor": str(after) if after < len(campaigns) else "",
+        }
 
+    def delete_campaign(self, call: Call) -> Any:
+        code = call.get("campaign", string)
+        for app in call.account.applications.values():
+            if code in app.campaigns:
+                self._application_by_code(call, app.code).drop_campaign(code)
+                self.store.mark_changed()
+                return None
+        fail("Campaign not found")
 
-class GeoMethods(Handlers):
     # -- geozone clusters (§7) -----------------------------------------------------------------
     def add_geo_zone_cluster(self, call: Call) -> Any:
         app = self._application(call)
