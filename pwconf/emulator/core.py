@@ -73,12 +73,9 @@ from pwconf.emulator.fields import (
     localized,
     platform_ids,
     string,
-    to_json,
 )
 from pwconf.emulator.presets import PresetMethods
 from pwconf.emulator.store import Store
-
-__all__ = ["ApiError", "Emulator", "METHODS", "Result", "http_error", "to_json"]
 
 MESSAGES_PER_MINUTE = 600  # createMessage limit [doc]
 OVER_PLAN_WARNING = (

@@ -52,8 +52,6 @@ class Faults:
     """The live fault configuration and its seeded dice. Thread-safe."""
 
     def __init__(self, *, seed: int = 0, **settings: Any) -> None:
-        """``settings``: ``latency_ms``, ``error_rate``, ``error_after_rate``, ``drop_rate``,
-        ``rate_limit`` (a :class:`RateLimit`, its dict or None)."""
         self._lock = threading.Lock()
         self.latency_ms: float = 0
         self.error_rate = self.error_after_rate = self.drop_rate = 0.0

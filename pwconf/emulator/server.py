@@ -48,7 +48,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
-from pwconf.emulator.core import Emulator, http_error, to_json
+from pwconf.emulator.core import Emulator
 from pwconf.emulator.faults import (
     DROP,
     ERROR_AFTER,
@@ -56,12 +56,12 @@ from pwconf.emulator.faults import (
     Decision,
     Faults,
 )
+from pwconf.emulator.fields import http_error, to_json
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
 ADMIN_PREFIX = "/_emulator/"
 JOURNAL_SIZE = 10_000
-MASK = "***"
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -101,7 +101,7 @@ class Journal:
 
 def _masked(request: Any) -> Any:
     if isinstance(request, dict) and "auth" in request:
-        return {**request, "auth": MASK}
+        return {**request, "auth": "***"}
     return request
 
 
