@@ -38,17 +38,16 @@ class ApplicationMethods(Handlers):
     # -- applications (§2) ---------------------------------------------------------------------
     def create_application(self, call: Call) -> Any:
         self._unrestricted(call)
-        fields = {"title": call.get("title", string), **_application_fields(call)}
-        if call.has("authorize_all_tokens"):
-            fields["authorize_all_tokens"] = call.get("authorize_all_tokens", boolean)
-        app = self.store.add_application(call.account, **fields)
+        app = self.store.add_application(
+            call.account, call.get("title", string), **_application_fields(call),
+            authorize_all_tokens=call.get("authorize_all_tokens", boolean, default=False),
+        )
         return {"application": app.code}
 
     def update_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND)
         fields = _application_fields(call)
-        if call.has("title"):
-            fields["title"] = call.get("title", string)
+        fields["title"] = call.get("title", string, default=app.title)
         for name, value in fields.items():
             setattr(app, name, value)
         self.store.mark_changed()
