@@ -227,6 +227,13 @@ class Handlers:
             fail("Application suspended")
         return app
 
+    def _owner(self, call: Call, kind: str, code: str, not_found: str) -> Application:
+        """The application of the account whose ``kind`` (presets, campaigns) holds ``code``."""
+        for app in call.account.applications.values():
+            if code in getattr(app, kind):
+                return self._application_by_code(call, app.code)
+        fail(not_found)
+
     @staticmethod
     def _unrestricted(call: Call) -> None:
         if call.token.applications is not None:

@@ -194,10 +194,8 @@ class PresetMethods(Handlers):
 
     def _preset(self, call: Call) -> tuple[Application, dict[str, Any]]:
         code = call.get("preset_code", string)
-        for app in call.account.applications.values():
-            if code in app.presets:
-                return self._application_by_code(call, app.code), app.presets[code]
-        fail("Preset not found")
+        app = self._owner(call, "presets", code, "Preset not found")
+        return app, app.presets[code]
 
     def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
@@ -245,12 +243,8 @@ class PresetMethods(Handlers):
 
     def delete_campaign(self, call: Call) -> Any:
         code = call.get("campaign", string)
-        for app in call.account.applications.values():
-            if code in app.campaigns:
-                self._application_by_code(call, app.code).drop_campaign(code)
-                self.store.mark_changed()
-                return None
-        fail("Campaign not found")
+        self._owner(call, "campaigns", code, "Campaign not found").drop_campaign(code)
+        self.store.mark_changed()
 
     # -- geozone clusters (§7) -----------------------------------------------------------------
     def add_geo_zone_cluster(self, call: Call) -> Any:
