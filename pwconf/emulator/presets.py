@@ -163,14 +163,10 @@ class PresetMethods(Handlers):
         if "sendRate" in scheduling:
             integer(scheduling["sendRate"], "scheduling.sendRate", low=100, high=1000)
         segmentation = self._preset_segmentation(call, app)
-        if name in app.preset_codes_by_name:
-            fail("Preset already exists")  # [decided] names unique within an application
-        code = self.store.new_code()
-        app.presets[code] = {
-            "code": code, "name": name, "campaignCode": campaign, "content": content.obj,
-            "scheduling": scheduling, "segmentation": segmentation,
-        }
-        self.store.mark_changed()
+        self._add_named(
+            app.presets, "Preset", name=name, campaignCode=campaign, content=content.obj,
+            scheduling=scheduling, segmentation=segmentation,
+        )
         return None  # [doc] no code is returned
 
     def _preset_segmentation(self, call: Call, app: Application) -> dict[str, Any]:
@@ -187,6 +183,15 @@ class PresetMethods(Handlers):
                 fail(f"Invalid segmentation.filter: filter {filter_name!r} is bound to "
                      "another application")
         return segmentation.obj
+
+    def _add_named(self, stored: dict[str, dict[str, Any]], what: str, **fields: Any) -> str:
+        """Store a new preset, campaign or cluster under a new code; return the code."""
+        if any(leaf["name"] == fields["name"] for leaf in stored.values()):
+            fail(f"{what} already exists")  # [decided] names unique within an application
+        code = self.store.new_code()
+        stored[code] = {"code": code, **fields}
+        self.store.mark_changed()
+        return code
 
     def list_presets(self, call: Call) -> Any:
         app = self._application(call)
@@ -213,12 +218,9 @@ class PresetMethods(Handlers):
         app = self._application(call)
         name = call.get("name", string)
         description = call.get("description", string, empty_ok=True, default=None)
-        if any(c["name"] == name for c in app.campaigns.values()):
-            fail("Campaign already exists")  # [decided] names unique within an application
-        code = self.store.new_code()
-        app.campaigns[code] = {"code": code, "name": name, "description": description}
-        self.store.mark_changed()
-        return {"campaign": code}
+        return {"campaign": self._add_named(
+            app.campaigns, "Campaign", name=name, description=description
+        )}
 
     def get_campaigns(self, call: Call) -> Any:
         """One page; the cursor is the offset of the next page, empty on the last [decided]."""
@@ -251,12 +253,9 @@ class PresetMethods(Handlers):
         app = self._application(call)
         name = call.get("name", string)
         cooldown = call.get("cooldown", integer, low=0)
-        if name in app.cluster_codes_by_name:
-            fail("Cluster already exists")  # [decided] names unique within an application
-        code = self.store.new_code()
-        app.clusters[code] = {"code": code, "name": name, "cooldown": cooldown}
-        self.store.mark_changed()
-        return {"GeoZoneCluster": code}
+        return {"GeoZoneCluster": self._add_named(
+            app.clusters, "Cluster", name=name, cooldown=cooldown
+        )}
 
     def list_geo_zone_clusters(self, call: Call) -> Any:
         app = self._application(call)
