@@ -34,10 +34,11 @@ the ``--data`` file)::
 
 On load every key but the identifying ones (account ``id``; application ``code`` and ``title``;
 the ``REQUIRED`` keys of ``LEAVES``) may be left out and takes its default; missing codes and ids
-are generated. Filter expressions are stored as given, not re-parsed. Default tags are always
-(re)added. The server's own tokens (``Store(tokens=...)``) are always re-registered on the default
-account after a load or reset, so a seeded server keeps answering to ``srv.token``. ``load`` keeps
-references to nested values of the dict it is given: pass a copy if you go on mutating it.
+are generated; a code given twice is an error. Filter expressions are stored as given, not
+re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``) are
+always re-registered on the default account after a load or reset, so a seeded server keeps
+answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given:
+pass a copy if you go on mutating it.
 """
 
 from __future__ import annotations
