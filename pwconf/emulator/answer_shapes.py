@@ -10,7 +10,7 @@ reshaped answer is always a new object (stored values are never mutated).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 GEOZONES_GROUPED = "geozones-grouped"
@@ -50,14 +50,12 @@ def check_shapes(names: Iterable[Any]) -> frozenset[str]:
     return frozenset(chosen)
 
 
-# An application's clusters {code: name} and credentials {provider: {field: value}}, for the
-# answers that need them; the core passes them in, this module never reads the store.
-Lookup = Callable[[str], tuple[dict[str, str], dict[str, dict[str, Any]]] | None]
+# The call's application: its clusters {code: name} and credentials {provider: {field: value}},
+# or None; the core passes them in, this module never reads the store.
+AppInfo = tuple[dict[str, str], dict[str, dict[str, Any]]] | None
 
 
-def reshape(
-    shapes: frozenset[str], method: str, request: dict[str, Any], response: Any, lookup: Lookup
-) -> Any:
+def reshape(shapes: frozenset[str], method: str, response: Any, app: AppInfo) -> Any:
     """The `response` of a successful `method` as the shapes that are on would send it."""
     if STRINGS_FOR_NUMBERS in shapes:
         response = _numbers_as_strings(method, response)
@@ -66,7 +64,6 @@ def reshape(
     if LOWERCASE_OPERATORS in shapes and method == "listFilters":
         filters = response["filters"]
         response = {"filters": [{**f, "filter_expression": _lower_operators(f)} for f in filters]}
-    app = lookup(request.get("application") or "")
     if GEOZONES_GROUPED in shapes and method == "listGeoZones" and app is not None:
         response = _grouped(response["geoZones"], app[0])
     if APPLICATION_WITHOUT_CODE in shapes and method == "getApplication" and app is not None:

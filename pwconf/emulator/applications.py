@@ -7,219 +7,175 @@ import math
 from typing import Any
 
 from pwconf.emulator.fields import (
-    DEVICE_TYPE_PROVIDER,
     MSG_APP_NOT_FOUND,
-    PAGE_SIZE,
-    SDK_ANDROID,
-    SDK_IOS,
+    Call,
+    Fields,
     Handlers,
-    _base64,
-    _bool,
-    _Call,
-    _choice,
-    _fail,
-    _int,
-    _list,
-    _object,
-    _present,
-    _required,
-    _string,
+    base64_data,
+    boolean,
+    choice,
+    fail,
+    integer,
+    json_list,
+    json_object,
+    string,
 )
+
+PAGE_SIZE = 100  # getApplications [decided]
+DEVICE_TYPE_PROVIDER = {1: "ios", 3: "android"}
+
+
+def _application_fields(req: Fields) -> dict[str, Any]:
+    fields = {
+        "sdk_ios": req.get("sdk_ios", choice, ("pw", "corona"), default=None),
+        "sdk_android": req.get("sdk_android", choice, ("pw", "corona", "phonegap"), default=None),
+        "icon": req.get("icon", base64_data, default=None),
+    }
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 class ApplicationMethods(Handlers):
     # -- applications (§2) ---------------------------------------------------------------------
-    def create_application(self, call: _Call) -> Any:
+    def create_application(self, call: Call) -> Any:
         self._unrestricted(call)
-        req = call.request
-        title = _string(_required(req, "title", "title"), "title")
-        fields: dict[str, Any] = {"title": title}
-        fields.update(self._application_fields(req))
-        if _present(req, "authorize_all_tokens"):
-            flag = _bool(req["authorize_all_tokens"], "authorize_all_tokens")
-            fields["authorize_all_tokens"] = flag
-        app = self.store.add_application(call.account, **fields)
+        app = self.store.add_application(
+            call.account, call.get("title", string), **_application_fields(call),
+            authorize_all_tokens=call.get("authorize_all_tokens", boolean, default=False),
+        )
         return {"application": app.code}
 
-    @staticmethod
-    def _application_fields(req: dict[str, Any]) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if _present(req, "sdk_ios"):
-            fields["sdk_ios"] = _choice(req["sdk_ios"], "sdk_ios", SDK_IOS)
-        if _present(req, "sdk_android"):
-            fields["sdk_android"] = _choice(req["sdk_android"], "sdk_android", SDK_ANDROID)
-        if _present(req, "icon"):
-            fields["icon"] = _base64(req["icon"], "icon")
-        return fields
-
-    def update_application(self, call: _Call) -> Any:
+    def update_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND)
-        req = call.request
-        fields = self._application_fields(req)
-        if _present(req, "title"):
-            fields["title"] = _string(req["title"], "title")
+        fields = _application_fields(call)
+        fields["title"] = call.get("title", string, default=app.title)
         for name, value in fields.items():
             setattr(app, name, value)
-        self._changed()
-        return None
+        self.store.mark_changed()
 
-    def delete_application(self, call: _Call) -> Any:
+    def delete_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
         self.store.remove_application(app.code)
-        return None
 
-    def get_application(self, call: _Call) -> Any:
+    def get_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
         icon_url = None
         if app.icon:
             digest = hashlib.sha1(app.icon.encode(), usedforsecurity=False).hexdigest()[:12]
             icon_url = f"https://icons.emulator.invalid/{app.code}/{digest}.png"
         # [decided] plain strings; credentials are never echoed.
-        return {
-            "application": {
-                "code": app.code,
-                "title": app.title,
-                "sdk_ios": app.sdk_ios,
-                "sdk_android": app.sdk_android,
-                "icon_url": icon_url,
-                "providers": dict(app.providers),
-            }
-        }
+        return {"application": {
+            "code": app.code, "title": app.title, "sdk_ios": app.sdk_ios,
+            "sdk_android": app.sdk_android, "icon_url": icon_url, "providers": dict(app.providers),
+        }}
 
-    def get_applications(self, call: _Call) -> Any:
-        page = call.request.get("page", 1)
-        page = _int(1 if page is None else page, "page", low=1)
+    def get_applications(self, call: Call) -> Any:
+        page = call.get("page", integer, low=1, default=1)
         apps = call.account.applications
-        total = max(1, math.ceil(len(apps) / PAGE_SIZE))  # [decided] 100 a page, 1-based
         start = (page - 1) * PAGE_SIZE
-        codes = list(apps)[start : start + PAGE_SIZE] if start < len(apps) else []
+        codes = list(apps)[start : start + PAGE_SIZE]
         return {
             "applications": {code: apps[code].title for code in codes},
             "page": page,
-            "total": total,
+            "total": max(1, math.ceil(len(apps) / PAGE_SIZE)),  # [decided] 100 a page, 1-based
         }
 
-    def configure_application(self, call: _Call) -> Any:
+    def configure_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND)
-        req = call.request
-        device_type = _required(req, "device_type", "device_type")
+        device_type = call.get("device_type")
         if device_type not in DEVICE_TYPE_PROVIDER or isinstance(device_type, bool):
-            _fail("Invalid device_type: expected 1 (iOS) or 3 (Android)")
+            fail("Invalid device_type: expected 1 (iOS) or 3 (Android)")
         provider = DEVICE_TYPE_PROVIDER[device_type]
         if provider == "ios":
-            credentials = self._ios_credentials(req)
+            credentials = _ios_credentials(call)
         else:
-            account_json = _object(
-                _required(req, "android_fcm_service_account", "android_fcm_service_account"),
-                "android_fcm_service_account",
-            )
-            if not account_json:
-                _fail("Invalid android_fcm_service_account: must not be empty")
-            credentials = {"android_fcm_service_account": account_json}
+            service_account = call.get("android_fcm_service_account", json_object)
+            if not service_account:
+                fail("Invalid android_fcm_service_account: must not be empty")
+            credentials = {"android_fcm_service_account": service_account}
         app.credentials = {**app.credentials, provider: credentials}
         app.providers = {**app.providers, provider: True}
-        self._changed()
+        self.store.mark_changed()
         return {"providers": dict(app.providers)}
 
-    @staticmethod
-    def _ios_credentials(req: dict[str, Any]) -> dict[str, Any]:
-        if _present(req, "ios_key_management_type"):
-            _choice(req["ios_key_management_type"], "ios_key_management_type", ("manual",))
-        key_file = _base64(_required(req, "ios_key_file", "ios_key_file"), "ios_key_file")
-        password = _string(
-            _required(req, "ios_key_password", "ios_key_password"), "ios_key_password",
-            empty_ok=True,
-        )
-        gateway = _required(req, "ios_gateway", "ios_gateway")
-        if gateway not in (0, 1, "0", "1") or isinstance(gateway, bool):
-            _fail("Invalid ios_gateway: expected 0 (sandbox) or 1 (production)")
-        credentials = {
-            "ios_key_management_type": req.get("ios_key_management_type", "manual"),
-            "ios_key_file": key_file,
-            "ios_key_password": password,
-            "ios_gateway": int(gateway),
-        }
-        if _present(req, "ios_framework"):
-            credentials["ios_framework"] = _string(req["ios_framework"], "ios_framework")
-        return credentials
-
     # -- tags (§3) -----------------------------------------------------------------------------
-    def add_tag(self, call: _Call) -> Any:
+    def add_tag(self, call: Call) -> Any:
         self._unrestricted(call)
-        tag = _object(_required(call.request, "tag", "tag"), "tag")
-        name = _string(_required(tag, "name", "tag.name"), "tag.name")
-        type_code = _required(tag, "type", "tag.type")
+        tag = call.nested("tag")
+        name = tag.get("name", string)
+        type_code = tag.get("type")
         if not isinstance(type_code, int) or isinstance(type_code, bool) or not 1 <= type_code <= 7:
-            _fail("Invalid tag.type: expected an integer from 1 to 7")
-        flags = {}
-        for flag in ("application_specific", "user_specific"):
-            flags[flag] = _bool(tag[flag], f"tag.{flag}") if _present(tag, flag) else False
+            fail("Invalid tag.type: expected an integer from 1 to 7")
+        flags = {flag: tag.get(flag, boolean, default=False)
+                 for flag in ("application_specific", "user_specific")}
         if name in call.account.tags:
-            _fail("Tag already exists")  # [decided]
+            fail("Tag already exists")  # [decided]
         call.account.tags[name] = {"name": name, "type": type_code, **flags, "default": False}
-        self._changed()
+        self.store.mark_changed()
         return {"result": True}
 
-    def delete_tag(self, call: _Call) -> Any:
+    def delete_tag(self, call: Call) -> Any:
         self._unrestricted(call)
-        tag = _object(_required(call.request, "tag", "tag"), "tag")
-        name = _string(_required(tag, "name", "tag.name"), "tag.name")
+        name = call.nested("tag").get("name", string)
         existing = call.account.tags.get(name)
         if existing is None:
-            _fail("Tag not found")  # [decided]
+            fail("Tag not found")  # [decided]
         if existing["default"]:
-            _fail("Default tag can not be deleted")  # [decided]
+            fail("Default tag can not be deleted")  # [decided]
         del call.account.tags[name]
-        self._changed()
+        self.store.mark_changed()
         return {"result": True}
 
-    def list_tags(self, call: _Call) -> Any:
+    def list_tags(self, call: Call) -> Any:
         # user_specific is stored but not echoed [doc].
         return {"tags": [
-            {
-                "name": tag["name"],
-                "type": tag["type"],
-                "isApplicationSpecific": tag["application_specific"],
-            }
+            {"name": tag["name"], "type": tag["type"],
+             "isApplicationSpecific": tag["application_specific"]}
             for tag in call.account.tags.values()
         ]}
 
     # -- events (§4) ---------------------------------------------------------------------------
-    def create_event(self, call: _Call) -> Any:
+    def create_event(self, call: Call) -> Any:
         app = self._application(call)
-        req = call.request
-        name = _string(_required(req, "name", "name"), "name", max_len=32)
-        description = None
-        if _present(req, "description"):
-            description = _string(req["description"], "description", max_len=64, empty_ok=True)
-        attributes = self._event_attributes(req.get("eventAttributes"))
-        track_revenue = _bool(req["trackRevenue"], "trackRevenue") if _present(
-            req, "trackRevenue") else False
+        name = call.get("name", string, max_len=32)
+        description = call.get("description", string, max_len=64, empty_ok=True, default=None)
+        attributes = _event_attributes(call.get("eventAttributes", json_list, non_empty=False,
+                                                default=[]))
+        track_revenue = call.get("trackRevenue", boolean, default=False)
         if name in app.events:
-            _fail("Event already exists")  # [decided]
-        event_id = self.store.new_event_id()
+            fail("Event already exists")  # [decided]
+        event_id = self.store.new_id("event")
         app.events[name] = {
             "id": event_id, "name": name, "description": description,
             "eventAttributes": attributes, "trackRevenue": track_revenue,
         }
-        self._changed()
+        self.store.mark_changed()
         return {"event": event_id}
 
-    @staticmethod
-    def _event_attributes(raw: Any) -> list[dict[str, Any]]:
-        if raw is None:
-            return []
-        attributes = []
-        seen: set[str] = set()
-        for index, item in enumerate(_list(raw, "eventAttributes", non_empty=False)):
-            path = f"eventAttributes[{index}]"
-            _object(item, path)
-            name = _string(_required(item, "name", f"{path}.name"), f"{path}.name", max_len=64)
-            type_code = _int(_required(item, "type", f"{path}.type"), f"{path}.type", low=1, high=6)
-            if name in seen:
-                _fail(f"Invalid {path}.name: duplicate attribute {name!r}")
-            seen.add(name)
-            attributes.append({"name": name, "type": type_code})
-        return attributes
 
-    # -- filters (§5) --------------------------------------------------------------------------
+def _ios_credentials(req: Fields) -> dict[str, Any]:
+    credentials = {
+        "ios_key_management_type": req.get("ios_key_management_type", choice, ("manual",),
+                                           default="manual"),
+        "ios_key_file": req.get("ios_key_file", base64_data),
+        "ios_key_password": req.get("ios_key_password", string, empty_ok=True),
+    }
+    gateway = req.get("ios_gateway")
+    if gateway not in (0, 1, "0", "1") or isinstance(gateway, bool):
+        fail("Invalid ios_gateway: expected 0 (sandbox) or 1 (production)")
+    credentials["ios_gateway"] = int(gateway)
+    if req.has("ios_framework"):
+        credentials["ios_framework"] = req.get("ios_framework", string)
+    return credentials
+
+
+def _event_attributes(raw: list[Any]) -> list[dict[str, Any]]:
+    attributes: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(raw):
+        attribute = Fields(json_object(item, f"eventAttributes[{index}]"),
+                           f"eventAttributes[{index}].")
+        name = attribute.get("name", string, max_len=64)
+        type_code = attribute.get("type", integer, low=1, high=6)
+        if name in attributes:
+            fail(f"Invalid eventAttributes[{index}].name: duplicate attribute {name!r}")
+        attributes[name] = {"name": name, "type": type_code}
+    return list(attributes.values())

@@ -19,59 +19,39 @@ without ``application``) but may not create or delete applications, tags or filt
 application outside their list: all of that is HTTP 403 ``Token restrictions forbid this
 operation.``
 
-Triggers of the §1 messages (all HTTP 200, body ``status_code`` 210) [decided where the contract
-names only the message]:
+Triggers of the §1 messages (HTTP 200, ``status_code`` 210) [decided where the contract names
+only the message]:
 
-| message                                          | situation                                     |
-|--------------------------------------------------|-----------------------------------------------|
-| API token or application or account is not set   | ``auth`` present but empty, blank or not a    |
-|                                                  | string (absent ``auth`` is HTTP 401)          |
-| Invalid API Token: Account not found             | ``auth`` is no known token                    |
-| Account not found                                | the token's account was deleted               |
-|                                                  | (``store.delete_account``)                    |
-| Account has been suspended                       | a write (create*, update*, delete*, add*,     |
-|                                                  | configureApplication, createMessage) by a     |
-|                                                  | suspended account                             |
-| Suspended account can not use device filtration  | createFilter or listFilters by a suspended    |
-|                                                  | account                                       |
-| API token or application is not set              | a method that needs ``application``           |
-|                                                  | (``applicationCode`` for createPreset) called |
-|                                                  | without it                                    |
-| No application or group code given               | createMessage with neither ``application``    |
-|                                                  | nor ``applications_group``                    |
-| Application not found                            | get/update/delete/configureApplication naming |
-|                                                  | a code that is not one of the account's       |
-| Access denied or application not found           | any other method naming an application that   |
-|                                                  | is not one of the account's (createEvent,     |
-|                                                  | createFilter, listFilters, listPresets,       |
-|                                                  | addGeoZone, createMessage...)                 |
-| Application suspended                            | any method on a suspended application except  |
-|                                                  | getApplication(s), deleteApplication and the  |
-|                                                  | filter methods                                |
-| Please select at least one platform              | createPreset whose ``segmentation.platforms`` |
-|                                                  | is missing or empty                           |
+- ``API token or application or account is not set``: ``auth`` empty, blank or not a string
+  (absent ``auth`` is HTTP 401);
+- ``Invalid API Token: Account not found``: ``auth`` is no known token;
+- ``Account not found``: the token's account was deleted (``store.delete_account``);
+- ``Account has been suspended``: a write (create*, update*, delete*, add*,
+  configureApplication, createMessage) by a suspended account;
+- ``Suspended account can not use device filtration``: createFilter or listFilters by one;
+- ``API token or application is not set``: a method that needs ``application``
+  (``applicationCode`` for createPreset) called without it;
+- ``No application or group code given``: createMessage with neither ``application`` nor
+  ``applications_group``;
+- ``Application not found``: get/update/delete/configureApplication naming a code that is not
+  one of the account's; ``Access denied or application not found``: any other method doing so;
+- ``Application suspended``: any method on a suspended application except getApplication(s),
+  deleteApplication and the filter methods;
+- ``Please select at least one platform``: createPreset whose ``segmentation.platforms`` is
+  missing or empty.
 
-Other 210 messages: ``Missing required field: <path>``, ``Invalid <path>: <why>``,
-``Tag already exists``, ``Tag not found``, ``Default tag can not be deleted``,
-``Event already exists``, ``Filter already exists``, ``Filter not found``,
-``Invalid filter_expression at position N: <problem>``, ``Preset already exists``,
-``Preset not found``, ``Cluster already exists``, ``Cluster not found``,
-``Geozone already exists``, ``Geozone not found``, ``Campaign already exists``,
-``Campaign not found``.
+Other 210 messages name the field (``Missing required field: <path>``, ``Invalid <path>: <why>``,
+``Invalid filter_expression at position N: <problem>``) or the entity (``Tag already exists``,
+``Default tag can not be deleted``, ``Preset not found``...).
 
-With answer shapes on (``answer_shapes``), a successful answer goes out reshaped as that module
-describes, listFilters may refuse a call without ``application``, and a 210 error may carry HTTP
-status 210 too; with none on, every answer is the contract's.
-
-Successful answers of an over-plan account say ``Warnings: You have exceeded the number of active
-devices allowed on your current subscription plan.``; its createMessage says the subscriber-limit
-warning instead.
+Answer shapes (``answer_shapes``) may reshape answers; with none on, every answer is the contract's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -80,49 +60,43 @@ from typing import Any
 
 from pwconf.emulator import answer_shapes
 from pwconf.emulator.applications import ApplicationMethods
-from pwconf.emulator.campaigns import CampaignMethods
 from pwconf.emulator.fields import (
-    _SEND_DATE,
-    MESSAGES_PER_MINUTE,
-    MSG_ACCOUNT_NOT_FOUND,
-    MSG_ACCOUNT_SUSPENDED,
-    MSG_INVALID_TOKEN,
-    MSG_NO_APP_OR_GROUP,
-    MSG_NO_AUTH_VALUE,
-    MSG_NO_FILTRATION,
-    OK,
-    OVER_PLAN_WARNING,
-    PLATFORM_IDS,
-    SUBSCRIBER_LIMIT_WARNING,
     ApiError,
+    Call,
+    Fields,
     Result,
-    _body,
-    _Call,
-    _fail,
-    _list,
-    _localized_text,
-    _object,
-    _present,
-    _required,
-    _string,
+    body,
+    fail,
     http_error,
-    to_json,
+    json_list,
+    json_object,
+    localized,
+    platform_ids,
+    string,
 )
-from pwconf.emulator.geo import GeoMethods
-from pwconf.emulator.presets import FilterPresetMethods
-from pwconf.emulator.store import Account, Store
+from pwconf.emulator.presets import PresetMethods
+from pwconf.emulator.store import Store
 
-__all__ = ["ApiError", "Emulator", "METHODS", "Result", "http_error", "to_json"]
+MESSAGES_PER_MINUTE = 600  # createMessage limit [doc]
+OVER_PLAN_WARNING = (
+    "Warnings: You have exceeded the number of active devices allowed on your current "
+    "subscription plan."
+)
+SUBSCRIBER_LIMIT_WARNING = (
+    "Warnings: You have reached the subscriber limit. Push Message will be sent to 1 random "
+    "device only"
+)
+_SEND_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 
 
 @dataclass(frozen=True)
 class _Method:
-    handler: Callable[[Emulator, _Call], Any]
+    handler: Callable[[Emulator, Call], Any]
     writes: bool = False
     filtration: bool = False  # refused to suspended accounts with its own message
 
 
-class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMethods):
+class Emulator(ApplicationMethods, PresetMethods):
     """Answers API calls over a :class:`Store`. Thread-safe: each call holds ``store.lock``."""
 
     def __init__(
@@ -138,7 +112,7 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
         self.clock = clock
         self.today = today
         self.expire_filters = expire_filters
-        self.shapes = answer_shapes.check_shapes(shapes)  # see answer_shapes
+        self.shapes = answer_shapes.check_shapes(shapes)
         self._message_times: dict[str, deque[float]] = {}
 
     def reset_rate_limits(self) -> None:
@@ -156,66 +130,52 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             with self.store.lock:
                 call = self._authenticate(request)
                 if method == "createMessage":
-                    self._count_message_call(call.account)
-                self._check_account_state(call.account, spec)
+                    self._count_message_call(call.account.id)
+                if call.account.suspended and spec.filtration:
+                    fail("Suspended account can not use device filtration")
+                if call.account.suspended and spec.writes:
+                    fail("Account has been suspended")
                 response = spec.handler(self, call)
-                shapes = self.shapes
-                if shapes:
+                if self.shapes:
                     response = answer_shapes.reshape(
-                        shapes, method, call.request, response, self._shape_lookup(call)
+                        self.shapes, method, response, self._shape_info(call)
                     )
         except ApiError as error:
-            status, body, headers = error.result()
+            status, answer, headers = error.result()
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
                 status = 210
-            return status, body, headers
-        message = OK
+            return status, answer, headers
+        message = "OK"
         if call.account.over_plan:
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
-        return 200, _body(200, message, response), {}
+        return 200, body(200, message, response), {}
 
-    def _shape_lookup(self, call: _Call) -> answer_shapes.Lookup:
-        """An application's cluster names and credentials, for the answer shapes."""
+    def _shape_info(self, call: Call) -> answer_shapes.AppInfo:
+        app = self.store.applications.get(call.request.get("application") or "")
+        if app is None or app.account_id != call.account.id:
+            return None
+        return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
 
-        def lookup(code: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]] | None:
-            app = self.store.applications.get(code)
-            if app is None or app.account_id != call.account.id:
-                return None
-            return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
-
-        return lookup
-
-    # -- common checks -------------------------------------------------------------------------
-    def _authenticate(self, request: dict[str, Any]) -> _Call:
+    def _authenticate(self, request: dict[str, Any]) -> Call:
         if "auth" not in request:
             raise ApiError(
-                "Authentication failed: request.auth (the server API token) is missing",
-                status_code=401, http_status=401,
+                "Authentication failed: request.auth (the server API token) is missing", 401
             )
         auth = request["auth"]
         if not isinstance(auth, str) or not auth.strip():
-            _fail(MSG_NO_AUTH_VALUE)
+            fail("API token or application or account is not set")
         token = self.store.tokens.get(auth)
         if token is None:
-            _fail(MSG_INVALID_TOKEN)
+            fail("Invalid API Token: Account not found")
         account = self.store.accounts.get(token.account_id)
         if account is None:
-            _fail(MSG_ACCOUNT_NOT_FOUND)
-        return _Call(request, account, token)
+            fail("Account not found")
+        return Call(request, account, token)
 
-    @staticmethod
-    def _check_account_state(account: Account, spec: _Method) -> None:
-        if not account.suspended:
-            return
-        if spec.filtration:
-            _fail(MSG_NO_FILTRATION)
-        if spec.writes:
-            _fail(MSG_ACCOUNT_SUSPENDED)
-
-    def _count_message_call(self, account: Account) -> None:
+    def _count_message_call(self, account_id: str) -> None:
         """Sliding one-minute window of createMessage calls per account [doc: 600 a minute]."""
         now = self.clock()
-        times = self._message_times.setdefault(account.id, deque())
+        times = self._message_times.setdefault(account_id, deque())
         while times and times[0] <= now - 60:
             times.popleft()
         if len(times) >= MESSAGES_PER_MINUTE:
@@ -223,72 +183,55 @@ class Emulator(ApplicationMethods, CampaignMethods, FilterPresetMethods, GeoMeth
             # [decided] past the limit: HTTP 429 with Retry-After in whole seconds.
             raise ApiError(
                 f"Too many requests: createMessage is limited to {MESSAGES_PER_MINUTE} a minute",
-                status_code=429, http_status=429, headers={"Retry-After": str(retry_after)},
+                429, {"Retry-After": str(retry_after)},
             )
         times.append(now)
 
-
     # -- messages (§1) -------------------------------------------------------------------------
-    def create_message(self, call: _Call) -> Any:
-        req = call.request
-        if _present(req, "application"):
+    def create_message(self, call: Call) -> Any:
+        if call.has("application"):
             self._application(call)
-        elif _present(req, "applications_group"):
+        elif call.has("applications_group"):
             # Groups are not modelled: a restricted token can not be checked against one.
-            _string(req["applications_group"], "applications_group")
+            call.get("applications_group", string)
             self._unrestricted(call)
         else:
-            _fail(MSG_NO_APP_OR_GROUP)
-        notifications = _list(_required(req, "notifications", "notifications"), "notifications")
+            fail("No application or group code given")
+        notifications = call.get("notifications", json_list)
         for index, notification in enumerate(notifications):
-            self._check_notification(_object(notification, f"notifications[{index}]"),
-                                     f"notifications[{index}]")
+            path = f"notifications[{index}]"
+            _check_notification(Fields(json_object(notification, path), f"{path}."))
         return {"Messages": [self.store.new_message_code() for _ in notifications]}
 
-    @staticmethod
-    def _check_notification(notification: dict[str, Any], path: str) -> None:
-        send_date = _required(notification, "send_date", f"{path}.send_date")
-        if send_date != "now":
-            if not isinstance(send_date, str) or not _SEND_DATE.match(send_date):
-                _fail(f"Invalid {path}.send_date: expected now or YYYY-MM-DD HH:mm")
-            try:
-                dt.datetime.strptime(send_date, "%Y-%m-%d %H:%M")
-            except ValueError:
-                _fail(f"Invalid {path}.send_date: not a calendar date and time")
-        _localized_text(_required(notification, "content", f"{path}.content"), f"{path}.content")
-        if _present(notification, "platforms"):
-            for index, platform in enumerate(_list(notification["platforms"], f"{path}.platforms")):
-                if isinstance(platform, bool) or platform not in PLATFORM_IDS:
-                    _fail(f"Invalid {path}.platforms[{index}]: unknown platform id {platform!r}")
+
+def _check_notification(notification: Fields) -> None:
+    send_date = notification.get("send_date")
+    path = f"{notification.prefix}send_date"
+    if send_date != "now":
+        if not isinstance(send_date, str) or not _SEND_DATE.match(send_date):
+            fail(f"Invalid {path}: expected now or YYYY-MM-DD HH:mm")
+        try:
+            dt.datetime.strptime(send_date, "%Y-%m-%d %H:%M")
+        except ValueError:
+            fail(f"Invalid {path}: not a calendar date and time")
+    notification.get("content", localized)
+    notification.get("platforms", platform_ids, default=None)
 
 
+# The contract's methods, each answered by the Emulator method of its snake_case name.
+# [decided] all but get* and list* are writes, refused to a suspended account.
 METHODS: dict[str, _Method] = {
-    "createApplication": _Method(Emulator.create_application, writes=True),
-    "updateApplication": _Method(Emulator.update_application, writes=True),
-    "deleteApplication": _Method(Emulator.delete_application, writes=True),
-    "getApplication": _Method(Emulator.get_application),
-    "getApplications": _Method(Emulator.get_applications),
-    "configureApplication": _Method(Emulator.configure_application, writes=True),
-    "addTag": _Method(Emulator.add_tag, writes=True),
-    "deleteTag": _Method(Emulator.delete_tag, writes=True),
-    "listTags": _Method(Emulator.list_tags),
-    "createEvent": _Method(Emulator.create_event, writes=True),
-    "createFilter": _Method(Emulator.create_filter, writes=True, filtration=True),
-    "listFilters": _Method(Emulator.list_filters, filtration=True),
-    "deleteFilter": _Method(Emulator.delete_filter, writes=True),
-    "createPreset": _Method(Emulator.create_preset, writes=True),
-    "listPresets": _Method(Emulator.list_presets),
-    "getPreset": _Method(Emulator.get_preset),
-    "deletePreset": _Method(Emulator.delete_preset, writes=True),
-    "createCampaign": _Method(Emulator.create_campaign, writes=True),
-    "getCampaigns": _Method(Emulator.get_campaigns),
-    "deleteCampaign": _Method(Emulator.delete_campaign, writes=True),
-    "addGeoZoneCluster": _Method(Emulator.add_geozone_cluster, writes=True),
-    "listGeoZoneClusters": _Method(Emulator.list_geozone_clusters),
-    "deleteGeoZoneCluster": _Method(Emulator.delete_geozone_cluster, writes=True),
-    "addGeoZone": _Method(Emulator.add_geozone, writes=True),
-    "updateGeoZone": _Method(Emulator.update_geozone, writes=True),
-    "deleteGeoZone": _Method(Emulator.delete_geozone, writes=True),
-    "listGeoZones": _Method(Emulator.list_geozones),
-    "createMessage": _Method(Emulator.create_message, writes=True),
+    name: _Method(
+        getattr(Emulator, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()),
+        writes=not name.startswith(("get", "list")),
+        filtration=name in ("createFilter", "listFilters"),
+    )
+    for name in (
+        "createApplication", "updateApplication", "deleteApplication", "getApplication",
+        "getApplications", "configureApplication", "addTag", "deleteTag", "listTags",
+        "createEvent", "createFilter", "listFilters", "deleteFilter", "createPreset",
+        "listPresets", "getPreset", "deletePreset", "createCampaign", "getCampaigns",
+        "deleteCampaign", "addGeoZoneCluster", "listGeoZoneClusters", "deleteGeoZoneCluster",
+        "addGeoZone", "updateGeoZone", "deleteGeoZone", "listGeoZones", "createMessage",
+    )
 }

@@ -18,14 +18,18 @@ a new ``seed`` restarts the random sequence and the call count.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+from pwconf.emulator.fields import Result, http_error
+
 PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
     "pass", "drop", "rate_limit", "error_before", "error_after",
 )
+_RATES = ("error_rate", "error_after_rate", "drop_rate")
 
 
 @dataclass(frozen=True)
@@ -34,51 +38,26 @@ class RateLimit:
     burst: int
     retry_after: float = 1.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"every": self.every, "burst": self.burst, "retry_after": self.retry_after}
-
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with one call."""
+    """What to do with one call: the injected answer, if any, replaces the method's."""
 
     action: str
     latency_s: float
-    http_status: int = 200
-    retry_after: float | None = None
-
-    @property
-    def retry_after_header(self) -> str:
-        # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
-        value = self.retry_after or 0
-        return str(int(value)) if float(value).is_integer() else str(value)
+    answer: Result | None = None
 
 
 class Faults:
     """The live fault configuration and its seeded dice. Thread-safe."""
 
-    def __init__(
-        self,
-        *,
-        seed: int = 0,
-        latency_ms: float = 0,
-        error_rate: float = 0.0,
-        error_after_rate: float = 0.0,
-        drop_rate: float = 0.0,
-        rate_limit: RateLimit | dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, *, seed: int = 0, **settings: Any) -> None:
         self._lock = threading.Lock()
-        self.seed = seed
         self.latency_ms: float = 0
-        self.error_rate = 0.0
-        self.error_after_rate = 0.0
-        self.drop_rate = 0.0
+        self.error_rate = self.error_after_rate = self.drop_rate = 0.0
         self.rate_limit: RateLimit | None = None
         self._reseed(seed)
-        self.configure(
-            latency_ms=latency_ms, error_rate=error_rate, error_after_rate=error_after_rate,
-            drop_rate=drop_rate, rate_limit=rate_limit,
-        )
+        self.configure(**settings)
 
     def _reseed(self, seed: int) -> None:
         self.seed = seed
@@ -99,10 +78,8 @@ class Faults:
         with self._lock:
             return {
                 "latency_ms": self.latency_ms,
-                "error_rate": self.error_rate,
-                "error_after_rate": self.error_after_rate,
-                "drop_rate": self.drop_rate,
-                "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+                **{key: getattr(self, key) for key in _RATES},
+                "rate_limit": dataclasses.asdict(self.rate_limit) if self.rate_limit else None,
                 "seed": self.seed,
                 "calls": self._calls,
             }
@@ -110,24 +87,34 @@ class Faults:
     def decide(self) -> Decision:
         with self._lock:
             self._calls += 1
-            count = self._calls
             # Always four draws, so a seed replays the same faults whatever the settings hit.
             drop_roll, error_roll, kind_roll, after_roll = (self._rng.random() for _ in range(4))
             latency_s = max(0.0, self.latency_ms) / 1000
             limit = self.rate_limit
-            if limit is not None and (count - 1) % (limit.every + limit.burst) >= limit.every:
-                return Decision(RATE_LIMIT, latency_s, 429, limit.retry_after)
+            if limit is not None and (self._calls - 1) % (limit.every + limit.burst) >= limit.every:
+                # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
+                seconds = limit.retry_after
+                header = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+                answer = http_error(429, "Too many requests (injected fault)",
+                                    {"Retry-After": header})
+                return Decision(RATE_LIMIT, latency_s, answer)
             if drop_roll < self.drop_rate:
-                return Decision(DROP, latency_s, 0)
+                return Decision(DROP, latency_s)
             if error_roll < self.error_rate:
-                return Decision(ERROR_BEFORE, latency_s, 500 if kind_roll < 0.5 else 503)
+                status = 500 if kind_roll < 0.5 else 503
+                return Decision(ERROR_BEFORE, latency_s, _server_error(status))
             if after_roll < self.error_after_rate:
-                return Decision(ERROR_AFTER, latency_s, 500)
+                return Decision(ERROR_AFTER, latency_s, _server_error(500))
             return Decision(PASS, latency_s)
 
 
+def _server_error(status: int) -> Result:
+    message = "Internal server error" if status == 500 else "Service unavailable"
+    return http_error(status, f"{message} (injected fault)")
+
+
 def _check_setting(key: str, value: Any) -> Any:
-    if key in ("error_rate", "error_after_rate", "drop_rate"):
+    if key in _RATES:
         if not _is_number(value) or not 0 <= value <= 1:
             raise ValueError(f"{key} must be a number from 0 to 1")
         return float(value)
@@ -149,14 +136,14 @@ def _check_rate_limit(value: Any) -> RateLimit | None:
         return value
     if not isinstance(value, dict) or set(value) - {"every", "burst", "retry_after"}:
         raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
-    every, burst = value.get("every"), value.get("burst", 1)
-    retry_after = value.get("retry_after", 1)
-    for name, number in (("every", every), ("burst", burst)):
+    limit = RateLimit(value.get("every"), value.get("burst", 1), value.get("retry_after", 1))
+    for name in ("every", "burst"):
+        number = getattr(limit, name)
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
-    if not _is_number(retry_after) or retry_after < 0:
+    if not _is_number(limit.retry_after) or limit.retry_after < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")
-    return RateLimit(every, burst, retry_after)
+    return limit
 
 
 def _is_number(value: Any) -> bool:

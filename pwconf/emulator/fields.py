@@ -1,4 +1,4 @@
-"""What every emulator method shares: the §1 messages, the error answer, field validation, and
+"""What every emulator method shares: the §1 messages, the error answer, the field checks, and
 the checks of a call's application (the `Handlers` base the domain modules build on)."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from pwconf.emulator.store import Account, Application, Store, Token
@@ -18,190 +17,182 @@ from pwconf.emulator.store import Account, Application, Store, Token
 Body = dict[str, Any]
 Result = tuple[int, Body, dict[str, str]]
 
-OK = "OK"
-OVER_PLAN_WARNING = (
-    "Warnings: You have exceeded the number of active devices allowed on your current "
-    "subscription plan."
-)
-SUBSCRIBER_LIMIT_WARNING = (
-    "Warnings: You have reached the subscriber limit. Push Message will be sent to 1 random "
-    "device only"
-)
-TOKEN_RESTRICTED = "Token restrictions forbid this operation."
-MSG_NO_AUTH_VALUE = "API token or application or account is not set"
-MSG_INVALID_TOKEN = "Invalid API Token: Account not found"
-MSG_ACCOUNT_NOT_FOUND = "Account not found"
-MSG_ACCOUNT_SUSPENDED = "Account has been suspended"
-MSG_NO_FILTRATION = "Suspended account can not use device filtration"
 MSG_NO_APPLICATION = "API token or application is not set"
-MSG_NO_APP_OR_GROUP = "No application or group code given"
 MSG_APP_NOT_FOUND = "Application not found"
 MSG_ACCESS_DENIED = "Access denied or application not found"
-MSG_APP_SUSPENDED = "Application suspended"
-MSG_NO_PLATFORM = "Please select at least one platform"
 
-MESSAGES_PER_MINUTE = 600  # createMessage limit [doc]
-PAGE_SIZE = 100  # getApplications [decided]
-SDK_IOS = ("pw", "corona")
-SDK_ANDROID = ("pw", "corona", "phonegap")
 PLATFORM_IDS = frozenset({1, 3, 7, 8, 9, 10, 11, 12})
-ACTION_TYPES = ("url", "deepLink", "richMedia", "openApp")
-DEVICE_TYPE_PROVIDER = {1: "ios", 3: "android"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SEND_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 
 
 class ApiError(Exception):
-    """An answer other than success: a 210 by default, or an HTTP-level error."""
+    """An answer other than success: a 210 by default, or an HTTP-level error (its body's
+    ``status_code`` is the HTTP status then)."""
 
     def __init__(
-        self, message: str, *, status_code: int = 210, http_status: int = 200,
-        headers: dict[str, str] | None = None,
+        self, message: str, http_status: int = 200, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.status_code = status_code
         self.http_status = http_status
+        self.status_code = 210 if http_status == 200 else http_status
         self.headers = headers or {}
 
     def result(self) -> Result:
-        return self.http_status, _body(self.status_code, self.message, None), self.headers
+        return self.http_status, body(self.status_code, str(self), None), self.headers
 
 
-def to_json(body: Any) -> str:
-    """The answer as compact JSON text."""
-    return json.dumps(body, separators=(",", ":"))
+def to_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:
-    """An HTTP-level error answer; its body carries the HTTP status as ``status_code``."""
-    return ApiError(
-        message, status_code=http_status, http_status=http_status, headers=headers
-    ).result()
+    return ApiError(message, http_status, headers).result()
 
 
-def _body(status_code: int, message: str, response: Any) -> Body:
+def body(status_code: int, message: str, response: Any) -> Body:
     return {"status_code": status_code, "status_message": message, "response": response}
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
     raise ApiError(message)
 
 
-def _forbidden() -> NoReturn:
-    raise ApiError(TOKEN_RESTRICTED, status_code=403, http_status=403)
+def forbidden() -> NoReturn:
+    raise ApiError("Token restrictions forbid this operation.", 403)
 
 
-# -- field validation ----------------------------------------------------------------------------
-def _present(obj: dict[str, Any], key: str) -> bool:
-    return obj.get(key) is not None
-
-
-def _required(obj: dict[str, Any], key: str, path: str) -> Any:
-    value = obj.get(key)
-    if value is None:
-        _fail(f"Missing required field: {path}")
-    return value
-
-
-def _string(value: Any, path: str, *, max_len: int | None = None, empty_ok: bool = False) -> str:
+# -- field checks: each takes a value and its path in the request, and answers 210 if it is wrong
+def string(value: Any, path: str, *, max_len: int | None = None, empty_ok: bool = False) -> str:
     if not isinstance(value, str):
-        _fail(f"Invalid {path}: expected a string")
+        fail(f"Invalid {path}: expected a string")
     if not empty_ok and not value.strip():
-        _fail(f"Invalid {path}: must not be empty")
+        fail(f"Invalid {path}: must not be empty")
     if max_len is not None and len(value) > max_len:
-        _fail(f"Invalid {path}: longer than {max_len} characters")
+        fail(f"Invalid {path}: longer than {max_len} characters")
     return value
 
 
-def _int(value: Any, path: str, *, low: int | None = None, high: int | None = None) -> int:
+def integer(value: Any, path: str, *, low: int | None = None, high: int | None = None) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        _fail(f"Invalid {path}: expected an integer")
+        fail(f"Invalid {path}: expected an integer")
     _check_range(value, path, low, high)
     return value
 
 
-def _number(value: Any, path: str, *, low: float | None = None, high: float | None = None) -> float:
+def number(value: Any, path: str, *, low: float, high: float) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        _fail(f"Invalid {path}: expected a number")
+        fail(f"Invalid {path}: expected a number")
     _check_range(value, path, low, high)
     return value
 
 
 def _check_range(value: float, path: str, low: float | None, high: float | None) -> None:
-    if high is not None and low is not None:
-        if not low <= value <= high:
-            _fail(f"Invalid {path}: must be between {low} and {high}")
-    elif low is not None and value < low:
-        _fail(f"Invalid {path}: must be at least {low}")
+    if low is not None and high is not None and not low <= value <= high:
+        fail(f"Invalid {path}: must be between {low} and {high}")
+    if low is not None and value < low:
+        fail(f"Invalid {path}: must be at least {low}")
 
 
-def _bool(value: Any, path: str) -> bool:
+def boolean(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
-        _fail(f"Invalid {path}: expected true or false")
+        fail(f"Invalid {path}: expected true or false")
     return value
 
 
-def _object(value: Any, path: str) -> dict[str, Any]:
+def json_object(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        _fail(f"Invalid {path}: expected an object")
+        fail(f"Invalid {path}: expected an object")
     return value
 
 
-def _list(value: Any, path: str, *, non_empty: bool = True) -> list[Any]:
+def json_list(value: Any, path: str, *, non_empty: bool = True) -> list[Any]:
     if not isinstance(value, list):
-        _fail(f"Invalid {path}: expected a list")
+        fail(f"Invalid {path}: expected a list")
     if non_empty and not value:
-        _fail(f"Invalid {path}: must not be empty")
+        fail(f"Invalid {path}: must not be empty")
     return value
 
 
-def _choice(value: Any, path: str, choices: tuple[str, ...]) -> str:
+def choice(value: Any, path: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        _fail(f"Invalid {path}: expected one of {', '.join(choices)}")
+        fail(f"Invalid {path}: expected one of {', '.join(choices)}")
     return value
 
 
-def _localized_text(value: Any, path: str) -> str | dict[str, str]:
+def localized(value: Any, path: str) -> str | dict[str, str]:
     """A string, or {language: text} (contract: message, content)."""
     if isinstance(value, dict):
         if not value:
-            _fail(f"Invalid {path}: must not be empty")
+            fail(f"Invalid {path}: must not be empty")
         for language, text in value.items():
-            _string(text, f"{path}.{language}")
+            string(text, f"{path}.{language}")
         return value
-    return _string(value, path)
+    return string(value, path)
 
 
-def _base64(value: Any, path: str) -> str:
-    _string(value, path)
+def base64_data(value: Any, path: str) -> str:
+    string(value, path)
     try:
         base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        _fail(f"Invalid {path}: not base64")
+        fail(f"Invalid {path}: not base64")
     return value
 
 
-def _date(value: Any, path: str) -> str:
+def iso_date(value: Any, path: str) -> str:
     if not isinstance(value, str) or not _DATE.match(value):
-        _fail(f"Invalid {path}: expected YYYY-MM-DD")
+        fail(f"Invalid {path}: expected YYYY-MM-DD")
     try:
         dt.date.fromisoformat(value)
     except ValueError:
-        _fail(f"Invalid {path}: not a calendar date")
+        fail(f"Invalid {path}: not a calendar date")
     return value
 
 
+def platform_ids(value: Any, path: str) -> list[int]:
+    for index, platform in enumerate(json_list(value, path)):
+        if isinstance(platform, bool) or platform not in PLATFORM_IDS:
+            fail(f"Invalid {path}[{index}]: unknown platform id {platform!r}")
+    return value
 
-@dataclass(frozen=True)
-class _Call:
+
+_REQUIRED: Any = object()
+
+
+class Fields:
+    """An object of the request whose fields are checked as they are read."""
+
+    def __init__(self, obj: dict[str, Any], prefix: str = "") -> None:
+        self.obj = obj
+        self.prefix = prefix  # the object's path in the request, for messages
+
+    def has(self, key: str) -> bool:
+        return self.obj.get(key) is not None
+
+    def get(
+        self, key: str, check: Callable[..., Any] | None = None, *args: Any,
+        default: Any = _REQUIRED, **options: Any,
+    ) -> Any:
+        """The value of ``key`` passed through ``check``; ``default`` if absent, else a 210."""
+        value = self.obj.get(key)
+        if value is None:
+            if default is _REQUIRED:
+                fail(f"Missing required field: {self.prefix}{key}")
+            return default
+        return value if check is None else check(value, self.prefix + key, *args, **options)
+
+    def nested(self, key: str) -> Fields:
+        return Fields(self.get(key, json_object), f"{self.prefix}{key}.")
+
+
+class Call(Fields):
     """One authenticated call: its request, account and token."""
 
-    request: dict[str, Any]
-    account: Account
-    token: Token
-
-
+    def __init__(self, request: dict[str, Any], account: Account, token: Token) -> None:
+        super().__init__(request)
+        self.request = request
+        self.account = account
+        self.token = token
 
 
 class Handlers:
@@ -213,35 +204,37 @@ class Handlers:
     expire_filters: bool
 
     def _application(
-        self, call: _Call, field: str = "application", *,
+        self, call: Call, field: str = "application", *,
         not_found: str = MSG_ACCESS_DENIED, suspended_ok: bool = False,
-        missing: str = MSG_NO_APPLICATION,
     ) -> Application:
         code = call.request.get(field)
         if code is None or code == "":
-            _fail(missing)
+            fail(MSG_NO_APPLICATION)
         if not isinstance(code, str):
-            _fail(f"Invalid {field}: expected an application code")
+            fail(f"Invalid {field}: expected an application code")
         return self._application_by_code(call, code, not_found=not_found, suspended_ok=suspended_ok)
 
     def _application_by_code(
-        self, call: _Call, code: str, *, not_found: str = MSG_ACCESS_DENIED,
+        self, call: Call, code: str, *, not_found: str = MSG_ACCESS_DENIED,
         suspended_ok: bool = False,
     ) -> Application:
         if not call.token.allows(code):
-            _forbidden()
+            forbidden()
         app = self.store.applications.get(code)
         if app is None or app.account_id != call.account.id:
-            _fail(not_found)
+            fail(not_found)
         if app.suspended and not suspended_ok:
-            _fail(MSG_APP_SUSPENDED)
+            fail("Application suspended")
         return app
 
+    def _owner(self, call: Call, kind: str, code: str, not_found: str) -> Application:
+        """The application of the account whose ``kind`` (presets, campaigns) holds ``code``."""
+        for app in call.account.applications.values():
+            if code in getattr(app, kind):
+                return self._application_by_code(call, app.code)
+        fail(not_found)
+
     @staticmethod
-    def _unrestricted(call: _Call) -> None:
+    def _unrestricted(call: Call) -> None:
         if call.token.applications is not None:
-            _forbidden()
-
-    def _changed(self) -> None:
-        self.store.mark_changed()
-
+            forbidden()

@@ -1,57 +1,90 @@
-"""The emulator's filters and presets (contract §5-§6)."""
+"""The emulator's filters, presets, campaigns, geozone clusters and geozones (contract §5-§8a)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from typing import Any
 
 from pwconf.emulator import answer_shapes, segments
-from pwconf.emulator.campaigns import campaign_of
 from pwconf.emulator.fields import (
-    ACTION_TYPES,
     MSG_NO_APPLICATION,
-    MSG_NO_PLATFORM,
-    PLATFORM_IDS,
+    Call,
+    Fields,
     Handlers,
-    _Call,
-    _choice,
-    _date,
-    _fail,
-    _int,
-    _list,
-    _localized_text,
-    _object,
-    _present,
-    _required,
-    _string,
+    choice,
+    fail,
+    integer,
+    iso_date,
+    json_list,
+    json_object,
+    localized,
+    number,
+    platform_ids,
+    string,
 )
-from pwconf.emulator.store import Account, Application
+from pwconf.emulator.store import GEOZONE_FIELDS, Account, Application
+
+# A small page, so that a few campaigns already take several getCampaigns calls [decided].
+CAMPAIGN_PAGE_SIZE = 2
 
 
-class FilterPresetMethods(Handlers):
-    def create_filter(self, call: _Call) -> Any:
+def _member(code: Any, path: str, app: Application, kind: str) -> Any:
+    """`code` as one of `app`'s presets, clusters or campaigns (`kind`), else a 210."""
+    if code not in getattr(app, f"{kind}s"):
+        fail(f"Invalid {path}: {kind} {code!r} not found in this application")
+    return code
+
+
+def _campaign(code: Any, path: str, app: Application) -> str:
+    return _member(string(code, path), path, app, "campaign")
+
+
+def _filters_in_use(account: Account) -> set[str]:
+    return {
+        preset["segmentation"].get("filter")
+        for app in account.applications.values()
+        for preset in app.presets.values()
+    }
+
+
+def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
+    geozone = {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
+    geozone["name"] = raw.get("name", string)
+    geozone["lat"] = raw.get("lat", number, low=-90, high=90)
+    geozone["lng"] = raw.get("lng", number, low=-180, high=180)
+    geozone["cooldown"] = raw.get("cooldown", integer, low=0)
+    # [doc] range 50-1000 metres; [decided] outside it is a 210.
+    geozone["range"] = raw.get("range", number, low=50, high=1000)
+    if geozone["content"] is None and geozone["presetCode"] is None:
+        fail(f"Missing required field: {raw.prefix}content or {raw.prefix}presetCode")
+    raw.get("content", localized, default=None)
+    raw.get("presetCode", _member, app, "preset", default=None)
+    raw.get("cluster", _member, app, "cluster", default=None)
+    raw.get("campaign", _campaign, app, default=None)
+    raw.get("timetable", json_object, default=None)
+    return geozone
+
+
+class PresetMethods(Handlers):
+    # -- filters (§5) --------------------------------------------------------------------------
+    def create_filter(self, call: Call) -> Any:
         self._unrestricted(call)
-        req = call.request
-        name = _string(_required(req, "name", "name"), "name")
-        expression = _string(
-            _required(req, "filter_expression", "filter_expression"), "filter_expression"
-        )
+        name = call.get("name", string)
+        expression = call.get("filter_expression", string)
         application = None
-        if _present(req, "application"):
+        if call.has("application"):
             application = self._application(call, suspended_ok=True).code
-        expiration = None
-        if _present(req, "expiration_date"):
-            expiration = _date(req["expiration_date"], "expiration_date")
-            if self.expire_filters and expiration < self.today().isoformat():
-                _fail("Invalid expiration_date: must not be in the past")
+        expiration = call.get("expiration_date", iso_date, default=None)
+        if expiration and self.expire_filters and expiration < self.today().isoformat():
+            fail("Invalid expiration_date: must not be in the past")
         self._parse_expression(call.account, expression)
         if self._live_filter(call.account, name) is not None:
-            _fail("Filter already exists")
+            fail("Filter already exists")
         call.account.filters[name] = {
             "code": self.store.new_code(), "name": name, "filter_expression": expression,
             "expiration_date": expiration, "application": application,
         }
-        self._changed()
+        self.store.mark_changed()
         return {"name": name}
 
     def _parse_expression(self, account: Account, expression: str) -> None:
@@ -66,147 +99,226 @@ class FilterPresetMethods(Handlers):
         try:
             segments.parse(expression, segments.Resolver(application_exists, tag_type))
         except segments.SegmentError as error:
-            _fail(str(error))
+            fail(str(error))
 
-    def _live_filter(self, account: Account, name: str) -> dict[str, Any] | None:
-        """The filter, unless it expired (then it is removed, as the service does [doc])."""
-        found = account.filters.get(name)
-        if found is not None and self._expired(found, lambda: self._filters_in_use(account)):
-            del account.filters[name]
-            self._changed()
-            return None
-        return found
-
-    def _expired(self, found: dict[str, Any], in_use: Callable[[], set[str]]) -> bool:
+    def _expired(self, found: dict[str, Any], account: Account) -> bool:
         # [decided, emulator] a filter lives through its expiration date, gone the day after,
         # unless a preset uses it.
         expiration = found["expiration_date"]
         if not self.expire_filters or not expiration or expiration >= self.today().isoformat():
             return False
-        return found["name"] not in in_use()
+        return found["name"] not in _filters_in_use(account)
 
-    @staticmethod
-    def _filters_in_use(account: Account) -> set[str]:
-        return {
-            preset["segmentation"].get("filter")
-            for app in account.applications.values()
-            for preset in app.presets.values()
-        }
+    def _live_filter(self, account: Account, name: str) -> dict[str, Any] | None:
+        """The filter, unless it expired (then it is removed, as the service does [doc])."""
+        found = account.filters.get(name)
+        if found is not None and self._expired(found, account):
+            del account.filters[name]
+            self.store.mark_changed()
+            return None
+        return found
 
-    def list_filters(self, call: _Call) -> Any:
-        application = None
+    def list_filters(self, call: Call) -> Any:
         need_application = answer_shapes.FILTERS_NEED_APPLICATION in self.shapes
-        if need_application and not _present(call.request, "application"):
-            _fail(MSG_NO_APPLICATION)
-        if _present(call.request, "application"):
+        if need_application and not call.has("application"):
+            fail(MSG_NO_APPLICATION)
+        application = None
+        if call.has("application"):
             application = self._application(call, suspended_ok=True).code
-        in_use_cache: list[set[str]] = []
-
-        def in_use() -> set[str]:
-            if not in_use_cache:
-                in_use_cache.append(self._filters_in_use(call.account))
-            return in_use_cache[0]
-
         listed = []
-        for name, found in list(call.account.filters.items()):
-            if self._expired(found, in_use):
-                del call.account.filters[name]
-                self._changed()
-            elif application is None or found["application"] == application:
+        for name in list(call.account.filters):
+            found = self._live_filter(call.account, name)
+            if found is None:
+                continue
+            if application in (None, found["application"]) or (
+                need_application and found["application"] is None
+            ):  # with the shape, a filter of no application serves every one
                 listed.append(dict(found))
-            elif need_application and found["application"] is None:
-                listed.append(dict(found))  # a filter of no application serves every one
         return {"filters": listed}
 
-    def delete_filter(self, call: _Call) -> Any:
+    def delete_filter(self, call: Call) -> Any:
         self._unrestricted(call)
-        name = _string(_required(call.request, "name", "name"), "name")
+        name = call.get("name", string)
         if self._live_filter(call.account, name) is None:
-            _fail("Filter not found")
+            fail("Filter not found")
         del call.account.filters[name]
-        self._changed()
-        return None
+        self.store.mark_changed()
 
     # -- presets (§6) --------------------------------------------------------------------------
-    def create_preset(self, call: _Call) -> Any:
-        req = call.request
+    def create_preset(self, call: Call) -> Any:
         app = self._application(call, "applicationCode")
-        name = _string(_required(req, "name", "name"), "name")
-        campaign = None
-        if _present(req, "campaignCode"):
-            campaign = campaign_of(app, req["campaignCode"], "campaignCode")
-        content = self._preset_content(_required(req, "content", "content"))
-        scheduling = _object(req.get("scheduling") or {}, "scheduling")
+        name = call.get("name", string)
+        campaign = call.get("campaignCode", _campaign, app, default=None)
+        content = call.nested("content")
+        content.get("message", localized)
+        for key in ("title", "subtitle"):
+            content.get(key, localized, default=None)
+        if content.has("action"):
+            action = content.nested("action")
+            action.get("type", choice, ("url", "deepLink", "richMedia", "openApp"))
+            action.get("options", json_object, default=None)
+        for key in ("userData", "properties"):
+            content.get(key, json_object, default=None)
+        scheduling = json_object(call.request.get("scheduling") or {}, "scheduling")
         if "sendRate" in scheduling:
-            _int(scheduling["sendRate"], "scheduling.sendRate", low=100, high=1000)
-        segmentation = self._preset_segmentation(call, app, req)
-        if name in app.preset_codes_by_name:
-            _fail("Preset already exists")  # [decided] names unique within an application
-        self.store.put_preset(app, {
-            "code": self.store.new_code(), "name": name, "campaignCode": campaign,
-            "content": content, "scheduling": scheduling, "segmentation": segmentation,
-        })
+            integer(scheduling["sendRate"], "scheduling.sendRate", low=100, high=1000)
+        segmentation = self._preset_segmentation(call, app)
+        self._add_named(
+            app.presets, "Preset", name=name, campaignCode=campaign, content=content.obj,
+            scheduling=scheduling, segmentation=segmentation,
+        )
         return None  # [doc] no code is returned
 
-    @staticmethod
-    def _preset_content(raw: Any) -> dict[str, Any]:
-        content = _object(raw, "content")
-        _localized_text(_required(content, "message", "content.message"), "content.message")
-        for key in ("title", "subtitle"):
-            if _present(content, key):
-                _localized_text(content[key], f"content.{key}")
-        if _present(content, "action"):
-            action = _object(content["action"], "content.action")
-            _choice(_required(action, "type", "content.action.type"), "content.action.type",
-                    ACTION_TYPES)
-            if _present(action, "options"):
-                _object(action["options"], "content.action.options")
-        for key in ("userData", "properties"):
-            if _present(content, key):
-                _object(content[key], f"content.{key}")
-        return content
-
-    def _preset_segmentation(
-        self, call: _Call, app: Application, req: dict[str, Any]
-    ) -> dict[str, Any]:
-        segmentation = _object(_required(req, "segmentation", "segmentation"), "segmentation")
-        platforms = segmentation.get("platforms")
-        if platforms is None or platforms == []:
-            _fail(MSG_NO_PLATFORM)  # [doc message, decided trigger]
-        for index, platform in enumerate(_list(platforms, "segmentation.platforms")):
-            if isinstance(platform, bool) or platform not in PLATFORM_IDS:
-                _fail(f"Invalid segmentation.platforms[{index}]: unknown platform id {platform!r}")
-        if _present(segmentation, "filter"):
-            filter_name = _string(segmentation["filter"], "segmentation.filter")
+    def _preset_segmentation(self, call: Call, app: Application) -> dict[str, Any]:
+        segmentation = call.nested("segmentation")
+        if segmentation.obj.get("platforms") in (None, []):
+            fail("Please select at least one platform")  # [doc message, decided trigger]
+        segmentation.get("platforms", platform_ids)
+        if segmentation.has("filter"):
+            filter_name = segmentation.get("filter", string)
             found = self._live_filter(call.account, filter_name)
             if found is None:
-                _fail(f"Invalid segmentation.filter: filter {filter_name!r} not found")
+                fail(f"Invalid segmentation.filter: filter {filter_name!r} not found")
             if found["application"] not in (None, app.code):
-                _fail(f"Invalid segmentation.filter: filter {filter_name!r} is bound to "
-                      "another application")
-        return segmentation
+                fail(f"Invalid segmentation.filter: filter {filter_name!r} is bound to "
+                     "another application")
+        return segmentation.obj
 
-    def list_presets(self, call: _Call) -> Any:
+    def _add_named(self, stored: dict[str, dict[str, Any]], what: str, **fields: Any) -> str:
+        """Store a new preset, campaign or cluster under a new code; return the code."""
+        if any(leaf["name"] == fields["name"] for leaf in stored.values()):
+            fail(f"{what} already exists")  # [decided] names unique within an application
+        code = self.store.new_code()
+        stored[code] = {"code": code, **fields}
+        self.store.mark_changed()
+        return code
+
+    def list_presets(self, call: Call) -> Any:
         app = self._application(call)
         return {"presets": [{"code": p["code"], "name": p["name"]} for p in app.presets.values()]}
 
-    def _preset(self, call: _Call) -> tuple[Application, dict[str, Any]]:
-        code = _string(_required(call.request, "preset_code", "preset_code"), "preset_code")
-        app = self.store.preset_index.get(code)
-        if app is None or app.account_id != call.account.id:
-            _fail("Preset not found")
-        self._application_by_code(call, app.code)
+    def _preset(self, call: Call) -> tuple[Application, dict[str, Any]]:
+        code = call.get("preset_code", string)
+        app = self._owner(call, "presets", code, "Preset not found")
         return app, app.presets[code]
 
-    def get_preset(self, call: _Call) -> Any:
+    def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
         return {"preset": {
-            "code": preset["code"], "name": preset["name"], "applicationCode": app.code,
-            "campaignCode": preset["campaignCode"], "content": preset["content"],
-            "scheduling": preset["scheduling"], "segmentation": preset["segmentation"],
+            "code": preset["code"], "name": preset["name"], "applicationCode": app.code, **preset
         }}
 
-    def delete_preset(self, call: _Call) -> Any:
+    def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
-        self.store.drop_preset(app, preset["code"])
-        return None
+        del app.presets[preset["code"]]
+        self.store.mark_changed()
+
+    # -- campaigns (§8a) -----------------------------------------------------------------------
+    def create_campaign(self, call: Call) -> Any:
+        app = self._application(call)
+        name = call.get("name", string)
+        description = call.get("description", string, empty_ok=True, default=None)
+        return {"campaign": self._add_named(
+            app.campaigns, "Campaign", name=name, description=description
+        )}
+
+    def get_campaigns(self, call: Call) -> Any:
+        """One page; the cursor is the offset of the next page, empty on the last [decided]."""
+        app = self._application(call)
+        limit = min(
+            CAMPAIGN_PAGE_SIZE, call.get("limit", integer, low=1, default=CAMPAIGN_PAGE_SIZE)
+        )
+        start = 0
+        if call.request.get("cursor"):
+            cursor = call.get("cursor", string)
+            if not cursor.isdigit():
+                fail("Invalid cursor: not a cursor of getCampaigns")
+            start = int(cursor)
+        campaigns = list(app.campaigns.values())
+        page = campaigns[start : start + limit]
+        after = start + len(page)
+        return {
+            "campaigns": [dict(c) for c in page],
+            "limit": limit,
+            "cursor": str(after) if after < len(campaigns) else "",
+        }
+
+    def delete_campaign(self, call: Call) -> Any:
+        code = call.get("campaign", string)
+        self._owner(call, "campaigns", code, "Campaign not found").drop_campaign(code)
+        self.store.mark_changed()
+
+    # -- geozone clusters (§7) -----------------------------------------------------------------
+    def add_geo_zone_cluster(self, call: Call) -> Any:
+        app = self._application(call)
+        name = call.get("name", string)
+        cooldown = call.get("cooldown", integer, low=0)
+        return {"GeoZoneCluster": self._add_named(
+            app.clusters, "Cluster", name=name, cooldown=cooldown
+        )}
+
+    def list_geo_zone_clusters(self, call: Call) -> Any:
+        app = self._application(call)
+        counts = Counter(geozone["cluster"] for geozone in app.geozones.values())
+        return {"clusters": [
+            {"name": c["name"], "code": c["code"], "cooldown": c["cooldown"],
+             "geozones": counts[c["code"]]}
+            for c in app.clusters.values()
+        ]}
+
+    def delete_geo_zone_cluster(self, call: Call) -> Any:
+        app = self._application(call)
+        code = call.get("geoZoneCluster", string)
+        if code not in app.clusters:
+            fail("Cluster not found")
+        app.drop_cluster(code)
+        self.store.mark_changed()
+
+    # -- geozones (§8) -------------------------------------------------------------------------
+    def add_geo_zone(self, call: Call) -> Any:
+        app = self._application(call)
+        checked: dict[str, dict[str, Any]] = {}
+        for index, raw in enumerate(call.get("geozones", json_list)):
+            path = f"geozones[{index}]"
+            geozone = _checked_geozone(app, Fields(json_object(raw, path), f"{path}."))
+            if geozone["name"] in app.geozone_ids_by_name or geozone["name"] in checked:
+                fail(f"Geozone already exists: {path}.name {geozone['name']!r}")
+            checked[geozone["name"]] = geozone
+        for geozone in checked.values():  # all validated first: all-or-nothing
+            geozone["id"] = self.store.new_id("geozone")
+            app.geozones[geozone["id"]] = geozone
+        self.store.mark_changed()
+        return {"GeoZones": [geozone["id"] for geozone in checked.values()]}
+
+    def update_geo_zone(self, call: Call) -> Any:
+        app = self._application(call)
+        geozone_id = call.get("geoZoneId", integer)
+        current = app.geozones.get(geozone_id)
+        if current is None:
+            fail("Geozone not found")
+        # [decided] an omitted field stays; null unbinds cluster or campaign (or clears others).
+        merged = {**current, **{key: call.request[key] for key in GEOZONE_FIELDS
+                                if key in call.request}}
+        geozone = _checked_geozone(app, Fields(merged))
+        owner = app.geozone_ids_by_name.get(geozone["name"])
+        if owner is not None and owner != geozone_id:
+            fail(f"Geozone already exists: name {geozone['name']!r}")
+        geozone["id"] = geozone_id
+        app.geozones[geozone_id] = geozone
+        self.store.mark_changed()
+
+    def delete_geo_zone(self, call: Call) -> Any:
+        app = self._application(call)
+        ids = call.get("geozones", json_list)
+        for index, geozone_id in enumerate(ids):
+            integer(geozone_id, f"geozones[{index}]")
+            if geozone_id not in app.geozones:
+                fail("Geozone not found")
+        for geozone_id in set(ids):
+            del app.geozones[geozone_id]
+        self.store.mark_changed()
+
+    def list_geo_zones(self, call: Call) -> Any:
+        app = self._application(call)
+        keys = ("id", *GEOZONE_FIELDS)
+        return {"geoZones": [{key: zone[key] for key in keys} for zone in app.geozones.values()]}

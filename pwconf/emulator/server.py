@@ -41,29 +41,27 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
-from pwconf.emulator.core import Emulator, http_error, to_json
+from pwconf.emulator.core import Emulator
 from pwconf.emulator.faults import (
     DROP,
     ERROR_AFTER,
-    ERROR_BEFORE,
     PASS,
-    RATE_LIMIT,
     Decision,
     Faults,
-    RateLimit,
 )
+from pwconf.emulator.fields import http_error, to_json
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
 ADMIN_PREFIX = "/_emulator/"
 JOURNAL_SIZE = 10_000
-MASK = "***"
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -103,7 +101,7 @@ class Journal:
 
 def _masked(request: Any) -> Any:
     if isinstance(request, dict) and "auth" in request:
-        return {**request, "auth": MASK}
+        return {**request, "auth": "***"}
     return request
 
 
@@ -117,17 +115,14 @@ class EmulatorServer:
         data_file: str | os.PathLike[str] | None = None,
         tokens: list[str] | None = None,
         seed: int = 0,
-        latency_ms: float = 0,
         *,
-        error_rate: float = 0.0,
-        error_after_rate: float = 0.0,
-        drop_rate: float = 0.0,
-        rate_limit: RateLimit | dict[str, Any] | None = None,
         expire_filters: bool = True,
         verbose: bool = False,
         journal_size: int = JOURNAL_SIZE,
         answer_shapes: frozenset[str] | list[str] = frozenset(),
+        **faults: Any,
     ) -> None:
+        """``faults``: the settings of :class:`Faults` the emulator starts with."""
         if not is_loopback(host):
             raise EmulatorError(
                 f"refusing to listen on {host!r}: the emulator binds to a loopback address only "
@@ -149,10 +144,7 @@ class EmulatorServer:
         except ValueError as exc:
             raise EmulatorError(str(exc)) from None
         self.core = Emulator(self.store, expire_filters=expire_filters, shapes=shapes)
-        self.faults = Faults(
-            seed=seed, latency_ms=latency_ms, error_rate=error_rate,
-            error_after_rate=error_after_rate, drop_rate=drop_rate, rate_limit=rate_limit,
-        )
+        self.faults = Faults(seed=seed, **faults)
         self.journal = Journal(journal_size)
         self._save_lock = threading.Lock()
         self._saved_version = self.store.version
@@ -163,9 +155,8 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._httpd is not None:
             return self
-        server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
         try:
-            self._httpd = server_class((self.host, self.port), _Handler, self)
+            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
         except OSError as exc:
             raise EmulatorError(f"can not listen on {self.host}:{self.port}: {exc}") from None
         self.port = self._httpd.server_address[1]
@@ -245,12 +236,9 @@ class EmulatorServer:
 
     def _api_answer(
         self, method: str, request: Any, parse_error: str | None, decision: Decision
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if decision.action == RATE_LIMIT:
-            return http_error(429, "Too many requests (injected fault)",
-                              {"Retry-After": decision.retry_after_header})
-        if decision.action == ERROR_BEFORE:
-            return _server_error(decision.http_status)
+    ) -> Answer:
+        if decision.answer is not None and decision.action != ERROR_AFTER:
+            return decision.answer
         if parse_error is not None:
             return http_error(400, parse_error)
         try:
@@ -259,9 +247,7 @@ class EmulatorServer:
             traceback.print_exc(file=sys.stderr)
             return http_error(500, "Emulator internal error")
         self.save()
-        if decision.action == ERROR_AFTER:
-            return _server_error(500)
-        return answer
+        return decision.answer or answer
 
     def _journal(
         self, method: str, request: Any, status: int | None, status_code: int | None,
@@ -283,73 +269,52 @@ class EmulatorServer:
 
     # -- admin ---------------------------------------------------------------------------------
     def handle_admin(self, verb: str, path: str, query: str, raw_body: bytes) -> Answer:
-        route = (verb, path)
-        if route == ("GET", "health"):
-            return 200, {"status": "ok"}, {}
-        if route == ("GET", "calls"):
-            method = parse_qs(query).get("method", [None])[0]
-            return 200, self.journal.entries(method), {}
-        if route == ("DELETE", "calls"):
-            self.journal.clear()
-            return 200, {"status": "ok"}, {}
-        if route == ("GET", "state"):
-            return 200, self.store.snapshot(), {}
-        if route == ("PUT", "state"):
-            return self._admin_load_state(raw_body)
-        if route == ("POST", "reset"):
-            self.store.reset()
-            self.core.reset_rate_limits()
-            self.save()
-            return 200, {"status": "ok"}, {}
-        if route == ("GET", "faults"):
-            return 200, self.faults.to_dict(), {}
-        if route == ("PUT", "faults"):
-            return self._admin_set_faults(raw_body)
-        if route == ("GET", "answer-shapes"):
-            return 200, self._shapes_answer(), {}
-        if route == ("PUT", "answer-shapes"):
-            return self._admin_set_shapes(raw_body)
-        known = {"health", "calls", "state", "reset", "faults", "answer-shapes"}
-        if path in known:
-            return 405, {"error": f"{verb} is not allowed on /_emulator/{path}"}, {}
-        return 404, {"error": f"no emulator endpoint /_emulator/{path}"}, {}
+        def body(empty: bytes) -> Any:
+            return json.loads(raw_body or empty)
 
-    def _admin_load_state(self, raw_body: bytes) -> Answer:
+        method = parse_qs(query).get("method", [None])[0]
+        routes: dict[tuple[str, str], Callable[[], Any]] = {
+            ("GET", "health"): lambda: None,
+            ("GET", "calls"): lambda: self.journal.entries(method),
+            ("DELETE", "calls"): self.journal.clear,
+            ("GET", "state"): self.store.snapshot,
+            ("PUT", "state"): lambda: self._replace_state(self.store.load, body(b"null")),
+            ("POST", "reset"): lambda: self._replace_state(self.store.reset),
+            ("GET", "faults"): self.faults.to_dict,
+            ("PUT", "faults"): lambda: self._set_faults(body(b"{}")),
+            ("GET", "answer-shapes"): self._shapes_answer,
+            ("PUT", "answer-shapes"): lambda: self._set_shapes(body(b"{}")),
+        }
+        route = routes.get((verb, path))
+        if route is None:
+            if any(path == known for _, known in routes):
+                return 405, {"error": f"{verb} is not allowed on /_emulator/{path}"}, {}
+            return 404, {"error": f"no emulator endpoint /_emulator/{path}"}, {}
         try:
-            self.store.load(json.loads(raw_body or b"null"))
-        except (ValueError, StoreError) as exc:
+            answer = route()
+        except ValueError as exc:  # StoreError and JSON errors too
             return 400, {"error": str(exc)}, {}
+        return 200, {"status": "ok"} if answer is None else answer, {}
+
+    def _replace_state(self, change: Callable[..., None], *args: Any) -> None:
+        change(*args)
         self.core.reset_rate_limits()
         self.save()
-        return 200, {"status": "ok"}, {}
 
     def _shapes_answer(self) -> dict[str, Any]:
         return {"on": sorted(self.core.shapes), "known": dict(SHAPES)}
 
-    def _admin_set_shapes(self, raw_body: bytes) -> Answer:
-        try:
-            body = json.loads(raw_body or b"{}")
-            if not isinstance(body, dict) or not isinstance(body.get("on"), list):
-                raise ValueError('expected {"on": [answer shape names]}')
-            self.core.shapes = check_shapes(body["on"])
-        except ValueError as exc:
-            return 400, {"error": str(exc)}, {}
-        return 200, self._shapes_answer(), {}
+    def _set_shapes(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("on"), list):
+            raise ValueError('expected {"on": [answer shape names]}')
+        self.core.shapes = check_shapes(body["on"])
+        return self._shapes_answer()
 
-    def _admin_set_faults(self, raw_body: bytes) -> Answer:
-        try:
-            changes = json.loads(raw_body or b"{}")
-            if not isinstance(changes, dict):
-                raise ValueError("expected a JSON object of fault settings")
-            self.faults.configure(**changes)
-        except ValueError as exc:
-            return 400, {"error": str(exc)}, {}
-        return 200, self.faults.to_dict(), {}
-
-
-def _server_error(status: int) -> tuple[int, dict[str, Any], dict[str, str]]:
-    message = "Internal server error" if status == 500 else "Service unavailable"
-    return http_error(status, f"{message} (injected fault)")
+    def _set_faults(self, changes: Any) -> dict[str, Any]:
+        if not isinstance(changes, dict):
+            raise ValueError("expected a JSON object of fault settings")
+        self.faults.configure(**changes)
+        return self.faults.to_dict()
 
 
 def _parse_request(raw_body: bytes) -> tuple[Any, str | None]:
@@ -374,6 +339,7 @@ class _HTTPServer(ThreadingHTTPServer):
         emulator: EmulatorServer,
     ) -> None:
         self.emulator = emulator
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, handler)
@@ -401,17 +367,6 @@ class _HTTPServer(ThreadingHTTPServer):
         # Clients hanging up (and stop() closing sockets) are normal here.
         if self.emulator.verbose:
             super().handle_error(request, client_address)
-
-
-class _HTTPServer6(_HTTPServer):
-    address_family = socket.AF_INET6
-
-
-class _Headers(dict[str, str]):
-    """Request headers by lower-cased name."""
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(name.lower(), default)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -442,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         self.command, self.path, self.request_version = command, path, version
         self.close_connection = (major, minor) < (1, 1)
-        headers = _Headers()
+        headers: dict[str, str] = {}  # by lower-cased name
         while True:
             line = self.rfile.readline(65537)
             if len(line) > 65536 or len(headers) > 100:
@@ -490,18 +445,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        self._dispatch("POST")
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._dispatch("GET")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch("DELETE")
-
-    def _dispatch(self, verb: str) -> None:
+        verb = self.command
         body = self._read_body()
         if body is None:
             self.send_json(*http_error(400, "Malformed request: unreadable body"))
@@ -521,11 +465,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_json(*http_error(404, f"Not found: {parts.path}"))
 
+    do_GET = do_PUT = do_DELETE = do_POST
+
     def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
             return self._read_chunked()
         try:
-            length = int(self.headers.get("Content-Length") or 0)
+            length = int(self.headers.get("content-length") or 0)
         except ValueError:
             return None
         return self.rfile.read(length) if length > 0 else b""

@@ -4,11 +4,10 @@ All state lives in one :class:`Store` guarded by one re-entrant lock (``store.lo
 takes it for the whole of each API call, and every helper here takes it too, so tests may seed a
 running server directly.
 
-Leaf entities (tags, filters, events, presets, clusters, geozones) are plain dicts in exactly the
-snapshot shape below, indexed by the keys the API looks them up by, so a snapshot loads fast and
-answers are built without translation. The emulator never mutates a nested value (``content``,
-``timetable``...) in place: updates replace it, so sharing nested values with a snapshot or an
-answer is safe.
+Leaf entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in
+exactly the snapshot shape below (``LEAVES``), indexed by the keys the API looks them up by. The
+emulator never mutates a nested value (``content``, ``timetable``...) in place: updates replace it,
+so sharing nested values with a snapshot or an answer is safe.
 
 Snapshot format (``store.snapshot()`` / ``store.load(...)``, ``GET``/``PUT /_emulator/state``,
 the ``--data`` file)::
@@ -20,59 +19,165 @@ the ``--data`` file)::
       "default_account": "acc-1",                              # optional: first account
       "accounts": [{
         "id": "acc-1", "name": "default", "suspended": false, "over_plan": false,
-        "tags": [{"name", "type", "application_specific", "user_specific", "default"}],
-        "filters": [{"code", "name", "filter_expression", "expiration_date", "application"}],
+        "tags": [...], "filters": [...],                       # leaves, see LEAVES
         "applications": [{
           "code": "ABCDE-12345", "title": "...", "sdk_ios": "pw", "sdk_android": "pw",
           "icon": null | "<base64>", "authorize_all_tokens": false, "suspended": false,
           "providers": {"ios": false, "android": false},
           "credentials": {"ios": {...}, "android": {...}},
-          "events":   [{"id", "name", "description", "eventAttributes", "trackRevenue"}],
-          "presets":  [{"code", "name", "campaignCode", "content", "scheduling", "segmentation"}],
-          "clusters": [{"code", "name", "cooldown"}],
-          "campaigns": [{"code", "name", "description"}],
-          "geozones": [{"id", "name", "lat", "lng", "cooldown", "range", "content",
-                        "presetCode", "cluster", "campaign", "timetable"}]
+          "events": [...], "presets": [...], "clusters": [...], "campaigns": [...],
+          "geozones": [...]
         }]
       }],
       "tokens": [{"token": "...", "account": "acc-1", "applications": null | ["ABCDE-12345"]}]
     }
 
-On load every key but the identifying ones (account ``id``; application ``code`` and ``title``; tag
-``name`` and ``type``; filter ``name`` and ``filter_expression``; event ``name``; preset ``name``;
-cluster ``name``; campaign ``name``; geozone ``name``, ``lat``, ``lng``, ``range``) may be left out
-and takes its default; missing codes and ids are generated. Filter expressions are stored as given,
-not re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``)
-are always re-registered on the default account after a load or reset, so a seeded server keeps
-answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given: pass
-a copy if you go on mutating it.
+On load every key but the identifying ones (account ``id``; application ``code`` and ``title``;
+the ``REQUIRED`` keys of ``LEAVES``) may be left out and takes its default; missing codes and ids
+are generated; a code given twice is an error. Filter expressions are stored as given, not
+re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``) are
+always re-registered on the default account after a load or reset, so a seeded server keeps
+answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given:
+pass a copy if you go on mutating it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pwconf.emulator.entities import (
-    DEFAULT_ACCOUNT_NAME,
-    DEFAULT_TAGS,
-    DEFAULT_TOKEN,
-    GEOZONE_FIELDS,
-    SNAPSHOT_FORMAT,
-    Account,
-    Application,
-    StoreError,
-    Token,
+SNAPSHOT_FORMAT = "pwconf-emulator/1"
+DEFAULT_TOKEN = "emulator-token"
+DEFAULT_ACCOUNT_NAME = "default"
+
+# (name, type code, application-specific) [decided: contract §3 names them, the types are ours].
+DEFAULT_TAGS: tuple[tuple[str, int, bool], ...] = (
+    ("Language", 2, False),
+    ("Country", 2, False),
+    ("City", 2, False),
+    ("Timezone", 2, False),
+    ("Application Version", 7, True),
+    ("Last Application Open", 4, True),
+    ("First Install", 4, True),
+    ("Device Model", 2, False),
+    ("OS Version", 7, False),
+    ("Push Alerts Enabled", 5, True),
 )
 
-__all__ = [
-    "DEFAULT_ACCOUNT_NAME", "DEFAULT_TAGS", "DEFAULT_TOKEN", "GEOZONE_FIELDS", "SNAPSHOT_FORMAT",
-    "Account", "Application", "Store", "StoreError", "Token", "read_snapshot_file",
-]
+REQUIRED, CODE, ID = "<required>", "<new code>", "<new id>"
+# Each kind of leaf: the key it is stored by, and its snapshot keys in order with their defaults
+# (REQUIRED: a snapshot must give it; CODE and ID: generated).
+LEAVES: dict[str, tuple[str, dict[str, Any]]] = {
+    "tags": ("name", {
+        "name": REQUIRED, "type": REQUIRED, "application_specific": False,
+        "user_specific": False, "default": False,
+    }),
+    "filters": ("name", {
+        "code": CODE, "name": REQUIRED, "filter_expression": REQUIRED, "expiration_date": None,
+        "application": None,
+    }),
+    "events": ("name", {
+        "id": ID, "name": REQUIRED, "description": None, "eventAttributes": [],
+        "trackRevenue": False,
+    }),
+    "presets": ("code", {
+        "code": CODE, "name": REQUIRED, "campaignCode": None, "content": {}, "scheduling": {},
+        "segmentation": {},
+    }),
+    "clusters": ("code", {"code": CODE, "name": REQUIRED, "cooldown": 0}),
+    "campaigns": ("code", {"code": CODE, "name": REQUIRED, "description": None}),
+    "geozones": ("id", {
+        "name": REQUIRED, "lat": REQUIRED, "lng": REQUIRED, "cooldown": 0, "range": REQUIRED,
+        "content": None, "presetCode": None, "cluster": None, "campaign": None, "timetable": None,
+        "id": ID,
+    }),
+}
+ACCOUNT_LEAVES = ("tags", "filters")
+APPLICATION_LEAVES = ("events", "presets", "clusters", "campaigns", "geozones")
+GEOZONE_FIELDS = tuple(key for key in LEAVES["geozones"][1] if key != "id")
+_APPLICATION_KEYS = (
+    "code", "title", "sdk_ios", "sdk_android", "icon", "authorize_all_tokens", "suspended",
+)
+
+
+class StoreError(ValueError):
+    """A snapshot or helper argument the store cannot accept."""
+
+
+@dataclass(slots=True, eq=False)
+class Token:
+    token: str
+    account_id: str
+    applications: set[str] | None = None  # None: every application of the account
+
+    def allows(self, application_code: str) -> bool:
+        return self.applications is None or application_code in self.applications
+
+
+@dataclass(slots=True, eq=False)
+class Application:
+    code: str
+    account_id: str
+    title: str
+    sdk_ios: str = "pw"
+    sdk_android: str = "pw"
+    icon: str | None = None
+    authorize_all_tokens: bool = False
+    suspended: bool = False
+    providers: dict[str, bool] = field(default_factory=lambda: {"ios": False, "android": False})
+    credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code
+    campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code, in order
+    geozones: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id
+
+    @property
+    def preset_codes_by_name(self) -> dict[str, str]:
+        return {preset["name"]: code for code, preset in self.presets.items()}
+
+    @property
+    def cluster_codes_by_name(self) -> dict[str, str]:
+        return {cluster["name"]: code for code, cluster in self.clusters.items()}
+
+    @property
+    def geozone_ids_by_name(self) -> dict[str, int]:
+        return {geozone["name"]: id_ for id_, geozone in self.geozones.items()}
+
+    def drop_cluster(self, code: str) -> None:
+        """Forget a cluster; geozones in it are in none."""
+        del self.clusters[code]
+        self._unbind_geozones("cluster", code)
+
+    def drop_campaign(self, code: str) -> None:
+        """Forget a campaign; presets and geozones that pointed at it point at none."""
+        del self.campaigns[code]
+        for preset in self.presets.values():
+            if preset.get("campaignCode") == code:
+                preset["campaignCode"] = None
+        self._unbind_geozones("campaign", code)
+
+    def _unbind_geozones(self, key: str, code: str) -> None:
+        for geozone_id, geozone in self.geozones.items():
+            if geozone[key] == code:
+                self.geozones[geozone_id] = {**geozone, key: None}
+
+
+@dataclass(slots=True, eq=False)
+class Account:
+    id: str
+    name: str
+    suspended: bool = False
+    over_plan: bool = False
+    tags: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    filters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    applications: dict[str, Application] = field(default_factory=dict)  # by code, in order
 
 
 AccountRef = Account | str
@@ -95,8 +200,7 @@ class Store:
         """Forget everything: one empty default account with the default tags and server tokens."""
         with self.lock:
             self._clear()
-            account = self._new_account(DEFAULT_ACCOUNT_NAME)
-            self.default_account_id = account.id
+            self.default_account_id = self._new_account(DEFAULT_ACCOUNT_NAME).id
             self._register_server_tokens()
             self.mark_changed()
 
@@ -104,12 +208,8 @@ class Store:
         self.accounts: dict[str, Account] = {}
         self.tokens: dict[str, Token] = {}
         self.applications: dict[str, Application] = {}  # every account's, by code
-        self.preset_index: dict[str, Application] = {}  # preset code -> its application
         self.used_codes: set[str] = set()
-        self.code_counter = 0
-        self.event_counter = 0
-        self.geozone_counter = 0
-        self.account_counter = 0
+        self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
         self.default_account_id = ""
 
     def mark_changed(self) -> None:
@@ -121,8 +221,8 @@ class Store:
 
     # -- generated identities ------------------------------------------------------------------
     def _digest(self) -> str:
-        self.code_counter += 1
-        return hashlib.sha256(f"{self.seed}:{self.code_counter}".encode()).hexdigest().upper()
+        self.counters["code"] += 1
+        return hashlib.sha256(f"{self.seed}:{self.counters['code']}".encode()).hexdigest().upper()
 
     def new_code(self) -> str:
         """A fresh ``XXXXX-XXXXX`` code, deterministic from the seed, never issued before."""
@@ -139,15 +239,11 @@ class Store:
             digest = self._digest()
             return f"{digest[:4]}-{digest[4:12]}-{digest[12:20]}"
 
-    def new_event_id(self) -> int:
+    def new_id(self, kind: str) -> int:
+        """The next id of an ``event`` or a ``geozone``."""
         with self.lock:
-            self.event_counter += 1
-            return self.event_counter
-
-    def new_geozone_id(self) -> int:
-        with self.lock:
-            self.geozone_counter += 1
-            return self.geozone_counter
+            self.counters[kind] += 1
+            return self.counters[kind]
 
     # -- accounts and tokens -------------------------------------------------------------------
     def account(self, ref: AccountRef) -> Account:
@@ -158,24 +254,21 @@ class Store:
         except KeyError:
             raise StoreError(f"no account {account_id!r}") from None
 
-    def _new_account(self, name: str, account_id: str | None = None) -> Account:
-        if account_id is None:
-            self.account_counter += 1
-            account_id = f"acc-{self.account_counter}"
-            while account_id in self.accounts:
-                self.account_counter += 1
-                account_id = f"acc-{self.account_counter}"
-        if account_id in self.accounts:
-            raise StoreError(f"duplicate account id {account_id!r}")
-        account = Account(id=account_id, name=name)
+    def _new_account(self, name: str) -> Account:
+        account_id = f"acc-{self.new_id('account')}"
+        while account_id in self.accounts:
+            account_id = f"acc-{self.new_id('account')}"
+        account = self.accounts[account_id] = Account(id=account_id, name=name)
         self._add_default_tags(account)
-        self.accounts[account_id] = account
         return account
 
     @staticmethod
     def _add_default_tags(account: Account) -> None:
         for name, type_code, app_specific in DEFAULT_TAGS:
-            account.tags.setdefault(name, _tag(name, type_code, app_specific, default=True))
+            account.tags.setdefault(name, {
+                "name": name, "type": type_code, "application_specific": app_specific,
+                "user_specific": False, "default": True,
+            })
 
     def add_account(self, name: str, tokens: Iterable[str] = ()) -> Account:
         """A new empty account (default tags only) answering to each of ``tokens``."""
@@ -203,8 +296,7 @@ class Store:
 
     def _register_server_tokens(self) -> None:
         for token in self.server_tokens:
-            if token not in self.tokens:
-                self.tokens[token] = Token(token, self.default_account_id)
+            self.tokens.setdefault(token, Token(token, self.default_account_id))
 
     def delete_account(self, account: AccountRef) -> None:
         """Remove an account and its applications; its tokens stay (`Account not found`)."""
@@ -249,73 +341,40 @@ class Store:
 
     def suspend_application(self, code: str, suspended: bool = True) -> None:
         with self.lock:
-            try:
-                self.applications[code].suspended = suspended
-            except KeyError:
-                raise StoreError(f"no application {code!r}") from None
+            if code not in self.applications:
+                raise StoreError(f"no application {code!r}")
+            self.applications[code].suspended = suspended
             self.mark_changed()
 
     def remove_application(self, code: str) -> None:
-        """Delete an application with its events, presets, clusters, geozones and bound filters."""
+        """Delete an application with everything in it and the filters bound to it."""
         with self.lock:
             app = self.applications.pop(code)
             owner = self.accounts[app.account_id]
             del owner.applications[code]
-            for preset_code in app.presets:
-                self.preset_index.pop(preset_code, None)
             for name in [n for n, f in owner.filters.items() if f["application"] == code]:
                 del owner.filters[name]
             self.mark_changed()
 
-    # -- presets (indexed store-wide: getPreset/deletePreset name no application) ------------
-    def put_preset(self, app: Application, preset: dict[str, Any]) -> None:
-        with self.lock:
-            app.presets[preset["code"]] = preset
-            app.preset_codes_by_name[preset["name"]] = preset["code"]
-            self.preset_index[preset["code"]] = app
-            self.used_codes.add(preset["code"])
-            self.mark_changed()
-
-    def drop_preset(self, app: Application, code: str) -> None:
-        with self.lock:
-            preset = app.presets.pop(code)
-            app.preset_codes_by_name.pop(preset["name"], None)
-            self.preset_index.pop(code, None)
-            self.mark_changed()
-
     # -- snapshot ------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """The full state as a JSON-able dict (format in the module docstring).
-
-        Entities are shallow copies: treat nested values as read-only.
-        """
+        """The full state as a JSON-able dict; entities are shallow copies: treat as read-only."""
         with self.lock:
             return {
                 "format": SNAPSHOT_FORMAT,
                 "seed": self.seed,
-                "counters": {
-                    "code": self.code_counter,
-                    "event": self.event_counter,
-                    "geozone": self.geozone_counter,
-                },
+                "counters": {kind: self.counters[kind] for kind in ("code", "event", "geozone")},
                 "default_account": self.default_account_id,
                 "accounts": [_dump_account(a) for a in self.accounts.values()],
                 "tokens": [
-                    {
-                        "token": t.token,
-                        "account": t.account_id,
-                        "applications": sorted(t.applications)
-                        if t.applications is not None else None,
-                    }
+                    {"token": t.token, "account": t.account_id,
+                     "applications": None if t.applications is None else sorted(t.applications)}
                     for t in self.tokens.values()
                 ],
             }
 
     def load(self, data: dict[str, Any]) -> None:
-        """Replace the whole state with a snapshot; raise :class:`StoreError` if it is invalid.
-
-        On error the previous state is kept.
-        """
+        """Replace the whole state with a snapshot; on :class:`StoreError` keep the old one."""
         if not isinstance(data, dict):
             raise StoreError("a snapshot must be a JSON object")
         with self.lock:
@@ -334,7 +393,7 @@ class Store:
         self._clear()
         self.seed = int(data.get("seed", self.seed))
         counters = data.get("counters") or {}
-        self.code_counter = int(counters.get("code", 0))
+        self.counters["code"] = int(counters.get("code", 0))
         accounts = data.get("accounts") or []
         if not isinstance(accounts, list):
             raise StoreError("accounts must be a list")
@@ -346,49 +405,33 @@ class Store:
         if default_id not in self.accounts:
             raise StoreError(f"default_account {default_id!r} is not an account")
         self.default_account_id = default_id
-        self.event_counter = max(int(counters.get("event", 0)), self.event_counter)
-        self.geozone_counter = max(int(counters.get("geozone", 0)), self.geozone_counter)
-        self.account_counter = len(self.accounts)
+        for kind in ("event", "geozone"):
+            self.counters[kind] = max(int(counters.get(kind, 0)), self.counters[kind])
+        self.counters["account"] = len(self.accounts)
         for index, raw in enumerate(data.get("tokens") or []):
-            self._load_token(raw, f"tokens[{index}]")
+            token = _required(raw, "token", f"tokens[{index}]")
+            apps = raw.get("applications")
+            self.tokens[token] = Token(
+                token, raw.get("account") or self.default_account_id,
+                set(apps) if apps is not None else None,
+            )
         self._register_server_tokens()
 
     def _load_account(self, raw: dict[str, Any], where: str) -> None:
         account_id = _required(raw, "id", where)
-        account = Account(
+        if account_id in self.accounts:
+            raise StoreError(f"{where}: duplicate account id {account_id!r}")
+        account = self.accounts[account_id] = Account(
             id=account_id,
             name=raw.get("name", account_id),
             suspended=bool(raw.get("suspended", False)),
             over_plan=bool(raw.get("over_plan", False)),
         )
-        if account_id in self.accounts:
-            raise StoreError(f"{where}: duplicate account id {account_id!r}")
-        self.accounts[account_id] = account
-        for i, tag in enumerate(raw.get("tags") or []):
-            name = _required(tag, "name", f"{where}.tags[{i}]")
-            account.tags[name] = _tag(
-                name, int(_required(tag, "type", f"{where}.tags[{i}]")),
-                bool(tag.get("application_specific", False)),
-                user_specific=bool(tag.get("user_specific", False)),
-                default=bool(tag.get("default", False)),
-            )
+        self._load_leaves(account, ("tags",), raw, where)
         self._add_default_tags(account)
         for i, raw_app in enumerate(raw.get("applications") or []):
             self._load_application(account, raw_app, f"{where}.applications[{i}]")
-        for i, flt in enumerate(raw.get("filters") or []):
-            self._load_filter(account, flt, f"{where}.filters[{i}]")
-
-    def _load_filter(self, account: Account, raw: dict[str, Any], where: str) -> None:
-        name = _required(raw, "name", where)
-        code = raw.get("code") or self.new_code()
-        self.used_codes.add(code)
-        account.filters[name] = {
-            "code": code,
-            "name": name,
-            "filter_expression": _required(raw, "filter_expression", where),
-            "expiration_date": raw.get("expiration_date"),
-            "application": raw.get("application"),
-        }
+        self._load_leaves(account, ("filters",), raw, where)
 
     def _load_application(self, account: Account, raw: dict[str, Any], where: str) -> None:
         app = Application(
@@ -407,81 +450,35 @@ class Store:
             self._attach_application(account, app)
         except StoreError as exc:
             raise StoreError(f"{where}: {exc}") from None
-        for i, event in enumerate(raw.get("events") or []):
-            self._load_event(app, event, f"{where}.events[{i}]")
-        for i, preset in enumerate(raw.get("presets") or []):
-            self._load_preset(app, preset, f"{where}.presets[{i}]")
-        for i, cluster in enumerate(raw.get("clusters") or []):
-            code = cluster.get("code") or self.new_code()
-            self.used_codes.add(code)
-            app.put_cluster({
-                "code": code,
-                "name": _required(cluster, "name", f"{where}.clusters[{i}]"),
-                "cooldown": cluster.get("cooldown", 0),
-            })
-        for i, campaign in enumerate(raw.get("campaigns") or []):
-            code = campaign.get("code") or self.new_code()
-            self.used_codes.add(code)
-            name = _required(campaign, "name", f"{where}.campaigns[{i}]")
-            app.campaigns[code] = {
-                "code": code, "name": name, "description": campaign.get("description"),
-            }
-        for i, geozone in enumerate(raw.get("geozones") or []):
-            self._load_geozone(app, geozone, f"{where}.geozones[{i}]")
+        self._load_leaves(app, APPLICATION_LEAVES, raw, where)
 
-    def _load_event(self, app: Application, raw: dict[str, Any], where: str) -> None:
-        name = _required(raw, "name", where)
-        event_id = raw.get("id")
-        if event_id is None:
-            self.event_counter += 1
-            event_id = self.event_counter
-        self.event_counter = max(self.event_counter, int(event_id))
-        app.events[name] = {
-            "id": event_id,
-            "name": name,
-            "description": raw.get("description"),
-            "eventAttributes": raw.get("eventAttributes") or [],
-            "trackRevenue": bool(raw.get("trackRevenue", False)),
-        }
+    def _load_leaves(
+        self, owner: Account | Application, kinds: Iterable[str], raw: dict[str, Any], where: str
+    ) -> None:
+        for kind in kinds:
+            index_key = LEAVES[kind][0]
+            stored = getattr(owner, kind)
+            for i, raw_leaf in enumerate(raw.get(kind) or []):
+                leaf = self._leaf(kind, raw_leaf, f"{where}.{kind}[{i}]")
+                stored[leaf[index_key]] = leaf
 
-    def _load_preset(self, app: Application, raw: dict[str, Any], where: str) -> None:
-        code = raw.get("code") or self.new_code()
-        if code in self.preset_index:
-            raise StoreError(f"{where}: duplicate preset code {code!r}")
-        preset = {
-            "code": code,
-            "name": _required(raw, "name", where),
-            "campaignCode": raw.get("campaignCode"),
-            "content": raw.get("content") or {},
-            "scheduling": raw.get("scheduling") or {},
-            "segmentation": raw.get("segmentation") or {},
-        }
-        app.presets[code] = preset
-        app.preset_codes_by_name[preset["name"]] = code
-        self.preset_index[code] = app
-        self.used_codes.add(code)
-
-    def _load_geozone(self, app: Application, raw: dict[str, Any], where: str) -> None:
-        geozone = {key: raw.get(key) for key in GEOZONE_FIELDS}
-        for key in ("name", "lat", "lng", "range"):
-            _required(raw, key, where)
-        if geozone["cooldown"] is None:
-            geozone["cooldown"] = 0
-        geozone_id = raw.get("id")
-        if geozone_id is None:
-            self.geozone_counter += 1
-            geozone_id = self.geozone_counter
-        self.geozone_counter = max(self.geozone_counter, int(geozone_id))
-        geozone["id"] = geozone_id
-        app.put_geozone(geozone)
-
-    def _load_token(self, raw: dict[str, Any], where: str) -> None:
-        token = _required(raw, "token", where)
-        apps = raw.get("applications")
-        self.tokens[token] = Token(
-            token, raw.get("account") or self.default_account_id,
-            set(apps) if apps is not None else None,
-        )
+    def _leaf(self, kind: str, raw: dict[str, Any], where: str) -> dict[str, Any]:
+        leaf = {}
+        for key, default in LEAVES[kind][1].items():
+            value = _required(raw, key, where) if default == REQUIRED else raw.get(key)
+            if default == CODE:
+                if value and value in self.used_codes:
+                    raise StoreError(f"{where}: duplicate code {value!r}")
+                value = value or self.new_code()
+                self.used_codes.add(value)
+            elif default == ID:
+                counter = kind.removesuffix("s")  # "event" or "geozone"
+                value = self.new_id(counter) if value is None else value
+                self.counters[counter] = max(self.counters[counter], int(value))
+            elif value is None:
+                value = copy.copy(default)
+            leaf[key] = value
+        return leaf
 
 
 def _required(raw: Any, key: str, where: str) -> Any:
@@ -493,48 +490,28 @@ def _required(raw: Any, key: str, where: str) -> Any:
     return value
 
 
-def _tag(
-    name: str, type_code: int, application_specific: bool, *,
-    user_specific: bool = False, default: bool = False,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "type": type_code,
-        "application_specific": application_specific,
-        "user_specific": user_specific,
-        "default": default,
-    }
-
-
 def _dump_account(account: Account) -> dict[str, Any]:
     return {
         "id": account.id,
         "name": account.name,
         "suspended": account.suspended,
         "over_plan": account.over_plan,
-        "tags": [dict(t) for t in account.tags.values()],
-        "filters": [dict(f) for f in account.filters.values()],
+        **_dump_leaves(account, ACCOUNT_LEAVES),
         "applications": [_dump_application(app) for app in account.applications.values()],
     }
 
 
 def _dump_application(app: Application) -> dict[str, Any]:
     return {
-        "code": app.code,
-        "title": app.title,
-        "sdk_ios": app.sdk_ios,
-        "sdk_android": app.sdk_android,
-        "icon": app.icon,
-        "authorize_all_tokens": app.authorize_all_tokens,
-        "suspended": app.suspended,
+        **{key: getattr(app, key) for key in _APPLICATION_KEYS},
         "providers": dict(app.providers),
         "credentials": {k: dict(v) for k, v in app.credentials.items()},
-        "events": [dict(e) for e in app.events.values()],
-        "presets": [dict(p) for p in app.presets.values()],
-        "clusters": [dict(c) for c in app.clusters.values()],
-        "campaigns": [dict(c) for c in app.campaigns.values()],
-        "geozones": [dict(g) for g in app.geozones.values()],
+        **_dump_leaves(app, APPLICATION_LEAVES),
     }
+
+
+def _dump_leaves(owner: Account | Application, kinds: Iterable[str]) -> dict[str, Any]:
+    return {kind: [dict(leaf) for leaf in getattr(owner, kind).values()] for kind in kinds}
 
 
 def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:

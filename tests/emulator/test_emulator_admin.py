@@ -162,3 +162,8 @@ def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     data.write_text('{"accounts": [{"id": "a"}, {"id": "a"}]}')
     with pytest.raises(EmulatorError, match="duplicate account id"):
         EmulatorServer(port=0, data_file=data)
+    preset = {"code": "PPPPP-11111", "name": "P"}
+    apps = [{"code": f"AAAAA-{n}", "title": "A", "presets": [preset]} for n in (1, 2)]
+    data.write_text(json.dumps({"accounts": [{"id": "a", "applications": apps}]}))
+    with pytest.raises(EmulatorError, match="duplicate code 'PPPPP-11111'"):
+        EmulatorServer(port=0, data_file=data)
