@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import Any
 
 import click
 
@@ -64,17 +65,18 @@ def emulator(
         ).start()
     except EmulatorError as exc:
         raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+    # set before the line below: whoever waits for it may send SIGTERM at once
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     # The token is the emulator's own, fake, configuration: printing it is the point.
     click.echo(f"pwconf emulator listening on {server.url} (token: {server.token})")
     click.get_text_stream("stdout").flush()
-    _serve_until_signalled()
+    _serve_until(stop, previous)
     server.stop()
     click.echo("pwconf emulator stopped", err=True)
 
 
-def _serve_until_signalled() -> None:
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+def _serve_until(stop: threading.Event, previous: Any) -> None:
     try:
         while not stop.wait(0.2):
             pass
