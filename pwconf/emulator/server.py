@@ -376,50 +376,6 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = -1  # buffered: headers and body leave in one send
     server: _HTTPServer
 
-    def parse_request(self) -> bool:
-        """The base class's, minus its email-parser header parsing (half the cost of a call)."""
-        self.command = None  # type: ignore[assignment]
-        self.request_version = self.default_request_version
-        self.close_connection = True
-        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if len(words) != 3 or not words[2].startswith("HTTP/"):
-            self.send_error(400, f"Bad request line {self.requestline!r}")
-            return False
-        command, path, version = words
-        try:
-            major, minor = (int(part) for part in version[5:].split(".", 1))
-        except ValueError:
-            self.send_error(400, f"Bad request version {version!r}")
-            return False
-        if major >= 2:
-            self.send_error(505, f"Invalid HTTP version {version}")
-            return False
-        self.command, self.path, self.request_version = command, path, version
-        self.close_connection = (major, minor) < (1, 1)
-        headers: dict[str, str] = {}  # by lower-cased name
-        while True:
-            line = self.rfile.readline(65537)
-            if len(line) > 65536 or len(headers) > 100:
-                self.send_error(431)
-                return False
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, colon, value = line.decode("iso-8859-1").partition(":")
-            if not colon:
-                self.send_error(400, "Bad header line")
-                return False
-            headers[name.strip().lower()] = value.strip()
-        self.headers = headers  # type: ignore[assignment]
-        connection = headers.get("connection", "").lower()
-        if connection == "close":
-            self.close_connection = True
-        elif connection == "keep-alive":
-            self.close_connection = False
-        if headers.get("expect", "").lower() == "100-continue" and (major, minor) >= (1, 1):
-            return self.handle_expect_100()
-        return True
-
     _date_cache: tuple[int, str] = (0, "")
 
     def date_time_string(self, timestamp: float | None = None) -> str:
