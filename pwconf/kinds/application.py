@@ -11,7 +11,7 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Kind, LiveView, at
+from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at
 from pwconf.model import Address, Entity, Secret, seal_secrets
 from pwconf.state import State
 
@@ -52,8 +52,12 @@ class ApplicationKind(Kind):
     name = "application"
     code_assigned_by_server = True
     data_loss_on_delete = "deletes the application with its devices, presets and geozones"
-    sensitive_fields = frozenset(
-        {"ios.key_file", "ios.key_password", "android.fcm_service_account"}
+    fields = (
+        Field("title"),
+        Field("sdk_ios"),
+        Field("sdk_android"),
+        Field("ios", sensitive=("key_file", "key_password")),
+        Field("android", sensitive=("fcm_service_account",)),
     )
     unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
 
@@ -77,35 +81,15 @@ class ApplicationKind(Kind):
                         at(app, what),
                     )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "title": attrs["title"],
-            "sdk_ios": attrs.get("sdk_ios"),
-            "sdk_android": attrs.get("sdk_android"),
-            "ios": attrs.get("ios"),
-            "android": attrs.get("android"),
-        }
-
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        ios, android = body.get("ios"), body.get("android")
-        return {
-            "title": body["title"],
-            "sdk_ios": body.get("sdk_ios"),
-            "sdk_android": body.get("sdk_android"),
-            "ios": None
-            if ios is None
-            else {
+        attrs, ios = self.normalize(body), body.get("ios")
+        if ios is not None:
+            attrs["ios"] = {
                 "key_file": ios["key_file"],
                 "key_password": ios["key_password"],
                 "gateway": ios.get("gateway", "production"),
-            },
-            "android": None
-            if android is None
-            else {"fcm_service_account": android["fcm_service_account"]},
-        }
-
-    def references(self, entity: Entity) -> list[Address]:
-        return []
+            }
+        return attrs
 
     def list_read(self, app_code: str | None) -> Read:
         """The one application, read by code (getApplication)."""
@@ -181,9 +165,9 @@ class ApplicationKind(Kind):
         ctx.forget(live.address)
 
 
-
 def _defined_order(entity: Entity) -> tuple[str, int, int]:
     position = entity.position
     return (position.file, position.line, position.column) if position else ("", 0, 0)
+
 
 KIND = ApplicationKind()

@@ -3,11 +3,10 @@ delete events (contract §4), so pwconf knows them only through its state file."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pwconf.errors import ArgumentError
-from pwconf.kinds.base import ApplyContext, Kind, LiveView
+from pwconf.kinds.base import ApplyContext, Field, Kind, LiveView
 from pwconf.model import Address, Entity, digest
 from pwconf.state import State
 
@@ -23,6 +22,11 @@ ATTRIBUTE_TYPE_CODES: dict[str, int] = {
 
 class EventKind(Kind):
     name = "event"
+    fields = (
+        Field("description"),
+        Field("track_revenue", coerce=bool, default=False),
+        Field("attributes", coerce=lambda attributes: dict(sorted(attributes.items())), default={}),
+    )
     app_scoped = True
     readable = False
     changed_unreadably = (
@@ -42,13 +46,6 @@ class EventKind(Kind):
                 address = Address(self.name, handle, name)
                 found[address] = Entity(address, {"digest": recorded})
         return found
-
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "description": attrs.get("description"),
-            "track_revenue": bool(attrs.get("track_revenue", False)),
-            "attributes": dict(sorted((attrs.get("attributes") or {}).items())),
-        }
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs

@@ -9,7 +9,7 @@ from typing import Any
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView, at, suggest
+from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at, suggest
 from pwconf.model import Address, Entity
 
 
@@ -42,8 +42,9 @@ UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expre
 
 class SegmentKind(Kind):
     name = "segment"
-    export_order = ("expression", "application", "expiration_date")
-    replace_fields = REPLACE_ALL
+    # YAML reads an unquoted expiration date as a date
+    fields = (Field("expression"), Field("application"), Field("expiration_date", coerce=str))
+    replaced_on_change = True
     per_application_when_refused = True
 
     def check(self, declared: Declared) -> Iterator[Problem]:
@@ -60,15 +61,11 @@ class SegmentKind(Kind):
                 )
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            # A manifest may name a managed application by its code; the live side shows the
-            # handle, so both are brought to the handle.
-            "expression": canonical_expression(
-                attrs["expression"], view.handle_by_code if view else None
-            ),
-            "application": attrs.get("application"),
-            "expiration_date": attrs.get("expiration_date"),
-        }
+        # A manifest may name a managed application by its code; the live side shows the
+        # handle, so both are brought to the handle.
+        handles = view.handle_by_code if view else None
+        expression = canonical_expression(attrs["expression"], handles)
+        return {**super().normalize(attrs), "expression": expression}
 
     def comparison_notes(
         self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
@@ -89,14 +86,8 @@ class SegmentKind(Kind):
         ]
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        # The expression stays as written, so validation can point inside it; YAML reads an
-        # unquoted expiration date as a date.
-        expiration = body.get("expiration_date")
-        return {
-            "expression": body["expression"].strip(),
-            "application": body.get("application"),
-            "expiration_date": None if expiration is None else str(expiration),
-        }
+        # The expression stays as written, so validation can point inside it.
+        return {**super().normalize(body), "expression": body["expression"].strip()}
 
     def references(self, entity: Entity) -> list[Address]:
         refs: list[Address] = []
@@ -130,14 +121,11 @@ class SegmentKind(Kind):
         return Reads.list_filters(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        attrs = {
-            "expression": canonical_expression(
-                raw.get("filter_expression") or "", view.handle_by_code
-            ),
-            "application": view.handle_for(raw.get("application")),
-            "expiration_date": raw.get("expiration_date"),
-        }
-        return Entity(Address("segment", None, raw["name"]), attrs, code=raw.get("code"))
+        expression = canonical_expression(raw.get("filter_expression") or "", view.handle_by_code)
+        application = view.handle_for(raw.get("application"))
+        return super().to_entity(
+            {**raw, "expression": expression, "application": application}, None, view
+        )
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs

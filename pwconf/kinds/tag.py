@@ -7,8 +7,8 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView
-from pwconf.model import Address, Entity
+from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView
+from pwconf.model import Entity
 from pwconf.segments import OPERATORS
 from pwconf.state import State
 
@@ -51,8 +51,13 @@ DEFAULT_TAGS: dict[str, str] = {
 
 class TagKind(Kind):
     name = "tag"
-    export_order = ("type", "application_specific", "user_specific")
-    replace_fields = REPLACE_ALL
+    fields = (
+        Field("type"),
+        Field("application_specific", wire="isApplicationSpecific", coerce=bool, default=False),
+        # listTags never echoes it (contract §3): complete_live fills it from the state file
+        Field("user_specific", coerce=bool, default=False),
+    )
+    replaced_on_change = True
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = frozenset(DEFAULT_TAGS)
     never_delete_note = "a default tag of every account: left as it is"
@@ -66,25 +71,12 @@ class TagKind(Kind):
                     tag.position,
                 )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "type": attrs["type"],
-            "application_specific": bool(attrs.get("application_specific", False)),
-            "user_specific": bool(attrs.get("user_specific", False)),
-        }
-
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_tags()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
-        attrs = {
-            "type": type_name,
-            "application_specific": bool(raw.get("isApplicationSpecific", False)),
-            # listTags never echoes user_specific (contract §3): the planner fills it from state.
-            "user_specific": None,
-        }
-        return Entity(Address("tag", None, raw["name"]), attrs)
+        return super().to_entity({**raw, "type": type_name}, app, view)
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
