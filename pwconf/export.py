@@ -42,8 +42,7 @@ from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import APP_SECTIONS, CONTAINER, PLURALS, REGISTRY, kind_label
 from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
-from pwconf.manifest.checks import operator_problems
+from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE, operator_problems
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.render.words import counted
 from pwconf.state import State

@@ -56,6 +56,7 @@ class Declared(Protocol):
     def names(self, kind: str, app: str | None = None) -> list[str]: ...
     def of_kind(self, kind: str) -> list[Entity]: ...
     def get(self, address: Address) -> Entity | None: ...
+    def position_in(self, entity: Entity, field: str, column: int) -> Position | None: ...
 
 
 def at(entity: Entity, field_name: str) -> Position | None:
@@ -129,6 +130,7 @@ class Kind:
     name: ClassVar[str]
     fields: ClassVar[tuple[Field, ...]] = ()  # in the order plans show them
     app_scoped: ClassVar[bool] = False  # lives inside one application
+    text_field: ClassVar[str] = ""  # kept as written, so that its problems point inside it
     # No update method: any change is a replace (never for a kind the API cannot list).
     replaced_on_change: ClassVar[bool] = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -10,6 +11,7 @@ from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
 from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at, suggest
+from pwconf.kinds.tag import KIND as TAG
 from pwconf.model import Address, Entity
 
 
@@ -38,27 +40,57 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
 
 
 UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expressions
+APP_CODE_RE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
+APPLICATION = "application"
+
+
+def _expression_problems(text: str, declared: Declared) -> Iterator[tuple[str, int]]:
+    try:
+        expr = segments.parse(text)
+    except segments.SegmentSyntaxError as exc:
+        yield f"invalid expression: {exc.message}", exc.column
+        return
+    for ref in segments.all_app_refs(expr):
+        if ref.handle is not None and not declared.is_declared(APPLICATION, None, ref.handle):
+            known = declared.names(APPLICATION)
+            yield (
+                f"unknown application @{ref.handle}; an @handle names an application declared "
+                f"under `applications:`{suggest(ref.handle, known)}",
+                ref.column,
+            )
+        elif ref.handle is None and ref.code is not None and not APP_CODE_RE.match(ref.code):
+            yield (
+                f"{ref.code!r} is not an application code (XXXXX-XXXXX); write @handle for "
+                "an application of the manifests",
+                ref.column,
+            )
+    for term in segments.tag_terms(expr):
+        yield from TAG.term_problems(term, declared)
 
 
 class SegmentKind(Kind):
     name = "segment"
+    text_field = "expression"
     # YAML reads an unquoted expiration date as a date
     fields = (Field("expression"), Field("application"), Field("expiration_date", coerce=str))
     replaced_on_change = True
     per_application_when_refused = True
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The application a segment is bound to is declared (its expression: manifest.checks,
-        which checks the segmentation language against the declared tags)."""
+        """The application a segment is bound to is declared; its expression is one of the
+        segmentation language, naming declared applications and tags the way their types take."""
         for segment in declared.of_kind(self.name):
             application = segment.attrs["application"]
-            if application and not declared.is_declared("application", None, application):
-                hint = suggest(application, declared.names("application"))
+            if application and not declared.is_declared(APPLICATION, None, application):
+                hint = suggest(application, declared.names(APPLICATION))
                 yield Problem(
                     f"segment {segment.name!r} is bound to application {application!r}, which "
                     f"is not declared under `applications:`{hint}",
                     at(segment, "application"),
                 )
+            for message, column in _expression_problems(segment.attrs["expression"], declared):
+                position = declared.position_in(segment, "expression", column)
+                yield Problem(f"segment {segment.name!r}: {message}", position)
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         # A manifest may name a managed application by its code; the live side shows the
@@ -92,15 +124,15 @@ class SegmentKind(Kind):
     def references(self, entity: Entity) -> list[Address]:
         refs: list[Address] = []
         if entity.attrs.get("application"):
-            refs.append(Address("application", None, entity.attrs["application"]))
+            refs.append(Address(APPLICATION, None, entity.attrs["application"]))
         try:
             expr = segments.parse(entity.attrs["expression"])
         except segments.SegmentSyntaxError:
             return refs
         refs += [
-            Address("application", None, r.handle) for r in segments.app_refs(expr) if r.handle
+            Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle
         ]
-        refs += [Address("tag", None, t.tag) for t in segments.tag_terms(expr)]
+        refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView
-from pwconf.model import Entity
-from pwconf.segments import OPERATORS
+from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, suggest
+from pwconf.model import Address, Entity
+from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
 
 TYPE_CODES: dict[str, int] = {
@@ -22,6 +24,9 @@ TYPE_CODES: dict[str, int] = {
     "version": 7,
 }
 TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
+_DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
 # The segment operators a tag of each type can be compared with.
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
@@ -62,6 +67,43 @@ class TagKind(Kind):
     never_delete = frozenset(DEFAULT_TAGS)
     never_delete_note = "a default tag of every account: left as it is"
 
+    def term_problems(self, term: TagTerm, declared: Declared) -> list[tuple[str, int]]:
+        """What is wrong with a tag term of a segment expression (message, column)."""
+        tag = declared.get(Address(self.name, None, term.tag))
+        if tag is not None:
+            tag_type, app_specific = tag.attrs["type"], tag.attrs["application_specific"]
+        elif term.tag in DEFAULT_TAGS:  # either T() or AT() is accepted for default tags
+            tag_type, app_specific = DEFAULT_TAGS[term.tag], None
+        elif declared.is_declared(self.name, None, term.tag):
+            return []  # declared with errors of its own: already reported
+        else:
+            known = declared.names(self.name) + list(DEFAULT_TAGS)
+            return [
+                (
+                    f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
+                    f"{suggest(term.tag, known)}",
+                    term.tag_column,
+                )
+            ]
+        problems: list[tuple[str, int]] = []
+        if app_specific is True and term.app is None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is application_specific: use "
+                    f'AT(@handle, "{term.tag}", ...) instead of T(...)',
+                    term.column,
+                )
+            )
+        elif app_specific is False and term.app is not None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is not application_specific: use T(...) instead of "
+                    "AT(...), or declare the tag with `application_specific: true`",
+                    term.column,
+                )
+            )
+        return problems + operator_problems(term, tag_type)
+
     def check(self, declared: Declared) -> Iterator[Problem]:
         for tag in declared.of_kind(self.name):
             if tag.name in DEFAULT_TAGS:
@@ -101,6 +143,118 @@ class TagKind(Kind):
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_tag(live.name)
         ctx.state.forget_tag(live.name)
+
+
+# --- operators and values against the tag's type ------------------------------------------
+
+_WANTED = {
+    "string": "a string",
+    "list": "a string",
+    "integer": "a whole number",
+    "decimal": "a number",
+    "date": 'a date "YYYY-MM-DD" or "N days ago"',
+    "version": 'a version string such as "1.2.3"',
+    "boolean": "true or false",
+}
+
+
+def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
+    """Whether the operator applies to the tag's type and the value fits (contract §5)."""
+    operator, value = term.operator, term.value
+    allowed = OPERATORS_BY_TYPE.get(tag_type, ())
+    about = f"tag {term.tag!r} is of type {tag_type}"
+    if operator not in allowed:
+        return [
+            (f"{about}: {operator} does not apply; use {', '.join(allowed)}", term.operator_column)
+        ]
+    if operator == "NOTSET":
+        if value is not None:
+            return [('NOTSET takes no value: write T("Tag", NOTSET)', term.value_column)]
+        return []
+    if value is None:
+        return [(f"{operator} needs a value", term.operator_column)]
+    if operator in ("IN", "NOTIN"):
+        return _list_problems(about, operator, value, tag_type, term.value_column, minimum=1)
+    if operator == "BETWEEN":
+        return _between_problems(about, value, tag_type, term.value_column)
+    if not fits(value, tag_type):
+        return [
+            (
+                f"{about}: {operator} needs {_WANTED[tag_type]}, not {_describe(value)}",
+                term.value_column,
+            )
+        ]
+    return []
+
+
+def _list_problems(
+    about: str, operator: str, value: Any, tag_type: str, column: int, minimum: int
+) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) < minimum:
+        return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
+    wrong = [item for item in value if not fits(item, tag_type)]
+    if wrong:
+        return [
+            (
+                f"{about}: the items of {operator} must each be {_WANTED[tag_type]}, "
+                f"not {_describe(wrong[0])}",
+                column,
+            )
+        ]
+    return []
+
+
+def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) != 2:
+        return [("BETWEEN needs a list of two values [min, max]", column)]
+    problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
+    low, high = value
+    if not problems and is_number(low) and is_number(high) and low > high:
+        problems.append(
+            (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
+        )
+    return problems
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def fits(value: Any, tag_type: str) -> bool:
+    """Whether a single value suits a tag of that type."""
+    if tag_type in ("string", "list"):
+        return isinstance(value, str)
+    if tag_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tag_type == "decimal":
+        return is_number(value)
+    if tag_type == "boolean":
+        return isinstance(value, bool)
+    if tag_type == "version":
+        return isinstance(value, str) and bool(_VERSION_RE.match(value))
+    if tag_type == "date":
+        return isinstance(value, str) and (bool(_DAYS_AGO_RE.match(value)) or _is_date(value))
+    return False
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE_RE.match(text):
+        return False
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return f"the number {value}"
 
 
 KIND = TagKind()

@@ -138,8 +138,9 @@ class Builder:
             position=position,
             field_positions=self.positions.get(path, {}),
         )
-        if address.kind == "segment":
-            self.expressions[address] = body["expression"]
+        text_field = REGISTRY[address.kind].text_field
+        if text_field:
+            self.expressions[address] = body[text_field]
             self.locate.keep(document)
 
     def add_application(self, source: Source, handle: str, body: Any) -> None:
