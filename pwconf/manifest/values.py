@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Problem
-from pwconf.kinds.application import KIND as APPLICATION
+from pwconf.kinds import CONTAINER, PLURALS, REGISTRY
 from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
@@ -25,15 +25,16 @@ from pwconf.model import Secret
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE_START = re.compile(r"\$\$?\{")
 
+APPS = PLURALS[CONTAINER]  # the section of the applications
 # (block, field) of an application's credentials: its kind's sensitive fields.
 CREDENTIAL_FIELDS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(path.split(".")) for path in APPLICATION.sensitive_fields
+    tuple(path.split(".")) for path in REGISTRY[CONTAINER].sensitive_fields
 )
 
 
 def is_credential(path: Path) -> bool:
     """applications.<handle>.ios.key_file and the like."""
-    return len(path) == 4 and path[0] == "applications" and (path[2], path[3]) in CREDENTIAL_FIELDS
+    return len(path) == 4 and path[0] == APPS and (path[2], path[3]) in CREDENTIAL_FIELDS
 
 
 class UnresolvedReference(Exception):
@@ -175,7 +176,7 @@ class Interpolator:
 
 
 def _credential_paths(data: Any) -> list[Path]:
-    applications = data.get("applications") if isinstance(data, dict) else None
+    applications = data.get(APPS) if isinstance(data, dict) else None
     if not isinstance(applications, dict):
         return []
     found: list[Path] = []
@@ -183,7 +184,7 @@ def _credential_paths(data: Any) -> list[Path]:
         for block, name in sorted(CREDENTIAL_FIELDS):
             credentials = app.get(block) if isinstance(app, dict) else None
             if isinstance(credentials, dict) and name in credentials:
-                found.append(("applications", handle, block, name))
+                found.append((APPS, handle, block, name))
     return found
 
 
