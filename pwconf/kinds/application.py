@@ -59,6 +59,7 @@ class ApplicationKind(Kind):
         Field("ios", sensitive=("key_file", "key_password")),
         Field("android", sensitive=("fcm_service_account",)),
     )
+    export_order = ("title", "code", "sdk_ios", "sdk_android")  # credentials: never
     unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
 
     def check(self, declared: Declared) -> Iterator[Problem]:

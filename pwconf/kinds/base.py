@@ -59,9 +59,28 @@ class Declared(Protocol):
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None: ...
 
 
+class Exporting(Protocol):
+    """What a kind's export may ask of the export under way, and tell it."""
+
+    state: State | None  # pwconf's state file, when given
+    header: list[str]  # the file's header comment
+    notes: list[str]  # not written, and why
+    summary: list[str]  # notes said once the file's entries are written
+    warnings: list[str]  # written, but needs a human look
+    written: set[Address]  # entities written so far, and the applications exported
+    left_out: dict[Address, str]  # entities not written, and why
+
+    def live(self, address: Address) -> Entity | None: ...
+
+
 def at(entity: Entity, field_name: str) -> Position | None:
     """Where the manifests set a field of `entity` (where the entity is, if not known)."""
     return entity.field_positions.get(field_name, entity.position)
+
+
+def ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
+    """The keys of `order` set to something other than None, in that order."""
+    return {key: attrs[key] for key in order if attrs.get(key) is not None}
 
 
 def suggest(name: str, known: list[str]) -> str:
@@ -230,6 +249,33 @@ class Kind:
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Attributes from a schema-valid manifest body, defaults filled in."""
         return self.normalize(body)
+
+    # --- export ----------------------------------------------------------------------------
+    export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """What export writes of a live entity; None to leave it out (saying why)."""
+        for name, _ in self.pointers:
+            value = entity.attrs.get(name)
+            if isinstance(value, str) and value.startswith("code:"):
+                export.warnings.append(
+                    f"{self.name.replace('_', ' ')} {entity.app}/{entity.name}: its {name} "
+                    f"({value}) does not exist in the application: written as read; fix it by hand"
+                )
+        return ordered(entity.attrs, self.export_order)
+
+    def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
+        """The written entities of one section: name -> what export writes."""
+        written = {}
+        for entity in entities:
+            body = self.export(entity, export)
+            if body is not None:
+                written[entity.name] = body
+                export.written.add(entity.address)
+        return written
+
+    def export_unlisted(self, app_code: str, handle: str, export: Exporting) -> None:
+        """For a kind the API cannot list: what export says of it in an application's file."""
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
         """Why a create of `entity` is certain to be refused, given every application code the

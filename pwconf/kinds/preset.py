@@ -4,11 +4,22 @@ there is no update method, so any change is a replace (contract §6)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at, suggest
+from pwconf.kinds.base import (
+    ApplyContext,
+    Declared,
+    Exporting,
+    Field,
+    Kind,
+    LiveView,
+    at,
+    ordered,
+    suggest,
+)
 from pwconf.model import Address, Entity
 
 PLATFORM_IDS: dict[str, int] = {
@@ -24,6 +35,7 @@ PLATFORM_IDS: dict[str, int] = {
 PLATFORM_NAMES: dict[int, str] = {code: name for name, code in PLATFORM_IDS.items()}
 
 # Manifest content keys and their wire names.
+SEGMENT = "segment"
 CONTENT_WIRE_NAMES: dict[str, str] = {
     "message": "message",
     "title": "title",
@@ -65,14 +77,14 @@ class PresetKind(Kind):
             if name is None:
                 continue
             where = f"preset {preset.name!r} of application {preset.app!r}"
-            if not declared.is_declared("segment", None, name):
+            if not declared.is_declared(SEGMENT, None, name):
                 yield Problem(
                     f"{where} uses segment {name!r}, which is not declared under `segments:`"
-                    f"{suggest(name, declared.names('segment'))}",
+                    f"{suggest(name, declared.names(SEGMENT))}",
                     at(preset, "segment"),
                 )
                 continue
-            segment = declared.get(Address("segment", None, name))
+            segment = declared.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
             if bound is not None and bound != preset.app:
                 yield Problem(
@@ -87,8 +99,30 @@ class PresetKind(Kind):
     def references(self, entity: Entity) -> list[Address]:
         refs = super().references(entity)
         if entity.attrs.get("segment"):
-            refs.append(Address("segment", None, entity.attrs["segment"]))
+            refs.append(Address(SEGMENT, None, entity.attrs["segment"]))
         return refs
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """Content and platforms as read, with warnings where they will not validate."""
+        attrs = dict(entity.attrs)
+        attrs["content"] = ordered(attrs.get("content") or {}, CONTENT_WIRE_NAMES) or None
+        attrs["platforms"] = attrs.get("platforms") or None
+        where = f"preset {entity.app}/{entity.name}"
+        bad = [p for p in attrs["platforms"] or [] if p.startswith("platform-")]
+        if bad:
+            noun = "id" if len(bad) == 1 else "ids"
+            export.warnings.append(
+                f"{where}: unknown platform {noun} {', '.join(bad)}: written as read; "
+                "fix them by hand"
+            )
+        segment = Address(SEGMENT, None, attrs.get("segment") or "")
+        if segment.name and segment not in export.written:
+            why = export.left_out.get(segment, "it is not in the account")
+            export.warnings.append(
+                f"{where} uses segment {segment.name!r}, which was not written ({why}): "
+                "declare it under `segments:`, or the export will not validate"
+            )
+        return super().export(replace(entity, attrs=attrs), export)
 
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_presets(app_code)

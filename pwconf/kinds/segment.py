@@ -10,7 +10,16 @@ from typing import Any
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at, suggest
+from pwconf.kinds.base import (
+    ApplyContext,
+    Declared,
+    Exporting,
+    Field,
+    Kind,
+    LiveView,
+    at,
+    suggest,
+)
 from pwconf.kinds.tag import KIND as TAG
 from pwconf.model import Address, Entity
 
@@ -120,6 +129,38 @@ class SegmentKind(Kind):
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         # The expression stays as written, so validation can point inside it.
         return {**super().normalize(body), "expression": body["expression"].strip()}
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """Only what `pwconf validate` accepts."""
+        why = self._left_out_because(entity, export)
+        if why is None:
+            return super().export(entity, export)
+        export.left_out[entity.address] = why
+        export.notes.append(f"segment {entity.name!r}: {why}")
+        return None
+
+    @staticmethod
+    def _left_out_because(entity: Entity, export: Exporting) -> str | None:
+        bound = entity.attrs.get("application")
+        if bound is not None and Address(APPLICATION, None, bound) not in export.written:
+            return f"bound to application {bound}, which was not exported"
+        try:
+            expr = segments.parse(entity.attrs["expression"])
+        except segments.SegmentSyntaxError as exc:
+            return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
+        codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
+        if codes:
+            noun = "application" if len(codes) == 1 else "applications"
+            export.notes.append(
+                f"segment {entity.name!r}: names {noun} {', '.join(codes)} by code "
+                "(not exported, so no @handle)"
+            )
+        for term in segments.tag_terms(expr):
+            tag = export.live(Address(TAG.name, None, term.tag))
+            problem = TAG.exported_term_problem(term, tag)
+            if problem is not None:
+                return f"validate would refuse its expression: {problem}"
+        return None
 
     def references(self, entity: Entity) -> list[Address]:
         refs: list[Address] = []

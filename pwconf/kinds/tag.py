@@ -9,7 +9,15 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, suggest
+from pwconf.kinds.base import (
+    ApplyContext,
+    Declared,
+    Exporting,
+    Field,
+    Kind,
+    LiveView,
+    suggest,
+)
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
@@ -104,6 +112,24 @@ class TagKind(Kind):
             )
         return problems + operator_problems(term, tag_type)
 
+    def exported_term_problem(self, term: TagTerm, tag: Entity | None) -> str | None:
+        """What `pwconf validate` would say of a tag term of an exported expression, given
+        the tag the account has."""
+        if term.tag in DEFAULT_TAGS:
+            tag_type = DEFAULT_TAGS[term.tag]
+        elif tag is None:
+            return f"tag {term.tag!r} is not in the account"
+        else:
+            tag_type = tag.attrs["type"]
+            app_specific = bool(tag.attrs.get("application_specific"))
+            if app_specific != (term.app is not None):
+                used = "AT(...)" if term.app is not None else "T(...)"
+                flag = f"application_specific: {app_specific}"
+                return f"{used} does not fit tag {term.tag!r} ({flag})"
+            if tag_type not in OPERATORS_BY_TYPE:
+                return None  # an unknown type: the tag's own warning says so
+        return next((message for message, _ in operator_problems(term, tag_type)), None)
+
     def check(self, declared: Declared) -> Iterator[Problem]:
         for tag in declared.of_kind(self.name):
             if tag.name in DEFAULT_TAGS:
@@ -119,6 +145,49 @@ class TagKind(Kind):
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
         return super().to_entity({**raw, "type": type_name}, app, view)
+
+    def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
+        """Neither the default tags nor a user_specific flag pwconf's state file did not record."""
+        from pwconf.render.words import counted
+
+        export.header.append(
+            "Not written: the default tags every account has (Language, Country, ...)."
+        )
+        recorded = export.state.tags if export.state else {}
+        written: dict[str, Any] = {}
+        for entity in entities:
+            if entity.name in DEFAULT_TAGS:
+                continue
+            body = {"type": entity.attrs["type"]}
+            if entity.attrs.get("application_specific"):
+                body["application_specific"] = True
+            if recorded.get(entity.name, {}).get("user_specific"):
+                body["user_specific"] = True
+            if str(body["type"]).startswith("type-"):
+                export.warnings.append(
+                    f"tag {entity.name!r}: unknown type code ({body['type']}): "
+                    "written as read; fix it by hand"
+                )
+            written[entity.name] = body
+            export.written.add(entity.address)
+        defaults = len(entities) - len(written)
+        if defaults:
+            export.summary.append(
+                f"{counted(defaults, 'default tag')} (Language, Country, ...): "
+                "every account has them"
+            )
+        unknown = sum(name not in recorded for name in written)
+        if unknown:
+            export.summary.append(
+                f"user_specific of {counted(unknown, 'tag')}: Pushwoosh does not return it; "
+                "left out (false)"
+                + ("" if export.state else "; pass --state to read it from pwconf's state file")
+            )
+            export.header += [
+                "Pushwoosh never returns a tag's user_specific flag: tags are written without it",
+                "(false) unless a pwconf state file recorded it; check tags that need it.",
+            ]
+        return written
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State

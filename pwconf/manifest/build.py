@@ -34,7 +34,7 @@ from pwconf.manifest.positions import Document, Path, ScalarLocator
 from pwconf.model import Address, DesiredState, Entity, Settings
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
-APP_FIELDS = ("code", *REGISTRY[CONTAINER].export_order)
+APP_FIELDS = ("code", *(field.name for field in REGISTRY[CONTAINER].fields))
 ACCOUNT_SECTIONS = {PLURALS[kind]: kind for kind in ACCOUNT_WIDE}
 
 
