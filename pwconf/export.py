@@ -1,28 +1,11 @@
 """Manifests from a live account: the reverse of apply.
 
-The export reuses the fetch. It builds a desired state holding one application per live
-application to export (a handle made from its title, and `code:` so it is matched by code), lets
-`fetch_live` read every child and convert it into manifest vocabulary through the kinds (segment
-expressions come back in canonical form, application codes rewritten as `@handle`), and writes
-that model out as YAML (pwconf.export_writer): one file per application and one for the
-account-wide tags and segments.
-
-What cannot be exported, and what the files say about it:
-
-- events: Pushwoosh has no method to list them (contract §4): none are written; a comment at the
-  top of every application file says so;
-- credentials: write-only (contract §2): never written; where an application has a platform
-  configured, a commented-out block shows the `${file:...}`/`${env:...}` placeholders to fill in.
-  It stays a comment so that the export loads without the secrets and plans no change;
-- a tag's `user_specific` flag is not returned by listTags (contract §3): written only when the
-  pwconf state file given recorded it;
-- default tags (Language, Country, ...): every account has them; never written;
-- a segment whose expression pwconf cannot read, or that `pwconf validate` would refuse (a tag
-  the account lacks, an operator its type does not take): not written, and said why; the export
-  writes only what validate accepts.
-
-The round trip holds: `pwconf plan` of the exported files against the same account reports no
-changes. This module never prints: it returns file texts and notes; the CLI shows them.
+The export fetches the account as a plan would (one desired application per live one to export,
+with its `code:` and a handle made from its title) and writes what each kind makes of its live
+entities (Kind.export) as YAML (pwconf.export_writer): one file per application and one for the
+account-wide kinds. What cannot be read back (events, credentials, a tag's `user_specific`) or
+what validate would refuse is not written, and the notes say so. `pwconf plan` of the exported
+files against the same account reports no changes. This module never prints.
 """
 
 from __future__ import annotations
@@ -146,7 +129,7 @@ def export_account(
             hint="--app takes application codes (XXXXX-XXXXX); the account has "
             + (", ".join(listed) or "no application"),
         )
-    recorded = {code: handle for handle, code in getattr(state, "applications", {}).items()}
+    recorded = {code: handle for handle, code in (state.applications if state else {}).items()}
     all_handles = assign_handles(titles, recorded)
     chosen = sorted(set(apps) if apps else set(titles), key=lambda c: all_handles[c])
     handles = {code: all_handles[code] for code in chosen}
