@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
@@ -22,29 +23,64 @@ from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
 
-TYPE_CODES: dict[str, int] = {
-    "integer": 1,
-    "string": 2,
-    "list": 3,
-    "date": 4,
-    "boolean": 5,
-    "decimal": 6,
-    "version": 7,
-}
-TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
 _DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
-# The segment operators a tag of each type can be compared with.
-OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
-    "integer": OPERATORS,
-    "decimal": OPERATORS,
-    "date": OPERATORS,
-    "version": OPERATORS,
-    "boolean": ("EQ", "NOTSET"),
-    "list": ("IN", "NOTIN", "NOTSET"),
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_version(value: Any) -> bool:
+    return isinstance(value, str) and bool(_VERSION_RE.match(value))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    """"YYYY-MM-DD", "YYYY-MM-DD hh:mm[:ss]" or "N days ago"."""
+    if not isinstance(value, str):
+        return False
+    if _DAYS_AGO_RE.match(value):
+        return True
+    try:
+        return bool(_DATE_RE.match(value)) and bool(datetime.datetime.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class TagType:
+    code: int  # on the wire
+    operators: tuple[str, ...]  # the segment operators a tag of the type can be compared with
+    wanted: str  # what a value must be, as messages say it
+    fits: Callable[[Any], bool]  # whether a single value suits the type
+
+
+TAG_TYPES: dict[str, TagType] = {
+    "integer": TagType(1, OPERATORS, "a whole number", _is_whole),
+    "string": TagType(2, ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"), "a string", _is_str),
+    "list": TagType(3, ("IN", "NOTIN", "NOTSET"), "a string", _is_str),
+    "date": TagType(4, OPERATORS, 'a date "YYYY-MM-DD" or "N days ago"', _is_date),
+    "boolean": TagType(5, ("EQ", "NOTSET"), "true or false", lambda v: isinstance(v, bool)),
+    "decimal": TagType(6, OPERATORS, "a number", is_number),
+    "version": TagType(7, OPERATORS, 'a version string such as "1.2.3"', _is_version),
 }
+TYPE_NAMES: dict[int, str] = {tag_type.code: name for name, tag_type in TAG_TYPES.items()}
+OPERATORS_BY_TYPE = {name: tag_type.operators for name, tag_type in TAG_TYPES.items()}
+
+
+def fits(value: Any, tag_type: str) -> bool:
+    """Whether a single value suits a tag of that type."""
+    return tag_type in TAG_TYPES and TAG_TYPES[tag_type].fits(value)
+
 
 # Default tags exist on every account (contract §3): never declared, never deleted. Types
 # [decided] so that validation can check the operators used on them.
@@ -203,7 +239,7 @@ class TagKind(Kind):
         attrs = entity.attrs
         api.add_tag(
             entity.name,
-            TYPE_CODES[attrs["type"]],
+            TAG_TYPES[attrs["type"]].code,
             application_specific=attrs["application_specific"],
             user_specific=attrs["user_specific"],
         )
@@ -215,16 +251,6 @@ class TagKind(Kind):
 
 
 # --- operators and values against the tag's type ------------------------------------------
-
-_WANTED = {
-    "string": "a string",
-    "list": "a string",
-    "integer": "a whole number",
-    "decimal": "a number",
-    "date": 'a date "YYYY-MM-DD" or "N days ago"',
-    "version": 'a version string such as "1.2.3"',
-    "boolean": "true or false",
-}
 
 
 def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
@@ -249,7 +275,7 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
     if not fits(value, tag_type):
         return [
             (
-                f"{about}: {operator} needs {_WANTED[tag_type]}, not {_describe(value)}",
+                f"{about}: {operator} needs {TAG_TYPES[tag_type].wanted}, not {_describe(value)}",
                 term.value_column,
             )
         ]
@@ -265,7 +291,7 @@ def _list_problems(
     if wrong:
         return [
             (
-                f"{about}: the items of {operator} must each be {_WANTED[tag_type]}, "
+                f"{about}: the items of {operator} must each be {TAG_TYPES[tag_type].wanted}, "
                 f"not {_describe(wrong[0])}",
                 column,
             )
@@ -283,37 +309,6 @@ def _between_problems(about: str, value: Any, tag_type: str, column: int) -> lis
             (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
         )
     return problems
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def fits(value: Any, tag_type: str) -> bool:
-    """Whether a single value suits a tag of that type."""
-    if tag_type in ("string", "list"):
-        return isinstance(value, str)
-    if tag_type == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if tag_type == "decimal":
-        return is_number(value)
-    if tag_type == "boolean":
-        return isinstance(value, bool)
-    if tag_type == "version":
-        return isinstance(value, str) and bool(_VERSION_RE.match(value))
-    if tag_type == "date":
-        return isinstance(value, str) and (bool(_DAYS_AGO_RE.match(value)) or _is_date(value))
-    return False
-
-
-def _is_date(text: str) -> bool:
-    if not _DATE_RE.match(text):
-        return False
-    try:
-        datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(value: Any) -> str:
