@@ -18,7 +18,6 @@ from pwconf.state import State
 DEVICE_TYPES = {"ios": 1, "android": 3}
 CONFIGURED_ELSEWHERE = "(configured outside pwconf; cannot be read back)"
 NOT_REPORTED = "(getApplication does not say whether it is configured)"
-PLAIN_FIELDS = ("title", "sdk_ios", "sdk_android")
 
 
 def _reveal_bytes(value: Any) -> bytes:
@@ -144,7 +143,11 @@ class ApplicationKind(Kind):
     ) -> None:
         fields = {path.split(".")[0] for path in paths}
         code = live.code or ""
-        plain = {f: desired.attrs[f] for f in PLAIN_FIELDS if f in fields}
+        plain = {
+            f.name: desired.attrs[f.name]
+            for f in self.fields
+            if f.name in fields and not f.sensitive  # credentials: configureApplication
+        }
         if plain:
             api.update_application(code, **plain)
         platforms = [p for p in DEVICE_TYPES if p in fields and desired.attrs.get(p)]

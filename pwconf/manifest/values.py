@@ -160,14 +160,11 @@ class Interpolator:
             raise UnresolvedReference("${file:} needs a path, e.g. ${file:secrets/key.p12}", offset)
         path = os.path.join(os.path.dirname(document.path), os.path.expanduser(name))
         data = _read_file(name, path, offset)
-        if binary_ok:
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                return data
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
+            if binary_ok:
+                return data
             raise UnresolvedReference(
                 f"file {name!r} is not UTF-8 text; binary files are only accepted in "
                 "credential fields",
