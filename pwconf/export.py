@@ -10,6 +10,7 @@ files against the same account reports no changes. This module never prints.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -304,18 +305,8 @@ def default_schema_url(out: Path) -> tuple[str, bool]:
     for folder in (out, *out.parents):
         candidate = folder / SCHEMA_RELATIVE
         if candidate.is_file():
-            return _relative(candidate, out), True
+            return Path(os.path.relpath(candidate, out)).as_posix(), True
     return SCHEMA_RELATIVE.as_posix(), False
-
-
-def _relative(target: Path, start: Path) -> str:
-    import os
-
-    return Path(os.path.relpath(target, start)).as_posix()
-
-
-def existing_conflicts(out: Path, files: Iterable[str]) -> list[Path]:
-    return [out / name for name in files if (out / name).exists()]
 
 
 def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
@@ -335,16 +326,12 @@ def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
 
 def write_export(out: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
     """Write every file atomically; refuse to overwrite any existing one unless `force`."""
-    if not force:
-        conflicts = existing_conflicts(out, files)
-        if conflicts:
-            raise UsageError(
-                "refusing to overwrite " + ", ".join(str(p) for p in conflicts),
-                hint="choose another --out directory, or pass --force to overwrite",
-            )
-    written = []
+    conflicts = [out / name for name in files if (out / name).exists()]
+    if conflicts and not force:
+        raise UsageError(
+            "refusing to overwrite " + ", ".join(str(p) for p in conflicts),
+            hint="choose another --out directory, or pass --force to overwrite",
+        )
     for name, text in files.items():
-        path = out / name
-        write_atomically(path, text)
-        written.append(path)
-    return written
+        write_atomically(out / name, text)
+    return [out / name for name in files]
