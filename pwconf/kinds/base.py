@@ -84,7 +84,7 @@ def ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
 
 
 def suggest(name: str, known: list[str]) -> str:
-    """"; did you mean 'x'?" for the closest of `known`, or ""."""
+    """The hint "; did you mean 'x'?" for the closest of `known`, or ""."""
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 

@@ -170,9 +170,7 @@ class SegmentKind(Kind):
             expr = segments.parse(entity.attrs["expression"])
         except segments.SegmentSyntaxError:
             return refs
-        refs += [
-            Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle
-        ]
+        refs += [Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle]
         refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 

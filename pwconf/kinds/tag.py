@@ -45,7 +45,7 @@ def _is_whole(value: Any) -> bool:
 
 
 def _is_date(value: Any) -> bool:
-    """"YYYY-MM-DD", "YYYY-MM-DD hh:mm[:ss]" or "N days ago"."""
+    """A date "YYYY-MM-DD" or "YYYY-MM-DD hh:mm[:ss]", or "N days ago"."""
     if not isinstance(value, str):
         return False
     if _DAYS_AGO_RE.match(value):
