@@ -72,7 +72,7 @@ class Interpolator:
         return self.problems
 
     def string(self, document: Document, raw: str, path: Path, credential: bool) -> Any:
-        parts, origin, errors = self.expand(document, raw, binary_ok=credential)
+        value, origin, errors = self.expand(document, raw, binary_ok=credential)
         if errors:
             start = document.where(path)
             for error in errors:
@@ -80,13 +80,12 @@ class Interpolator:
                 self.problems.append(Problem(error.message, position))
             self.failed_paths.add(path)
             return Secret("", "invalid") if credential else raw
-        value = _join(parts)
         return Secret(value, origin) if credential else value
 
     def expand(
         self, document: Document, raw: str, *, binary_ok: bool
-    ) -> tuple[list[str | bytes], str, list[UnresolvedReference]]:
-        """The value's parts with every reference resolved, its origin, and what failed."""
+    ) -> tuple[str | bytes, str, list[UnresolvedReference]]:
+        """The value with every reference resolved, its origin, and what failed."""
         parts: list[str | bytes] = []
         errors: list[UnresolvedReference] = []
         origin = ""
@@ -115,10 +114,12 @@ class Interpolator:
             position = end + 1
         parts.append(raw[position:])
         present = [part for part in parts if part != ""]
-        if len(present) > 1 and any(isinstance(part, bytes) for part in present):
+        if len(present) == 1:
+            return present[0], origin or "literal", errors
+        if any(isinstance(part, bytes) for part in present):
             message = "a binary file can only be the whole value, not part of a text"
             errors.append(UnresolvedReference(message, 0))
-        return parts, origin or "literal", errors
+        return "".join(str(part) for part in present), origin or "literal", errors
 
     def lookup(
         self, document: Document, reference: str, offset: int, binary_ok: bool
@@ -217,10 +218,3 @@ def _read_file(name: str, path: str, offset: int) -> bytes:
         raise UnresolvedReference(
             f"{where} cannot be read: {exc.strerror or exc}", offset
         ) from None
-
-
-def _join(parts: list[str | bytes]) -> str | bytes:
-    present = [part for part in parts if part != ""]
-    if len(present) == 1:
-        return present[0]
-    return "".join(str(part) for part in present)
