@@ -12,7 +12,7 @@ from typing import Any
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
 from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at
-from pwconf.model import Address, Entity, Secret, seal_secrets
+from pwconf.model import Entity, Secret, seal_secrets
 from pwconf.state import State
 
 DEVICE_TYPES = {"ios": 1, "android": 3}
@@ -100,22 +100,20 @@ class ApplicationKind(Kind):
         the one getApplications lists; providers it left out (None) leave every platform
         unknown, which complete_live resolves from the state file."""
         code, providers = raw["code"], raw["providers"]
-        title = raw["title"] if raw["title"] is not None else view.listed_titles.get(code)
 
         def configured(platform: str) -> str | None:
             if providers is None:
                 return NOT_REPORTED
             return CONFIGURED_ELSEWHERE if providers.get(platform) else None
 
-        attrs = {
-            "title": title,
-            "sdk_ios": raw["sdk_ios"],
-            "sdk_android": raw["sdk_android"],
+        record = {
+            **raw,
+            "name": app or code,
+            "title": raw["title"] if raw["title"] is not None else view.listed_titles.get(code),
             # Credentials are never echoed (contract §2); complete_live fills these from state.
-            "ios": configured("ios"),
-            "android": configured("android"),
+            **{platform: configured(platform) for platform in DEVICE_TYPES},
         }
-        return Entity(Address("application", None, app or code), attrs, code=code)
+        return super().to_entity(record, None, view)
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State

@@ -34,8 +34,8 @@ PLATFORM_IDS: dict[str, int] = {
 }
 PLATFORM_NAMES: dict[int, str] = {code: name for name, code in PLATFORM_IDS.items()}
 
-# Manifest content keys and their wire names.
 SEGMENT = "segment"
+# Manifest content keys and their wire names.
 CONTENT_WIRE_NAMES: dict[str, str] = {
     "message": "message",
     "title": "title",
