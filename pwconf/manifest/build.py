@@ -64,8 +64,8 @@ class BuildResult:
     state: DesiredState
     problems: list[Problem]
     broken: set[Address]  # declared, but left out because of their errors
-    expressions: dict[Address, str]  # a segment's expression exactly as read
-    locate: ScalarLocator  # positions inside the segments' expressions
+    expressions: dict[Address, str]  # each entity's Kind.text_field exactly as read
+    locate: ScalarLocator  # positions inside those texts
 
 
 @dataclass
@@ -82,8 +82,8 @@ def where_defined(position: Position) -> str:
 
 class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
-    it keeps of a file is the entities, their positions and, for the files that define
-    segments, the text (to place problems inside an expression)."""
+    it keeps of a file is the entities, their positions and, for the files that define a
+    Kind.text_field, the text (to place problems inside it)."""
 
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
