@@ -140,20 +140,7 @@ def export_account(
         address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
-    return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
-
-
-def build_export(
-    live: LiveState,
-    handles: Mapping[str, str],
-    *,
-    schema_url: str,
-    state: State | None = None,
-    partial: bool = False,
-) -> ExportResult:
-    """The files for a fetched account; `handles` maps the exported applications' codes."""
-    builder = _Builder(live, dict(handles), schema_url, state, partial)
-    return builder.build()
+    return _Builder(live, handles, schema_url, state, partial=bool(apps)).build()
 
 
 class _Builder:
