@@ -1,49 +1,29 @@
 """Manifests from a live account: the reverse of apply.
 
-The export reuses the fetch. It builds a desired state holding one application per live
-application to export (a handle made from its title, and `code:` so it is matched by code), lets
-`fetch_live` read every child and convert it into manifest vocabulary through the kinds (segment
-expressions come back in canonical form, application codes rewritten as `@handle`), and writes
-that model out as YAML (pwconf.export_writer): one file per application and one for the
-account-wide tags and segments.
-
-What cannot be exported, and what the files say about it:
-
-- events: Pushwoosh has no method to list them (contract §4): none are written; a comment at the
-  top of every application file says so;
-- credentials: write-only (contract §2): never written; where an application has a platform
-  configured, a commented-out block shows the `${file:...}`/`${env:...}` placeholders to fill in.
-  It stays a comment so that the export loads without the secrets and plans no change;
-- a tag's `user_specific` flag is not returned by listTags (contract §3): written only when the
-  pwconf state file given recorded it;
-- default tags (Language, Country, ...): every account has them; never written;
-- a segment whose expression pwconf cannot read, or that `pwconf validate` would refuse (a tag
-  the account lacks, an operator its type does not take): not written, and said why; the export
-  writes only what validate accepts.
-
-The round trip holds: `pwconf plan` of the exported files against the same account reports no
-changes. This module never prints: it returns file texts and notes; the CLI shows them.
+The export fetches the account as a plan would (one desired application per live one to export,
+with its `code:` and a handle made from its title) and writes what each kind makes of its live
+entities (Kind.export) as YAML (pwconf.export_writer): one file per application and one for the
+account-wide kinds. What cannot be read back (events, credentials, a tag's `user_specific`) or
+what validate would refuse is not written, and the notes say so. `pwconf plan` of the exported
+files against the same account reports no changes. This module never prints.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pwconf import segments
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
-from pwconf.kinds import APP_SECTIONS, CONTAINER, PLURALS, REGISTRY, kind_label
-from pwconf.kinds.application import DEVICE_TYPES
-from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE
-from pwconf.manifest.checks import operator_problems
+from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
+from pwconf.kinds.base import ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.render.words import counted
 from pwconf.state import State
@@ -56,17 +36,6 @@ MANIFEST_VERSION = 1
 # Kinds written, in the order of the summary: those the API lists, then the others (events).
 EXPORTED_KINDS: tuple[str, ...] = tuple(
     sorted(REGISTRY, key=lambda name: not REGISTRY[name].readable)
-)
-
-# Key order inside an application (each kind's entries: Kind.export_order).
-APP_KEY_ORDER: tuple[str, ...] = ("title", "code", "sdk_ios", "sdk_android")
-CONTENT_KEY_ORDER: tuple[str, ...] = (
-    "message",
-    "title",
-    "subtitle",
-    "action",
-    "user_data",
-    "properties",
 )
 
 # A handle may be used as `@handle` in segment expressions (pwconf.segments), a YAML key and a
@@ -161,7 +130,7 @@ def export_account(
             hint="--app takes application codes (XXXXX-XXXXX); the account has "
             + (", ".join(listed) or "no application"),
         )
-    recorded = {code: handle for handle, code in getattr(state, "applications", {}).items()}
+    recorded = {code: handle for handle, code in (state.applications if state else {}).items()}
     all_handles = assign_handles(titles, recorded)
     chosen = sorted(set(apps) if apps else set(titles), key=lambda c: all_handles[c])
     handles = {code: all_handles[code] for code in chosen}
@@ -171,23 +140,12 @@ def export_account(
         address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
-    return build_export(live, handles, schema_url=schema_url, state=state, partial=bool(apps))
-
-
-def build_export(
-    live: LiveState,
-    handles: Mapping[str, str],
-    *,
-    schema_url: str,
-    state: State | None = None,
-    partial: bool = False,
-) -> ExportResult:
-    """The files for a fetched account; `handles` maps the exported applications' codes."""
-    builder = _Builder(live, dict(handles), schema_url, state, partial)
-    return builder.build()
+    return _Builder(live, handles, schema_url, state, partial=bool(apps)).build()
 
 
 class _Builder:
+    """One export under way (kinds.base.Exporting): what the kinds write, note and warn."""
+
     def __init__(
         self,
         live: LiveState,
@@ -196,22 +154,24 @@ class _Builder:
         state: State | None,
         partial: bool,
     ) -> None:
-        self.live = live
+        self.live_state = live
         self.handles = handles
-        self.exported_handles = set(handles.values())
         self.schema_url = schema_url
         self.state = state
         self.partial = partial
         self.counts = {kind: 0 for kind in EXPORTED_KINDS}
+        self.header: list[str] = []
         self.notes: list[str] = []
+        self.summary: list[str] = []
         self.warnings: list[str] = []
-        self.exported_segments: set[str] = set()
-        self.segments_left_out: dict[str, str] = {}  # name -> why, for the presets using them
-        self.by_kind: dict[str, list[Entity]] = {kind: [] for kind in PLURALS}
+        self.written = {Address(CONTAINER, None, handle) for handle in handles.values()}
+        self.left_out: dict[Address, str] = {}
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
-            self.by_kind[address.kind].append(entity)
             self.by_app.setdefault((address.kind, address.app), []).append(entity)
+
+    def live(self, address: Address) -> Entity | None:
+        return self.live_state.entities.get(address)
 
     def build(self) -> ExportResult:
         files = {ACCOUNT_FILE: self.account_file()}
@@ -228,197 +188,48 @@ class _Builder:
             handles=dict(self.handles),
             notes=self.notes,
             warnings=self.warnings,
-            calls=self.live.calls,
+            calls=self.live_state.calls,
         )
 
-    # --- the account file ------------------------------------------------------------------
+    def sections(self, kinds: Iterable[str], app: str | None) -> dict[str, Any]:
+        """{plural: {name: body}} of the kinds' live entities export writes."""
+        body: dict[str, Any] = {}
+        for kind in kinds:
+            entries = REGISTRY[kind].export_all(self.by_app.get((kind, app), []), self)
+            self.counts[kind] += len(entries)
+            if entries:
+                body[PLURALS[kind]] = entries
+        return body
+
     def account_file(self) -> str:
-        tags: dict[str, Any] = {}
-        defaults = 0
-        unknown_user_specific = 0
-        for entity in self.by_kind["tag"]:
-            if entity.name in DEFAULT_TAGS:
-                defaults += 1
-                continue
-            attrs = {"type": entity.attrs["type"]}
-            if entity.attrs.get("application_specific"):
-                attrs["application_specific"] = True
-            recorded = self.state.tags.get(entity.name) if self.state else None
-            if recorded is None:
-                unknown_user_specific += 1
-            elif recorded.get("user_specific"):
-                attrs["user_specific"] = True
-            self._check_type(entity)
-            tags[entity.name] = attrs
-            self.counts["tag"] += 1
-        segments: dict[str, Any] = {}
-        for entity in self.by_kind["segment"]:
-            why = self._segment_left_out(entity)
-            if why is not None:
-                self.segments_left_out[entity.name] = why
-                self.notes.append(f"segment {entity.name!r}: {why}")
-                continue
-            segments[entity.name] = _ordered(entity.attrs, REGISTRY["segment"].export_order)
-            self.exported_segments.add(entity.name)
-            self.counts["segment"] += 1
-        if defaults:
-            self.notes.append(
-                f"{counted(defaults, 'default tag')} (Language, Country, ...): "
-                "every account has them"
-            )
-        if unknown_user_specific:
-            self.notes.append(
-                f"user_specific of {counted(unknown_user_specific, 'tag')}: "
-                "Pushwoosh does not return it; "
-                "left out (false)"
-                + ("" if self.state else "; pass --state to read it from pwconf's state file")
-            )
-        header = [
-            "Account-wide tags and segments, written by `pwconf export`.",
-            "Not written: the default tags every account has (Language, Country, ...).",
-        ]
-        if unknown_user_specific:
-            header.append(
-                "Pushwoosh never returns a tag's user_specific flag: tags are written without it"
-            )
-            header.append(
-                "(false) unless a pwconf state file recorded it; check tags that need it."
-            )
-        body: dict[str, Any] = {"version": MANIFEST_VERSION}
-        if tags:
-            body["tags"] = tags
-        if segments:
-            body["segments"] = segments
-        return document(self.schema_url, header, body)
+        self.header = ["Account-wide tags and segments, written by `pwconf export`."]
+        sections = self.sections(ACCOUNT_WIDE, None)
+        self.notes += self.summary
+        return document(self.schema_url, self.header, {"version": MANIFEST_VERSION, **sections})
 
-    def _segment_left_out(self, entity: Entity) -> str | None:
-        """Why a segment of the account is not written, or None: the export writes only what
-        `pwconf validate` accepts."""
-        bound = entity.attrs.get("application")
-        if bound is not None and bound not in self.exported_handles:
-            return f"bound to application {bound}, which was not exported"
-        try:
-            expr = segments.parse(entity.attrs["expression"])
-        except segments.SegmentSyntaxError as exc:
-            return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
-        codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
-        if codes:
-            noun = "application" if len(codes) == 1 else "applications"
-            self.notes.append(
-                f"segment {entity.name!r}: names {noun} {', '.join(codes)} by code "
-                "(not exported, so no @handle)"
-            )
-        for term in segments.tag_terms(expr):
-            problem = self._tag_term_problem(term)
-            if problem is not None:
-                return f"validate would refuse its expression: {problem}"
-        return None
-
-    def _tag_term_problem(self, term: segments.TagTerm) -> str | None:
-        """What `pwconf validate` would say of a tag term against the tags exported."""
-        if term.tag in DEFAULT_TAGS:
-            return _first(operator_problems(term, DEFAULT_TAGS[term.tag]))
-        tag = self.live.entities.get(Address("tag", None, term.tag))
-        if tag is None:
-            return f"tag {term.tag!r} is not in the account"
-        tag_type = tag.attrs["type"]
-        app_specific = bool(tag.attrs.get("application_specific"))
-        if app_specific != (term.app is not None):
-            used = "AT(...)" if term.app is not None else "T(...)"
-            return f"{used} does not fit tag {term.tag!r} (application_specific: {app_specific})"
-        if tag_type not in OPERATORS_BY_TYPE:
-            return None  # an unknown type: the tag's own warning says so
-        return _first(operator_problems(term, tag_type))
-
-    # --- application files -----------------------------------------------------------------
     def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
-        app = self.live.entities.get(Address(CONTAINER, None, handle))
+        app = self.live(Address(CONTAINER, None, handle))
         attrs = app.attrs if app else {}
-        entry: dict[str, Any] = Block(
-            (key, attrs[key]) for key in APP_KEY_ORDER[:1] if attrs.get(key) is not None
-        )
-        entry["code"] = code
-        entry.update({key: attrs[key] for key in APP_KEY_ORDER[2:] if attrs.get(key) is not None})
+        kind = REGISTRY[CONTAINER]
+        entry: dict[str, Any] = Block(ordered({**attrs, "code": code}, kind.export_order))
         self.counts[CONTAINER] += 1
-        configured = [p for p in DEVICE_TYPES if attrs.get(p) is not None]
+        configured = [f.name for f in kind.fields if f.sensitive and attrs.get(f.name) is not None]
         if configured:
             credentials.append(f"{handle} ({', '.join(configured)})")
             entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
-        for section, kind in APP_SECTIONS.items():
-            if not REGISTRY[kind].readable:
-                continue  # events: see the file's header
-            entries = {}
-            for entity in self.by_app.get((kind, handle), []):
-                entries[entity.name] = self._entry(kind, entity)
-                self.counts[kind] += 1
-            if entries:
-                entry[section] = entries
+        kinds = APP_SECTIONS.values()
+        entry.update(self.sections([k for k in kinds if REGISTRY[k].readable], handle))
         title = attrs.get("title") or handle
-        header = [
-            f"Application {title!r} ({code}), written by `pwconf export`.",
-            "Events: Pushwoosh has no method to list events, so none are written here. Add the",
-            "events pwconf should manage under `events:` by hand (an event that already exists",
-            "is adopted on apply).",
-        ]
-        known_events = sorted(self.state.events_of(code)) if self.state else []
-        if known_events:
-            header += textwrap.wrap(
-                "pwconf's state file says pwconf created these events here (their definitions "
-                "cannot be read back): " + ", ".join(repr(name) for name in known_events) + ".",
-                width=92,
-            )
-            self.notes.append(
-                f"events of {handle} that pwconf created: {', '.join(known_events)} "
-                "(named in the file's header; definitions cannot be read back)"
-            )
-        body = {"version": MANIFEST_VERSION, "applications": {handle: entry}}
-        return document(self.schema_url, header, body)
-
-    def _entry(self, kind: str, entity: Entity) -> dict[str, Any]:
-        attrs = dict(entity.attrs)
-        # A preset's content and platforms are genuinely special: written as read, with warnings.
-        if kind == "preset":
-            attrs["content"] = _ordered(attrs.get("content") or {}, CONTENT_KEY_ORDER)
-            if not attrs["content"]:
-                attrs.pop("content")
-            if not attrs.get("platforms"):
-                attrs.pop("platforms", None)
-            bad = [p for p in attrs.get("platforms") or [] if p.startswith("platform-")]
-            if bad:
-                noun = "id" if len(bad) == 1 else "ids"
-                self.warnings.append(
-                    f"preset {entity.app}/{entity.name}: unknown platform {noun} "
-                    f"{', '.join(bad)}: written as read; fix them by hand"
-                )
-            segment = attrs.get("segment")
-            if segment and segment not in self.exported_segments:
-                why = self.segments_left_out.get(segment, "it is not in the account")
-                self.warnings.append(
-                    f"preset {entity.app}/{entity.name} uses segment {segment!r}, which was not "
-                    f"written ({why}): declare it under `segments:`, or the export will not "
-                    "validate"
-                )
-        for ref, _ in REGISTRY[kind].pointers:
-            value = attrs.get(ref)
-            if isinstance(value, str) and value.startswith("code:"):
-                self.warnings.append(
-                    f"{kind_label(kind)} {entity.app}/{entity.name}: its {ref} ({value}) does not "
-                    "exist in the application: written as read; fix it by hand"
-                )
-        return _ordered(attrs, REGISTRY[kind].export_order)
-
-    # --- checks and notes ------------------------------------------------------------------
-    def _check_type(self, entity: Entity) -> None:
-        if str(entity.attrs.get("type", "")).startswith("type-"):
-            self.warnings.append(
-                f"tag {entity.name!r}: unknown type code ({entity.attrs['type']}): "
-                "written as read; fix it by hand"
-            )
+        self.header = [f"Application {title!r} ({code}), written by `pwconf export`."]
+        for unlisted in (REGISTRY[k] for k in kinds if not REGISTRY[k].readable):
+            unlisted.export_unlisted(code, handle, self)
+        body = {"version": MANIFEST_VERSION, PLURALS[CONTAINER]: {handle: entry}}
+        return document(self.schema_url, self.header, body)
 
     def _check_titles(self) -> None:
         by_title: dict[str, list[str]] = {}
         for handle in self.handles.values():
-            app = self.live.entities.get(Address(CONTAINER, None, handle))
+            app = self.live(Address(CONTAINER, None, handle))
             if app is not None:
                 by_title.setdefault(app.attrs.get("title") or "", []).append(handle)
         for title, handles in sorted(by_title.items()):
@@ -431,31 +242,18 @@ class _Builder:
                 )
 
     def _closing_notes(self, credentials: list[str]) -> None:
-        self.notes.insert(
-            0, "events: Pushwoosh has no method to list them; none written (add them by hand)"
-        )
+        self.notes[:0] = [kind.export_note for kind in REGISTRY.values() if kind.export_note]
         if credentials:
             self.notes.append(
                 "credentials of " + ", ".join(credentials) + ": write-only, never returned; "
                 "commented-out ${file:...}/${env:...} placeholders written instead"
             )
         if self.partial:
-            others = sorted(c for c in self.live.unmatched_apps if c not in self.handles)
+            others = sorted(c for c in self.live_state.unmatched_apps if c not in self.handles)
             if others:
                 self.notes.append(
                     f"{counted(len(others), 'other application')}: not chosen with --app"
                 )
-
-
-def _first(problems: list[tuple[str, int]]) -> str | None:
-    return problems[0][0] if problems else None
-
-
-def _ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
-    """The set fields in the given order (then any others), without None and empty values."""
-    order = list(order)
-    keys = order + [k for k in attrs if k not in order]
-    return {k: attrs[k] for k in keys if k in attrs and attrs[k] is not None}
 
 
 def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
@@ -494,18 +292,8 @@ def default_schema_url(out: Path) -> tuple[str, bool]:
     for folder in (out, *out.parents):
         candidate = folder / SCHEMA_RELATIVE
         if candidate.is_file():
-            return _relative(candidate, out), True
+            return Path(os.path.relpath(candidate, out)).as_posix(), True
     return SCHEMA_RELATIVE.as_posix(), False
-
-
-def _relative(target: Path, start: Path) -> str:
-    import os
-
-    return Path(os.path.relpath(target, start)).as_posix()
-
-
-def existing_conflicts(out: Path, files: Iterable[str]) -> list[Path]:
-    return [out / name for name in files if (out / name).exists()]
 
 
 def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
@@ -525,16 +313,12 @@ def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
 
 def write_export(out: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
     """Write every file atomically; refuse to overwrite any existing one unless `force`."""
-    if not force:
-        conflicts = existing_conflicts(out, files)
-        if conflicts:
-            raise UsageError(
-                "refusing to overwrite " + ", ".join(str(p) for p in conflicts),
-                hint="choose another --out directory, or pass --force to overwrite",
-            )
-    written = []
+    conflicts = [out / name for name in files if (out / name).exists()]
+    if conflicts and not force:
+        raise UsageError(
+            "refusing to overwrite " + ", ".join(str(p) for p in conflicts),
+            hint="choose another --out directory, or pass --force to overwrite",
+        )
     for name, text in files.items():
-        path = out / name
-        write_atomically(path, text)
-        written.append(path)
-    return written
+        write_atomically(out / name, text)
+    return [out / name for name in files]

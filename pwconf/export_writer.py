@@ -1,17 +1,10 @@
 """The YAML text of an exported manifest file, written by PyYAML's own dumper.
 
-A file is the schema modeline and a commented header, then the body: one top-level key after
-another, a blank line between them. The dumper (`ExportDumper`, a SafeDumper) keeps the keys in
-the order given, writes short mappings of scalars on one line (`Age: {type: integer}`) and lists
-of scalars in flow style (`[iOS, Android]`), everything else in block style. PyYAML quotes every
-string its YAML 1.1 resolver would read as something else (`yes`, `on`, `0123`, `2027-06-30`,
-...); strings that other readers would take for a number, boolean or null are quoted too (YAML
-1.2 numbers such as `1e3`, which editors read; the YAML 1.1 spec's `y` and `n`), and multi-line
-strings are written on one line with escapes.
-
-Comments cannot pass through a dumper: a `Comment` key in a mapping marks where its lines go, and
-they replace the marker in the dumped text. The written text is loaded back and must be the very
-data it was made from.
+A file is the schema modeline and a commented header, then each top-level key of the body, a
+blank line apart. `ExportDumper` (a SafeDumper) keeps the key order, writes short mappings of
+scalars on one line and lists of scalars in flow style, and quotes strings that any YAML reader
+(1.1 or 1.2) would take for something else. A `Comment` key marks where comment lines replace
+it in the text. The written text must load back as the very data it was made from.
 """
 
 from __future__ import annotations

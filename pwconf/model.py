@@ -12,6 +12,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pwconf.errors import Position
@@ -49,15 +50,13 @@ class Address:
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
-        return (_ORDER_INDEX.get(self.kind) or _order_index(self.kind), self.app or "", self.name)
+        return (_kind_order()[self.kind], self.app or "", self.name)
 
 
-_ORDER_INDEX: dict[str, int] = {}  # kind -> its place in the registry, +1 (never 0)
-
-
-def _order_index(kind: str) -> int:
-    _ORDER_INDEX.update({name: i + 1 for i, name in enumerate(_kinds().KIND_ORDER)})
-    return _ORDER_INDEX[kind]
+@cache
+def _kind_order() -> dict[str, int]:
+    """Kind -> its place in the registry."""
+    return {name: index for index, name in enumerate(_kinds().KIND_ORDER)}
 
 
 class Secret:

@@ -1,24 +1,19 @@
-"""The state file: what pwconf itself created or configured and cannot read back.
+"""The state file: what pwconf created or configured and cannot read back, kept beside the
+manifests so that it claims no invented diffs, perpetual changes or duplicates.
 
-Pushwoosh has no method to list events, never echoes credentials and never echoes a tag's
-`user_specific` flag. To stay honest (no invented diffs, no perpetual changes, no duplicates),
-pwconf records, beside the manifests, what it applied:
+- `events`: per application code, each event pwconf created, with a digest of its definition;
+- `credentials`: per application code, salted HMACs (never the values) of the credentials it
+  configured; the salt is random per state file;
+- `tags`: the `user_specific` flag of the tags it created;
+- `applications`: each handle's application code, so that a new title is an update;
+- `applied`: per address, a digest of what was last applied, which tells drift from a change in
+  the manifests;
+- `accounts`: salted fingerprints of the API URL and token it was used with;
+- `journal_folded`: the id of the last journal (`pwconf.journal`) written into the file.
 
-- `events`: per application code, each event name pwconf created, with a digest of its definition;
-- `credentials`: per application code, salted HMACs of the credentials pwconf configured (never the
-  values); the salt is random per state file;
-- `tags`: the `user_specific` flag of tags pwconf created;
-- `applications`: the code of each application handle, so that a new title is an update, not a
-  new application;
-- `applied`: per address, a digest of the attributes last applied, which tells a change made
-  outside pwconf (drift) from a change in the manifests;
-- `accounts`: salted fingerprints of the API URL and token it was used with, so that a state
-  file is never applied to another account;
-- `journal_folded`: the id of the last journal (see `pwconf.journal`) written into the file.
-
-The file is rewritten atomically (temporary file, fsync, rename): a crash never leaves half of it.
-During an apply each record also goes to the journal beside the file as it is made; the file is
-rewritten from both at the end, or by the next `apply` or `plan --out` after a crash.
+The file is rewritten atomically. During an apply each record also goes to the journal as it
+is made; the file is rewritten from both at the end, or by the next `apply` or `plan --out`
+after a crash.
 """
 
 from __future__ import annotations

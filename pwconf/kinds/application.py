@@ -11,14 +11,13 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import ApplyContext, Declared, Kind, LiveView, at
-from pwconf.model import Address, Entity, Secret, seal_secrets
+from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at
+from pwconf.model import Entity, Secret, seal_secrets
 from pwconf.state import State
 
 DEVICE_TYPES = {"ios": 1, "android": 3}
 CONFIGURED_ELSEWHERE = "(configured outside pwconf; cannot be read back)"
 NOT_REPORTED = "(getApplication does not say whether it is configured)"
-PLAIN_FIELDS = ("title", "sdk_ios", "sdk_android")
 
 
 def _reveal_bytes(value: Any) -> bytes:
@@ -52,9 +51,14 @@ class ApplicationKind(Kind):
     name = "application"
     code_assigned_by_server = True
     data_loss_on_delete = "deletes the application with its devices, presets and geozones"
-    sensitive_fields = frozenset(
-        {"ios.key_file", "ios.key_password", "android.fcm_service_account"}
+    fields = (
+        Field("title"),
+        Field("sdk_ios"),
+        Field("sdk_android"),
+        Field("ios", sensitive=("key_file", "key_password")),
+        Field("android", sensitive=("fcm_service_account",)),
     )
+    export_order = ("title", "code", "sdk_ios", "sdk_android")  # credentials: never
     unmanaged_when_absent = frozenset({"sdk_ios", "sdk_android", "ios", "android"})
 
     def check(self, declared: Declared) -> Iterator[Problem]:
@@ -77,35 +81,15 @@ class ApplicationKind(Kind):
                         at(app, what),
                     )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "title": attrs["title"],
-            "sdk_ios": attrs.get("sdk_ios"),
-            "sdk_android": attrs.get("sdk_android"),
-            "ios": attrs.get("ios"),
-            "android": attrs.get("android"),
-        }
-
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        ios, android = body.get("ios"), body.get("android")
-        return {
-            "title": body["title"],
-            "sdk_ios": body.get("sdk_ios"),
-            "sdk_android": body.get("sdk_android"),
-            "ios": None
-            if ios is None
-            else {
+        attrs, ios = self.normalize(body), body.get("ios")
+        if ios is not None:
+            attrs["ios"] = {
                 "key_file": ios["key_file"],
                 "key_password": ios["key_password"],
                 "gateway": ios.get("gateway", "production"),
-            },
-            "android": None
-            if android is None
-            else {"fcm_service_account": android["fcm_service_account"]},
-        }
-
-    def references(self, entity: Entity) -> list[Address]:
-        return []
+            }
+        return attrs
 
     def list_read(self, app_code: str | None) -> Read:
         """The one application, read by code (getApplication)."""
@@ -116,22 +100,20 @@ class ApplicationKind(Kind):
         the one getApplications lists; providers it left out (None) leave every platform
         unknown, which complete_live resolves from the state file."""
         code, providers = raw["code"], raw["providers"]
-        title = raw["title"] if raw["title"] is not None else view.listed_titles.get(code)
 
         def configured(platform: str) -> str | None:
             if providers is None:
                 return NOT_REPORTED
             return CONFIGURED_ELSEWHERE if providers.get(platform) else None
 
-        attrs = {
-            "title": title,
-            "sdk_ios": raw["sdk_ios"],
-            "sdk_android": raw["sdk_android"],
+        record = {
+            **raw,
+            "name": app or code,
+            "title": raw["title"] if raw["title"] is not None else view.listed_titles.get(code),
             # Credentials are never echoed (contract §2); complete_live fills these from state.
-            "ios": configured("ios"),
-            "android": configured("android"),
+            **{platform: configured(platform) for platform in DEVICE_TYPES},
         }
-        return Entity(Address("application", None, app or code), attrs, code=code)
+        return super().to_entity(record, None, view)
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
@@ -159,7 +141,11 @@ class ApplicationKind(Kind):
     ) -> None:
         fields = {path.split(".")[0] for path in paths}
         code = live.code or ""
-        plain = {f: desired.attrs[f] for f in PLAIN_FIELDS if f in fields}
+        plain = {
+            f.name: desired.attrs[f.name]
+            for f in self.fields
+            if f.name in fields and not f.sensitive  # credentials: configureApplication
+        }
         if plain:
             api.update_application(code, **plain)
         platforms = [p for p in DEVICE_TYPES if p in fields and desired.attrs.get(p)]
@@ -181,9 +167,9 @@ class ApplicationKind(Kind):
         ctx.forget(live.address)
 
 
-
 def _defined_order(entity: Entity) -> tuple[str, int, int]:
     position = entity.position
     return (position.file, position.line, position.column) if position else ("", 0, 0)
+
 
 KIND = ApplicationKind()

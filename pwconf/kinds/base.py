@@ -1,27 +1,47 @@
 """What every kind module provides. The planner, applier and fetcher are generic over kinds.
 
-A kind knows: how its attributes normalise (identically on both sides of a diff), which fields
-force replacement, which are sensitive, what it references, how to list it, and how to create,
+A kind declares its fields once (`Kind.fields`); how they normalise (identically on both sides
+of a diff), which are sensitive, what they point at, their export order and their wire names
+derive from that table. A kind overrides only what differs, and says how to list, create,
 update and delete it over the API.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pwconf.api.pushwoosh import Read
 from pwconf.errors import Position, Problem
 from pwconf.model import Address, Entity
-from pwconf.plan import FieldChange
+from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
 if TYPE_CHECKING:
     from pwconf.api.pushwoosh import Pushwoosh
     from pwconf.state import State
 
-REPLACE_ALL = frozenset({"*"})
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a kind, as the manifests name it."""
+
+    name: str
+    wire: str = ""  # its name in the API's records and requests; "" for `name`
+    coerce: Callable[[Any], Any] | None = None  # the normal form of a value that is set
+    default: Any = None  # the value when unset (coerced too)
+    points_at: str = ""  # the kind of the same application it names; sent by that one's code
+    sensitive: tuple[str, ...] = ()  # keys of this block whose values are secret
+
+    @property
+    def wire_name(self) -> str:
+        return self.wire or self.name
+
+    def normal(self, value: Any) -> Any:
+        value = self.default if value is None else value
+        return value if value is None or self.coerce is None else self.coerce(value)
 
 
 def name_of_code(names: Mapping[str, str], code: str | None) -> str | None:
@@ -36,6 +56,21 @@ class Declared(Protocol):
     def names(self, kind: str, app: str | None = None) -> list[str]: ...
     def of_kind(self, kind: str) -> list[Entity]: ...
     def get(self, address: Address) -> Entity | None: ...
+    def position_in(self, entity: Entity, field: str, column: int) -> Position | None: ...
+
+
+class Exporting(Protocol):
+    """What a kind's export may ask of the export under way, and tell it."""
+
+    state: State | None  # pwconf's state file, when given
+    header: list[str]  # the file's header comment
+    notes: list[str]  # not written, and why
+    summary: list[str]  # notes said once the file's entries are written
+    warnings: list[str]  # written, but needs a human look
+    written: set[Address]  # entities written so far, and the applications exported
+    left_out: dict[Address, str]  # entities not written, and why
+
+    def live(self, address: Address) -> Entity | None: ...
 
 
 def at(entity: Entity, field_name: str) -> Position | None:
@@ -43,8 +78,13 @@ def at(entity: Entity, field_name: str) -> Position | None:
     return entity.field_positions.get(field_name, entity.position)
 
 
+def ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
+    """The keys of `order` set to something other than None, in that order."""
+    return {key: attrs[key] for key in order if attrs.get(key) is not None}
+
+
 def suggest(name: str, known: list[str]) -> str:
-    """"; did you mean 'x'?" for the closest of `known`, or ""."""
+    """The hint "; did you mean 'x'?" for the closest of `known`, or ""."""
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -107,19 +147,38 @@ class Kind:
     """Defaults shared by the kind modules; each module subclasses and registers one instance."""
 
     name: ClassVar[str]
+    fields: ClassVar[tuple[Field, ...]] = ()  # in the order plans show them
     app_scoped: ClassVar[bool] = False  # lives inside one application
-    # Fields naming another entity of the same application: (field, kind pointed at). They
-    # are references (created first), and the manifest checks require the target declared.
-    pointers: ClassVar[tuple[tuple[str, str], ...]] = ()
-    export_order: ClassVar[tuple[str, ...]] = ()  # manifest fields, in the order export writes
+    text_field: ClassVar[str] = ""  # kept as written, so that its problems point inside it
+    # No update method: any change is a replace (never for a kind the API cannot list).
+    replaced_on_change: ClassVar[bool] = False
 
     @property
     def plural(self) -> str:
         """The kind's section and `settings.prune` name in the manifests."""
         return f"{self.name}s"
 
-    replace_fields: ClassVar[frozenset[str]] = frozenset()
-    sensitive_fields: ClassVar[frozenset[str]] = frozenset()  # dotted paths shown as sensitive
+    @cached_property
+    def export_order(self) -> tuple[str, ...]:
+        """The manifest fields, in the order export writes them."""
+        return tuple(f.name for f in self.fields)
+
+    @cached_property
+    def pointers(self) -> tuple[tuple[str, str], ...]:
+        """(field, kind) of the fields naming another entity of the same application: they are
+        references (created first), and the manifest checks require the target declared."""
+        return tuple((f.name, f.points_at) for f in self.fields if f.points_at)
+
+    @cached_property
+    def names_from(self) -> frozenset[str]:
+        """The kinds whose code -> name maps this kind's live records need."""
+        return frozenset(kind for _, kind in self.pointers)
+
+    @cached_property
+    def sensitive_fields(self) -> frozenset[str]:
+        """Dotted paths shown as sensitive."""
+        return frozenset(f"{f.name}.{key}" for f in self.fields for key in f.sensitive)
+
     data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
     code_assigned_by_server: ClassVar[bool] = False
     readable: ClassVar[bool] = True
@@ -134,7 +193,7 @@ class Kind:
         planner relies on it to skip live attributes that already equal the desired form).
         The planner normalises while the fetch still runs, when `view` knows every application
         but not yet every name: only `view.handle_by_code` and `code_by_handle` may be used."""
-        return dict(attrs)
+        return {f.name: f.normal(attrs.get(f.name)) for f in self.fields}
 
     # Optional fields that, when the manifests leave them out, pwconf does not manage.
     unmanaged_when_absent: ClassVar[frozenset[str]] = frozenset()
@@ -162,7 +221,18 @@ class Kind:
     def follow_replacements(
         self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
     ) -> list[FieldChange]:
-        return []
+        """`<field>_code` from the replaced target's old code to one known after apply."""
+        follow_ups = []
+        for name, kind in self.pointers:
+            target = Address(kind, live.app, live.attrs.get(name) or "")
+            if target in replaced:
+                old_code = live_entities[target].code if target in live_entities else None
+                follow_ups.append(
+                    FieldChange(
+                        f"{name}_code", old_code, KNOWN_AFTER_APPLY, self.replaced_on_change
+                    )
+                )
+        return follow_ups
 
     def comparison_notes(
         self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
@@ -180,15 +250,40 @@ class Kind:
         """Attributes from a schema-valid manifest body, defaults filled in."""
         return self.normalize(body)
 
+    # --- export ----------------------------------------------------------------------------
+    export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """What export writes of a live entity; None to leave it out (saying why)."""
+        for name, _ in self.pointers:
+            value = entity.attrs.get(name)
+            if isinstance(value, str) and value.startswith("code:"):
+                export.warnings.append(
+                    f"{self.name.replace('_', ' ')} {entity.app}/{entity.name}: its {name} "
+                    f"({value}) does not exist in the application: written as read; fix it by hand"
+                )
+        return ordered(entity.attrs, self.export_order)
+
+    def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
+        """The written entities of one section: name -> what export writes."""
+        written = {}
+        for entity in entities:
+            body = self.export(entity, export)
+            if body is not None:
+                written[entity.name] = body
+                export.written.add(entity.address)
+        return written
+
+    def export_unlisted(self, app_code: str, handle: str, export: Exporting) -> None:
+        """For a kind the API cannot list: what export says of it in an application's file."""
+
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
         """Why a create of `entity` is certain to be refused, given every application code the
         account has (read with the plan); empty when nothing is known to be wrong."""
         return []
 
     def forces_replacement(self, path: str) -> bool:
-        if self.replace_fields == REPLACE_ALL:
-            return True
-        return path.split(".")[0] in self.replace_fields
+        return self.replaced_on_change
 
     def references(self, entity: Entity) -> list[Address]:
         """Entities this one points at: created before it, deleted after it."""
@@ -215,11 +310,30 @@ class Kind:
     # An account-wide kind whose list the server may refuse without `application`: then it is
     # read once per application of the account, with `list_read(code)`.
     per_application_when_refused: ClassVar[bool] = False
-    # Kinds whose code -> name maps this kind's live records need (they point at them by code).
-    names_from: ClassVar[frozenset[str]] = frozenset()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        raise NotImplementedError
+        """A live record in manifest vocabulary: codes pointed at become names."""
+        attrs = {}
+        for f in self.fields:
+            value = raw.get(f.wire_name)
+            if f.points_at:
+                value = name_of_code(view.names_of(f.points_at, app), value)
+            attrs[f.name] = f.default if value is None else value
+        return Entity(Address(self.name, app, raw["name"]), attrs, code=raw.get("code"))
+
+    def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
+        """The fields in `names` (every field if empty; `<field>_code` for a pointer's new code)
+        by their wire names, pointers as the codes of what they name."""
+        chosen = set(names)
+        wire = {}
+        for f in self.fields:
+            if chosen and not chosen & {f.name, f"{f.name}_code"}:
+                continue
+            value = entity.attrs.get(f.name)
+            if f.points_at and value:
+                value = ctx.code_of(Address(f.points_at, entity.app, value))
+            wire[f.wire_name] = value
+        return wire
 
     # --- apply ----------------------------------------------------------------------------
     def create(self, api: Pushwoosh, entity: Entity, ctx: ApplyContext) -> None:

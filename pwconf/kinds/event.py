@@ -3,11 +3,11 @@ delete events (contract §4), so pwconf knows them only through its state file."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
 from typing import Any
 
 from pwconf.errors import ArgumentError
-from pwconf.kinds.base import ApplyContext, Kind, LiveView
+from pwconf.kinds.base import ApplyContext, Exporting, Field, Kind, LiveView
 from pwconf.model import Address, Entity, digest
 from pwconf.state import State
 
@@ -23,6 +23,11 @@ ATTRIBUTE_TYPE_CODES: dict[str, int] = {
 
 class EventKind(Kind):
     name = "event"
+    fields = (
+        Field("description"),
+        Field("track_revenue", coerce=bool, default=False),
+        Field("attributes", coerce=lambda attributes: dict(sorted(attributes.items())), default={}),
+    )
     app_scoped = True
     readable = False
     changed_unreadably = (
@@ -34,6 +39,26 @@ class EventKind(Kind):
         "delete it in the Control Panel if it should go"
     )
 
+    export_note = "events: Pushwoosh has no method to list them; none written (add them by hand)"
+
+    def export_unlisted(self, app_code: str, handle: str, export: Exporting) -> None:
+        export.header += [
+            "Events: Pushwoosh has no method to list events, so none are written here. Add the",
+            "events pwconf should manage under `events:` by hand (an event that already exists",
+            "is adopted on apply).",
+        ]
+        known = sorted(export.state.events_of(app_code)) if export.state else []
+        if known:
+            export.header += textwrap.wrap(
+                "pwconf's state file says pwconf created these events here (their definitions "
+                "cannot be read back): " + ", ".join(repr(name) for name in known) + ".",
+                width=92,
+            )
+            export.notes.append(
+                f"events of {handle} that pwconf created: {', '.join(known)} "
+                "(named in the file's header; definitions cannot be read back)"
+            )
+
     def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
         """Events exist, for pwconf, where its state file recorded creating them."""
         found: dict[Address, Entity] = {}
@@ -42,13 +67,6 @@ class EventKind(Kind):
                 address = Address(self.name, handle, name)
                 found[address] = Entity(address, {"digest": recorded})
         return found
-
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "description": attrs.get("description"),
-            "track_revenue": bool(attrs.get("track_revenue", False)),
-            "attributes": dict(sorted((attrs.get("attributes") or {}).items())),
-        }
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs

@@ -4,7 +4,7 @@ manifests name; a replaced preset or cluster means an update to its new code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
@@ -16,43 +16,25 @@ from pwconf.errors import (
     PwconfError,
     UnreadableAnswer,
 )
-from pwconf.kinds.base import ApplyContext, Batch, Declared, Kind, LiveView, name_of_code
-from pwconf.model import Address, Entity
-from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
-
-# Synthetic paths the planner uses when only a referenced code changes (replaced target).
-PRESET_CODE = "preset_code"
-CLUSTER_CODE = "cluster_code"
-CAMPAIGN_CODE = "campaign_code"
-
-
-# What a geozone points at by code: (manifest field, kind, synthetic path for a new code, wire).
-POINTERS = (
-    ("preset", "preset", PRESET_CODE, "presetCode"),
-    ("cluster", "geozone_cluster", CLUSTER_CODE, "cluster"),
-    ("campaign", "campaign", CAMPAIGN_CODE, "campaign"),
-)
+from pwconf.kinds.base import ApplyContext, Batch, Declared, Field, Kind, LiveView
+from pwconf.model import Entity
 
 
 class GeozoneKind(Kind):
     name = "geozone"
-    export_order = ("lat", "lng", "range", "cooldown", "preset", "content", "cluster", "campaign")
+    fields = (
+        Field("lat", coerce=float),
+        Field("lng", coerce=float),
+        Field("range", coerce=int),
+        Field("cooldown", coerce=int),
+        Field("preset", wire="presetCode", points_at="preset"),
+        Field("content"),
+        Field("cluster", points_at="geozone_cluster"),
+        Field("campaign", points_at="campaign"),
+    )
     app_scoped = True
     code_assigned_by_server = True
-    pointers = tuple((field, kind) for field, kind, _, _ in POINTERS)
-    names_from = frozenset(kind for _, kind in pointers)
     follow_reason = "points at a replaced preset, cluster or campaign, which gets a new code"
-
-    def follow_replacements(
-        self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
-    ) -> list[FieldChange]:
-        follow_ups = []
-        for field, kind, path, _ in POINTERS:
-            target = Address(kind, live.app, live.attrs.get(field) or "")
-            if target in replaced:
-                old_code = live_entities[target].code if target in live_entities else None
-                follow_ups.append(FieldChange(path, old_code, KNOWN_AFTER_APPLY))
-        return follow_ups
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         for zone in declared.of_kind(self.name):
@@ -65,56 +47,18 @@ class GeozoneKind(Kind):
                     zone.position,
                 )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "lat": float(attrs["lat"]),
-            "lng": float(attrs["lng"]),
-            "range": int(attrs["range"]),
-            "cooldown": int(attrs["cooldown"]),
-            "preset": attrs.get("preset"),
-            "content": attrs.get("content"),
-            "cluster": attrs.get("cluster"),
-            "campaign": attrs.get("campaign"),
-        }
-
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_geozones(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        presets = view.names_of("preset", app)
-        clusters = view.names_of("geozone_cluster", app)
-        preset_code, cluster_code = raw.get("presetCode"), raw.get("cluster")
-        # a geozone listed under a cluster group known only by its name (api/shapes.py)
-        cluster_name = raw.get("clusterName")
-        attrs = {
-            "lat": raw.get("lat"),
-            "lng": raw.get("lng"),
-            "range": raw.get("range"),
-            "cooldown": raw.get("cooldown"),
-            "preset": name_of_code(presets, preset_code),
-            "content": raw.get("content"),
-            "cluster": clusters.get(cluster_code, f"code:{cluster_code}")
-            if cluster_code
-            else cluster_name,
-            "campaign": name_of_code(view.names_of("campaign", app), raw.get("campaign")),
-        }
-        return Entity(Address("geozone", app, raw["name"]), attrs, code=str(raw["id"]))
-
-    def _wire(self, entity: Entity, fields: Iterable[str], ctx: ApplyContext) -> dict[str, Any]:
-        attrs, wire = entity.attrs, {}
-        pointers = {name: pointer for pointer in POINTERS for name in pointer[::2]}
-        for field in fields:
-            if field in pointers:
-                name, kind, _, wire_name = pointers[field]
-                target = attrs.get(name)
-                wire[wire_name] = ctx.code_of(Address(kind, entity.app, target)) if target else None
-            elif field in ("lat", "lng", "range", "cooldown", "content"):
-                wire[field] = attrs.get(field)
-        return wire
+        entity = super().to_entity({**raw, "code": str(raw["id"])}, app, view)
+        if entity and not raw.get("cluster"):
+            # listed under a cluster group known only by its name (api/shapes.py)
+            entity.attrs["cluster"] = raw.get("clusterName")
+        return entity
 
     def _create_wire(self, entity: Entity, ctx: ApplyContext) -> dict[str, Any]:
-        fields = ["lat", "lng", "range", "cooldown", "preset", "content", "cluster", "campaign"]
-        wire = {k: v for k, v in self._wire(entity, fields, ctx).items() if v is not None}
+        wire = {k: v for k, v in self.wire(entity, ctx).items() if v is not None}
         return {"name": entity.name, **wire}
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
@@ -171,8 +115,7 @@ class GeozoneKind(Kind):
     def update(
         self, api: Any, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
     ) -> None:
-        fields = {path.split(".")[0] for path in paths}
-        wire = self._wire(desired, sorted(fields), ctx)
+        wire = self.wire(desired, ctx, {path.split(".")[0] for path in paths})
         api.update_geozone(ctx.app_code(desired.app or ""), int(live.code or 0), **wire)
 
     batch_deletes = True

@@ -4,22 +4,23 @@ there is no update method, so any change is a replace (contract §6)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
 from pwconf.kinds.base import (
-    REPLACE_ALL,
     ApplyContext,
     Declared,
+    Exporting,
+    Field,
     Kind,
     LiveView,
     at,
-    name_of_code,
+    ordered,
     suggest,
 )
 from pwconf.model import Address, Entity
-from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
 
 PLATFORM_IDS: dict[str, int] = {
     "iOS": 1,
@@ -33,6 +34,7 @@ PLATFORM_IDS: dict[str, int] = {
 }
 PLATFORM_NAMES: dict[int, str] = {code: name for name, code in PLATFORM_IDS.items()}
 
+SEGMENT = "segment"
 # Manifest content keys and their wire names.
 CONTENT_WIRE_NAMES: dict[str, str] = {
     "message": "message",
@@ -48,30 +50,25 @@ def _sorted_platforms(names: list[str]) -> list[str]:
     return sorted(set(names), key=lambda name: PLATFORM_IDS.get(name, 999))
 
 
-def _code_of(ctx: ApplyContext, address: Address) -> str | None:
-    return ctx.code_of(address) if address.name else None
+def _set_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: content[key] for key in CONTENT_WIRE_NAMES if content.get(key) is not None}
 
 
 class PresetKind(Kind):
     name = "preset"
+    fields = (
+        Field("segment"),
+        Field("platforms", coerce=_sorted_platforms, default=()),
+        Field("content", coerce=_set_content, default={}),
+        Field("send_rate", coerce=int),
+        Field("campaign", wire="campaignCode", points_at="campaign"),
+    )
     export_order = ("segment", "campaign", "platforms", "content", "send_rate")
     app_scoped = True
-    replace_fields = REPLACE_ALL
+    replaced_on_change = True
     code_assigned_by_server = True
     needs_detail = True
-    pointers = (("campaign", "campaign"),)
-    names_from = frozenset({"campaign"})
     follow_reason = "points at a replaced campaign, which gets a new code"
-
-    def follow_replacements(
-        self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
-    ) -> list[FieldChange]:
-        """A preset has no update: pointing it at a campaign's new code is a replace."""
-        target = Address("campaign", live.app, live.attrs.get("campaign") or "")
-        if target not in replaced:
-            return []
-        old_code = live_entities[target].code if target in live_entities else None
-        return [FieldChange("campaign_code", old_code, KNOWN_AFTER_APPLY, True)]
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         """A preset's segment is declared, and bound to no other application."""
@@ -80,14 +77,14 @@ class PresetKind(Kind):
             if name is None:
                 continue
             where = f"preset {preset.name!r} of application {preset.app!r}"
-            if not declared.is_declared("segment", None, name):
+            if not declared.is_declared(SEGMENT, None, name):
                 yield Problem(
                     f"{where} uses segment {name!r}, which is not declared under `segments:`"
-                    f"{suggest(name, declared.names('segment'))}",
+                    f"{suggest(name, declared.names(SEGMENT))}",
                     at(preset, "segment"),
                 )
                 continue
-            segment = declared.get(Address("segment", None, name))
+            segment = declared.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
             if bound is not None and bound != preset.app:
                 yield Problem(
@@ -95,32 +92,37 @@ class PresetKind(Kind):
                     at(preset, "segment"),
                 )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        content = {k: v for k, v in (attrs.get("content") or {}).items() if v is not None}
-        return {
-            "segment": attrs.get("segment"),
-            "platforms": _sorted_platforms(list(attrs.get("platforms") or [])),
-            "content": content,
-            "send_rate": attrs.get("send_rate"),
-            "campaign": attrs.get("campaign"),
-        }
-
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        given = body["content"]
-        send_rate = body.get("send_rate")
-        return {
-            "segment": body.get("segment"),
-            "platforms": list(body["platforms"]),
-            "content": {key: given[key] for key in CONTENT_WIRE_NAMES if key in given},
-            "send_rate": None if send_rate is None else int(send_rate),
-            "campaign": body.get("campaign"),
-        }
+        """The platforms in the order written: sent so."""
+        return {**self.normalize(body), "platforms": list(body["platforms"])}
 
     def references(self, entity: Entity) -> list[Address]:
         refs = super().references(entity)
         if entity.attrs.get("segment"):
-            refs.append(Address("segment", None, entity.attrs["segment"]))
+            refs.append(Address(SEGMENT, None, entity.attrs["segment"]))
         return refs
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """Content and platforms as read, with warnings where they will not validate."""
+        attrs = dict(entity.attrs)
+        attrs["content"] = ordered(attrs.get("content") or {}, CONTENT_WIRE_NAMES) or None
+        attrs["platforms"] = attrs.get("platforms") or None
+        where = f"preset {entity.app}/{entity.name}"
+        bad = [p for p in attrs["platforms"] or [] if p.startswith("platform-")]
+        if bad:
+            noun = "id" if len(bad) == 1 else "ids"
+            export.warnings.append(
+                f"{where}: unknown platform {noun} {', '.join(bad)}: written as read; "
+                "fix them by hand"
+            )
+        segment = Address(SEGMENT, None, attrs.get("segment") or "")
+        if segment.name and segment not in export.written:
+            why = export.left_out.get(segment, "it is not in the account")
+            export.warnings.append(
+                f"{where} uses segment {segment.name!r}, which was not written ({why}): "
+                "declare it under `segments:`, or the export will not validate"
+            )
+        return super().export(replace(entity, attrs=attrs), export)
 
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_presets(app_code)
@@ -129,37 +131,32 @@ class PresetKind(Kind):
         return Reads.get_preset(raw["code"], listed_row=raw)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        wire_content = raw.get("content") or {}
-        content = {
-            key: wire_content[wire]
-            for key, wire in CONTENT_WIRE_NAMES.items()
-            if wire_content.get(wire) is not None
-        }
+        content = raw.get("content") or {}
         segmentation = raw.get("segmentation") or {}
-        platforms = [
-            PLATFORM_NAMES.get(p, f"platform-{p}") for p in segmentation.get("platforms") or []
-        ]
-        attrs = {
+        platforms = segmentation.get("platforms") or []
+        record = {
+            **raw,
             "segment": segmentation.get("filter") or None,
-            "platforms": platforms,
-            "content": content,
+            "platforms": [PLATFORM_NAMES.get(p, f"platform-{p}") for p in platforms],
+            "content": {
+                key: content[wire]
+                for key, wire in CONTENT_WIRE_NAMES.items()
+                if content.get(wire) is not None
+            },
             "send_rate": (raw.get("scheduling") or {}).get("sendRate"),
-            "campaign": name_of_code(view.names_of("campaign", app), raw.get("campaignCode")),
         }
-        return Entity(Address("preset", app, raw["name"]), attrs, code=raw.get("code"))
+        return super().to_entity(record, app, view)
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs
-        app_code = ctx.app_code(entity.app or "")
-        content = {CONTENT_WIRE_NAMES[k]: v for k, v in attrs["content"].items()}
         api.create_preset(
-            app_code,
+            ctx.app_code(entity.app or ""),
             entity.name,
-            content,
+            {CONTENT_WIRE_NAMES[k]: v for k, v in attrs["content"].items()},
             [PLATFORM_IDS[p] for p in attrs["platforms"]],
             filter_name=attrs.get("segment"),
             send_rate=attrs.get("send_rate"),
-            campaign=_code_of(ctx, Address("campaign", entity.app, attrs.get("campaign") or "")),
+            campaign=self.wire(entity, ctx, ["campaign"])["campaignCode"],
         )
 
     # createPreset returns no code (contract §6): the applier reads the codes back by name.

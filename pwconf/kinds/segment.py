@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -9,7 +10,17 @@ from typing import Any
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView, at, suggest
+from pwconf.kinds.base import (
+    ApplyContext,
+    Declared,
+    Exporting,
+    Field,
+    Kind,
+    LiveView,
+    at,
+    suggest,
+)
+from pwconf.kinds.tag import KIND as TAG
 from pwconf.model import Address, Entity
 
 
@@ -38,37 +49,64 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
 
 
 UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expressions
+APP_CODE_RE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
+APPLICATION = "application"
+
+
+def _expression_problems(text: str, declared: Declared) -> Iterator[tuple[str, int]]:
+    try:
+        expr = segments.parse(text)
+    except segments.SegmentSyntaxError as exc:
+        yield f"invalid expression: {exc.message}", exc.column
+        return
+    for ref in segments.all_app_refs(expr):
+        if ref.handle is not None and not declared.is_declared(APPLICATION, None, ref.handle):
+            known = declared.names(APPLICATION)
+            yield (
+                f"unknown application @{ref.handle}; an @handle names an application declared "
+                f"under `applications:`{suggest(ref.handle, known)}",
+                ref.column,
+            )
+        elif ref.handle is None and ref.code is not None and not APP_CODE_RE.match(ref.code):
+            yield (
+                f"{ref.code!r} is not an application code (XXXXX-XXXXX); write @handle for "
+                "an application of the manifests",
+                ref.column,
+            )
+    for term in segments.tag_terms(expr):
+        yield from TAG.term_problems(term, declared)
 
 
 class SegmentKind(Kind):
     name = "segment"
-    export_order = ("expression", "application", "expiration_date")
-    replace_fields = REPLACE_ALL
+    text_field = "expression"
+    # YAML reads an unquoted expiration date as a date
+    fields = (Field("expression"), Field("application"), Field("expiration_date", coerce=str))
+    replaced_on_change = True
     per_application_when_refused = True
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The application a segment is bound to is declared (its expression: manifest.checks,
-        which checks the segmentation language against the declared tags)."""
+        """The application a segment is bound to is declared; its expression is one of the
+        segmentation language, naming declared applications and tags the way their types take."""
         for segment in declared.of_kind(self.name):
             application = segment.attrs["application"]
-            if application and not declared.is_declared("application", None, application):
-                hint = suggest(application, declared.names("application"))
+            if application and not declared.is_declared(APPLICATION, None, application):
+                hint = suggest(application, declared.names(APPLICATION))
                 yield Problem(
                     f"segment {segment.name!r} is bound to application {application!r}, which "
                     f"is not declared under `applications:`{hint}",
                     at(segment, "application"),
                 )
+            for message, column in _expression_problems(segment.attrs["expression"], declared):
+                position = declared.position_in(segment, "expression", column)
+                yield Problem(f"segment {segment.name!r}: {message}", position)
 
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            # A manifest may name a managed application by its code; the live side shows the
-            # handle, so both are brought to the handle.
-            "expression": canonical_expression(
-                attrs["expression"], view.handle_by_code if view else None
-            ),
-            "application": attrs.get("application"),
-            "expiration_date": attrs.get("expiration_date"),
-        }
+        # A manifest may name a managed application by its code; the live side shows the
+        # handle, so both are brought to the handle.
+        handles = view.handle_by_code if view else None
+        expression = canonical_expression(attrs["expression"], handles)
+        return {**super().normalize(attrs), "expression": expression}
 
     def comparison_notes(
         self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
@@ -89,27 +127,51 @@ class SegmentKind(Kind):
         ]
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        # The expression stays as written, so validation can point inside it; YAML reads an
-        # unquoted expiration date as a date.
-        expiration = body.get("expiration_date")
-        return {
-            "expression": body["expression"].strip(),
-            "application": body.get("application"),
-            "expiration_date": None if expiration is None else str(expiration),
-        }
+        # The expression stays as written, so validation can point inside it.
+        return {**super().normalize(body), "expression": body["expression"].strip()}
+
+    def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
+        """Only what `pwconf validate` accepts."""
+        why = self._left_out_because(entity, export)
+        if why is None:
+            return super().export(entity, export)
+        export.left_out[entity.address] = why
+        export.notes.append(f"segment {entity.name!r}: {why}")
+        return None
+
+    @staticmethod
+    def _left_out_because(entity: Entity, export: Exporting) -> str | None:
+        bound = entity.attrs.get("application")
+        if bound is not None and Address(APPLICATION, None, bound) not in export.written:
+            return f"bound to application {bound}, which was not exported"
+        try:
+            expr = segments.parse(entity.attrs["expression"])
+        except segments.SegmentSyntaxError as exc:
+            return f"pwconf cannot read its expression: {exc.message} at column {exc.column}"
+        codes = sorted({ref.code for ref in segments.all_app_refs(expr) if ref.code})
+        if codes:
+            noun = "application" if len(codes) == 1 else "applications"
+            export.notes.append(
+                f"segment {entity.name!r}: names {noun} {', '.join(codes)} by code "
+                "(not exported, so no @handle)"
+            )
+        for term in segments.tag_terms(expr):
+            tag = export.live(Address(TAG.name, None, term.tag))
+            problem = TAG.exported_term_problem(term, tag)
+            if problem is not None:
+                return f"validate would refuse its expression: {problem}"
+        return None
 
     def references(self, entity: Entity) -> list[Address]:
         refs: list[Address] = []
         if entity.attrs.get("application"):
-            refs.append(Address("application", None, entity.attrs["application"]))
+            refs.append(Address(APPLICATION, None, entity.attrs["application"]))
         try:
             expr = segments.parse(entity.attrs["expression"])
         except segments.SegmentSyntaxError:
             return refs
-        refs += [
-            Address("application", None, r.handle) for r in segments.app_refs(expr) if r.handle
-        ]
-        refs += [Address("tag", None, t.tag) for t in segments.tag_terms(expr)]
+        refs += [Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle]
+        refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
@@ -130,14 +192,11 @@ class SegmentKind(Kind):
         return Reads.list_filters(app_code)
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        attrs = {
-            "expression": canonical_expression(
-                raw.get("filter_expression") or "", view.handle_by_code
-            ),
-            "application": view.handle_for(raw.get("application")),
-            "expiration_date": raw.get("expiration_date"),
-        }
-        return Entity(Address("segment", None, raw["name"]), attrs, code=raw.get("code"))
+        expression = canonical_expression(raw.get("filter_expression") or "", view.handle_by_code)
+        application = view.handle_for(raw.get("application"))
+        return super().to_entity(
+            {**raw, "expression": expression, "application": application}, None, view
+        )
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs

@@ -2,36 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import datetime
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import REPLACE_ALL, ApplyContext, Declared, Kind, LiveView
+from pwconf.kinds.base import (
+    ApplyContext,
+    Declared,
+    Exporting,
+    Field,
+    Kind,
+    LiveView,
+    suggest,
+)
 from pwconf.model import Address, Entity
-from pwconf.segments import OPERATORS
+from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
 
-TYPE_CODES: dict[str, int] = {
-    "integer": 1,
-    "string": 2,
-    "list": 3,
-    "date": 4,
-    "boolean": 5,
-    "decimal": 6,
-    "version": 7,
+_DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_version(value: Any) -> bool:
+    return isinstance(value, str) and bool(_VERSION_RE.match(value))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    """A date "YYYY-MM-DD" or "YYYY-MM-DD hh:mm[:ss]", or "N days ago"."""
+    if not isinstance(value, str):
+        return False
+    if _DAYS_AGO_RE.match(value):
+        return True
+    try:
+        return bool(_DATE_RE.match(value)) and bool(datetime.datetime.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class TagType:
+    code: int  # on the wire
+    operators: tuple[str, ...]  # the segment operators a tag of the type can be compared with
+    wanted: str  # what a value must be, as messages say it
+    fits: Callable[[Any], bool]  # whether a single value suits the type
+
+
+TAG_TYPES: dict[str, TagType] = {
+    "integer": TagType(1, OPERATORS, "a whole number", _is_whole),
+    "string": TagType(2, ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"), "a string", _is_str),
+    "list": TagType(3, ("IN", "NOTIN", "NOTSET"), "a string", _is_str),
+    "date": TagType(4, OPERATORS, 'a date "YYYY-MM-DD" or "N days ago"', _is_date),
+    "boolean": TagType(5, ("EQ", "NOTSET"), "true or false", lambda v: isinstance(v, bool)),
+    "decimal": TagType(6, OPERATORS, "a number", is_number),
+    "version": TagType(7, OPERATORS, 'a version string such as "1.2.3"', _is_version),
 }
-TYPE_NAMES: dict[int, str] = {code: name for name, code in TYPE_CODES.items()}
-# The segment operators a tag of each type can be compared with.
-OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "string": ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"),
-    "integer": OPERATORS,
-    "decimal": OPERATORS,
-    "date": OPERATORS,
-    "version": OPERATORS,
-    "boolean": ("EQ", "NOTSET"),
-    "list": ("IN", "NOTIN", "NOTSET"),
-}
+TYPE_NAMES: dict[int, str] = {tag_type.code: name for name, tag_type in TAG_TYPES.items()}
+OPERATORS_BY_TYPE = {name: tag_type.operators for name, tag_type in TAG_TYPES.items()}
+
+
+def fits(value: Any, tag_type: str) -> bool:
+    """Whether a single value suits a tag of that type."""
+    return tag_type in TAG_TYPES and TAG_TYPES[tag_type].fits(value)
+
 
 # Default tags exist on every account (contract §3): never declared, never deleted. Types
 # [decided] so that validation can check the operators used on them.
@@ -51,11 +100,71 @@ DEFAULT_TAGS: dict[str, str] = {
 
 class TagKind(Kind):
     name = "tag"
-    export_order = ("type", "application_specific", "user_specific")
-    replace_fields = REPLACE_ALL
+    fields = (
+        Field("type"),
+        Field("application_specific", wire="isApplicationSpecific", coerce=bool, default=False),
+        # listTags never echoes it (contract §3): complete_live fills it from the state file
+        Field("user_specific", coerce=bool, default=False),
+    )
+    replaced_on_change = True
     data_loss_on_delete = "deletes every device's stored value of this tag"
     never_delete = frozenset(DEFAULT_TAGS)
     never_delete_note = "a default tag of every account: left as it is"
+
+    def term_problems(self, term: TagTerm, declared: Declared) -> list[tuple[str, int]]:
+        """What is wrong with a tag term of a segment expression (message, column)."""
+        tag = declared.get(Address(self.name, None, term.tag))
+        if tag is not None:
+            tag_type, app_specific = tag.attrs["type"], tag.attrs["application_specific"]
+        elif term.tag in DEFAULT_TAGS:  # either T() or AT() is accepted for default tags
+            tag_type, app_specific = DEFAULT_TAGS[term.tag], None
+        elif declared.is_declared(self.name, None, term.tag):
+            return []  # declared with errors of its own: already reported
+        else:
+            known = declared.names(self.name) + list(DEFAULT_TAGS)
+            return [
+                (
+                    f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
+                    f"{suggest(term.tag, known)}",
+                    term.tag_column,
+                )
+            ]
+        problems: list[tuple[str, int]] = []
+        if app_specific is True and term.app is None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is application_specific: use "
+                    f'AT(@handle, "{term.tag}", ...) instead of T(...)',
+                    term.column,
+                )
+            )
+        elif app_specific is False and term.app is not None:
+            problems.append(
+                (
+                    f"tag {term.tag!r} is not application_specific: use T(...) instead of "
+                    "AT(...), or declare the tag with `application_specific: true`",
+                    term.column,
+                )
+            )
+        return problems + operator_problems(term, tag_type)
+
+    def exported_term_problem(self, term: TagTerm, tag: Entity | None) -> str | None:
+        """What `pwconf validate` would say of a tag term of an exported expression, given
+        the tag the account has."""
+        if term.tag in DEFAULT_TAGS:
+            tag_type = DEFAULT_TAGS[term.tag]
+        elif tag is None:
+            return f"tag {term.tag!r} is not in the account"
+        else:
+            tag_type = tag.attrs["type"]
+            app_specific = bool(tag.attrs.get("application_specific"))
+            if app_specific != (term.app is not None):
+                used = "AT(...)" if term.app is not None else "T(...)"
+                flag = f"application_specific: {app_specific}"
+                return f"{used} does not fit tag {term.tag!r} ({flag})"
+            if tag_type not in OPERATORS_BY_TYPE:
+                return None  # an unknown type: the tag's own warning says so
+        return next((message for message, _ in operator_problems(term, tag_type)), None)
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         for tag in declared.of_kind(self.name):
@@ -66,25 +175,55 @@ class TagKind(Kind):
                     tag.position,
                 )
 
-    def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
-        return {
-            "type": attrs["type"],
-            "application_specific": bool(attrs.get("application_specific", False)),
-            "user_specific": bool(attrs.get("user_specific", False)),
-        }
-
     def list_read(self, app_code: str | None) -> Read:
         return Reads.list_tags()
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         type_name = TYPE_NAMES.get(int(raw.get("type", 0)), f"type-{raw.get('type')}")
-        attrs = {
-            "type": type_name,
-            "application_specific": bool(raw.get("isApplicationSpecific", False)),
-            # listTags never echoes user_specific (contract §3): the planner fills it from state.
-            "user_specific": None,
-        }
-        return Entity(Address("tag", None, raw["name"]), attrs)
+        return super().to_entity({**raw, "type": type_name}, app, view)
+
+    def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
+        """Neither the default tags nor a user_specific flag pwconf's state file did not record."""
+        from pwconf.render.words import counted
+
+        export.header.append(
+            "Not written: the default tags every account has (Language, Country, ...)."
+        )
+        recorded = export.state.tags if export.state else {}
+        written: dict[str, Any] = {}
+        for entity in entities:
+            if entity.name in DEFAULT_TAGS:
+                continue
+            body = {"type": entity.attrs["type"]}
+            if entity.attrs.get("application_specific"):
+                body["application_specific"] = True
+            if recorded.get(entity.name, {}).get("user_specific"):
+                body["user_specific"] = True
+            if str(body["type"]).startswith("type-"):
+                export.warnings.append(
+                    f"tag {entity.name!r}: unknown type code ({body['type']}): "
+                    "written as read; fix it by hand"
+                )
+            written[entity.name] = body
+            export.written.add(entity.address)
+        defaults = len(entities) - len(written)
+        if defaults:
+            export.summary.append(
+                f"{counted(defaults, 'default tag')} (Language, Country, ...): "
+                "every account has them"
+            )
+        unknown = sum(name not in recorded for name in written)
+        if unknown:
+            export.summary.append(
+                f"user_specific of {counted(unknown, 'tag')}: Pushwoosh does not return it; "
+                "left out (false)"
+                + ("" if export.state else "; pass --state to read it from pwconf's state file")
+            )
+            export.header += [
+                "Pushwoosh never returns a tag's user_specific flag: tags are written without it",
+                "(false) unless a pwconf state file recorded it; check tags that need it.",
+            ]
+        return written
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
@@ -100,7 +239,7 @@ class TagKind(Kind):
         attrs = entity.attrs
         api.add_tag(
             entity.name,
-            TYPE_CODES[attrs["type"]],
+            TAG_TYPES[attrs["type"]].code,
             application_specific=attrs["application_specific"],
             user_specific=attrs["user_specific"],
         )
@@ -109,6 +248,77 @@ class TagKind(Kind):
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_tag(live.name)
         ctx.state.forget_tag(live.name)
+
+
+# --- operators and values against the tag's type ------------------------------------------
+
+
+def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
+    """Whether the operator applies to the tag's type and the value fits (contract §5)."""
+    operator, value = term.operator, term.value
+    allowed = OPERATORS_BY_TYPE.get(tag_type, ())
+    about = f"tag {term.tag!r} is of type {tag_type}"
+    if operator not in allowed:
+        return [
+            (f"{about}: {operator} does not apply; use {', '.join(allowed)}", term.operator_column)
+        ]
+    if operator == "NOTSET":
+        if value is not None:
+            return [('NOTSET takes no value: write T("Tag", NOTSET)', term.value_column)]
+        return []
+    if value is None:
+        return [(f"{operator} needs a value", term.operator_column)]
+    if operator in ("IN", "NOTIN"):
+        return _list_problems(about, operator, value, tag_type, term.value_column, minimum=1)
+    if operator == "BETWEEN":
+        return _between_problems(about, value, tag_type, term.value_column)
+    if not fits(value, tag_type):
+        return [
+            (
+                f"{about}: {operator} needs {TAG_TYPES[tag_type].wanted}, not {_describe(value)}",
+                term.value_column,
+            )
+        ]
+    return []
+
+
+def _list_problems(
+    about: str, operator: str, value: Any, tag_type: str, column: int, minimum: int
+) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) < minimum:
+        return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
+    wrong = [item for item in value if not fits(item, tag_type)]
+    if wrong:
+        return [
+            (
+                f"{about}: the items of {operator} must each be {TAG_TYPES[tag_type].wanted}, "
+                f"not {_describe(wrong[0])}",
+                column,
+            )
+        ]
+    return []
+
+
+def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
+    if not isinstance(value, list) or len(value) != 2:
+        return [("BETWEEN needs a list of two values [min, max]", column)]
+    problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
+    low, high = value
+    if not problems and is_number(low) and is_number(high) and low > high:
+        problems.append(
+            (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
+        )
+    return problems
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return f"the number {value}"
 
 
 KIND = TagKind()

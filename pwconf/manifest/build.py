@@ -21,11 +21,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Position, Problem
-from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, REGISTRY, kind_label
+from pwconf.kinds import (
+    ACCOUNT_WIDE,
+    APP_SECTIONS,
+    CONTAINER,
+    KIND_BY_PLURAL,
+    PLURALS,
+    REGISTRY,
+    kind_label,
+)
 from pwconf.manifest.positions import Document, Path, ScalarLocator
 from pwconf.model import Address, DesiredState, Entity, Settings
 
-APP_FIELDS = ("title", "code", "sdk_ios", "sdk_android", "ios", "android")
+APPS = PLURALS[CONTAINER]  # the section of the applications
+APP_FIELDS = ("code", *(field.name for field in REGISTRY[CONTAINER].fields))
+ACCOUNT_SECTIONS = {PLURALS[kind]: kind for kind in ACCOUNT_WIDE}
 
 
 @dataclass
@@ -54,8 +64,8 @@ class BuildResult:
     state: DesiredState
     problems: list[Problem]
     broken: set[Address]  # declared, but left out because of their errors
-    expressions: dict[Address, str]  # a segment's expression exactly as read
-    locate: ScalarLocator  # positions inside the segments' expressions
+    expressions: dict[Address, str]  # each entity's Kind.text_field exactly as read
+    locate: ScalarLocator  # positions inside those texts
 
 
 @dataclass
@@ -72,8 +82,8 @@ def where_defined(position: Position) -> str:
 
 class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
-    it keeps of a file is the entities, their positions and, for the files that define
-    segments, the text (to place problems inside an expression)."""
+    it keeps of a file is the entities, their positions and, for the files that define a
+    Kind.text_field, the text (to place problems inside it)."""
 
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
@@ -90,10 +100,10 @@ class Builder:
         data = source.document.data
         self.positions = _positions_by_entity(source.document)
         self.add_settings(source, data.get("settings"))
-        for section, kind in (("tags", "tag"), ("segments", "segment")):
+        for section, kind in ACCOUNT_SECTIONS.items():
             for name, body in _items(data.get(section)):
                 self.add_entity(source, Address(kind, None, name), (section, name), body)
-        for handle, body in _items(data.get("applications")):
+        for handle, body in _items(data.get(APPS)):
             self.add_application(source, handle, body)
 
     def add_settings(self, source: Source, settings: Any) -> None:
@@ -138,13 +148,14 @@ class Builder:
             position=position,
             field_positions=self.positions.get(path, {}),
         )
-        if address.kind == "segment":
-            self.expressions[address] = body["expression"]
+        text_field = REGISTRY[address.kind].text_field
+        if text_field:
+            self.expressions[address] = body[text_field]
             self.locate.keep(document)
 
     def add_application(self, source: Source, handle: str, body: Any) -> None:
         document = source.document
-        path: Path = ("applications", handle)
+        path: Path = (APPS, handle)
         draft = self.apps.get(handle)
         if draft is None:
             draft = self.apps[handle] = _AppDraft(document.key_where(path))
@@ -170,7 +181,7 @@ class Builder:
         for name in APP_FIELDS:
             if name not in body:
                 continue
-            position = document.where(("applications", handle, name))
+            position = document.where((APPS, handle, name))
             previous = draft.fields.get(name)
             if previous is None:
                 draft.fields[name] = (body[name], position)
@@ -238,14 +249,14 @@ def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
         if size < 3:
             continue
         head = path[0]
-        if head == "applications":
+        if head == APPS:
             if path[2] in APP_SECTIONS:
                 if size < 5:
                     continue
                 entity, rest = path[:4], path[4:]
             else:
                 entity, rest = path[:2], path[2:]  # the application's own fields
-        elif head == "tags" or head == "segments":
+        elif head in ACCOUNT_SECTIONS:
             entity, rest = path[:2], path[2:]
         else:
             continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.errors import Problem
-from pwconf.kinds.application import KIND as APPLICATION
+from pwconf.kinds import CONTAINER, PLURALS, REGISTRY
 from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
@@ -25,15 +25,16 @@ from pwconf.model import Secret
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE_START = re.compile(r"\$\$?\{")
 
+APPS = PLURALS[CONTAINER]  # the section of the applications
 # (block, field) of an application's credentials: its kind's sensitive fields.
 CREDENTIAL_FIELDS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(path.split(".")) for path in APPLICATION.sensitive_fields
+    tuple(path.split(".")) for path in REGISTRY[CONTAINER].sensitive_fields
 )
 
 
 def is_credential(path: Path) -> bool:
     """applications.<handle>.ios.key_file and the like."""
-    return len(path) == 4 and path[0] == "applications" and (path[2], path[3]) in CREDENTIAL_FIELDS
+    return len(path) == 4 and path[0] == APPS and (path[2], path[3]) in CREDENTIAL_FIELDS
 
 
 class UnresolvedReference(Exception):
@@ -71,7 +72,7 @@ class Interpolator:
         return self.problems
 
     def string(self, document: Document, raw: str, path: Path, credential: bool) -> Any:
-        parts, origin, errors = self.expand(document, raw, binary_ok=credential)
+        value, origin, errors = self.expand(document, raw, binary_ok=credential)
         if errors:
             start = document.where(path)
             for error in errors:
@@ -79,13 +80,12 @@ class Interpolator:
                 self.problems.append(Problem(error.message, position))
             self.failed_paths.add(path)
             return Secret("", "invalid") if credential else raw
-        value = _join(parts)
         return Secret(value, origin) if credential else value
 
     def expand(
         self, document: Document, raw: str, *, binary_ok: bool
-    ) -> tuple[list[str | bytes], str, list[UnresolvedReference]]:
-        """The value's parts with every reference resolved, its origin, and what failed."""
+    ) -> tuple[str | bytes, str, list[UnresolvedReference]]:
+        """The value with every reference resolved, its origin, and what failed."""
         parts: list[str | bytes] = []
         errors: list[UnresolvedReference] = []
         origin = ""
@@ -114,10 +114,12 @@ class Interpolator:
             position = end + 1
         parts.append(raw[position:])
         present = [part for part in parts if part != ""]
-        if len(present) > 1 and any(isinstance(part, bytes) for part in present):
+        if len(present) == 1:
+            return present[0], origin or "literal", errors
+        if any(isinstance(part, bytes) for part in present):
             message = "a binary file can only be the whole value, not part of a text"
             errors.append(UnresolvedReference(message, 0))
-        return parts, origin or "literal", errors
+        return "".join(str(part) for part in present), origin or "literal", errors
 
     def lookup(
         self, document: Document, reference: str, offset: int, binary_ok: bool
@@ -159,14 +161,11 @@ class Interpolator:
             raise UnresolvedReference("${file:} needs a path, e.g. ${file:secrets/key.p12}", offset)
         path = os.path.join(os.path.dirname(document.path), os.path.expanduser(name))
         data = _read_file(name, path, offset)
-        if binary_ok:
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                return data
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
+            if binary_ok:
+                return data
             raise UnresolvedReference(
                 f"file {name!r} is not UTF-8 text; binary files are only accepted in "
                 "credential fields",
@@ -175,7 +174,7 @@ class Interpolator:
 
 
 def _credential_paths(data: Any) -> list[Path]:
-    applications = data.get("applications") if isinstance(data, dict) else None
+    applications = data.get(APPS) if isinstance(data, dict) else None
     if not isinstance(applications, dict):
         return []
     found: list[Path] = []
@@ -183,7 +182,7 @@ def _credential_paths(data: Any) -> list[Path]:
         for block, name in sorted(CREDENTIAL_FIELDS):
             credentials = app.get(block) if isinstance(app, dict) else None
             if isinstance(credentials, dict) and name in credentials:
-                found.append(("applications", handle, block, name))
+                found.append((APPS, handle, block, name))
     return found
 
 
@@ -219,10 +218,3 @@ def _read_file(name: str, path: str, offset: int) -> bytes:
         raise UnresolvedReference(
             f"{where} cannot be read: {exc.strerror or exc}", offset
         ) from None
-
-
-def _join(parts: list[str | bytes]) -> str | bytes:
-    present = [part for part in parts if part != ""]
-    if len(present) == 1:
-        return present[0]
-    return "".join(str(part) for part in present)

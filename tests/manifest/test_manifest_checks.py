@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pwconf.manifest.checks import DEFAULT_TAGS, OPERATORS_BY_TYPE, fits, operator_problems
+from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE, fits, operator_problems
 from pwconf.segments import parse, tag_terms
 from tests.manifest.conftest import Write
 from tests.manifest.helpers import find, run, where
