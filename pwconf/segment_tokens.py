@@ -18,9 +18,6 @@ class SegmentSyntaxError(ValueError):
         self.column = column
 
 
-# --- tokens -------------------------------------------------------------------------------
-
-
 class Token(NamedTuple):
     kind: str  # word, handle, string, number, op, ( ) [ ] , end
     text: str
@@ -41,6 +38,12 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+_BAD_CHARACTER = {
+    '"': "unterminated string: a closing '\"' is missing",
+    "'": "strings are written in double quotes, not single quotes",
+    "@": "'@' must be followed by an application handle, e.g. @shop",
+}
+
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
@@ -49,9 +52,10 @@ def tokenize(text: str) -> list[Token]:
         if kind == "space":
             continue
         column = match.start() + 1
-        if kind == "error":
-            raise SegmentSyntaxError(_bad_character_message(text, match.start()), column)
         lexeme = match.group()
+        if kind == "error":
+            message = _BAD_CHARACTER.get(lexeme, f"unexpected character {lexeme!r}")
+            raise SegmentSyntaxError(message, column)
         value: object = None
         if kind == "punct":
             kind = "op" if lexeme in PRECEDENCE else lexeme
@@ -62,17 +66,6 @@ def tokenize(text: str) -> list[Token]:
         tokens.append(Token(kind or "", lexeme, column, value))
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
-
-
-def _bad_character_message(text: str, pos: int) -> str:
-    char = text[pos]
-    if char == '"':
-        return "unterminated string: a closing '\"' is missing"
-    if char == "'":
-        return "strings are written in double quotes, not single quotes"
-    if char == "@":
-        return "'@' must be followed by an application handle, e.g. @shop"
-    return f"unexpected character {char!r}"
 
 
 def _decode_string(lexeme: str, column: int) -> str:
