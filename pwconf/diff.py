@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import takewhile
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -55,12 +56,7 @@ def _same_types(left: Any, right: Any) -> bool:
 
 
 def _up_to_first_index(steps: list[Any]) -> tuple[Any, ...]:
-    kept: list[Any] = []
-    for step in steps:
-        if isinstance(step, int):
-            break
-        kept.append(step)
-    return tuple(kept)
+    return tuple(takewhile(lambda step: not isinstance(step, int), steps))
 
 
 def _lookup(value: Any, steps: tuple[Any, ...]) -> Any:
