@@ -69,10 +69,6 @@ class ApplyResult:
     calls: int = 0
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0 and self.skipped == 0
-
 
 @dataclass
 class _Step:

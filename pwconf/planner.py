@@ -143,26 +143,19 @@ def _pairs(
     view: LiveView,
     state: State,
 ) -> Iterator[_Pair]:
+    def pair(address: Address, source: Entity | None, read: Entity | None) -> _Pair:
+        want = None if source is None else kind.normalize(source.attrs, view)
+        have = None if read is None else _completed(kind, read, want, state, view)
+        sealed = want  # what is compared: secrets sealed into salted fingerprints
+        if want is not None and kind.sensitive_fields:
+            sealed = seal_secrets(want, state.salt)
+        return _Pair(address, source, want, read, have, sealed)
+
     unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
     for address, source in desired.items():
-        yield _make_pair(kind, address, source, unmatched.pop(address, None), view, state)
+        yield pair(address, source, unmatched.pop(address, None))
     for address, read in unmatched.items():
-        yield _make_pair(kind, address, None, read, view, state)
-
-
-def _make_pair(
-    kind: Kind,
-    address: Address,
-    source: Entity | None,
-    found: Entity | None,
-    view: LiveView,
-    state: State,
-) -> _Pair:
-    want = None if source is None else kind.normalize(source.attrs, view)
-    have = None if found is None else _completed(kind, found, want, state, view)
-    # What is compared: secrets sealed into salted fingerprints.
-    sealed = seal_secrets(want, state.salt) if want is not None and kind.sensitive_fields else want
-    return _Pair(address, source, want, found, have, sealed)
+        yield pair(address, None, read)
 
 
 def _completed(
