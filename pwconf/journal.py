@@ -25,11 +25,9 @@ from typing import Any
 from pwconf.atomic_file import fsync_directory
 from pwconf.errors import StateError
 
-SUFFIX = ".journal"
-
 
 def journal_path(state_path: Path) -> Path:
-    return state_path.with_name(state_path.name + SUFFIX)
+    return state_path.with_name(state_path.name + ".journal")
 
 
 class Journal:

@@ -33,14 +33,13 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-SUFFIX = ".lock"
 POLL_S = 0.1
 # A holder writes its name a moment after it locks; a refusal waits this long to name it.
 NAMING_GRACE_S = 1.0
 
 
 def lock_path(state_path: Path) -> Path:
-    return state_path.with_name(state_path.name + SUFFIX)
+    return state_path.with_name(state_path.name + ".lock")
 
 
 @dataclass(frozen=True)
