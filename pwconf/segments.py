@@ -174,30 +174,26 @@ class _Parser:
     def parse(self) -> Expr:
         if self.current.kind == "end":
             raise SegmentSyntaxError("empty expression", 1)
-        expr = self.parse_or()
+        expr = self.parse_binary()
         if self.current.kind != "end":
             raise _expected("an operator (*, + or \\) or the end", self.current)
         return expr
 
-    def parse_or(self) -> Expr:
-        left = self.parse_and()
-        while self.current.kind == "op" and self.current.text in ("+", "\\"):
+    def parse_binary(self, precedence: int = 1) -> Expr:
+        """Operands joined by operators of `precedence` or tighter, read left to right."""
+        if precedence > max(PRECEDENCE.values()):
+            return self.parse_primary()
+        left = self.parse_binary(precedence + 1)
+        while self.current.kind == "op" and PRECEDENCE[self.current.text] == precedence:
             op = self.advance()
-            left = BinOp(op.text, left, self.parse_and(), op.column)
-        return left
-
-    def parse_and(self) -> Expr:
-        left = self.parse_primary()
-        while self.current.kind == "op" and self.current.text == "*":
-            op = self.advance()
-            left = BinOp("*", left, self.parse_primary(), op.column)
+            left = BinOp(op.text, left, self.parse_binary(precedence + 1), op.column)
         return left
 
     def parse_primary(self) -> Expr:
         token = self.current
         if token.kind == "(":
             with self.nested():
-                inner = self.parse_or()
+                inner = self.parse_binary()
                 self.expect(")", f"')' to close the '(' at column {token.column}")
             return inner
         if token.kind == "word" and token.text.upper() in FUNCTIONS:
@@ -335,8 +331,7 @@ class _Parser:
         if token.kind == "handle":
             return self.parse_app_ref()
         if token.kind == "word" and token.text.lower() not in ("true", "false"):
-            is_days_ago = token.text.upper() == "DAYSAGO"
-            if is_days_ago and self.tokens[self.index + 1].kind == "(":
+            if token.text.upper() == "DAYSAGO" and self.tokens[self.index + 1].kind == "(":
                 return self.parse_days_ago()
             self.advance()
             return Word(token.text)
@@ -421,9 +416,7 @@ class _Formatter:
     def event_arg(self, arg: Value | Word | AppRef) -> str:
         if isinstance(arg, Word):
             return arg.text
-        if isinstance(arg, AppRef):
-            return self.app(arg)
-        return _json(arg)
+        return self.app(arg) if isinstance(arg, AppRef) else _json(arg)
 
 
 def _device_filter(target: str, platforms: tuple[str, ...] | None, extra: Value | None) -> str:
