@@ -87,12 +87,16 @@ def acquire(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Lock:
     """The lock of `state_path`, waiting up to `timeout` seconds for another holder."""
+    if fcntl is None:  # pragma: no cover - Windows
+        raise StateError("locking the state file needs fcntl (Linux, macOS, BSD)")
     path = lock_path(state_path)
-    _prepare(path)
+    with _errors_of(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + max(0.0, timeout)
     naming_deadline = time.monotonic() + NAMING_GRACE_S
     while True:
-        fd = _open(path)
+        with _errors_of(path):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             in_the_way = _try_lock(fd, path)
             if in_the_way is None:
@@ -147,18 +151,6 @@ def force_unlock(state_path: Path) -> Holder | None:
         return holder
     finally:
         os.close(fd)
-
-
-def _prepare(path: Path) -> None:
-    if fcntl is None:  # pragma: no cover - Windows
-        raise StateError("locking the state file needs fcntl (Linux, macOS, BSD)")
-    with _errors_of(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _open(path: Path) -> int:
-    with _errors_of(path):
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
 
 
 def _try_lock(fd: int, path: Path) -> Holder | None:
