@@ -39,12 +39,12 @@ class _Pair:
 
     @property
     def desired(self) -> Entity | None:
-        """Normalised, secrets intact (what the applier sends)."""
+        """Normalised, secrets intact (what the applier sends); a new Entity on each access."""
         return None if self.source is None else replace(self.source, attrs=self.want)
 
     @property
     def live(self) -> Entity | None:
-        """Normalised, completed from state."""
+        """Normalised, completed from state; a new Entity on each access."""
         return None if self.found is None else replace(self.found, attrs=self.have)
 
 
