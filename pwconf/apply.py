@@ -133,15 +133,11 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
         for action in [] if change.action is Action.NOOP else change.action.json_actions:
             steps[change.address, action] = _Step(change, action)
     _link_dependencies(steps)
-    deletes = [
-        [s for s in steps.values() if s.action == "delete" and s.change.address.kind == k]
-        for k in reversed(KIND_ORDER)
-    ]
-    writes = [
-        [s for s in steps.values() if s.action != "delete" and s.change.address.kind == k]
-        for k in KIND_ORDER
-    ]
-    return [level for level in deletes + writes if level]
+    deletes: dict[str, list[_Step]] = {kind: [] for kind in reversed(KIND_ORDER)}
+    writes: dict[str, list[_Step]] = {kind: [] for kind in KIND_ORDER}
+    for (address, action), step in steps.items():
+        (deletes if action == "delete" else writes)[address.kind].append(step)
+    return [level for level in (*deletes.values(), *writes.values()) if level]
 
 
 def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
