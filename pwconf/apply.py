@@ -1,20 +1,18 @@
 """Carry out a plan: calls in dependency order, each outcome reported as an event.
 
-Order (contract §10): first every delete, bottom-up by kind; then creates and updates, top-down.
-A replace is its delete in the first pass and its create in the second. Within one kind, up to
-`parallelism` calls run at once. A failed change skips whatever depends on it, while
-independent work finishes. The core never prints: events go to the `on_event` callback.
+Order (contract §10): every delete, bottom-up by kind; then creates and updates, top-down. A
+replace is its delete in the first pass and its create in the second. Within one kind, up to
+`parallelism` calls run at once. A failed change skips what depends on it; independent work
+finishes. Events go to the `on_event` callback.
 
-Calls are spared where the contract allows: the creates of a kind that takes a list
-(`Kind.batch_creates`: geozones) go in one call per application and level, sent one by one only
-when the server refuses the batch as a whole; a kind whose create returns no code
-(`Kind.codes_read_back`: presets) has the codes of one application's new entities read in one
-call after the level's creates, and only when a later change needs them. Each object still has
-its own outcome, journal record and dependents.
+Calls are spared where the contract allows: creates and deletes of a kind that takes a list
+(geozones) go in one call per application and level, one by one only when the server refuses
+the batch as a whole; the codes of new entities whose create returns none (presets) are read in
+one call per application after the level's creates, only when a later change needs them. Each
+object still has its own outcome, journal record and dependents.
 
-What each change records in the state goes to the state's journal as it is recorded and is on
-the disk before the change is reported finished (`pwconf.journal`); the state file itself is
-rewritten once, at the end, also after Ctrl-C or SIGTERM.
+What a change records is in the state's journal, on the disk, before the change is reported
+finished (`pwconf.journal`); the state file is rewritten once, at the end, also after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -25,16 +23,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.base import ApplyContext, Batch, LiveView
-from pwconf.model import Address, Entity, digest
+from pwconf.model import Address, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,10 +69,6 @@ class ApplyResult:
     calls: int = 0
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0 and self.skipped == 0
-
 
 @dataclass
 class _Step:
@@ -112,15 +104,9 @@ class _ObservedApi:
                 result = target(*args, **kwargs)
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
+                took = time.monotonic() - started
                 self._emit(
-                    CallEvent(
-                        addresses,
-                        exc.method or name,
-                        False,
-                        status,
-                        exc.message,
-                        time.monotonic() - started,
-                    )
+                    CallEvent(addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
             self._emit(
@@ -144,23 +130,14 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
     """The steps grouped in levels: deletes bottom-up, then creates and updates top-down."""
     steps: dict[tuple[Address, str], _Step] = {}
     for change in plan.changes:
-        for action in _actions_of(change):
-            step = _Step(change, action)
-            steps[step.key] = step
+        for action in [] if change.action is Action.NOOP else change.action.json_actions:
+            steps[change.address, action] = _Step(change, action)
     _link_dependencies(steps)
-    deletes = [
-        [s for s in steps.values() if s.action == "delete" and s.change.address.kind == k]
-        for k in reversed(KIND_ORDER)
-    ]
-    writes = [
-        [s for s in steps.values() if s.action != "delete" and s.change.address.kind == k]
-        for k in KIND_ORDER
-    ]
-    return [level for level in deletes + writes if level]
-
-
-def _actions_of(change: Change) -> list[str]:
-    return [] if change.action is Action.NOOP else change.action.json_actions
+    deletes: dict[str, list[_Step]] = {kind: [] for kind in reversed(KIND_ORDER)}
+    writes: dict[str, list[_Step]] = {kind: [] for kind in KIND_ORDER}
+    for (address, action), step in steps.items():
+        (deletes if action == "delete" else writes)[address.kind].append(step)
+    return [level for level in (*deletes.values(), *writes.values()) if level]
 
 
 def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
@@ -178,14 +155,10 @@ def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
         for step in steps.values()
         if step.action == "delete" and step.change.live is not None
     }
-    for step in deleting.values():
-        for target in _live_refs(step.change.live):
+    for address, step in deleting.items():
+        for target in REGISTRY[address.kind].references(step.change.live):
             if target in deleting:
                 deleting[target].needs.add(step.key)
-
-
-def _live_refs(entity: Entity) -> list[Address]:
-    return REGISTRY[entity.kind].references(entity)
 
 
 class Applier:
@@ -220,8 +193,7 @@ class Applier:
         self._plan = plan
         self.state.check_writable()
         self.state.start_journal()
-        # Digesting what the plan leaves alone needs no API call: it overlaps the calls.
-        unchanged = _in_background(_unchanged_digests, plan)
+        unchanged = _unchanged_digests(plan)  # needs no API call: it overlaps the calls
         levels = plan_steps(plan)
         self._needed = {key for level in levels for step in level for key in step.needs}
         self._held: dict[tuple[str, str | None], list[_Step]] = {}
@@ -231,7 +203,10 @@ class Applier:
             with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
                 for level in levels:
                     self._run_level(pool, level)
-            self._record_unchanged(unchanged.result())
+            # What the plan left alone matches the manifests: remembered for drift checks.
+            self.state.record_applied_many(unchanged.result())
+            for handle, code in self.ctx.view.code_by_handle.items():
+                self.state.record_application(handle, code)
         finally:
             self._finish_held()
             self.result.notes.extend(self.ctx.notes)
@@ -243,12 +218,8 @@ class Applier:
         for step in level:
             blocked = [key for key in step.needs if self.outcomes.get(key) != "done"]
             if blocked:
-                self._finish(
-                    step,
-                    "skipped",
-                    "depends on "
-                    + ", ".join(f"{address} ({action})" for address, action in sorted(blocked)),
-                )
+                why = ", ".join(f"{address} ({action})" for address, action in sorted(blocked))
+                self._finish(step, "skipped", f"depends on {why}")
             else:
                 runnable.append(step)
         singles, batches = _batched(runnable)
@@ -264,21 +235,18 @@ class Applier:
         try:
             if step.action == "delete":
                 kind.delete(self.api, change.live, self.ctx)
-                self.state.record_applied(str(change.address), None)
             elif step.action == "create":
                 kind.create(self.api, change.desired, self.ctx)
                 if kind.codes_read_back and step.key in self._needed:
-                    self._hold(step)  # finished once its code is read back
+                    with self._lock:  # finished once its code is read back
+                        self._held.setdefault((kind.name, change.address.app), []).append(step)
                     return
-                self._record(change)
             else:
                 paths = [f.path for f in change.fields]
                 kind.update(self.api, change.desired, change.live, paths, self.ctx)
-                self._record(change)
-        except PwconfError as exc:
-            self._finish(step, "failed", exc.message)
-        except (KeyError, TypeError, ValueError) as exc:
-            self._finish(step, "failed", f"cannot send this change: {exc!r}")
+            self._record(step)
+        except _SEND_ERRORS as exc:
+            self._finish(step, "failed", _why(exc))
         else:
             self._finish(step, "done")
 
@@ -293,11 +261,8 @@ class Applier:
                 batch = kind.delete_batch(self.api, [step.change.live for step in steps], self.ctx)
             else:
                 batch = kind.create_batch(self.api, [s.change.desired for s in steps], self.ctx)
-        except PwconfError as exc:
-            batch = Batch({step.change.address: exc.message for step in steps})
-        except (KeyError, TypeError, ValueError) as exc:
-            why = f"cannot send this change: {exc!r}"
-            batch = Batch({step.change.address: why for step in steps})
+        except _SEND_ERRORS as exc:
+            batch = Batch({step.change.address: _why(exc) for step in steps})
         retried = set(batch.one_by_one)
         with self._lock:
             self._one_by_one += [step for step in steps if step.change.address in retried]
@@ -305,19 +270,11 @@ class Applier:
         left = retried | batch.failed.keys()
         done = [step for step in steps if step.change.address not in left]
         for step in done:
-            if deleting:
-                self.state.record_applied(str(step.change.address), None)
-            else:
-                self._record(step.change)
+            self._record(step)
         for step in failed:
             self._finish(step, "failed", batch.failed[step.change.address])
         for step in done:
             self._finish(step, "done")
-
-    def _hold(self, step: _Step) -> None:
-        group = (step.change.address.kind, step.change.address.app)
-        with self._lock:
-            self._held.setdefault(group, []).append(step)
 
     def _take_held(self, group: tuple[str, str | None]) -> list[_Step]:
         with self._lock:
@@ -347,19 +304,14 @@ class Applier:
 
     def _finish_created(self, steps: list[_Step]) -> None:
         for step in steps:
-            self._record(step.change)
+            self._record(step)
         for step in steps:
             self._finish(step, "done")
 
-    def _record(self, change: Change) -> None:
-        address = str(change.address)
-        self.state.record_applied(address, self._plan.desired_digest(address))
-
-    def _record_unchanged(self, digests: list[tuple[str, str]]) -> None:
-        """Entities the plan left alone match the manifests: remember them for drift checks."""
-        self.state.record_applied_many(digests)
-        for handle, code in self.ctx.view.code_by_handle.items():
-            self.state.record_application(handle, code)
+    def _record(self, step: _Step) -> None:
+        address = str(step.change.address)
+        applied = None if step.action == "delete" else self._plan.desired_digest(address)
+        self.state.record_applied(address, applied)
 
     def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
         if outcome != "skipped":
@@ -370,6 +322,14 @@ class Applier:
         with self._emit_lock:
             setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
+
+
+# What a change cannot be sent for: the server's refusal, or a value no call can carry.
+_SEND_ERRORS = (PwconfError, KeyError, TypeError, ValueError)
+
+
+def _why(exc: Exception) -> str:
+    return exc.message if isinstance(exc, PwconfError) else f"cannot send this change: {exc!r}"
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
@@ -403,26 +363,18 @@ def _run_jobs(pool: ThreadPoolExecutor, jobs: list[Callable[[], None]]) -> None:
         future.result()  # a bug in a step is raised here, not left as a step never finished
 
 
-def _in_background(function: Callable[[Plan], T], plan: Plan) -> Future[T]:
-    """`function(plan)` on a daemon thread: all P workers stay free for calls, and an
-    interrupted apply does not wait for it."""
-    future: Future[T] = Future()
+def _unchanged_digests(plan: Plan) -> Future[list[tuple[str, str]]]:
+    """(address, digest) of every desired entity the plan does not change, taken on a daemon
+    thread: all P workers stay free for calls, and an interrupted apply does not wait for it."""
+    future: Future[list[tuple[str, str]]] = Future()
 
     def run() -> None:
+        touched = {c.address for c in plan.changes}
+        values = plan.desired_values.items()
         try:
-            future.set_result(function(plan))
+            future.set_result([(str(a), digest(v)) for a, v in values if a not in touched])
         except BaseException as exc:  # handed over to whoever asks for the result
             future.set_exception(exc)
 
     threading.Thread(target=run, name="apply-digests", daemon=True).start()
     return future
-
-
-def _unchanged_digests(plan: Plan) -> list[tuple[str, str]]:
-    """(address, digest) of every desired entity the plan does not change."""
-    touched = {c.address for c in plan.changes}
-    return [
-        (str(address), digest(value))
-        for address, value in plan.desired_values.items()
-        if address not in touched
-    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import takewhile
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -23,7 +24,8 @@ def changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[s
     seen: dict[tuple[Any, ...], tuple[Any, Any]] = {}
     for items in tree.values():
         for item in items:
-            steps = _up_to_first_index(item.path(output_format="list"))
+            path = item.path(output_format="list")  # up to a list index: a list is one value
+            steps = tuple(takewhile(lambda step: not isinstance(step, int), path))
             if steps not in seen:
                 seen[steps] = (_lookup(before, steps), _lookup(after, steps))
     return [(".".join(map(str, steps)), b, a) for steps, (b, a) in sorted(seen.items(), key=str)]
@@ -52,15 +54,6 @@ def _same_types(left: Any, right: Any) -> bool:
     if isinstance(left, list | tuple):
         return all(map(_same_types, left, right))
     return True
-
-
-def _up_to_first_index(steps: list[Any]) -> tuple[Any, ...]:
-    kept: list[Any] = []
-    for step in steps:
-        if isinstance(step, int):
-            break
-        kept.append(step)
-    return tuple(kept)
 
 
 def _lookup(value: Any, steps: tuple[Any, ...]) -> Any:

@@ -20,9 +20,6 @@ class PwconfError(Exception):
         if hint:
             self.hint = hint
 
-    def __str__(self) -> str:
-        return self.message
-
 
 @dataclass(frozen=True, slots=True)
 class Position:

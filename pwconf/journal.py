@@ -1,22 +1,15 @@
 """The state journal: each record an apply makes, appended to a file beside the state file.
 
-An apply writes every change it records to the state (an event created, credentials configured,
-an application's code, a digest of what was applied) as one JSON line, with a single `write()`
-on a descriptor opened with O_APPEND, at the moment it is recorded; and it `fsync`s the journal
-before the change is reported finished, so before any later level of calls can use it.
+Each record is one JSON line, written with a single `write()` on an O_APPEND descriptor as it is
+made, and `fsync`ed before its change is reported finished, so before a later level can use it.
+After kill -9 the kernel still holds every line written; the only record lost is one whose call
+answered and whose line was not written yet. After power loss every change reported finished is
+on the disk; a last line cut short is ignored on reading. `fsync` is a group commit: P workers
+finishing at once cost one `fsync`, not P.
 
-- kill -9: what a process has passed to `write()` is in the kernel's page cache and reaches the
-  file although the process dies; the only record a kill can lose is the one whose call has
-  answered and whose line is not written yet (microseconds, one per worker at most).
-- power loss or a kernel crash: what was `fsync`ed before is on the disk: every change reported
-  finished. A last line cut short is ignored on reading.
-
-`fsync` is a group commit: a worker whose lines were already made durable by another worker's
-`fsync` does not call it again, so P workers finishing at once cost one `fsync`, not P.
-
-The first line names the journal (a random id). When the state file is rewritten from state and
-journal, it records that id as folded, and the journal is removed afterwards: a crash between
-the two leaves a journal that the next reader sees is already in the state and skips.
+The first line names the journal (a random id). The state file, rewritten from state and
+journal, records that id as folded before the journal is removed: a crash between the two leaves
+a journal that the next reader sees is already in the state and skips.
 """
 
 from __future__ import annotations
@@ -32,11 +25,9 @@ from typing import Any
 from pwconf.atomic_file import fsync_directory
 from pwconf.errors import StateError
 
-SUFFIX = ".journal"
-
 
 def journal_path(state_path: Path) -> Path:
-    return state_path.with_name(state_path.name + SUFFIX)
+    return state_path.with_name(state_path.name + ".journal")
 
 
 class Journal:
@@ -55,8 +46,7 @@ class Journal:
     def create(cls, path: Path) -> Journal:
         """A new journal (replacing none: the caller has folded and removed the last one)."""
         ident = secrets.token_hex(8)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         journal = cls(path, fd, ident)
         journal.append({"journal": ident})
         journal.sync()

@@ -1,27 +1,16 @@
-"""One writer at a time per state file: an exclusive lock on a file beside it.
+"""One writer at a time per state file: an exclusive lock on `<state file>.lock` beside it.
 
-`apply` and `plan --out` hold `<state file>.lock` from before they read the state until they
-are done; plain `plan` never takes it. The lock file names its holder (host, pid, command, start
-time) so that whoever is refused can be told who is in the way.
+`apply` and `plan --out` hold it from before they read the state until they are done; plain
+`plan` never takes it. The file names its holder (host, pid, subcommand without its arguments,
+which may carry `--var` values, start time) so that whoever is refused is told who is in the way.
 
-The lock is `fcntl.flock` on that file, not the file's existence (O_EXCL). The kernel drops a
-flock when its process ends however it ends, kill -9 included, so a dead holder on this host
-never blocks anyone and no guess is needed about whether a recorded pid is still the holder
-(pids are reused; an O_EXCL file would outlive its process and need exactly that guess).
-The holder removes the file on release, while still holding the lock; a process that locked the
-file just before it was removed sees that its descriptor no longer matches the path, and starts
-over.
-
-What is left behind, and what is done with it:
-
-- a lock file whose flock is free, naming a process on this host: that process ended without
-  releasing (kill -9, power loss). It is taken over, with a note.
-- a lock file whose flock is free, naming another host: the file is on a filesystem shared
-  between machines, where a flock may not be seen from every host (NFS and SMB vary). pwconf
-  cannot tell whether that holder is alive, so it refuses; `pwconf force-unlock` removes it.
-
-The command recorded is the subcommand only (`pwconf apply`), never the arguments, which may
-carry `--var` values.
+The lock is `fcntl.flock`, not the file's existence: the kernel drops it when its process ends,
+kill -9 included, so no guess is needed about a recorded pid (pids are reused). The holder
+removes the file on release while still holding the lock; a process that locked the file just
+before sees that its descriptor no longer matches the path, and starts over. A free flock on a
+file naming another process on this host: it ended without releasing, and is taken over with a
+note. Naming another host: on a filesystem shared between machines a flock may not be seen from
+every host (NFS, SMB), so pwconf refuses until `pwconf force-unlock` removes the file.
 """
 
 from __future__ import annotations
@@ -44,14 +33,13 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-SUFFIX = ".lock"
 POLL_S = 0.1
 # A holder writes its name a moment after it locks; a refusal waits this long to name it.
 NAMING_GRACE_S = 1.0
 
 
 def lock_path(state_path: Path) -> Path:
-    return state_path.with_name(state_path.name + SUFFIX)
+    return state_path.with_name(state_path.name + ".lock")
 
 
 @dataclass(frozen=True)
@@ -60,11 +48,6 @@ class Holder:
     pid: int
     command: str
     started: str  # ISO 8601, UTC
-
-    @classmethod
-    def this_process(cls, command: str) -> Holder:
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        return cls(socket.gethostname(), os.getpid(), command, now)
 
     def describe(self) -> str:
         return f"`{self.command}` (pid {self.pid} on {self.host}, since {self.started})"
@@ -104,12 +87,16 @@ def acquire(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Lock:
     """The lock of `state_path`, waiting up to `timeout` seconds for another holder."""
+    if fcntl is None:  # pragma: no cover - Windows
+        raise StateError("locking the state file needs fcntl (Linux, macOS, BSD)")
     path = lock_path(state_path)
-    _prepare(path)
+    with _errors_of(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + max(0.0, timeout)
     naming_deadline = time.monotonic() + NAMING_GRACE_S
     while True:
-        fd = _open(path)
+        with _errors_of(path):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             in_the_way = _try_lock(fd, path)
             if in_the_way is None:
@@ -146,12 +133,11 @@ def force_unlock(state_path: Path) -> Holder | None:
     """Remove the lock file of `state_path`; the holder it named (None: there was none).
     Refused while a process holds the flock: that one is running and will release it."""
     path = lock_path(state_path)
-    try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise _unusable(path, exc) from None
+    with _errors_of(path):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return None
     try:
         running = _try_lock(fd, path)
         if running is not None or not _same_file(fd, path):
@@ -167,48 +153,30 @@ def force_unlock(state_path: Path) -> Holder | None:
         os.close(fd)
 
 
-def _prepare(path: Path) -> None:
-    if fcntl is None:  # pragma: no cover - Windows
-        raise StateError("locking the state file needs fcntl (Linux, macOS, BSD)")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _unusable(path, exc) from None
-
-
-def _open(path: Path) -> int:
-    try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-    except OSError as exc:
-        raise _unusable(path, exc) from None
-
-
 def _try_lock(fd: int, path: Path) -> Holder | None:
     """None when locked now; else who holds it (as far as the file says)."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise _unusable(path, exc) from None
-        return _read_holder(fd) or UNNAMED
+    with _errors_of(path):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            return _read_holder(fd) or UNNAMED
     return None
 
 
 def _take(path: Path, fd: int, command: str, previous: Holder | None) -> Lock:
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    holder = Holder(socket.gethostname(), os.getpid(), command, started)
+    with _errors_of(path):
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(asdict(holder), sort_keys=True).encode() + b"\n", 0)
+        os.fsync(fd)
     notes = []
     if previous is UNREADABLE:
-        notes.append(f"took over {path}, which did not say who held it")
+        notes = [f"took over {path}, which did not say who held it"]
     elif previous is not None:
-        notes.append(
-            f"took over the lock of {previous.describe()}, which ended without releasing it"
-        )
-    data = json.dumps(asdict(Holder.this_process(command)), sort_keys=True).encode()
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, data + b"\n", 0)
-        os.fsync(fd)
-    except OSError as exc:
-        raise _unusable(path, exc) from None
+        notes = [f"took over the lock of {previous.describe()}, which ended without releasing it"]
     return Lock(path, fd, notes)
 
 
@@ -240,8 +208,13 @@ def _refusal(state_path: Path, holder: Holder, timeout: float) -> StateError:
     return StateError(f"{state_path} is locked by {holder.describe()}{waited}", hint=hint)
 
 
-def _unusable(path: Path, exc: OSError) -> StateError:
-    return StateError(
-        f"cannot lock {path}: {exc.strerror or exc}",
-        hint="choose a state file on a local, writable filesystem with --state",
-    )
+@contextlib.contextmanager
+def _errors_of(path: Path) -> Iterator[None]:
+    """An OSError raised inside, told as a lock that cannot be used."""
+    try:
+        yield
+    except OSError as exc:
+        raise StateError(
+            f"cannot lock {path}: {exc.strerror or exc}",
+            hint="choose a state file on a local, writable filesystem with --state",
+        ) from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 from pwconf.model import Address, Entity, digest
@@ -21,15 +22,11 @@ class Action(StrEnum):
     @property
     def json_actions(self) -> list[str]:
         """Terraform's convention: a replace is ["delete", "create"], so a scan finds both."""
-        if self is Action.REPLACE:
-            return ["delete", "create"]
-        return [self.value]
+        return ["delete", "create"] if self is Action.REPLACE else [self.value]
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[
-            self.value
-        ]
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[self]
 
 
 class _Marker:
@@ -63,17 +60,6 @@ class FieldChange:
     forces_replacement: bool = False
 
 
-class Reason(Enum):
-    """Why a change is planned; `Change.reason` is its display text, which adds the details
-    (which fields, which setting, changed outside pwconf)."""
-
-    NOT_IN_ACCOUNT = "not in the account"
-    DIFFERS = "differs from the manifests"
-    NOT_UPDATABLE = "cannot be updated in place"
-    PRUNED = "not in the manifests and settings.prune includes its kind"
-    FOLLOWS = "points at a replaced entity, which gets a new code"
-
-
 @dataclass(frozen=True)
 class Change:
     """One planned action on one entity.
@@ -94,7 +80,6 @@ class Change:
     depends_on: tuple[Address, ...] = ()
     desired: Entity | None = None
     live: Entity | None = None
-    cause: Reason = Reason.DIFFERS
 
 
 @dataclass
@@ -125,17 +110,15 @@ class Plan:
         value = self.desired_values.get(Address.parse(address))
         return None if value is None else digest(value)
 
-    def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action is action)
-
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
 
     def summary(self) -> dict[str, int]:
+        count = Counter(change.action for change in self.changes)
         return {
-            "add": self.count(Action.CREATE),
-            "change": self.count(Action.UPDATE),
-            "replace": self.count(Action.REPLACE),
-            "destroy": self.count(Action.DELETE),
+            "add": count[Action.CREATE],
+            "change": count[Action.UPDATE],
+            "replace": count[Action.REPLACE],
+            "destroy": count[Action.DELETE],
         }

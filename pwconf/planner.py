@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,15 +13,7 @@ from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import KIND_ORDER, PLURALS, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity, digest, seal_secrets
-from pwconf.plan import (
-    KNOWN_AFTER_APPLY,
-    Action,
-    Change,
-    FieldChange,
-    Note,
-    Plan,
-    Reason,
-)
+from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan
 from pwconf.state import State
 
 MASS_DELETE_SHARE = 0.30
@@ -64,23 +56,21 @@ def compare(
     Kinds the API cannot read (events) are compared with what the state file recorded."""
     plan = Plan(manifest_files=list(desired.files))
     scope = options.scope
-    wanted: dict[str, dict[Address, Entity]] = {kind: {} for kind in REGISTRY}
-    for address, source in desired.entities.items():
-        if scope.includes(address):
-            wanted[address.kind][address] = source
-    found: dict[str, dict[Address, Entity]] = {kind: {} for kind in REGISTRY}
-    for address, entity in live.entities.items():
-        if REGISTRY[address.kind].readable and scope.includes(address):
-            found[address.kind][address] = entity
+    wanted = _by_kind(desired.entities.items(), scope)
+    found = _by_kind(((a, e) for a, e in live.entities.items() if REGISTRY[a.kind].readable), scope)
     for kind in REGISTRY.values():
-        live_side = found[kind.name] if kind.readable else _recorded(kind, state, live, scope)
+        if kind.readable:
+            live_side = found[kind.name]
+        else:
+            live_side = _by_kind(kind.recorded_live(state, live.view).items(), scope)[kind.name]
         for pair in _pairs(kind, wanted[kind.name], live_side, live.view, state):
-            _decide_pair(plan, kind, pair, desired, state)
+            _decide(plan, kind, pair, desired, state)
     plan.live_entities = {a: e for by_address in found.values() for a, e in by_address.items()}
     _refuse_certain_failures(plan, live)
     _name_users_of_deleted(plan, desired, live)
     _follow_replacements(plan, desired, live, found)
-    _check_mass_delete(plan, live, options)
+    if not options.allow_mass_delete:
+        _check_mass_delete(plan, live)
     for kind in REGISTRY.values():
         notes = kind.comparison_notes(found[kind.name], desired.entities)
         plan.notes += [Note(None, text) for text in notes]
@@ -92,6 +82,17 @@ def compare(
         if PLURALS[kind] in plan.unmanaged
     }
     return plan
+
+
+def _by_kind(
+    entities: Iterable[tuple[Address, Entity]], scope: Scope
+) -> dict[str, dict[Address, Entity]]:
+    """The entities in scope, by kind."""
+    grouped: dict[str, dict[Address, Entity]] = {kind: {} for kind in REGISTRY}
+    for address, entity in entities:
+        if scope.includes(address):
+            grouped[address.kind][address] = entity
+    return grouped
 
 
 def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
@@ -112,8 +113,8 @@ def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
 
 
 def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -> None:
-    """A delete says which live objects outside the manifests still point at what it deletes
-    (an unmanaged preset using a pruned segment): they are left pointing at nothing."""
+    """A delete names the live objects outside the manifests that still point at what it
+    deletes (an unmanaged preset using a pruned segment)."""
     deleting = {c.address: i for i, c in enumerate(plan.changes) if c.action is Action.DELETE}
     if not deleting:
         return
@@ -132,21 +133,6 @@ def _name_users_of_deleted(plan: Plan, desired: DesiredState, live: LiveState) -
         plan.changes[deleting[target]] = replace(change, reason=told)
 
 
-def _recorded(kind: Kind, state: State, live: LiveState, scope: Scope) -> dict[Address, Entity]:
-    """What the state file recorded of a kind the API cannot read."""
-    recorded = kind.recorded_live(state, live.view)
-    return {address: entity for address, entity in recorded.items() if scope.includes(address)}
-
-
-def _decide_pair(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: State) -> None:
-    if pair.desired_cmp is not None:
-        plan.desired_values[pair.address] = pair.desired_cmp
-    if pair.have is not None and pair.have is pair.desired_cmp:
-        plan.unchanged += 1  # live completed to the very desired form
-    else:
-        _decide(plan, kind, pair, desired, state)
-
-
 # --- pairing -------------------------------------------------------------------------------
 
 
@@ -157,31 +143,19 @@ def _pairs(
     view: LiveView,
     state: State,
 ) -> Iterator[_Pair]:
+    def pair(address: Address, source: Entity | None, read: Entity | None) -> _Pair:
+        want = None if source is None else kind.normalize(source.attrs, view)
+        have = None if read is None else _completed(kind, read, want, state, view)
+        sealed = want  # what is compared: secrets sealed into salted fingerprints
+        if want is not None and kind.sensitive_fields:
+            sealed = seal_secrets(want, state.salt)
+        return _Pair(address, source, want, read, have, sealed)
+
     unmatched = dict(found)  # a copy keeps the keys' hashes: no address is hashed again
     for address, source in desired.items():
-        yield _make_pair(kind, address, source, unmatched.pop(address, None), view, state)
+        yield pair(address, source, unmatched.pop(address, None))
     for address, read in unmatched.items():
-        yield _make_pair(kind, address, None, read, view, state)
-
-
-def _make_pair(
-    kind: Kind,
-    address: Address,
-    source: Entity | None,
-    found: Entity | None,
-    view: LiveView,
-    state: State,
-) -> _Pair:
-    want = None if source is None else kind.normalize(source.attrs, view)
-    have = None if found is None else _completed(kind, found, want, state, view)
-    return _Pair(address, source, want, found, have, _compared_form(kind, want, state))
-
-
-def _compared_form(kind: Kind, want: dict[str, Any] | None, state: State) -> dict[str, Any] | None:
-    """What is compared: the normalised attributes, secrets sealed into salted fingerprints."""
-    if want is None or not kind.sensitive_fields:
-        return want
-    return seal_secrets(want, state.salt)
+        yield pair(address, None, read)
 
 
 def _completed(
@@ -205,33 +179,35 @@ def _completed(
 
 
 def _decide(plan: Plan, kind: Kind, pair: _Pair, desired: DesiredState, state: State) -> None:
-    if not kind.readable:
-        _decide_unreadable(plan, kind, pair)
-    elif pair.found is None and pair.source is not None:
+    if pair.desired_cmp is not None:
+        plan.desired_values[pair.address] = pair.desired_cmp
+    if pair.have is not None and pair.have is pair.desired_cmp:
+        plan.unchanged += 1  # live completed to the very desired form
+    elif pair.found is None:
         plan.changes.append(_create(kind, pair, state))
-    elif pair.source is None and pair.found is not None:
+    elif not kind.readable:
+        _decide_unreadable(plan, kind, pair)
+    elif pair.source is None:
         _decide_unmanaged(plan, kind, pair.live, desired)
-    elif pair.source is not None and pair.found is not None:
+    else:
         _decide_both(plan, kind, pair, state)
 
 
-def _create(kind: Kind, pair: _Pair, state: State | None = None) -> Change:
+def _create(kind: Kind, pair: _Pair, state: State) -> Change:
     desired = pair.desired
     assert desired is not None and pair.desired_cmp is not None
     shown = display_attrs(kind, pair.desired_cmp) or {}
     after = {key: value for key, value in shown.items() if value is not None}
     if kind.code_assigned_by_server:
         after["code"] = KNOWN_AFTER_APPLY
-    # pwconf applied it and the account no longer holds it: deleted outside pwconf.
-    gone = kind.readable and state is not None and str(pair.address) in state.applied
     return Change(
         address=pair.address,
         action=Action.CREATE,
-        reason=Reason.NOT_IN_ACCOUNT.value,
-        cause=Reason.NOT_IN_ACCOUNT,
+        reason="not in the account",
         after=after,
         fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
-        drift=gone,
+        # pwconf applied it and the account no longer holds it: deleted outside pwconf.
+        drift=kind.readable and str(pair.address) in state.applied,
         desired=desired,
         depends_on=tuple(kind.references(desired)),
     )
@@ -242,24 +218,43 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
     fields = field_changes(kind, pair.have, pair.desired_cmp)
     if not fields:
         plan.unchanged += 1
-        return
-    if pair.address.name in kind.never_delete and pair.address.app is None:
+    elif pair.address.name in kind.never_delete and pair.address.app is None:
         plan.notes.append(Note(pair.address, kind.never_delete_note))
-        return
-    replacing = [f.path for f in fields if f.forces_replacement]
-    # Changed outside pwconf: the manifests are as last applied, yet the account differs.
-    # When the manifests changed too, pwconf cannot tell who changed what, so it claims nothing.
-    recorded = state.applied.get(str(pair.address))
-    drift = recorded is not None and recorded == digest(pair.desired_cmp)
-    desired, live = pair.desired, pair.live
-    assert desired is not None and live is not None
-    change = Change(
-        address=pair.address,
+    else:
+        # Changed outside pwconf: the manifests are as last applied, yet the account differs.
+        # When the manifests changed too, pwconf cannot tell who changed what: it claims nothing.
+        drift = state.applied.get(str(pair.address)) == digest(pair.desired_cmp)
+        desired, live = pair.desired, pair.live
+        assert desired is not None and live is not None
+        reason = _reason(fields, drift)
+        plan.changes.append(_update(kind, desired, live, fields, reason, pair.desired_cmp, drift))
+
+
+def _reason(fields: list[FieldChange], drift: bool) -> str:
+    replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
+    reason = "differs from the manifests"
+    if replacing:
+        reason = f"{', '.join(replacing)} cannot be updated in place"
+    return f"{reason}; changed outside pwconf since the last apply" if drift else reason
+
+
+def _update(
+    kind: Kind,
+    desired: Entity,
+    live: Entity,
+    fields: list[FieldChange],
+    reason: str,
+    after: dict[str, Any],
+    drift: bool = False,
+) -> Change:
+    """An update, or a replace when a field cannot be updated in place."""
+    replacing = any(f.forces_replacement for f in fields)
+    return Change(
+        address=desired.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
-        reason=_reason(replacing, drift),
-        cause=Reason.NOT_UPDATABLE if replacing else Reason.DIFFERS,
+        reason=reason,
         before=display_attrs(kind, live.attrs),
-        after=display_attrs(kind, pair.desired_cmp),
+        after=display_attrs(kind, after),
         fields=tuple(fields),
         data_loss=bool(replacing and kind.data_loss_on_delete),
         drift=drift,
@@ -268,49 +263,37 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         live=live,
         depends_on=tuple(kind.references(desired)),
     )
-    plan.changes.append(change)
-
-
-def _reason(replacing: list[str], drift: bool) -> str:
-    if replacing:
-        fields = ", ".join(sorted({p.split(".")[0] for p in replacing}))
-        base = f"{fields} {Reason.NOT_UPDATABLE.value}"
-    else:
-        base = Reason.DIFFERS.value
-    return f"{base}; changed outside pwconf since the last apply" if drift else base
 
 
 def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredState) -> None:
     if live.name in kind.never_delete and live.app is None:
         return
-    if kind.name in desired.settings.prune:
-        plan.changes.append(
-            Change(
-                address=live.address,
-                action=Action.DELETE,
-                reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
-                cause=Reason.PRUNED,
-                before=display_attrs(kind, live.attrs),
-                data_loss=bool(kind.data_loss_on_delete),
-                live_code=live.code,
-                live=live,
-            )
-        )
-    else:
+    if kind.name not in desired.settings.prune:
         label = live.name if live.app is None else f"{live.app}/{live.name}"
         plan.unmanaged.setdefault(PLURALS[kind.name], []).append(label)
+        return
+    plan.changes.append(
+        Change(
+            address=live.address,
+            action=Action.DELETE,
+            reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
+            before=display_attrs(kind, live.attrs),
+            data_loss=bool(kind.data_loss_on_delete),
+            live_code=live.code,
+            live=live,
+        )
+    )
 
 
 def _decide_unreadable(plan: Plan, kind: Kind, pair: _Pair) -> None:
-    if pair.source is not None and pair.found is None:
-        plan.changes.append(_create(kind, pair))
-    elif pair.have is not None and pair.desired_cmp is not None:
-        if pair.have["digest"] == digest(pair.desired_cmp):
-            plan.unchanged += 1
-        else:
-            plan.notes.append(Note(pair.address, kind.changed_unreadably))
-    elif pair.found is not None:
+    """A recorded entity of a kind the API cannot read: its digest is all pwconf knows."""
+    assert pair.have is not None
+    if pair.desired_cmp is None:
         plan.notes.append(Note(pair.address, kind.removed_unreadably))
+    elif pair.have["digest"] == digest(pair.desired_cmp):
+        plan.unchanged += 1
+    else:
+        plan.notes.append(Note(pair.address, kind.changed_unreadably))
 
 
 # --- follow-ups ----------------------------------------------------------------------------
@@ -331,42 +314,23 @@ def _follow_replacements(
             extra = kind.follow_replacements(entity, replaced, live.entities)
             if not extra or address not in desired.entities:
                 continue
-            if address not in index:
-                change = _follow_up(kind, desired.entities[address], entity, live.view, extra)
+            if address in index:
+                change = plan.changes[index[address]]
+                if change.action is Action.UPDATE:
+                    change = replace(change, fields=(*change.fields, *extra))
+                    plan.changes[index[address]] = change
+            else:
+                source = desired.entities[address]
+                want = Entity(address, kind.normalize(source.attrs, live.view), source.code)
+                change = _update(kind, want, entity, extra, kind.follow_reason, want.attrs)
                 index[address] = len(plan.changes)
                 plan.changes.append(change)
                 plan.unchanged -= 1
-            change = plan.changes[index[address]]
-            if change.action is Action.UPDATE and change.cause is not Reason.FOLLOWS:
-                plan.changes[index[address]] = replace(change, fields=(*change.fields, *extra))
             if change.action is Action.REPLACE:
                 replaced.add(address)
 
 
-def _follow_up(
-    kind: Kind, source: Entity, entity: Entity, view: LiveView, extra: list[FieldChange]
-) -> Change:
-    want = Entity(source.address, kind.normalize(source.attrs, view), source.code)
-    replacing = any(f.forces_replacement for f in extra)
-    return Change(
-        address=source.address,
-        action=Action.REPLACE if replacing else Action.UPDATE,
-        reason=kind.follow_reason,
-        cause=Reason.FOLLOWS,
-        fields=tuple(extra),
-        data_loss=bool(replacing and kind.data_loss_on_delete),
-        before=display_attrs(kind, entity.attrs),
-        after=display_attrs(kind, want.attrs),
-        live_code=entity.code,
-        desired=want,
-        live=entity,
-        depends_on=tuple(kind.references(want)),
-    )
-
-
-def _check_mass_delete(plan: Plan, live: LiveState, options: PlanOptions) -> None:
-    if options.allow_mass_delete:
-        return
+def _check_mass_delete(plan: Plan, live: LiveState) -> None:
     deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
     for kind_name in KIND_ORDER:
         count = deletes[kind_name]

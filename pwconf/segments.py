@@ -30,47 +30,96 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pwconf.segment_tokens import PRECEDENCE, SegmentSyntaxError, Token, tokenize
+from typing import NamedTuple, TypeVar
 
 # GT and LT: the strict comparisons other tools write [lib]; the contract lists the rest.
-OPERATORS: tuple[str, ...] = (
-    "EQ",
-    "NOTEQ",
-    "IN",
-    "NOTIN",
-    "GT",
-    "GTE",
-    "LT",
-    "LTE",
-    "BETWEEN",
-    "NOTSET",
-)
+OPERATORS = ("EQ", "NOTEQ", "IN", "NOTIN", "GT", "GTE", "LT", "LTE", "BETWEEN", "NOTSET")
 # The platforms of A() and G(): the contract's eight [lib], then the older ones Pushwoosh's
-# Python library still writes (BLACKBERRY, WINDOWS_PHONE, ASHA, BADA) [lib; spelling decided].
-PLATFORMS: tuple[str, ...] = (
-    "iOS",
-    "Android",
-    "OsX",
-    "Windows",
-    "Amazon",
-    "Safari",
-    "Chrome",
-    "Firefox",
-    "BlackBerry",
-    "WindowsPhone",
-    "Asha",
-    "Bada",
-)
-FUNCTIONS: tuple[str, ...] = ("A", "G", "T", "AT", "E")
-DAYS_AGO_FUNCTION = "DAYSAGO"
+# Python library still writes [lib; spelling decided].
+_CONTRACT_PLATFORMS = ("iOS", "Android", "OsX", "Windows", "Amazon", "Safari", "Chrome", "Firefox")
+PLATFORMS = (*_CONTRACT_PLATFORMS, "BlackBerry", "WindowsPhone", "Asha", "Bada")
+FUNCTIONS = ("A", "G", "T", "AT", "E")
 MAX_TERMS = 256  # real segments are short; the bound keeps parsing and formatting shallow
 MAX_NESTING = 32
+PRECEDENCE = {"*": 2, "+": 1, "\\": 1}  # of the operators
 
 Value = str | int | float | bool | list["Value"]
+T = TypeVar("T")
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+class SegmentSyntaxError(ValueError):
+    """An expression that is not in the segmentation language; `column` is 1-based."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(f"{message} (column {column})")
+        self.message = message
+        self.column = column
+
+
+class Token(NamedTuple):
+    kind: str  # word, handle, string, number, op, ( ) [ ] , end
+    text: str
+    column: int
+    value: object = None
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<handle>@[A-Za-z_][A-Za-z0-9_-]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[()\[\],*+\\])
+  | (?P<error>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_BAD_CHARACTER = {
+    '"': "unterminated string: a closing '\"' is missing",
+    "'": "strings are written in double quotes, not single quotes",
+    "@": "'@' must be followed by an application handle, e.g. @shop",
+}
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup
+        if kind == "space":
+            continue
+        column = match.start() + 1
+        lexeme = match.group()
+        if kind == "error":
+            message = _BAD_CHARACTER.get(lexeme, f"unexpected character {lexeme!r}")
+            raise SegmentSyntaxError(message, column)
+        value: object = None
+        if kind == "punct":
+            kind = "op" if lexeme in PRECEDENCE else lexeme
+        elif kind == "string":
+            value = _decode_string(lexeme, column)
+        elif kind == "number":
+            value = float(lexeme) if any(c in lexeme for c in ".eE") else int(lexeme)
+        tokens.append(Token(kind or "", lexeme, column, value))
+    tokens.append(Token("end", "", len(text) + 1))
+    return tokens
+
+
+def _decode_string(lexeme: str, column: int) -> str:
+    if "\\" not in lexeme:
+        return lexeme[1:-1]
+    try:
+        return str(json.loads(lexeme))
+    except ValueError:
+        raise SegmentSyntaxError("invalid escape or control character in string", column) from None
 
 
 @dataclass(frozen=True)
@@ -141,7 +190,6 @@ class BinOp:
 Expr = BinOp | AppTerm | GroupTerm | TagTerm | EventTerm
 
 
-
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -152,17 +200,9 @@ class _Parser:
         self.depth = 0
         self.terms = 0
 
-    def enter(self, token: Token) -> None:
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise SegmentSyntaxError(f"nested more than {MAX_NESTING} levels deep", token.column)
-
     @property
     def current(self) -> Token:
         return self.tokens[self.index]
-
-    def peek(self) -> Token:
-        return self.tokens[min(self.index + 1, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
         token = self.tokens[self.index]
@@ -170,151 +210,146 @@ class _Parser:
             self.index += 1
         return token
 
+    def accept(self, kind: str) -> bool:
+        """Step over the current token if it is of `kind`."""
+        if self.current.kind != kind:
+            return False
+        self.advance()
+        return True
+
     def expect(self, kind: str, what: str) -> Token:
-        token = self.current
-        if token.kind != kind:
-            raise SegmentSyntaxError(f"expected {what}, found {_describe(token)}", token.column)
+        if self.current.kind != kind:
+            raise _expected(what, self.current)
         return self.advance()
+
+    def items(self, close: str, what: str, item: Callable[[], T]) -> list[T]:
+        """`item, item, ...` up to the token `close`, which is stepped over."""
+        items: list[T] = []
+        while not self.accept(close):
+            if items:
+                self.expect(",", what)
+            items.append(item())
+        return items
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """Step over an opening bracket; what is parsed inside is one level deeper."""
+        bracket = self.advance()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise SegmentSyntaxError(f"nested more than {MAX_NESTING} levels deep", bracket.column)
+        yield
+        self.depth -= 1
 
     def parse(self) -> Expr:
         if self.current.kind == "end":
             raise SegmentSyntaxError("empty expression", 1)
-        expr = self.parse_or()
+        expr = self.parse_binary()
         if self.current.kind != "end":
-            token = self.current
-            raise SegmentSyntaxError(
-                f"expected an operator (*, + or \\) or the end, found {_describe(token)}",
-                token.column,
-            )
+            raise _expected("an operator (*, + or \\) or the end", self.current)
         return expr
 
-    def parse_or(self) -> Expr:
-        left = self.parse_and()
-        while self.current.kind == "op" and self.current.text in ("+", "\\"):
+    def parse_binary(self, precedence: int = 1) -> Expr:
+        """Operands joined by operators of `precedence` or tighter, read left to right."""
+        if precedence > max(PRECEDENCE.values()):
+            return self.parse_primary()
+        left = self.parse_binary(precedence + 1)
+        while self.current.kind == "op" and PRECEDENCE[self.current.text] == precedence:
             op = self.advance()
-            left = BinOp(op.text, left, self.parse_and(), op.column)
-        return left
-
-    def parse_and(self) -> Expr:
-        left = self.parse_primary()
-        while self.current.kind == "op" and self.current.text == "*":
-            op = self.advance()
-            left = BinOp("*", left, self.parse_primary(), op.column)
+            left = BinOp(op.text, left, self.parse_binary(precedence + 1), op.column)
         return left
 
     def parse_primary(self) -> Expr:
         token = self.current
         if token.kind == "(":
-            self.enter(token)
-            self.advance()
-            inner = self.parse_or()
-            self.expect(")", f"')' to close the '(' at column {token.column}")
-            self.depth -= 1
+            with self.nested():
+                inner = self.parse_binary()
+                self.expect(")", f"')' to close the '(' at column {token.column}")
             return inner
         if token.kind == "word" and token.text.upper() in FUNCTIONS:
             return self.parse_term()
-        raise SegmentSyntaxError(
-            "expected a term (A(...), G(...), T(...), AT(...), E(...)) or '(', "
-            f"found {_describe(token)}",
-            token.column,
-        )
+        raise _expected("a term (A(...), G(...), T(...), AT(...), E(...)) or '('", token)
 
     def parse_term(self) -> Expr:
         name = self.advance()
         self.terms += 1
         if self.terms > MAX_TERMS:
             raise SegmentSyntaxError(f"more than {MAX_TERMS} terms in one expression", name.column)
-        self.expect("(", f"'(' after {name.text.upper()}")
         function = name.text.upper()
+        self.expect("(", f"'(' after {function}")
         if function == "A":
-            return self.parse_app_term(name.column)
+            app = self.parse_app_ref()
+            platforms, columns, extra = self.parse_device_filter("A")
+            return AppTerm(app, platforms, name.column, columns, extra)
         if function == "G":
-            return self.parse_group_term(name.column)
-        if function == "T":
-            return self.parse_tag_term(name.column, app=None)
+            code = self.expect(
+                "string", 'the application group code in double quotes, e.g. "ABCDE-12345"'
+            )
+            if not code.value:
+                raise SegmentSyntaxError("empty application group code", code.column)
+            platforms, _, extra = self.parse_device_filter("G")
+            return GroupTerm(str(code.value), platforms, name.column, extra)
+        if function == "E":
+            return self.parse_event_term(name.column)
+        app = None
         if function == "AT":
             app = self.parse_app_ref()
             self.expect(",", "',' after the application")
-            return self.parse_tag_term(name.column, app=app)
-        return self.parse_event_term(name.column)
+        return self.parse_tag_term(name.column, app)
 
     def parse_app_ref(self) -> AppRef:
         token = self.current
         if token.kind == "handle":
             self.advance()
             return AppRef(token.text[1:], None, token.column)
-        if token.kind == "string":
-            self.advance()
-            text = str(token.value)
-            if text.startswith("@"):
-                if not re.fullmatch(r"@[A-Za-z_][A-Za-z0-9_-]*", text):
-                    raise SegmentSyntaxError(f"invalid application handle {text!r}", token.column)
-                return AppRef(text[1:], None, token.column)
-            if not text:
-                raise SegmentSyntaxError("empty application code", token.column)
-            return AppRef(None, text, token.column)
-        raise SegmentSyntaxError(
-            f'expected an application (@handle or "APPCODE"), found {_describe(token)}',
-            token.column,
-        )
-
-    def parse_app_term(self, column: int) -> AppTerm:
-        app = self.parse_app_ref()
-        platforms, platform_columns, extra = self.parse_device_filter("A")
-        return AppTerm(app, platforms, column, platform_columns, extra)
-
-    def parse_group_term(self, column: int) -> GroupTerm:
-        code = self.expect(
-            "string", 'the application group code in double quotes, e.g. "ABCDE-12345"'
-        )
-        if not code.value:
-            raise SegmentSyntaxError("empty application group code", code.column)
-        platforms, _, extra = self.parse_device_filter("G")
-        return GroupTerm(str(code.value), platforms, column, extra)
+        if token.kind != "string":
+            raise _expected('an application (@handle or "APPCODE")', token)
+        self.advance()
+        text = str(token.value)
+        if text.startswith("@"):
+            if not re.fullmatch(r"@[A-Za-z_][A-Za-z0-9_-]*", text):
+                raise SegmentSyntaxError(f"invalid application handle {text!r}", token.column)
+            return AppRef(text[1:], None, token.column)
+        if not text:
+            raise SegmentSyntaxError("empty application code", token.column)
+        return AppRef(None, text, token.column)
 
     def parse_device_filter(
         self, function: str
     ) -> tuple[tuple[str, ...] | None, tuple[int, ...], Value | None]:
         """The rest of A() or G(): `[, [platforms] [, extra]] )`."""
-        platforms: tuple[str, ...] | None = None
-        platform_columns: tuple[int, ...] = ()
-        extra: Value | None = None
-        if self.current.kind == ",":
-            self.advance()
-            platforms, platform_columns = self.parse_platforms()
-            if self.current.kind == ",":
-                self.advance()
+        platforms, extra = None, None
+        if self.accept(","):
+            self.expect("[", 'a list of platforms, e.g. ["iOS", "Android"]')
+            platforms = self.items("]", "',' or ']' in the platform list", self.parse_platform)
+            if self.accept(","):
                 extra = self.parse_value()
         self.expect(")", f"')' to close {function}(")
-        return platforms, platform_columns, extra
+        if platforms is None:
+            return None, (), extra
+        return tuple(str(p.value) for p in platforms), tuple(p.column for p in platforms), extra
 
-    def parse_platforms(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        self.expect("[", 'a list of platforms, e.g. ["iOS", "Android"]')
-        names: list[str] = []
-        columns: list[int] = []
-        while self.current.kind != "]":
-            if names:
-                self.expect(",", "',' or ']' in the platform list")
-            token = self.expect("string", "a platform name in double quotes")
-            names.append(_check_platform(str(token.value), token.column))
-            columns.append(token.column)
-        self.advance()
-        return tuple(names), tuple(columns)
+    def parse_platform(self) -> Token:
+        """A platform name; its value spelt as in PLATFORMS."""
+        token = self.expect("string", "a platform name in double quotes")
+        canonical = _PLATFORM_BY_KEY.get(_platform_key(str(token.value)))
+        if canonical is None:
+            raise SegmentSyntaxError(
+                f"unknown platform {token.value!r}; expected one of {', '.join(PLATFORMS)}",
+                token.column,
+            )
+        return token._replace(value=canonical)
 
     def parse_tag_term(self, column: int, app: AppRef | None) -> TagTerm:
         tag = self.expect("string", "the tag name in double quotes")
         self.expect(",", "',' after the tag name")
         operator = self.current
         if operator.kind != "word" or operator.text.upper() not in OPERATORS:
-            raise SegmentSyntaxError(
-                f"expected an operator ({', '.join(OPERATORS)}), found {_describe(operator)}",
-                operator.column,
-            )
+            raise _expected(f"an operator ({', '.join(OPERATORS)})", operator)
         self.advance()
         value: Value | None = None
         value_column = 0
-        if self.current.kind == ",":
-            self.advance()
+        if self.accept(","):
             value_column = self.current.column
             value = self.parse_value()
         self.expect(")", "')' to close the tag term")
@@ -337,23 +372,12 @@ class _Parser:
         if token.kind == "word" and token.text.lower() in ("true", "false"):
             self.advance()
             return token.text.lower() == "true"
-        if token.kind == "word" and token.text.upper() == DAYS_AGO_FUNCTION:
+        if token.kind == "word" and token.text.upper() == "DAYSAGO":
             return self.parse_days_ago()
         if token.kind == "[":
-            self.enter(token)
-            self.advance()
-            items: list[Value] = []
-            while self.current.kind != "]":
-                if items:
-                    self.expect(",", "',' or ']' in the list")
-                items.append(self.parse_value())
-            self.advance()
-            self.depth -= 1
-            return items
-        raise SegmentSyntaxError(
-            f'expected a value ("text", a number, true, false or a list), found {_describe(token)}',
-            token.column,
-        )
+            with self.nested():
+                return self.items("]", "',' or ']' in the list", self.parse_value)
+        raise _expected('a value ("text", a number, true, false or a list)', token)
 
     def parse_days_ago(self) -> str:
         """daysago(N), another spelling of the value "N days ago"."""
@@ -361,20 +385,13 @@ class _Parser:
         self.expect("(", f"'(' after {name.text}")
         days = self.current
         if days.kind != "number" or not isinstance(days.value, int) or days.value < 0:
-            raise SegmentSyntaxError(
-                f"expected a whole number of days, found {_describe(days)}", days.column
-            )
+            raise _expected("a whole number of days", days)
         self.advance()
         self.expect(")", f"')' to close {name.text}(")
         return f"{days.value} days ago"
 
     def parse_event_term(self, column: int) -> EventTerm:
-        args: list[Value | Word | AppRef] = []
-        while self.current.kind != ")":
-            if args:
-                self.expect(",", "',' or ')' in E(...)")
-            args.append(self.parse_event_arg())
-        self.advance()
+        args = self.items(")", "',' or ')' in E(...)", self.parse_event_arg)
         if not args or not isinstance(args[0], str):
             raise SegmentSyntaxError("E(...) starts with the event name in double quotes", column)
         return EventTerm(tuple(args), column)
@@ -382,11 +399,10 @@ class _Parser:
     def parse_event_arg(self) -> Value | Word | AppRef:
         token = self.current
         if token.kind == "handle":
-            self.advance()
-            return AppRef(token.text[1:], None, token.column)
+            return self.parse_app_ref()
         if token.kind == "word" and token.text.lower() not in ("true", "false"):
-            if token.text.upper() == DAYS_AGO_FUNCTION and self.peek().kind == "(":
-                return self.parse_value()
+            if token.text.upper() == "DAYSAGO" and self.tokens[self.index + 1].kind == "(":
+                return self.parse_days_ago()
             self.advance()
             return Word(token.text)
         return self.parse_value()
@@ -398,22 +414,12 @@ def _platform_key(name: str) -> str:
 
 # Every accepted spelling, by its key: "IOS", "ios" and "iOS" are one platform; so are
 # "WINDOWS_PHONE" and "WindowsPhone".
-_PLATFORM_BY_KEY: dict[str, str] = {_platform_key(name): name for name in PLATFORMS}
+_PLATFORM_BY_KEY = {_platform_key(name): name for name in PLATFORMS}
 
 
-def _check_platform(name: str, column: int) -> str:
-    canonical = _PLATFORM_BY_KEY.get(_platform_key(name))
-    if canonical is None:
-        raise SegmentSyntaxError(
-            f"unknown platform {name!r}; expected one of {', '.join(PLATFORMS)}", column
-        )
-    return canonical
-
-
-def _describe(token: Token) -> str:
-    if token.kind == "end":
-        return "the end of the expression"
-    return repr(token.text)
+def _expected(what: str, found: Token) -> SegmentSyntaxError:
+    text = "the end of the expression" if found.kind == "end" else repr(found.text)
+    return SegmentSyntaxError(f"expected {what}, found {text}", found.column)
 
 
 @lru_cache(maxsize=65536)
@@ -458,11 +464,16 @@ class _Formatter:
                 return f"({text})"
             return text
         if isinstance(expr, AppTerm):
-            return f"A({self.device_filter(self.app(expr.app), expr.platforms, expr.extra)})"
+            return f"A({_device_filter(self.app(expr.app), expr.platforms, expr.extra)})"
         if isinstance(expr, GroupTerm):
-            return f"G({self.device_filter(_json(expr.code), expr.platforms, expr.extra)})"
+            return f"G({_device_filter(_json(expr.code), expr.platforms, expr.extra)})"
         if isinstance(expr, TagTerm):
-            return self.tag_term(expr)
+            parts = [_json(expr.tag), expr.operator]
+            if expr.value is not None:
+                parts.append(_json(expr.value))
+            if expr.app is not None:
+                return f"AT({self.app(expr.app)}, {', '.join(parts)})"
+            return f"T({', '.join(parts)})"
         return "E(" + ", ".join(self.event_arg(arg) for arg in expr.args) + ")"
 
     def app(self, ref: AppRef) -> str:
@@ -472,71 +483,52 @@ class _Formatter:
         handle = self.code_to_handle.get(ref.code or "")
         return f"@{handle}" if handle is not None else _json(ref.code)
 
-    @staticmethod
-    def device_filter(target: str, platforms: tuple[str, ...] | None, extra: Value | None) -> str:
-        parts = [target]
-        if platforms is not None:  # a set: each platform once, in the order of PLATFORMS
-            parts.append(_json(sorted(set(platforms), key=PLATFORMS.index)))
-            if extra is not None:
-                parts.append(_json(extra))
-        return ", ".join(parts)
-
-    def tag_term(self, term: TagTerm) -> str:
-        parts = [_json(term.tag), term.operator]
-        if term.value is not None:
-            parts.append(_json(term.value))
-        if term.app is not None:
-            return f"AT({self.app(term.app)}, {', '.join(parts)})"
-        return f"T({', '.join(parts)})"
-
     def event_arg(self, arg: Value | Word | AppRef) -> str:
         if isinstance(arg, Word):
             return arg.text
-        if isinstance(arg, AppRef):
-            return self.app(arg)
-        return _json(arg)
+        return self.app(arg) if isinstance(arg, AppRef) else _json(arg)
 
 
-def _json(value: object) -> str:
-    return _JSON_ENCODER.encode(value)
+def _device_filter(target: str, platforms: tuple[str, ...] | None, extra: Value | None) -> str:
+    parts = [target]
+    if platforms is not None:  # a set: each platform once, in the order of PLATFORMS
+        parts.append(_json(sorted(set(platforms), key=PLATFORMS.index)))
+        if extra is not None:
+            parts.append(_json(extra))
+    return ", ".join(parts)
 
 
 # One encoder for every call: json.dumps with options builds a new one each time.
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 # --- queries ------------------------------------------------------------------------------
 
 
 def walk(expr: Expr) -> Iterator[Expr]:
-    """Every node, left to right (depth-first, without recursion limits on long chains)."""
+    """Every term, left to right (depth-first, without recursion limits on long chains)."""
     stack: list[Expr] = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, BinOp):
-            stack.append(node.right)
-            stack.append(node.left)
+            stack += (node.right, node.left)
         else:
             yield node
 
 
 def app_refs(expr: Expr) -> list[AppRef]:
     """Every application named by A() or AT(), in order of appearance."""
-    refs: list[AppRef] = []
-    for node in walk(expr):
-        if isinstance(node, AppTerm | TagTerm) and node.app is not None:
-            refs.append(node.app)
-    return refs
+    return [n.app for n in walk(expr) if isinstance(n, AppTerm | TagTerm) and n.app is not None]
 
 
 def all_app_refs(expr: Expr) -> list[AppRef]:
     """Every application named anywhere, E() arguments included, in order of appearance."""
     refs: list[AppRef] = []
     for node in walk(expr):
-        if isinstance(node, AppTerm | TagTerm) and node.app is not None:
+        if isinstance(node, EventTerm):
+            refs += [arg for arg in node.args if isinstance(arg, AppRef)]
+        elif isinstance(node, AppTerm | TagTerm) and node.app is not None:
             refs.append(node.app)
-        elif isinstance(node, EventTerm):
-            refs.extend(arg for arg in node.args if isinstance(arg, AppRef))
     return refs
 
 
