@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from pwconf.model import Address, Entity, digest
@@ -60,6 +60,17 @@ class FieldChange:
     forces_replacement: bool = False
 
 
+class Reason(Enum):
+    """Why a change is planned; `Change.reason` is its display text, built from the value with
+    the details (which fields, which kind, changed outside pwconf)."""
+
+    NOT_IN_ACCOUNT = "not in the account"
+    DIFFERS = "differs from the manifests"
+    NOT_UPDATABLE = "cannot be updated in place"
+    PRUNED = "not in the manifests and settings.prune includes"
+    FOLLOWS = "points at a replaced entity, which gets a new code"
+
+
 @dataclass(frozen=True)
 class Change:
     """One planned action on one entity.
@@ -80,6 +91,7 @@ class Change:
     depends_on: tuple[Address, ...] = ()
     desired: Entity | None = None
     live: Entity | None = None
+    cause: Reason = Reason.DIFFERS
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import KIND_ORDER, PLURALS, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity, digest, seal_secrets
-from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan
+from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan, Reason
 from pwconf.state import State
 
 MASS_DELETE_SHARE = 0.30
@@ -203,7 +203,8 @@ def _create(kind: Kind, pair: _Pair, state: State) -> Change:
     return Change(
         address=pair.address,
         action=Action.CREATE,
-        reason="not in the account",
+        reason=Reason.NOT_IN_ACCOUNT.value,
+        cause=Reason.NOT_IN_ACCOUNT,
         after=after,
         fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
         # pwconf applied it and the account no longer holds it: deleted outside pwconf.
@@ -232,9 +233,9 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
 
 def _reason(fields: list[FieldChange], drift: bool) -> str:
     replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
-    reason = "differs from the manifests"
+    reason = Reason.DIFFERS.value
     if replacing:
-        reason = f"{', '.join(replacing)} cannot be updated in place"
+        reason = f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
     return f"{reason}; changed outside pwconf since the last apply" if drift else reason
 
 
@@ -246,6 +247,7 @@ def _update(
     reason: str,
     after: dict[str, Any],
     drift: bool = False,
+    cause: Reason = Reason.DIFFERS,
 ) -> Change:
     """An update, or a replace when a field cannot be updated in place."""
     replacing = any(f.forces_replacement for f in fields)
@@ -253,6 +255,7 @@ def _update(
         address=desired.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=reason,
+        cause=Reason.NOT_UPDATABLE if replacing and cause is Reason.DIFFERS else cause,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, after),
         fields=tuple(fields),
@@ -276,7 +279,8 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
         Change(
             address=live.address,
             action=Action.DELETE,
-            reason=f"not in the manifests and settings.prune includes {PLURALS[kind.name]}",
+            reason=f"{Reason.PRUNED.value} {PLURALS[kind.name]}",
+            cause=Reason.PRUNED,
             before=display_attrs(kind, live.attrs),
             data_loss=bool(kind.data_loss_on_delete),
             live_code=live.code,
@@ -322,7 +326,9 @@ def _follow_replacements(
             else:
                 source = desired.entities[address]
                 want = Entity(address, kind.normalize(source.attrs, live.view), source.code)
-                change = _update(kind, want, entity, extra, kind.follow_reason, want.attrs)
+                change = _update(
+                    kind, want, entity, extra, kind.follow_reason, want.attrs, cause=Reason.FOLLOWS
+                )
                 index[address] = len(plan.changes)
                 plan.changes.append(change)
                 plan.unchanged -= 1

@@ -15,12 +15,19 @@ from hypothesis import strategies as st
 from pwconf.fetch import LiveState, Scope
 from pwconf.kinds import REGISTRY
 from pwconf.model import Address, DesiredState, Entity, Settings, seal_secrets
-from pwconf.plan import Action
+from pwconf.plan import Action, Reason
 from pwconf.planner import PlanOptions, compare
 from pwconf.render.json_plan import render_json
 from pwconf.state import State
 
 APPS = ("shop", "news")
+# The causes each action may have.
+CAUSES = {
+    Action.CREATE: {Reason.NOT_IN_ACCOUNT},
+    Action.UPDATE: {Reason.DIFFERS, Reason.FOLLOWS},
+    Action.REPLACE: {Reason.NOT_UPDATABLE, Reason.FOLLOWS},
+    Action.DELETE: {Reason.PRUNED},
+}
 NAMES = st.sampled_from(["a", "b", "c"])
 TAG_TYPES = st.sampled_from(["integer", "string", "boolean"])
 
@@ -135,6 +142,9 @@ def test_applying_the_plan_reaches_the_desired_state(wanted: dict, present: dict
     desired = desired_state(wanted, prune=True)
     live = live_state(present)
     plan = compare(desired, live, state, PlanOptions(allow_mass_delete=True))
+    for change in plan.changes:
+        assert change.cause in CAUSES[change.action]
+        assert change.cause.value in change.reason or change.cause is Reason.FOLLOWS
 
     second = compare(desired, applied(plan, live, state), state, PlanOptions())
     assert second.changes == []
