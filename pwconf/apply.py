@@ -27,6 +27,7 @@ from typing import Any
 
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import KIND_ORDER, REGISTRY
+from pwconf.kinds.application import record_code
 from pwconf.kinds.base import ApplyContext, Batch, LiveView
 from pwconf.model import Address, digest
 from pwconf.plan import Action, Change, Plan
@@ -206,7 +207,7 @@ class Applier:
             # What the plan left alone matches the manifests: remembered for drift checks.
             self.state.record_applied_many(unchanged.result())
             for handle, code in self.ctx.view.code_by_handle.items():
-                self.state.record_application(handle, code)
+                record_code(self.state, handle, code)
         finally:
             self._finish_held()
             self.result.notes.extend(self.ctx.notes)

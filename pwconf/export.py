@@ -23,6 +23,7 @@ from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
+from pwconf.kinds.application import recorded_codes
 from pwconf.kinds.base import ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.render.words import counted
@@ -130,7 +131,7 @@ def export_account(
             hint="--app takes application codes (XXXXX-XXXXX); the account has "
             + (", ".join(listed) or "no application"),
         )
-    recorded = {code: handle for handle, code in (state.applications if state else {}).items()}
+    recorded = {code: handle for handle, code in (recorded_codes(state) if state else {}).items()}
     all_handles = assign_handles(titles, recorded)
     chosen = sorted(set(apps) if apps else set(titles), key=lambda c: all_handles[c])
     handles = {code: all_handles[code] for code in chosen}

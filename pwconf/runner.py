@@ -18,6 +18,7 @@ from pwconf.apply import Applier, ApplyResult
 from pwconf.errors import UsageError
 from pwconf.fetch import LiveState, Progress, Scope, fetch_live
 from pwconf.kinds import CONTAINER, REGISTRY
+from pwconf.kinds.application import recorded_codes
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
@@ -145,7 +146,7 @@ def make_plan(
     live = fetch_live(
         conn.api,
         desired,
-        known_codes=state.applications,
+        known_codes=recorded_codes(state),
         parallelism=parallelism,
         scope=scope,
         progress=progress,

@@ -12,6 +12,7 @@ from difflib import get_close_matches
 
 from pwconf.errors import UsageError
 from pwconf.kinds import CONTAINER
+from pwconf.kinds.application import recorded_codes
 from pwconf.model import Address, DesiredState
 from pwconf.state import State
 
@@ -54,7 +55,7 @@ def _known_names(desired: DesiredState, state: State | None) -> tuple[set[str], 
     apps = {a.name if a.kind == CONTAINER else a.app for a in desired.entities} - {None}
     targets = {str(address) for address in desired.entities}
     if state is not None:
-        apps |= set(state.applications)
+        apps |= set(recorded_codes(state))
         targets |= set(state.applied)
     return apps, targets
 

@@ -1,11 +1,9 @@
 """The state file: what pwconf created or configured and cannot read back, kept beside the
 manifests so that it claims no invented diffs, perpetual changes or duplicates.
 
-- `events`: per application code, each event pwconf created, with a digest of its definition;
-- `credentials`: per application code, salted HMACs (never the values) of the credentials it
-  configured; the salt is random per state file;
-- `tags`: the `user_specific` flag of the tags it created;
-- `applications`: each handle's application code, so that a new title is an update;
+- the kinds' records, one section each, named and shaped by the kind that keeps it (events
+  and their digests, tags' `user_specific` flags, applications' codes, salted HMACs of
+  credentials: see `pwconf.kinds`); the salt is random per state file;
 - `applied`: per address, a digest of what was last applied, which tells drift from a change in
   the manifests;
 - `accounts`: salted fingerprints of the API URL and token it was used with;
@@ -34,6 +32,8 @@ from pwconf.journal import Journal, journal_path, read_journal, remove_journal
 FORMAT_VERSION = 1
 DEFAULT_NAME = ".pwconf-state.json"
 WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+# The file's own keys; every other object in it is a section of the kinds' records.
+OWN_KEYS = frozenset({"format_version", "salt", "applied", "accounts", "journal_folded"})
 
 
 class State:
@@ -42,10 +42,11 @@ class State:
         self._lock = threading.Lock()
         data = data or {}
         self.salt: str = data.get("salt") or secrets.token_hex(16)
-        self.events: dict[str, dict[str, str]] = data.get("events", {})
-        self.credentials: dict[str, dict[str, Any]] = data.get("credentials", {})
-        self.tags: dict[str, dict[str, Any]] = data.get("tags", {})
-        self.applications: dict[str, str] = data.get("applications", {})
+        self.records: dict[str, dict[str, Any]] = {
+            name: value
+            for name, value in data.items()
+            if name not in OWN_KEYS and isinstance(value, dict)
+        }
         self.applied: dict[str, str] = data.get("applied", {})
         self.accounts: list[str] = list(data.get("accounts", []))
         self.journal_folded: str | None = data.get("journal_folded")
@@ -71,27 +72,17 @@ class State:
                 state._replay(records)
         return state
 
-    def events_of(self, app_code: str) -> dict[str, str]:
-        return dict(self.events.get(app_code, {}))
+    def recorded(self, section: str) -> dict[str, Any]:
+        """A section of the kinds' records, as it is (not to be changed but by `record`)."""
+        return self.records.get(section, {})
 
     # --- recording -----------------------------------------------------------------------
-    def record_event(self, app_code: str, name: str, digest: str) -> None:
-        self._change("event", app_code, name, digest)
+    def record(self, section: str, *keys: str, value: Any) -> None:
+        """records[section][key1]...[keyN] = value."""
+        self._change("record", section, *keys, value)
 
-    def record_credentials(self, app_code: str, platform: str, sealed: Any) -> None:
-        self._change("credentials", app_code, platform, sealed)
-
-    def record_application(self, handle: str, app_code: str) -> None:
-        self._change("application", handle, app_code)
-
-    def forget_application(self, app_code: str) -> None:
-        self._change("forget_application", app_code)
-
-    def record_tag(self, name: str, user_specific: bool) -> None:
-        self._change("tag", name, user_specific)
-
-    def forget_tag(self, name: str) -> None:
-        self._change("forget_tag", name)
+    def forget(self, section: str, key: str) -> None:
+        self._change("forget", section, key)
 
     def record_applied(self, address: str, digest: str | None) -> None:
         self._change("applied", address, digest)
@@ -116,25 +107,31 @@ class State:
                 )
             try:
                 _OPS[record[0]](self, *record[1:])
-            except (TypeError, ValueError, AttributeError):
+            except (TypeError, ValueError, AttributeError, IndexError):
                 raise StateError(
                     f"the state journal beside {self.path} holds a malformed record: "
                     f"{str(record)[:80]}"
                 ) from None
 
     # --- the account ---------------------------------------------------------------------
-    def claim_account(self, fingerprint: str, live_app_codes: Collection[str]) -> str | None:
+    def claim_account(
+        self,
+        fingerprint: str,
+        live_app_codes: Collection[str],
+        recorded_app_codes: Collection[str],
+    ) -> str | None:
         """Refuse a state file made for another account; returns a note when the file is taken
         for this account on the evidence of its applications.
 
         `fingerprint` identifies the API URL and token (see `ApiClient.account_fingerprint`).
         One account may be reached with several tokens (a CI token, a personal one, a rotated
         one), so an unknown fingerprint is also accepted when an application code the file
-        recorded is in the account: codes are assigned by Pushwoosh and unique to an account.
+        recorded (`recorded_app_codes`) is in the account: codes are assigned by Pushwoosh and
+        unique to an account.
         """
         if fingerprint in self.accounts:
             return None
-        recorded = set(self.applications.values())
+        recorded = set(recorded_app_codes)
         shares = not recorded.isdisjoint(live_app_codes)
         if not shares and (self.accounts or recorded):
             raise StateError(
@@ -160,10 +157,7 @@ class State:
             return {
                 "format_version": FORMAT_VERSION,
                 "salt": self.salt,
-                "events": self.events,
-                "credentials": self.credentials,
-                "tags": self.tags,
-                "applications": self.applications,
+                **self.records,
                 "applied": self.applied,
                 "accounts": self.accounts,
                 "journal_folded": folded or self.journal_folded,
@@ -258,30 +252,16 @@ def _read_state_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _set_event(state: State, app_code: str, name: str, digest: str) -> None:
-    state.events.setdefault(app_code, {})[name] = digest
+def _set_record(state: State, section: str, *keys_and_value: Any) -> None:
+    *keys, last, value = keys_and_value
+    node = state.records.setdefault(section, {})
+    for key in keys:
+        node = node.setdefault(key, {})
+    node[last] = value
 
 
-def _set_credentials(state: State, app_code: str, platform: str, sealed: Any) -> None:
-    state.credentials.setdefault(app_code, {})[platform] = sealed
-
-
-def _set_application(state: State, handle: str, app_code: str) -> None:
-    state.applications[handle] = app_code
-
-
-def _drop_application(state: State, app_code: str) -> None:
-    state.applications = {h: c for h, c in state.applications.items() if c != app_code}
-    state.events.pop(app_code, None)
-    state.credentials.pop(app_code, None)
-
-
-def _set_tag(state: State, name: str, user_specific: bool) -> None:
-    state.tags[name] = {"user_specific": user_specific}
-
-
-def _drop_tag(state: State, name: str) -> None:
-    state.tags.pop(name, None)
+def _drop_record(state: State, section: str, key: str) -> None:
+    state.records.get(section, {}).pop(key, None)
 
 
 def _set_applied(state: State, address: str, digest: str | None) -> None:
@@ -297,12 +277,8 @@ def _set_applied_many(state: State, digests: list[list[str]]) -> None:
 
 # The changes a state records, by the name they have in the journal.
 _OPS: dict[str, Callable[..., None]] = {
-    "event": _set_event,
-    "credentials": _set_credentials,
-    "application": _set_application,
-    "forget_application": _drop_application,
-    "tag": _set_tag,
-    "forget_tag": _drop_tag,
+    "record": _set_record,
+    "forget": _drop_record,
     "applied": _set_applied,
     "applied_many": _set_applied_many,
 }

@@ -21,6 +21,7 @@ from pwconf.cli.options import (
 )
 from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.fetch import Scope
+from pwconf.kinds.application import recorded_codes
 from pwconf.lock import state_lock
 from pwconf.model import DesiredState
 from pwconf.render import render_json, render_markdown, render_text
@@ -138,7 +139,7 @@ def _plan(
     progress.finish(planned.live.calls)
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
     live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
-    note = state.claim_account(fingerprint, live_codes)
+    note = state.claim_account(fingerprint, live_codes, recorded_codes(state).values())
     if note:
         click.echo(f"note: {note}", err=True)
     return planned

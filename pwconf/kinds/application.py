@@ -11,6 +11,7 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
+from pwconf.kinds import event
 from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at
 from pwconf.model import Entity, Secret, seal_secrets
 from pwconf.state import State
@@ -18,6 +19,8 @@ from pwconf.state import State
 DEVICE_TYPES = {"ios": 1, "android": 3}
 CONFIGURED_ELSEWHERE = "(configured outside pwconf; cannot be read back)"
 NOT_REPORTED = "(getApplication does not say whether it is configured)"
+# The state file's section of sealed credentials: application code -> platform -> HMACs.
+CREDENTIALS = "credentials"
 
 
 def _reveal_bytes(value: Any) -> bytes:
@@ -118,7 +121,7 @@ class ApplicationKind(Kind):
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> dict[str, Any]:
-        recorded = state.credentials.get(live.code or "", {})
+        recorded = state.recorded(CREDENTIALS).get(live.code or "", {})
         attrs = dict(live.attrs)
         for platform in DEVICE_TYPES:
             if attrs.get(platform) is not None and platform in recorded:
@@ -133,7 +136,7 @@ class ApplicationKind(Kind):
         code = result.response["application"]
         ctx.learn(entity.address, code)
         ctx.view.learn_application(entity.name, code)
-        ctx.state.record_application(entity.name, code)
+        record_code(ctx.state, entity.name, code)
         self._configure(api, entity, code, [p for p in DEVICE_TYPES if attrs.get(p)], ctx)
 
     def update(
@@ -159,11 +162,16 @@ class ApplicationKind(Kind):
             api.configure_application(
                 code, DEVICE_TYPES[platform], **WIRE_BUILDERS[platform](block)
             )
-            ctx.state.record_credentials(code, platform, seal_secrets(block, ctx.state.salt))
+            sealed = seal_secrets(block, ctx.state.salt)
+            ctx.state.record(CREDENTIALS, code, platform, value=sealed)
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_application(live.code)
-        ctx.state.forget_application(live.code or "")
+        code = live.code or ""
+        for handle in [h for h, c in recorded_codes(ctx.state).items() if c == code]:
+            ctx.state.forget(self.plural, handle)
+        for section in (CREDENTIALS, event.KIND.plural):  # keyed by application code
+            ctx.state.forget(section, code)
         ctx.forget(live.address)
 
 
@@ -173,3 +181,12 @@ def _defined_order(entity: Entity) -> tuple[str, int, int]:
 
 
 KIND = ApplicationKind()
+
+
+def recorded_codes(state: State) -> dict[str, str]:
+    """Each handle's application code, as the state file recorded it."""
+    return state.recorded(KIND.plural)
+
+
+def record_code(state: State, handle: str, code: str) -> None:
+    state.record(KIND.plural, handle, value=code)

@@ -47,7 +47,7 @@ class EventKind(Kind):
             "events pwconf should manage under `events:` by hand (an event that already exists",
             "is adopted on apply).",
         ]
-        known = sorted(export.state.events_of(app_code)) if export.state else []
+        known = sorted(export.state.recorded(self.plural).get(app_code, {})) if export.state else []
         if known:
             export.header += textwrap.wrap(
                 "pwconf's state file says pwconf created these events here (their definitions "
@@ -63,7 +63,7 @@ class EventKind(Kind):
         """Events exist, for pwconf, where its state file recorded creating them."""
         found: dict[Address, Entity] = {}
         for code, handle in view.handle_by_code.items():
-            for name, recorded in state.events_of(code).items():
+            for name, recorded in state.recorded(self.plural).get(code, {}).items():
                 address = Address(self.name, handle, name)
                 found[address] = Entity(address, {"digest": recorded})
         return found
@@ -89,7 +89,7 @@ class EventKind(Kind):
             if "already exists" not in exc.message:
                 raise
             ctx.notes.append(f"{entity.address}: already existed; adopted as it is")
-        ctx.state.record_event(app_code, entity.name, digest(self.normalize(attrs)))
+        ctx.state.record(self.plural, app_code, entity.name, value=digest(self.normalize(attrs)))
 
 
 KIND = EventKind()

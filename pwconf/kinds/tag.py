@@ -189,7 +189,7 @@ class TagKind(Kind):
         export.header.append(
             "Not written: the default tags every account has (Language, Country, ...)."
         )
-        recorded = export.state.tags if export.state else {}
+        recorded = export.state.recorded(self.plural) if export.state else {}
         written: dict[str, Any] = {}
         for entity in entities:
             if entity.name in DEFAULT_TAGS:
@@ -228,7 +228,7 @@ class TagKind(Kind):
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> dict[str, Any]:
-        recorded = state.tags.get(live.name)
+        recorded = state.recorded(self.plural).get(live.name)
         if recorded is not None:
             user_specific = recorded["user_specific"]
         else:  # unknowable: never claim a difference pwconf cannot see
@@ -243,11 +243,11 @@ class TagKind(Kind):
             application_specific=attrs["application_specific"],
             user_specific=attrs["user_specific"],
         )
-        ctx.state.record_tag(entity.name, attrs["user_specific"])
+        ctx.state.record(self.plural, entity.name, value={"user_specific": attrs["user_specific"]})
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_tag(live.name)
-        ctx.state.forget_tag(live.name)
+        ctx.state.forget(self.plural, live.name)
 
 
 # --- operators and values against the tag's type ------------------------------------------

@@ -176,10 +176,12 @@ def test_notes_come_in_address_order() -> None:
     for handle, code in (("news", "N-1"), ("shop", "S-1")):
         live.view.learn_application(handle, code)
     for code, name in (("S-1", "zeta"), ("N-1", "beta"), ("S-1", "alpha")):
-        state.record_event(code, name, "digest")  # recorded, gone from the manifests
+        state.record("events", code, name, value="digest")  # recorded, gone from the manifests
     plan = compare(DesiredState(), live, state, PlanOptions())
     assert [str(note.address) for note in plan.notes] == [
-        "event.news.beta", "event.shop.alpha", "event.shop.zeta",
+        "event.news.beta",
+        "event.shop.alpha",
+        "event.shop.zeta",
     ]
 
 
@@ -207,7 +209,7 @@ def test_the_plan_is_the_same_whatever_order_the_live_entities_are_in(
         address = Address("event", handle, name)
         desired.entities[address] = Entity(address, {"description": name})
     for handle, name in recorded_events:
-        state.record_event(live.view.code_by_handle[handle], name, "recorded digest")
+        state.record("events", live.view.code_by_handle[handle], name, value="recorded digest")
     options = PlanOptions(scope, allow_mass_delete=True)
     whole = compare(desired, live, state, options)
     shuffled = LiveState(
@@ -236,6 +238,6 @@ def test_events_recorded_outside_the_scope_are_left_out() -> None:
     state = State(None)
     live = live_state({})
     for handle in APPS:
-        state.record_event(live.view.code_by_handle[handle], "gone", "digest")
+        state.record("events", live.view.code_by_handle[handle], "gone", value="digest")
     plan = compare(DesiredState(), live, state, PlanOptions(Scope(apps=frozenset({"shop"}))))
     assert [str(note.address) for note in plan.notes] == ["event.shop.gone"]

@@ -15,16 +15,22 @@ from pwconf.journal import journal_path, read_journal
 from pwconf.state import State, check_state_choice, workspace_name
 
 
+def recorded(state: State) -> list[str]:
+    """The application codes the state recorded."""
+    return list(state.recorded("applications").values())
+
+
 def crashed_apply(path: Path) -> State:
     """A state that journaled a bit of everything and then stopped without saving."""
     state = State.load(path)
     state.start_journal()
-    state.record_application("shop", "AAAAA-11111")
-    state.record_event("AAAAA-11111", "Purchase", "d1")
-    state.record_credentials("AAAAA-11111", "android", {"fcm_service_account": "hmac-sha256:x"})
-    state.record_tag("Plan", True)
-    state.record_tag("Old", False)
-    state.forget_tag("Old")
+    state.record("applications", "shop", value="AAAAA-11111")
+    state.record("events", "AAAAA-11111", "Purchase", value="d1")
+    sealed = {"fcm_service_account": "hmac-sha256:x"}
+    state.record("credentials", "AAAAA-11111", "android", value=sealed)
+    state.record("tags", "Plan", value={"user_specific": True})
+    state.record("tags", "Old", value={"user_specific": False})
+    state.forget("tags", "Old")
     state.record_applied("tag.Plan", "d2")
     state.record_applied_many([("tag.Age", "d3"), ("segment.adults", "d4")])
     state.sync_journal()
@@ -39,10 +45,12 @@ def test_a_crash_loses_no_record_and_the_next_load_sees_them_all(tmp_path: Path)
     after = State.load(path)
 
     assert after.salt == before.salt  # saved when the journal started: it seals credentials
-    assert after.applications == {"shop": "AAAAA-11111"}
-    assert after.events == {"AAAAA-11111": {"Purchase": "d1"}}
-    assert after.credentials["AAAAA-11111"]["android"] == {"fcm_service_account": "hmac-sha256:x"}
-    assert after.tags == {"Plan": {"user_specific": True}}
+    assert after.recorded("applications") == {"shop": "AAAAA-11111"}
+    assert after.recorded("events") == {"AAAAA-11111": {"Purchase": "d1"}}
+    assert after.recorded("credentials")["AAAAA-11111"]["android"] == {
+        "fcm_service_account": "hmac-sha256:x"
+    }
+    assert after.recorded("tags") == {"Plan": {"user_specific": True}}
     assert after.applied == {"tag.Plan": "d2", "tag.Age": "d3", "segment.adults": "d4"}
     assert journal_path(path).exists()  # reading never removes it: only a lock holder does
 
@@ -58,7 +66,7 @@ def test_the_holder_of_the_lock_folds_the_journal_into_the_file_then_removes_it(
     assert not journal_path(path).exists()
     on_disk = json.loads(path.read_text())
     assert on_disk["events"] == {"AAAAA-11111": {"Purchase": "d1"}}
-    assert State.load(path).tags == {"Plan": {"user_specific": True}}
+    assert State.load(path).recorded("tags") == {"Plan": {"user_specific": True}}
 
 
 def test_starting_an_apply_after_a_crash_folds_the_old_journal_and_opens_a_new_one(
@@ -70,16 +78,16 @@ def test_starting_an_apply_after_a_crash_folds_the_old_journal_and_opens_a_new_o
 
     state = State.load(path)
     state.start_journal()
-    state.record_event("AAAAA-11111", "Refund", "d5")
+    state.record("events", "AAAAA-11111", "Refund", value="d5")
     state.sync_journal()
 
     new_id, records = read_journal(journal_path(path))
     assert new_id != old_id
-    assert records == [["event", "AAAAA-11111", "Refund", "d5"]]
+    assert records == [["record", "events", "AAAAA-11111", "Refund", "d5"]]
     assert json.loads(path.read_text())["journal_folded"] == old_id
     state.save()
     assert not journal_path(path).exists()
-    assert State.load(path).events["AAAAA-11111"] == {"Purchase": "d1", "Refund": "d5"}
+    assert State.load(path).recorded("events")["AAAAA-11111"] == {"Purchase": "d1", "Refund": "d5"}
 
 
 def test_a_journal_already_in_the_file_is_not_replayed(tmp_path: Path) -> None:
@@ -87,31 +95,34 @@ def test_a_journal_already_in_the_file_is_not_replayed(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"format_version": 1, "salt": "s", "journal_folded": "abc"}))
     journal = journal_path(path)
-    journal.write_text('{"journal":"abc"}\n["tag","Plan",true]\n')
-    assert State.load(path).tags == {}
+    journal.write_text('{"journal":"abc"}\n["record","tags","Plan",{"user_specific":true}]\n')
+    assert State.load(path).recorded("tags") == {}
 
-    journal.write_text('{"journal":"def"}\n["tag","Plan",true]\n')
-    assert State.load(path).tags == {"Plan": {"user_specific": True}}
+    journal.write_text('{"journal":"def"}\n["record","tags","Plan",{"user_specific":true}]\n')
+    assert State.load(path).recorded("tags") == {"Plan": {"user_specific": True}}
 
 
 def test_a_last_line_cut_short_is_left_out(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    journal_path(path).write_text('{"journal":"abc"}\n["tag","A",true]\n["tag","B",tr')
-    assert State.load(path).tags == {"A": {"user_specific": True}}
+    journal_path(path).write_text(
+        '{"journal":"abc"}\n["record","tags","A",{"user_specific":true}]\n["record","tags","B",{"user_spe'
+    )
+    assert State.load(path).recorded("tags") == {"A": {"user_specific": True}}
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('{"journal":"abc"}\nnot json\n["tag","A",true]\n', "damaged at line 2"),
+        (
+            '{"journal":"abc"}\nnot json\n["record","tags","A",{"user_specific":true}]\n',
+            "damaged at line 2",
+        ),
         ('{"journal":"abc"}\n["rename_everything","x"]\n', "does not know"),
-        ('{"journal":"abc"}\n["tag"]\n', "malformed record"),
-        ('["tag","A",true]\n', "not a pwconf state journal"),
+        ('{"journal":"abc"}\n["record","tags"]\n', "malformed record"),
+        ('["record","tags","A",{"user_specific":true}]\n', "not a pwconf state journal"),
     ],
 )
-def test_a_damaged_journal_is_an_error_not_a_guess(
-    tmp_path: Path, body: str, message: str
-) -> None:
+def test_a_damaged_journal_is_an_error_not_a_guess(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "state.json"
     journal_path(path).write_text(body)
     with pytest.raises(StateError, match=message):
@@ -138,17 +149,24 @@ def test_workers_finishing_together_share_one_fsync(
 
 def test_a_new_state_takes_the_account_it_is_first_used_with(tmp_path: Path) -> None:
     state = State.load(tmp_path / "state.json")
-    assert state.claim_account("fp-staging", live_app_codes={"S-1"}) is None
+    assert (
+        state.claim_account(
+            "fp-staging", live_app_codes={"S-1"}, recorded_app_codes=recorded(state)
+        )
+        is None
+    )
     state.save()
     assert State.load(tmp_path / "state.json").accounts == ["fp-staging"]
-    assert State.load(tmp_path / "state.json").claim_account("fp-staging", set()) is None
+    assert State.load(tmp_path / "state.json").claim_account("fp-staging", set(), ()) is None
 
 
 def test_another_account_is_refused_in_one_line_naming_the_way_out(tmp_path: Path) -> None:
     state = State(tmp_path / "state.json", {"accounts": ["fp-staging"]})
-    state.record_application("shop", "S-1")
+    state.record("applications", "shop", value="S-1")
     with pytest.raises(StateError) as refused:
-        state.claim_account("fp-production", live_app_codes={"P-1"})
+        state.claim_account(
+            "fp-production", live_app_codes={"P-1"}, recorded_app_codes=recorded(state)
+        )
     message = refused.value.message
     assert "another Pushwoosh account" in message
     assert "--state FILE" in message and "--workspace NAME" in message
@@ -160,15 +178,19 @@ def test_an_account_without_applications_yet_is_told_apart_by_the_fingerprint(
 ) -> None:
     state = State(tmp_path / "state.json", {"accounts": ["fp-staging"]})
     with pytest.raises(StateError, match="another Pushwoosh account"):
-        state.claim_account("fp-production", live_app_codes=set())
+        state.claim_account(
+            "fp-production", live_app_codes=set(), recorded_app_codes=recorded(state)
+        )
 
 
 def test_another_token_for_the_same_account_is_recognised_by_its_applications(
     tmp_path: Path,
 ) -> None:
     state = State(tmp_path / "state.json", {"accounts": ["fp-laptop"]})
-    state.record_application("shop", "S-1")
-    note = state.claim_account("fp-ci", live_app_codes={"S-1", "X-9"})
+    state.record("applications", "shop", value="S-1")
+    note = state.claim_account(
+        "fp-ci", live_app_codes={"S-1", "X-9"}, recorded_app_codes=recorded(state)
+    )
     assert note is not None and "taken as this account's state" in note
     assert state.accounts == ["fp-laptop", "fp-ci"]
 
@@ -176,8 +198,8 @@ def test_another_token_for_the_same_account_is_recognised_by_its_applications(
 def test_a_state_from_before_fingerprints_is_checked_by_its_applications(tmp_path: Path) -> None:
     old = State(tmp_path / "state.json", {"applications": {"shop": "S-1"}})
     with pytest.raises(StateError):
-        old.claim_account("fp", live_app_codes={"P-1"})
-    assert old.claim_account("fp", live_app_codes={"S-1"}) is None
+        old.claim_account("fp", live_app_codes={"P-1"}, recorded_app_codes=recorded(old))
+    assert old.claim_account("fp", live_app_codes={"S-1"}, recorded_app_codes=recorded(old)) is None
 
 
 def test_the_fingerprint_never_holds_the_token_and_depends_on_the_salt() -> None:
@@ -220,7 +242,7 @@ def test_a_journal_cut_short_before_its_first_line_is_removed_by_the_next_apply(
     journal_path(path).write_text('{"jour')
     state = State.load(path)
     state.start_journal()  # neither refused as "another process" nor replayed
-    state.record_tag("A", False)
+    state.record("tags", "A", value={"user_specific": False})
     state.save()
-    assert State.load(path).tags == {"A": {"user_specific": False}}
+    assert State.load(path).recorded("tags") == {"A": {"user_specific": False}}
     assert not journal_path(path).exists()
