@@ -139,7 +139,7 @@ class Pushwoosh:
                 on_page(read is not None)
         return rows
 
-    def _read(self, read: Read) -> CallResult:
+    def read(self, read: Read) -> CallResult:
         """The call, its `response` read through the method's shape."""
         result = self.send(read)
         return replace(result, response=read.check(result.response).response)
@@ -156,17 +156,11 @@ class Pushwoosh:
 
     # ---- applications (§2) ---------------------------------------------------------------
 
-    def get_applications(self, page: int = 1) -> CallResult:
-        return self._read(Reads.get_applications(page))
-
-    def get_application(self, code: str) -> CallResult:
-        return self._read(Reads.get_application(code))
-
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
         page, total = 1, 1
         while page <= total:
-            response = self.get_applications(page).response
+            response = self.read(Reads.get_applications(page)).response
             yield dict(response["applications"])
             total = page_count(response)
             page += 1
@@ -199,9 +193,6 @@ class Pushwoosh:
         return self._write("configureApplication", request)
 
     # ---- tags (§3) -----------------------------------------------------------------------
-
-    def list_tags(self) -> CallResult:
-        return self._read(Reads.list_tags())
 
     def add_tag(
         self,
@@ -249,9 +240,6 @@ class Pushwoosh:
 
     # ---- segments / filters (§5) ---------------------------------------------------------
 
-    def list_filters(self, application: str | None = None) -> CallResult:
-        return self._read(Reads.list_filters(application))
-
     def all_filters(self) -> Rows:
         """Every filter of the account: one account-wide listFilters, or one per application
         when the server refuses it without `application` (the current documentation marks it
@@ -287,10 +275,7 @@ class Pushwoosh:
     # ---- presets (§6) --------------------------------------------------------------------
 
     def list_presets(self, app: str) -> CallResult:
-        return self._read(Reads.list_presets(app))
-
-    def get_preset(self, code: str) -> CallResult:
-        return self._read(Reads.get_preset(code))
+        return self.read(Reads.list_presets(app))
 
     def find_preset_code(self, app: str, name: str) -> str | None:
         """The code of the preset named `name` in `app` ([decided] names unique per app)."""
@@ -342,7 +327,7 @@ class Pushwoosh:
     # ---- geozone clusters (§7) -----------------------------------------------------------
 
     def list_clusters(self, app: str) -> CallResult:
-        return self._read(Reads.list_clusters(app))
+        return self.read(Reads.list_clusters(app))
 
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
         def find() -> CallResult | None:
@@ -360,7 +345,7 @@ class Pushwoosh:
     # ---- geozones (§8) -------------------------------------------------------------------
 
     def list_geozones(self, app: str) -> CallResult:
-        return self._read(Reads.list_geozones(app))
+        return self.read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
         """Add geozones (wire dicts); after an unknown outcome they are found by name.
