@@ -48,7 +48,6 @@ log = logging.getLogger("pwconf.api")
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
 RETRIED_HTTP = frozenset({500, 502, 503, 504})
-USER_AGENT = "pwconf (+https://github.com/pwconf)"
 CONFIRMED = "outcome confirmed by reading back"
 ALREADY_GONE = "already gone"
 ALREADY_EXISTED = "already existed"
@@ -155,10 +154,7 @@ class ApiClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._rng = rng or random.Random()
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self._transport = Transport(
-            self.base_url, network or Network(), headers, self.workers, timeouts
-        )
+        self._transport = Transport(self.base_url, network or Network(), self.workers, timeouts)
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, token={MASK!r}, workers={self.workers})"

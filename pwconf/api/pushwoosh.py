@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pwconf.api.client import ApiClient, CallResult
+from pwconf.api.client import ALREADY_GONE, ApiClient, CallResult
 from pwconf.api.shapes import Checked, read_answer
 from pwconf.errors import ArgumentError, OutcomeUnknown
 
@@ -247,7 +247,7 @@ class Pushwoosh:
         try:
             return self.rows(Reads.list_filters())
         except ArgumentError:
-            codes = [code for page in self.application_pages() for code in page]
+            codes = self.all_application_pages()
         return [row for code in codes for row in self.rows(Reads.list_filters(code))]
 
     def create_filter(
@@ -380,7 +380,7 @@ class Pushwoosh:
     def delete_geozones(self, app: str, ids: list[int]) -> CallResult:
         """Delete geozones by id; if a batch is refused as "not found", delete what remains."""
         result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
-        if len(ids) < 2 or "already gone" not in result.notes:
+        if len(ids) < 2 or ALREADY_GONE not in result.notes:
             return result
         zones = self.rows(Reads.list_geozones(app))
         remaining = [zone["id"] for zone in zones if zone["id"] in set(ids)]
