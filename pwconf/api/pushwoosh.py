@@ -121,9 +121,6 @@ class Pushwoosh:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    def __repr__(self) -> str:
-        return f"Pushwoosh({self.client!r})"
-
     def send(self, read: Read) -> CallResult:
         """One read call, its answer as it came (raises ApiError)."""
         return self.client.call(read.method, read.fields, kind="read")

@@ -231,7 +231,3 @@ def test_create_event_retry_already_existed(api, scripted):
     scripted.script("createEvent", scripted.DROP, scripted.status(210, "Event already exists"))
     result = api.create_event("A-1", "Buy")
     assert result.notes[-1] == "already existed"
-
-
-def test_repr_masks_token(api, token):
-    assert token not in repr(api)
