@@ -48,7 +48,6 @@ log = logging.getLogger("pwconf.api")
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
 RETRIED_HTTP = frozenset({500, 502, 503, 504})
-USER_AGENT = "pwconf (+https://github.com/pwconf)"
 CONFIRMED = "outcome confirmed by reading back"
 ALREADY_GONE = "already gone"
 ALREADY_EXISTED = "already existed"
@@ -155,10 +154,7 @@ class ApiClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._rng = rng or random.Random()
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self._transport = Transport(
-            self.base_url, network or Network(), headers, self.workers, timeouts
-        )
+        self._transport = Transport(self.base_url, network or Network(), self.workers, timeouts)
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, token={MASK!r}, workers={self.workers})"
@@ -375,17 +371,8 @@ def _mentions_token(outcome: _Outcome) -> bool:
     return outcome.status_code == 210 and ("api token" in text or "account not found" in text)
 
 
-_BODY_ERRORS: dict[int, type[ApiError]] = {
-    210: ArgumentError,
-    403: PermissionDenied,
-    404: NotFound,
-}
-_HTTP_ERRORS: dict[int, type[ApiError]] = {
-    400: BadRequest,
-    401: AuthenticationError,
-    403: PermissionDenied,
-    404: NotFound,
-}
+_BODY_ERRORS = {210: ArgumentError, 403: PermissionDenied, 404: NotFound}
+_HTTP_ERRORS = {400: BadRequest, 401: AuthenticationError, 403: PermissionDenied, 404: NotFound}
 
 
 def _http_outcome(reply: Reply) -> _Outcome:
@@ -448,14 +435,12 @@ def _parse_body(data: bytes) -> tuple[int | None, str, Any]:
 
 
 def _transport_outcome(failure: TransportFailure) -> _Outcome:
-    description = failure.description
+    # a request that was never sent (no connection) is safe to try again
+    verdict = _Verdict.UNKNOWN if failure.sent else _Verdict.SAFE_RETRY
     if failure.final:
         verdict = _Verdict.FAILED
-    elif failure.sent:
-        verdict = _Verdict.UNKNOWN
-    else:
-        verdict = _Verdict.SAFE_RETRY  # nothing was sent: the connection was never made
-    return _Outcome(verdict, description, TransportError, message=description, hint=failure.hint)
+    text = failure.description
+    return _Outcome(verdict, text, TransportError, message=text, hint=failure.hint)
 
 
 def parse_retry_after(value: str | None) -> float | None:

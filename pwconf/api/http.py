@@ -31,6 +31,12 @@ from pwconf.printable import printable
 
 MAX_BODY_BYTES = 64 << 20
 READ_BYTES = 64 << 10
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept-Encoding": "gzip",
+    "User-Agent": "pwconf (+https://github.com/pwconf)",
+    "Accept": "application/json",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +73,14 @@ class Timeouts:
 class Transport:
     """POSTs to `{base_url}/{method}`; thread-safe."""
 
-    def __init__(
-        self,
-        base_url: str,
-        network: Network,
-        headers: dict[str, str],
-        pool_size: int,
-        timeouts: Timeouts,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url: str, network: Network, pool_size: int, timeouts: Timeouts) -> None:
+        self.base_url = base_url
         self.timeouts = timeouts
         self._network = network
         self._session = requests.Session()
         self._session.trust_env = False  # the environment was read once, into `network`
         self._session.headers.clear()
-        self._session.headers.update(
-            {"Content-Type": "application/json", "Accept-Encoding": "gzip", **headers}
-        )
+        self._session.headers.update(HEADERS)
         self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size))
         self._adapter.max_retries = urllib3.Retry(0, read=False, redirect=False)
         self._session.mount("https://", self._adapter)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pwconf.api.client import ApiClient, CallResult
+from pwconf.api.client import ALREADY_GONE, ApiClient, CallResult
 from pwconf.api.shapes import Checked, read_answer
 from pwconf.errors import ArgumentError, OutcomeUnknown
 
@@ -121,9 +121,6 @@ class Pushwoosh:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    def __repr__(self) -> str:
-        return f"Pushwoosh({self.client!r})"
-
     def send(self, read: Read) -> CallResult:
         """One read call, its answer as it came (raises ApiError)."""
         return self.client.call(read.method, read.fields, kind="read")
@@ -139,7 +136,7 @@ class Pushwoosh:
                 on_page(read is not None)
         return rows
 
-    def _read(self, read: Read) -> CallResult:
+    def read(self, read: Read) -> CallResult:
         """The call, its `response` read through the method's shape."""
         result = self.send(read)
         return replace(result, response=read.check(result.response).response)
@@ -156,17 +153,11 @@ class Pushwoosh:
 
     # ---- applications (§2) ---------------------------------------------------------------
 
-    def get_applications(self, page: int = 1) -> CallResult:
-        return self._read(Reads.get_applications(page))
-
-    def get_application(self, code: str) -> CallResult:
-        return self._read(Reads.get_application(code))
-
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
         page, total = 1, 1
         while page <= total:
-            response = self.get_applications(page).response
+            response = self.read(Reads.get_applications(page)).response
             yield dict(response["applications"])
             total = page_count(response)
             page += 1
@@ -199,9 +190,6 @@ class Pushwoosh:
         return self._write("configureApplication", request)
 
     # ---- tags (§3) -----------------------------------------------------------------------
-
-    def list_tags(self) -> CallResult:
-        return self._read(Reads.list_tags())
 
     def add_tag(
         self,
@@ -249,9 +237,6 @@ class Pushwoosh:
 
     # ---- segments / filters (§5) ---------------------------------------------------------
 
-    def list_filters(self, application: str | None = None) -> CallResult:
-        return self._read(Reads.list_filters(application))
-
     def all_filters(self) -> Rows:
         """Every filter of the account: one account-wide listFilters, or one per application
         when the server refuses it without `application` (the current documentation marks it
@@ -259,7 +244,7 @@ class Pushwoosh:
         try:
             return self.rows(Reads.list_filters())
         except ArgumentError:
-            codes = [code for page in self.application_pages() for code in page]
+            codes = self.all_application_pages()
         return [row for code in codes for row in self.rows(Reads.list_filters(code))]
 
     def create_filter(
@@ -287,10 +272,7 @@ class Pushwoosh:
     # ---- presets (§6) --------------------------------------------------------------------
 
     def list_presets(self, app: str) -> CallResult:
-        return self._read(Reads.list_presets(app))
-
-    def get_preset(self, code: str) -> CallResult:
-        return self._read(Reads.get_preset(code))
+        return self.read(Reads.list_presets(app))
 
     def find_preset_code(self, app: str, name: str) -> str | None:
         """The code of the preset named `name` in `app` ([decided] names unique per app)."""
@@ -342,7 +324,7 @@ class Pushwoosh:
     # ---- geozone clusters (§7) -----------------------------------------------------------
 
     def list_clusters(self, app: str) -> CallResult:
-        return self._read(Reads.list_clusters(app))
+        return self.read(Reads.list_clusters(app))
 
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
         def find() -> CallResult | None:
@@ -360,7 +342,7 @@ class Pushwoosh:
     # ---- geozones (§8) -------------------------------------------------------------------
 
     def list_geozones(self, app: str) -> CallResult:
-        return self._read(Reads.list_geozones(app))
+        return self.read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
         """Add geozones (wire dicts); after an unknown outcome they are found by name.
@@ -395,7 +377,7 @@ class Pushwoosh:
     def delete_geozones(self, app: str, ids: list[int]) -> CallResult:
         """Delete geozones by id; if a batch is refused as "not found", delete what remains."""
         result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
-        if len(ids) < 2 or "already gone" not in result.notes:
+        if len(ids) < 2 or ALREADY_GONE not in result.notes:
             return result
         zones = self.rows(Reads.list_geozones(app))
         remaining = [zone["id"] for zone in zones if zone["id"] in set(ids)]

@@ -224,13 +224,6 @@ def _upper_case_operator(match: re.Match[str]) -> str:
     return word.upper() if word.upper() in OPERATORS else word
 
 
-def _expiration(value: Any) -> Coerced:
-    """A filter's expiration date; the documentation writes "null" for none."""
-    if not isinstance(value, str):
-        return None
-    return (None, "null") if value in ("null", "") else (value, None)
-
-
 TEXT = Scalar("a string", _of_type(str))
 TEXT_OR_NULL = Scalar("a string or null", _of_type(str, type(None)), nullable=True)
 CODE = Scalar("a string", _of_type(str), _code)
@@ -247,10 +240,11 @@ SDK = Scalar(
     nullable=True,
 )
 EXPRESSION = Scalar("a string", _upper_case_operators, _expression, found="operators in lower case")
+# a filter's expiration date; the documentation writes "null" for none
 EXPIRATION = Scalar(
     "a string or null",
     lambda value: value is None or (type(value) is str and value not in ("null", "")),
-    _expiration,
+    lambda value: (None, "null") if value in ("null", "") else None,
     nullable=True,
 )
 # a preset's content: an object compared as it is, null read as an empty one

@@ -14,7 +14,7 @@ import requests
 
 from pwconf.api.client import ApiClient
 from pwconf.api.http import Reply
-from pwconf.api.pushwoosh import Pushwoosh
+from pwconf.api.pushwoosh import Pushwoosh, Reads
 from pwconf.errors import (
     ApiError,
     ArgumentError,
@@ -108,7 +108,7 @@ def test_unknown_token_is_argument_error(connect):
 @pytest.mark.parametrize("token", ["", "   "])
 def test_missing_or_empty_token_is_authentication_error(connect, token):
     with pytest.raises(AuthenticationError) as info:
-        Pushwoosh(connect(token=token)).list_tags()
+        Pushwoosh(connect(token=token)).read(Reads.list_tags())
     assert info.value.http_status == 401 and "PUSHWOOSH_API_TOKEN" in info.value.hint
 
 
@@ -168,7 +168,7 @@ def test_429_past_budget_is_rate_limited(emu, connect, naps):
 def test_5xx_past_budget_is_server_error_with_clear_message(emu, connect, naps):
     set_faults(emu, error_rate=1.0)
     with pytest.raises(ServerError) as info:
-        Pushwoosh(connect(max_attempts=4)).get_applications()
+        Pushwoosh(connect(max_attempts=4)).read(Reads.get_applications(1))
     assert str(info.value) in {
         f"getApplications failed after 4 attempts: HTTP {code}" for code in (500, 503)
     }
@@ -178,7 +178,7 @@ def test_5xx_past_budget_is_server_error_with_clear_message(emu, connect, naps):
 def test_5xx_retried_then_succeeds(emu, connect, naps):
     set_faults(emu, error_rate=1.0)
     lift_faults_after_first_failure(emu, naps)
-    result = Pushwoosh(connect()).list_tags()
+    result = Pushwoosh(connect()).read(Reads.list_tags())
     assert result.attempts == 2 and result.notes[0].startswith("retried after HTTP 50")
 
 
@@ -281,8 +281,8 @@ def test_delete_of_missing_entities_is_already_gone(emu, api):
 def test_token_absent_from_errors_reprs_and_journal(emu, connect):
     api = Pushwoosh(connect())
     with pytest.raises(ApiError) as info:
-        api.get_application("NOPE0-NOPE0")
-    api.list_tags()
+        api.read(Reads.get_application("NOPE0-NOPE0"))
+    api.read(Reads.list_tags())
     texts = [str(info.value), repr(info.value), repr(info.value.result), repr(api)]
     texts.append(json.dumps(journal(emu)))
     assert all(emu.token not in text for text in texts)
