@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 
-from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count, page_titles
 from pwconf.errors import ArgumentError, ManifestError, Problem
 from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
@@ -130,7 +130,7 @@ def _read_titles(reader: _Reader) -> dict[str, str]:
     rest = [reader.submit(Reads.get_applications(n)) for n in range(2, page_count(first[0]) + 1)]
     titles: dict[str, str] = {}
     for (page,) in [first, *_results(rest)]:
-        titles.update(page["applications"])
+        titles.update(page_titles(page))
     return titles
 
 

@@ -54,6 +54,11 @@ def page_count(applications_page: dict[str, Any]) -> int:
     return int(applications_page["total"] or 1)
 
 
+def page_titles(applications_page: dict[str, Any]) -> dict[str, str]:
+    """The {code: title} of one page of getApplications."""
+    return dict(applications_page["applications"])
+
+
 class Reads:
     """Every read method as a Read, sent by Pushwoosh's methods below and by the fetch."""
 
@@ -158,7 +163,7 @@ class Pushwoosh:
         page, total = 1, 1
         while page <= total:
             response = self.read(Reads.get_applications(page)).response
-            yield dict(response["applications"])
+            yield page_titles(response)
             total = page_count(response)
             page += 1
 
