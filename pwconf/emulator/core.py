@@ -136,6 +136,8 @@ class Emulator(ApplicationMethods, PresetMethods):
                 if call.account.suspended and spec.writes:
                     fail("Account has been suspended")
                 response = spec.handler(self, call)
+                if spec.writes:
+                    self.store.mark_changed()
                 if self.shapes:
                     response = answer_shapes.reshape(
                         self.shapes, method, response, self._shape_info(call)

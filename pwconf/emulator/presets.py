@@ -84,7 +84,6 @@ class PresetMethods(Handlers):
             "code": self.store.new_code(), "name": name, "filter_expression": expression,
             "expiration_date": expiration, "application": application,
         }
-        self.store.mark_changed()
         return {"name": name}
 
     def _parse_expression(self, account: Account, expression: str) -> None:
@@ -114,7 +113,7 @@ class PresetMethods(Handlers):
         found = account.filters.get(name)
         if found is not None and self._expired(found, account):
             del account.filters[name]
-            self.store.mark_changed()
+            self.store.mark_changed()  # a read may remove an expired filter
             return None
         return found
 
@@ -142,7 +141,6 @@ class PresetMethods(Handlers):
         if self._live_filter(call.account, name) is None:
             fail("Filter not found")
         del call.account.filters[name]
-        self.store.mark_changed()
 
     # -- presets (§6) --------------------------------------------------------------------------
     def create_preset(self, call: Call) -> Any:
@@ -190,7 +188,6 @@ class PresetMethods(Handlers):
             fail(f"{what} already exists")  # [decided] names unique within an application
         code = self.store.new_code()
         stored[code] = {"code": code, **fields}
-        self.store.mark_changed()
         return code
 
     def list_presets(self, call: Call) -> Any:
@@ -211,7 +208,6 @@ class PresetMethods(Handlers):
     def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
         del app.presets[preset["code"]]
-        self.store.mark_changed()
 
     # -- campaigns (§8a) -----------------------------------------------------------------------
     def create_campaign(self, call: Call) -> Any:
@@ -246,7 +242,6 @@ class PresetMethods(Handlers):
     def delete_campaign(self, call: Call) -> Any:
         code = call.get("campaign", string)
         self._owner(call, "campaigns", code, "Campaign not found").drop_campaign(code)
-        self.store.mark_changed()
 
     # -- geozone clusters (§7) -----------------------------------------------------------------
     def add_geo_zone_cluster(self, call: Call) -> Any:
@@ -272,7 +267,6 @@ class PresetMethods(Handlers):
         if code not in app.clusters:
             fail("Cluster not found")
         app.drop_cluster(code)
-        self.store.mark_changed()
 
     # -- geozones (§8) -------------------------------------------------------------------------
     def add_geo_zone(self, call: Call) -> Any:
@@ -287,7 +281,6 @@ class PresetMethods(Handlers):
         for geozone in checked.values():  # all validated first: all-or-nothing
             geozone["id"] = self.store.new_id("geozone")
             app.geozones[geozone["id"]] = geozone
-        self.store.mark_changed()
         return {"GeoZones": [geozone["id"] for geozone in checked.values()]}
 
     def update_geo_zone(self, call: Call) -> Any:
@@ -305,7 +298,6 @@ class PresetMethods(Handlers):
             fail(f"Geozone already exists: name {geozone['name']!r}")
         geozone["id"] = geozone_id
         app.geozones[geozone_id] = geozone
-        self.store.mark_changed()
 
     def delete_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
@@ -316,7 +308,6 @@ class PresetMethods(Handlers):
                 fail("Geozone not found")
         for geozone_id in set(ids):
             del app.geozones[geozone_id]
-        self.store.mark_changed()
 
     def list_geo_zones(self, call: Call) -> Any:
         app = self._application(call)
