@@ -77,7 +77,7 @@ class PresetMethods(Handlers):
         expiration = call.get("expiration_date", iso_date, default=None)
         if expiration and self.expire_filters and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
-        self._parse_expression(call.account, expression)
+        self._check_expression(call.account, expression)
         if self._live_filter(call.account, name) is not None:
             fail("Filter already exists")
         call.account.filters[name] = {
@@ -86,17 +86,10 @@ class PresetMethods(Handlers):
         }
         return {"name": name}
 
-    def _parse_expression(self, account: Account, expression: str) -> None:
-        def application_exists(code: str) -> bool:
-            app = self.store.applications.get(code)
-            return app is not None and app.account_id == account.id
-
-        def tag_type(name: str) -> int | None:
-            tag = account.tags.get(name)
-            return None if tag is None else tag["type"]
-
+    def _check_expression(self, account: Account, expression: str) -> None:
+        tag_types = {name: tag["type"] for name, tag in account.tags.items()}
         try:
-            segments.parse(expression, segments.Resolver(application_exists, tag_type))
+            segments.check(expression, account.applications, tag_types)
         except segments.SegmentError as error:
             fail(str(error))
 
