@@ -49,13 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
-from pwconf.emulator.faults import (
-    DROP,
-    ERROR_AFTER,
-    PASS,
-    Decision,
-    Faults,
-)
+from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
 from pwconf.emulator.fields import http_error, to_json
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
@@ -375,16 +369,6 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     wbufsize = -1  # buffered: headers and body leave in one send
     server: _HTTPServer
-
-    _date_cache: tuple[int, str] = (0, "")
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        if timestamp is not None:
-            return super().date_time_string(timestamp)
-        second = int(time.time())  # one formatting a second, not one a call
-        if _Handler._date_cache[0] != second:
-            _Handler._date_cache = (second, super().date_time_string(second))
-        return _Handler._date_cache[1]
 
     def setup(self) -> None:
         super().setup()
