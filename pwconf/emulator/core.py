@@ -36,7 +36,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +88,7 @@ class Emulator(ApplicationMethods, PresetMethods):
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
         expire_filters: bool = True,
-        shapes: frozenset[str] = frozenset(),
+        shapes: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.clock = clock

@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -113,7 +113,7 @@ class EmulatorServer:
         expire_filters: bool = True,
         verbose: bool = False,
         journal_size: int = JOURNAL_SIZE,
-        answer_shapes: frozenset[str] | list[str] = frozenset(),
+        answer_shapes: Iterable[str] = (),
         **faults: Any,
     ) -> None:
         """``faults``: the settings of :class:`Faults` the emulator starts with."""
@@ -134,11 +134,10 @@ class EmulatorServer:
             except (OSError, StoreError) as exc:
                 raise EmulatorError(f"can not load {self.data_file}: {exc}") from None
         try:
-            shapes = check_shapes(answer_shapes)
-        except ValueError as exc:
+            self.core = Emulator(self.store, expire_filters=expire_filters, shapes=answer_shapes)
+            self.faults = Faults(seed=seed, **faults)
+        except ValueError as exc:  # an unknown answer shape or a bad fault setting
             raise EmulatorError(str(exc)) from None
-        self.core = Emulator(self.store, expire_filters=expire_filters, shapes=shapes)
-        self.faults = Faults(seed=seed, **faults)
         self.journal = Journal(journal_size)
         self._save_lock = threading.Lock()
         self._saved_version = self.store.version
