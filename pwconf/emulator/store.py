@@ -137,20 +137,19 @@ class Application:
     def drop_cluster(self, code: str) -> None:
         """Forget a cluster; geozones in it are in none."""
         del self.clusters[code]
-        self._unbind_geozones("cluster", code)
+        _unbind(self.geozones.values(), "cluster", code)
 
     def drop_campaign(self, code: str) -> None:
         """Forget a campaign; presets and geozones that pointed at it point at none."""
         del self.campaigns[code]
-        for preset in self.presets.values():
-            if preset.get("campaignCode") == code:
-                preset["campaignCode"] = None
-        self._unbind_geozones("campaign", code)
+        _unbind(self.presets.values(), "campaignCode", code)
+        _unbind(self.geozones.values(), "campaign", code)
 
-    def _unbind_geozones(self, key: str, code: str) -> None:
-        for geozone_id, geozone in self.geozones.items():
-            if geozone[key] == code:
-                self.geozones[geozone_id] = {**geozone, key: None}
+
+def _unbind(leaves: Iterable[dict[str, Any]], key: str, code: str) -> None:
+    for leaf in leaves:
+        if leaf[key] == code:
+            leaf[key] = None
 
 
 @dataclass(slots=True, eq=False)
