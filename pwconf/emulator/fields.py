@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Callable
@@ -39,10 +38,6 @@ class ApiError(Exception):
 
     def result(self) -> Result:
         return self.http_status, body(self.status_code, str(self), None), self.headers
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:

@@ -50,7 +50,7 @@ from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
 from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
-from pwconf.emulator.fields import http_error, to_json
+from pwconf.emulator.fields import http_error
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
@@ -431,7 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(3)  # CRLF after the chunk
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = to_json(body).encode()
+        payload = json.dumps(body, separators=(",", ":")).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
