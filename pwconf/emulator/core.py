@@ -87,13 +87,11 @@ class Emulator(ApplicationMethods, PresetMethods):
         *,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
-        expire_filters: bool = True,
         shapes: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.clock = clock
         self.today = today
-        self.expire_filters = expire_filters
         self.shapes = answer_shapes.check_shapes(shapes)
         self._message_times: dict[str, deque[float]] = {}
 

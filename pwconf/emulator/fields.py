@@ -196,7 +196,6 @@ class Handlers:
     store: Store
     shapes: frozenset[str]
     today: Callable[[], dt.date]
-    expire_filters: bool
 
     def _application(
         self, call: Call, field: str = "application", *,

@@ -75,7 +75,7 @@ class PresetMethods(Handlers):
         if call.has("application"):
             application = self._application(call, suspended_ok=True).code
         expiration = call.get("expiration_date", iso_date, default=None)
-        if expiration and self.expire_filters and expiration < self.today().isoformat():
+        if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
         self._check_expression(call.account, expression)
         if self._live_filter(call.account, name) is not None:
@@ -97,7 +97,7 @@ class PresetMethods(Handlers):
         # [decided, emulator] a filter lives through its expiration date, gone the day after,
         # unless a preset uses it.
         expiration = found["expiration_date"]
-        if not self.expire_filters or not expiration or expiration >= self.today().isoformat():
+        if not expiration or expiration >= self.today().isoformat():
             return False
         return found["name"] not in _filters_in_use(account)
 

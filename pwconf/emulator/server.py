@@ -110,7 +110,6 @@ class EmulatorServer:
         tokens: list[str] | None = None,
         seed: int = 0,
         *,
-        expire_filters: bool = True,
         verbose: bool = False,
         journal_size: int = JOURNAL_SIZE,
         answer_shapes: Iterable[str] = (),
@@ -134,7 +133,7 @@ class EmulatorServer:
             except (OSError, StoreError) as exc:
                 raise EmulatorError(f"can not load {self.data_file}: {exc}") from None
         try:
-            self.core = Emulator(self.store, expire_filters=expire_filters, shapes=answer_shapes)
+            self.core = Emulator(self.store, shapes=answer_shapes)
             self.faults = Faults(seed=seed, **faults)
         except ValueError as exc:  # an unknown answer shape or a bad fault setting
             raise EmulatorError(str(exc)) from None
