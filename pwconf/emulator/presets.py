@@ -28,23 +28,11 @@ from pwconf.emulator.store import GEOZONE_FIELDS, Account, Application
 CAMPAIGN_PAGE_SIZE = 2
 
 
-def _member(code: Any, path: str, app: Application, kind: str) -> Any:
+def _member(code: Any, path: str, app: Application, kind: str) -> str:
     """`code` as one of `app`'s presets, clusters or campaigns (`kind`), else a 210."""
-    if code not in getattr(app, f"{kind}s"):
+    if string(code, path) not in getattr(app, f"{kind}s"):
         fail(f"Invalid {path}: {kind} {code!r} not found in this application")
     return code
-
-
-def _campaign(code: Any, path: str, app: Application) -> str:
-    return _member(string(code, path), path, app, "campaign")
-
-
-def _filters_in_use(account: Account) -> set[str]:
-    return {
-        preset["segmentation"].get("filter")
-        for app in account.applications.values()
-        for preset in app.presets.values()
-    }
 
 
 def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
@@ -60,7 +48,7 @@ def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
     raw.get("content", localized, default=None)
     raw.get("presetCode", _member, app, "preset", default=None)
     raw.get("cluster", _member, app, "cluster", default=None)
-    raw.get("campaign", _campaign, app, default=None)
+    raw.get("campaign", _member, app, "campaign", default=None)
     raw.get("timetable", json_object, default=None)
     return geozone
 
@@ -99,7 +87,10 @@ class PresetMethods(Handlers):
         expiration = found["expiration_date"]
         if not expiration or expiration >= self.today().isoformat():
             return False
-        return found["name"] not in _filters_in_use(account)
+        return not any(
+            preset["segmentation"].get("filter") == found["name"]
+            for app in account.applications.values() for preset in app.presets.values()
+        )
 
     def _live_filter(self, account: Account, name: str) -> dict[str, Any] | None:
         """The filter, unless it expired (then it is removed, as the service does [doc])."""
@@ -139,7 +130,7 @@ class PresetMethods(Handlers):
     def create_preset(self, call: Call) -> Any:
         app = self._application(call, "applicationCode")
         name = call.get("name", string)
-        campaign = call.get("campaignCode", _campaign, app, default=None)
+        campaign = call.get("campaignCode", _member, app, "campaign", default=None)
         content = call.nested("content")
         content.get("message", localized)
         for key in ("title", "subtitle"):
