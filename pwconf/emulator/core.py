@@ -133,8 +133,9 @@ class Emulator(ApplicationMethods, PresetMethods):
         return 200, body(200, message, response), {}
 
     def _shape_info(self, call: Call) -> answer_shapes.AppInfo:
-        app = self.store.applications.get(call.request.get("application") or "")
-        if app is None or app.account_id != call.account.id:
+        code = call.request.get("application")
+        app = call.account.applications.get(code) if isinstance(code, str) else None
+        if app is None:
             return None
         return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
 
