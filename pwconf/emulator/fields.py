@@ -214,8 +214,8 @@ class Handlers:
     ) -> Application:
         if not call.token.allows(code):
             forbidden()
-        app = self.store.applications.get(code)
-        if app is None or app.account_id != call.account.id:
+        app = call.account.applications.get(code)
+        if app is None:
             fail(not_found)
         if app.suspended and not suspended_ok:
             fail("Application suspended")
