@@ -1,7 +1,7 @@
 """The Pushwoosh API emulator: a second, independent implementation of the wire contract.
 
 Nothing here imports from the rest of pwconf, so a misreading of the contract in the client is not
-mirrored here. ``store`` holds the data, ``core`` answers calls (pure), ``segments`` parses filter
+mirrored here. ``store`` holds the data, ``core`` answers calls (pure), ``segments`` checks filter
 expressions, ``faults`` injects failures and ``server`` serves it all on loopback HTTP.
 """
 

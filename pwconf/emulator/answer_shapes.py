@@ -10,7 +10,7 @@ reshaped answer is always a new object (stored values are never mutated).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 GEOZONES_GROUPED = "geozones-grouped"
@@ -42,12 +42,11 @@ SHAPES: dict[str, str] = {
 
 def check_shapes(names: Iterable[Any]) -> frozenset[str]:
     """The named shapes; ValueError naming the first unknown one."""
-    chosen = []
+    names = list(names)
     for name in names:
         if not isinstance(name, str) or name not in SHAPES:
             raise ValueError(f"unknown answer shape {name!r}; known: {', '.join(SHAPES)}")
-        chosen.append(name)
-    return frozenset(chosen)
+    return frozenset(names)
 
 
 # The call's application: its clusters {code: name} and credentials {provider: {field: value}},
@@ -57,13 +56,10 @@ AppInfo = tuple[dict[str, str], dict[str, dict[str, Any]]] | None
 
 def reshape(shapes: frozenset[str], method: str, response: Any, app: AppInfo) -> Any:
     """The `response` of a successful `method` as the shapes that are on would send it."""
-    if STRINGS_FOR_NUMBERS in shapes:
-        response = _numbers_as_strings(method, response)
-    if STRINGS_FOR_BOOLEANS in shapes:
-        response = _booleans_as_strings(method, response)
-    if LOWERCASE_OPERATORS in shapes and method == "listFilters":
-        filters = response["filters"]
-        response = {"filters": [{**f, "filter_expression": _lower_operators(f)} for f in filters]}
+    for shape, (change, paths) in _VALUE_CHANGES.items():
+        if shape in shapes:
+            for path in paths.get(method, ()):
+                response = _changed(response, path.split("."), change)
     if GEOZONES_GROUPED in shapes and method == "listGeoZones" and app is not None:
         response = _grouped(response["geoZones"], app[0])
     if APPLICATION_WITHOUT_CODE in shapes and method == "getApplication" and app is not None:
@@ -71,63 +67,54 @@ def reshape(shapes: frozenset[str], method: str, response: Any, app: AppInfo) ->
     return response
 
 
+def _changed(value: Any, path: list[str], change: Callable[[Any], Any]) -> Any:
+    """A copy of `value` with `change` applied at `path` ("*": every item or value)."""
+    if not path:
+        return change(value)
+    key, rest = path[0], path[1:]
+    if key == "*" and isinstance(value, list):
+        return [_changed(item, rest, change) for item in value]
+    if key == "*" and isinstance(value, dict):
+        return {k: _changed(item, rest, change) for k, item in value.items()}
+    if not isinstance(value, dict) or key not in value:
+        return value
+    return {**value, key: _changed(value[key], rest, change)}
+
+
 def _text(value: Any) -> Any:
     return None if value is None else str(value)
-
-
-def _numbers_as_strings(method: str, response: Any) -> Any:
-    if method == "getApplications":
-        return {**response, "page": _text(response["page"]), "total": _text(response["total"])}
-    if method == "listTags":
-        return {"tags": [{**tag, "type": _text(tag["type"])} for tag in response["tags"]]}
-    if method == "getPreset":
-        preset = response["preset"]
-        scheduling = {k: _text(v) for k, v in (preset["scheduling"] or {}).items()}
-        segmentation = dict(preset["segmentation"])
-        segmentation["platforms"] = [_text(p) for p in segmentation.get("platforms") or []]
-        return {"preset": {**preset, "scheduling": scheduling, "segmentation": segmentation}}
-    if method == "listGeoZoneClusters":
-        return {"clusters": [
-            {**c, "cooldown": _text(c["cooldown"]), "geozones": _text(c["geozones"])}
-            for c in response["clusters"]
-        ]}  # fmt: skip
-    if method == "listGeoZones":
-        numeric = ("id", "lat", "lng", "range", "cooldown")
-        return {"geoZones": [
-            {**zone, **{key: _text(zone[key]) for key in numeric}} for zone in response["geoZones"]
-        ]}  # fmt: skip
-    if method == "addGeoZone":
-        return {"GeoZones": [_text(i) for i in response["GeoZones"]]}
-    return response
 
 
 def _flag(value: Any) -> Any:
     return ("1" if value else "0") if isinstance(value, bool) else value
 
 
-def _booleans_as_strings(method: str, response: Any) -> Any:
-    if method == "listTags":
-        return {"tags": [
-            {**tag, "isApplicationSpecific": _flag(tag["isApplicationSpecific"])}
-            for tag in response["tags"]
-        ]}  # fmt: skip
-    if method == "getApplication":
-        app = response["application"]
-        providers = {k: _flag(v) for k, v in app["providers"].items()}
-        return {"application": {**app, "providers": providers}}
-    if method == "configureApplication":
-        return {"providers": {k: _flag(v) for k, v in response["providers"].items()}}
-    return response
-
-
 _OPERATOR = re.compile(r'("(?:[^"\\]|\\.)*")|\b(EQ|NOTEQ|IN|NOTIN|GTE|LTE|BETWEEN|NOTSET)\b')
 
 
-def _lower_operators(filter_row: dict[str, Any]) -> str:
+def _lower_operators(expression: str) -> str:
     """The expression with its operators (never the text inside quotes) in lower case."""
-    return _OPERATOR.sub(
-        lambda m: m.group(1) or m.group(2).lower(), filter_row["filter_expression"]
-    )
+    return _OPERATOR.sub(lambda m: m.group(1) or m.group(2).lower(), expression)
+
+
+# The shapes that change single values: how, and where in each method's answer.
+_VALUE_CHANGES: dict[str, tuple[Callable[[Any], Any], dict[str, tuple[str, ...]]]] = {
+    STRINGS_FOR_NUMBERS: (_text, {
+        "getApplications": ("page", "total"),
+        "listTags": ("tags.*.type",),
+        "getPreset": ("preset.scheduling.*", "preset.segmentation.platforms.*"),
+        "listGeoZoneClusters": ("clusters.*.cooldown", "clusters.*.geozones"),
+        "listGeoZones": ("geoZones.*.id", "geoZones.*.lat", "geoZones.*.lng",
+                         "geoZones.*.range", "geoZones.*.cooldown"),
+        "addGeoZone": ("GeoZones.*",),
+    }),
+    STRINGS_FOR_BOOLEANS: (_flag, {
+        "listTags": ("tags.*.isApplicationSpecific",),
+        "getApplication": ("application.providers.*",),
+        "configureApplication": ("providers.*",),
+    }),
+    LOWERCASE_OPERATORS: (_lower_operators, {"listFilters": ("filters.*.filter_expression",)}),
+}
 
 
 def _grouped(zones: list[dict[str, Any]], cluster_names: dict[str, str]) -> dict[str, Any]:

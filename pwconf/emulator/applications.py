@@ -50,7 +50,6 @@ class ApplicationMethods(Handlers):
         fields["title"] = call.get("title", string, default=app.title)
         for name, value in fields.items():
             setattr(app, name, value)
-        self.store.mark_changed()
 
     def delete_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
@@ -94,7 +93,6 @@ class ApplicationMethods(Handlers):
             credentials = {"android_fcm_service_account": service_account}
         app.credentials = {**app.credentials, provider: credentials}
         app.providers = {**app.providers, provider: True}
-        self.store.mark_changed()
         return {"providers": dict(app.providers)}
 
     # -- tags (§3) -----------------------------------------------------------------------------
@@ -110,7 +108,6 @@ class ApplicationMethods(Handlers):
         if name in call.account.tags:
             fail("Tag already exists")  # [decided]
         call.account.tags[name] = {"name": name, "type": type_code, **flags, "default": False}
-        self.store.mark_changed()
         return {"result": True}
 
     def delete_tag(self, call: Call) -> Any:
@@ -122,7 +119,6 @@ class ApplicationMethods(Handlers):
         if existing["default"]:
             fail("Default tag can not be deleted")  # [decided]
         del call.account.tags[name]
-        self.store.mark_changed()
         return {"result": True}
 
     def list_tags(self, call: Call) -> Any:
@@ -148,7 +144,6 @@ class ApplicationMethods(Handlers):
             "id": event_id, "name": name, "description": description,
             "eventAttributes": attributes, "trackRevenue": track_revenue,
         }
-        self.store.mark_changed()
         return {"event": event_id}
 
 

@@ -1,50 +1,32 @@
 """The pure core of the emulator: one Pushwoosh API call in, one answer out, no I/O.
 
-``Emulator(store).handle(method, request) -> (http_status, body, extra_headers)`` implements every
-method of the wire contract (``shared/pushwoosh-api.md`` §1-§8a). Bodies are always
-``{"status_code", "status_message", "response"}``. The clock and the calendar are injected so the
-createMessage rate window and filter expiry can be tested without waiting.
-
-Checks run in this order, so the first problem found is the one reported:
+``Emulator(store).handle(method, request) -> (http_status, body, extra_headers)`` answers every
+method of the wire contract (§1-§8a); the clock and the calendar are injected so the createMessage
+window and filter expiry can be tested without waiting. Checks run in this order, and the first
+problem found is the one reported:
 
 1. unknown method (HTTP 404), request not an object (HTTP 400);
-2. ``auth`` absent (HTTP 401), empty (210), unknown token (210), token of a deleted account (210);
+2. ``auth``: absent HTTP 401; empty, blank or not a string 210 ``API token or application or
+   account is not set``; unknown 210 ``Invalid API Token: Account not found``; of a deleted
+   account 210 ``Account not found``;
 3. createMessage only: the 600-a-minute window (HTTP 429 with ``Retry-After``);
-4. suspended account (210, for writes and for filter methods);
-5. the method: its application (missing 210, other app on a restricted token HTTP 403, unknown
-   210, suspended 210), then its own fields (210 naming the field).
+4. a suspended account: 210 ``Suspended account can not use device filtration`` for createFilter
+   and listFilters, ``Account has been suspended`` for every write (all but get* and list*);
+5. the method's application: missing 210 ``API token or application is not set``
+   (``applicationCode`` for createPreset; createMessage: ``No application or group code
+   given``); outside a restricted token HTTP 403; unknown 210 ``Application not found`` for
+   get/update/delete/configureApplication, ``Access denied or application not found`` for the
+   others; suspended 210 ``Application suspended`` except for getApplication(s),
+   deleteApplication and the filter methods;
+6. the method's own fields: 210 ``Missing required field: <path>``, ``Invalid <path>: <why>``,
+   ``Invalid filter_expression at position N: <problem>``, or naming the entity (``Tag already
+   exists``, ``Preset not found``...); createPreset without platforms: ``Please select at least
+   one platform``.
 
-Restricted tokens [decided]: they read account-wide lists (getApplications, listTags, listFilters
-without ``application``) but may not create or delete applications, tags or filters, nor touch an
-application outside their list: all of that is HTTP 403 ``Token restrictions forbid this
+[decided] These triggers, where the contract names only the message; and restricted tokens read
+account-wide lists (getApplications, listTags, listFilters without ``application``) but creating
+or deleting applications, tags or filters is HTTP 403 ``Token restrictions forbid this
 operation.``
-
-Triggers of the §1 messages (HTTP 200, ``status_code`` 210) [decided where the contract names
-only the message]:
-
-- ``API token or application or account is not set``: ``auth`` empty, blank or not a string
-  (absent ``auth`` is HTTP 401);
-- ``Invalid API Token: Account not found``: ``auth`` is no known token;
-- ``Account not found``: the token's account was deleted (``store.delete_account``);
-- ``Account has been suspended``: a write (create*, update*, delete*, add*,
-  configureApplication, createMessage) by a suspended account;
-- ``Suspended account can not use device filtration``: createFilter or listFilters by one;
-- ``API token or application is not set``: a method that needs ``application``
-  (``applicationCode`` for createPreset) called without it;
-- ``No application or group code given``: createMessage with neither ``application`` nor
-  ``applications_group``;
-- ``Application not found``: get/update/delete/configureApplication naming a code that is not
-  one of the account's; ``Access denied or application not found``: any other method doing so;
-- ``Application suspended``: any method on a suspended application except getApplication(s),
-  deleteApplication and the filter methods;
-- ``Please select at least one platform``: createPreset whose ``segmentation.platforms`` is
-  missing or empty.
-
-Other 210 messages name the field (``Missing required field: <path>``, ``Invalid <path>: <why>``,
-``Invalid filter_expression at position N: <problem>``) or the entity (``Tag already exists``,
-``Default tag can not be deleted``, ``Preset not found``...).
-
-Answer shapes (``answer_shapes``) may reshape answers; with none on, every answer is the contract's.
 """
 
 from __future__ import annotations
@@ -54,7 +36,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,13 +87,11 @@ class Emulator(ApplicationMethods, PresetMethods):
         *,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
-        expire_filters: bool = True,
-        shapes: frozenset[str] = frozenset(),
+        shapes: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.clock = clock
         self.today = today
-        self.expire_filters = expire_filters
         self.shapes = answer_shapes.check_shapes(shapes)
         self._message_times: dict[str, deque[float]] = {}
 
@@ -136,6 +116,8 @@ class Emulator(ApplicationMethods, PresetMethods):
                 if call.account.suspended and spec.writes:
                     fail("Account has been suspended")
                 response = spec.handler(self, call)
+                if spec.writes:
+                    self.store.mark_changed()
                 if self.shapes:
                     response = answer_shapes.reshape(
                         self.shapes, method, response, self._shape_info(call)
@@ -151,8 +133,9 @@ class Emulator(ApplicationMethods, PresetMethods):
         return 200, body(200, message, response), {}
 
     def _shape_info(self, call: Call) -> answer_shapes.AppInfo:
-        app = self.store.applications.get(call.request.get("application") or "")
-        if app is None or app.account_id != call.account.id:
+        code = call.request.get("application")
+        app = call.account.applications.get(code) if isinstance(code, str) else None
+        if app is None:
             return None
         return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
 

@@ -1,24 +1,21 @@
 """Fault injection for the emulator, reproducible from a seed.
 
-Each API call (never an admin call) asks :meth:`Faults.decide` what happens to it. The decision
-draws the same number of random values every time, so one seed and one sequence of calls always
-give the same faults. Kinds, checked in this order:
+Each API call (never an admin call) asks :meth:`Faults.decide` what happens to it. The settings,
+checked in this order:
 
-- ``rate_limit`` {"every": N, "burst": K, "retry_after": S}: after every N calls, K consecutive
-  calls get HTTP 429 with ``Retry-After: S`` (a cycle of N + K calls; deterministic, no dice).
-- ``drop_rate``: share of calls whose connection is closed without an answer.
-- ``error_rate``: share of calls answered 500 or 503 (half each) *before* the method runs.
-- ``error_after_rate``: share of calls answered 500 *after* the method ran (an unknown outcome:
-  the change happened), so clients can be tested for duplicates.
-- ``latency_ms``: sleep before answering every call (outside the store lock).
+- ``rate_limit`` {"every": N, "burst": K, "retry_after": S}: after every N calls, K calls in a row
+  get HTTP 429 with ``Retry-After: S`` (deterministic, no dice);
+- ``drop_rate``: share of calls whose connection is closed without an answer;
+- ``error_rate``: share of calls answered 500 or 503 (half each) *before* the method runs;
+- ``error_after_rate``: share of calls answered 500 *after* the method ran (the change happened),
+  to test clients for duplicates;
+- ``latency_ms``: a sleep before every answer (outside the store lock).
 
-Change them at runtime with :meth:`Faults.configure` (validated) or ``PUT /_emulator/faults``;
-a new ``seed`` restarts the random sequence and the call count.
+A new ``seed`` restarts the random sequence and the call count.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import threading
 from dataclasses import dataclass
@@ -30,13 +27,6 @@ PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
     "pass", "drop", "rate_limit", "error_before", "error_after",
 )
 _RATES = ("error_rate", "error_after_rate", "drop_rate")
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    every: int
-    burst: int
-    retry_after: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +45,7 @@ class Faults:
         self._lock = threading.Lock()
         self.latency_ms: float = 0
         self.error_rate = self.error_after_rate = self.drop_rate = 0.0
-        self.rate_limit: RateLimit | None = None
+        self.rate_limit: dict[str, Any] | None = None
         self._reseed(seed)
         self.configure(**settings)
 
@@ -79,7 +69,7 @@ class Faults:
             return {
                 "latency_ms": self.latency_ms,
                 **{key: getattr(self, key) for key in _RATES},
-                "rate_limit": dataclasses.asdict(self.rate_limit) if self.rate_limit else None,
+                "rate_limit": self.rate_limit,
                 "seed": self.seed,
                 "calls": self._calls,
             }
@@ -91,9 +81,9 @@ class Faults:
             drop_roll, error_roll, kind_roll, after_roll = (self._rng.random() for _ in range(4))
             latency_s = max(0.0, self.latency_ms) / 1000
             limit = self.rate_limit
-            if limit is not None and (self._calls - 1) % (limit.every + limit.burst) >= limit.every:
+            if limit and (self._calls - 1) % (limit["every"] + limit["burst"]) >= limit["every"]:
                 # Whole seconds as HTTP wants; a fraction is kept as given (handy in tests).
-                seconds = limit.retry_after
+                seconds = limit["retry_after"]
                 header = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
                 answer = http_error(429, "Too many requests (injected fault)",
                                     {"Retry-After": header})
@@ -131,17 +121,17 @@ def _check_setting(key: str, value: Any) -> Any:
     raise ValueError(f"unknown fault setting {key!r}")
 
 
-def _check_rate_limit(value: Any) -> RateLimit | None:
-    if value is None or isinstance(value, RateLimit):
-        return value
+def _check_rate_limit(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
     if not isinstance(value, dict) or set(value) - {"every", "burst", "retry_after"}:
         raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
-    limit = RateLimit(value.get("every"), value.get("burst", 1), value.get("retry_after", 1))
+    limit = {"every": None, "burst": 1, "retry_after": 1, **value}
     for name in ("every", "burst"):
-        number = getattr(limit, name)
+        number = limit[name]
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
-    if not _is_number(limit.retry_after) or limit.retry_after < 0:
+    if not _is_number(limit["retry_after"]) or limit["retry_after"] < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")
     return limit
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Callable
@@ -39,10 +38,6 @@ class ApiError(Exception):
 
     def result(self) -> Result:
         return self.http_status, body(self.status_code, str(self), None), self.headers
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def http_error(http_status: int, message: str, headers: dict[str, str] | None = None) -> Result:
@@ -201,7 +196,6 @@ class Handlers:
     store: Store
     shapes: frozenset[str]
     today: Callable[[], dt.date]
-    expire_filters: bool
 
     def _application(
         self, call: Call, field: str = "application", *,
@@ -220,8 +214,8 @@ class Handlers:
     ) -> Application:
         if not call.token.allows(code):
             forbidden()
-        app = self.store.applications.get(code)
-        if app is None or app.account_id != call.account.id:
+        app = call.account.applications.get(code)
+        if app is None:
             fail(not_found)
         if app.suspended and not suspended_ok:
             fail("Application suspended")

@@ -28,23 +28,11 @@ from pwconf.emulator.store import GEOZONE_FIELDS, Account, Application
 CAMPAIGN_PAGE_SIZE = 2
 
 
-def _member(code: Any, path: str, app: Application, kind: str) -> Any:
+def _member(code: Any, path: str, app: Application, kind: str) -> str:
     """`code` as one of `app`'s presets, clusters or campaigns (`kind`), else a 210."""
-    if code not in getattr(app, f"{kind}s"):
+    if string(code, path) not in getattr(app, f"{kind}s"):
         fail(f"Invalid {path}: {kind} {code!r} not found in this application")
     return code
-
-
-def _campaign(code: Any, path: str, app: Application) -> str:
-    return _member(string(code, path), path, app, "campaign")
-
-
-def _filters_in_use(account: Account) -> set[str]:
-    return {
-        preset["segmentation"].get("filter")
-        for app in account.applications.values()
-        for preset in app.presets.values()
-    }
 
 
 def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
@@ -60,7 +48,7 @@ def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
     raw.get("content", localized, default=None)
     raw.get("presetCode", _member, app, "preset", default=None)
     raw.get("cluster", _member, app, "cluster", default=None)
-    raw.get("campaign", _campaign, app, default=None)
+    raw.get("campaign", _member, app, "campaign", default=None)
     raw.get("timetable", json_object, default=None)
     return geozone
 
@@ -75,29 +63,21 @@ class PresetMethods(Handlers):
         if call.has("application"):
             application = self._application(call, suspended_ok=True).code
         expiration = call.get("expiration_date", iso_date, default=None)
-        if expiration and self.expire_filters and expiration < self.today().isoformat():
+        if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
-        self._parse_expression(call.account, expression)
+        self._check_expression(call.account, expression)
         if self._live_filter(call.account, name) is not None:
             fail("Filter already exists")
         call.account.filters[name] = {
             "code": self.store.new_code(), "name": name, "filter_expression": expression,
             "expiration_date": expiration, "application": application,
         }
-        self.store.mark_changed()
         return {"name": name}
 
-    def _parse_expression(self, account: Account, expression: str) -> None:
-        def application_exists(code: str) -> bool:
-            app = self.store.applications.get(code)
-            return app is not None and app.account_id == account.id
-
-        def tag_type(name: str) -> int | None:
-            tag = account.tags.get(name)
-            return None if tag is None else tag["type"]
-
+    def _check_expression(self, account: Account, expression: str) -> None:
+        tag_types = {name: tag["type"] for name, tag in account.tags.items()}
         try:
-            segments.parse(expression, segments.Resolver(application_exists, tag_type))
+            segments.check(expression, account.applications, tag_types)
         except segments.SegmentError as error:
             fail(str(error))
 
@@ -105,16 +85,19 @@ class PresetMethods(Handlers):
         # [decided, emulator] a filter lives through its expiration date, gone the day after,
         # unless a preset uses it.
         expiration = found["expiration_date"]
-        if not self.expire_filters or not expiration or expiration >= self.today().isoformat():
+        if not expiration or expiration >= self.today().isoformat():
             return False
-        return found["name"] not in _filters_in_use(account)
+        return not any(
+            preset["segmentation"].get("filter") == found["name"]
+            for app in account.applications.values() for preset in app.presets.values()
+        )
 
     def _live_filter(self, account: Account, name: str) -> dict[str, Any] | None:
         """The filter, unless it expired (then it is removed, as the service does [doc])."""
         found = account.filters.get(name)
         if found is not None and self._expired(found, account):
             del account.filters[name]
-            self.store.mark_changed()
+            self.store.mark_changed()  # a read may remove an expired filter
             return None
         return found
 
@@ -142,13 +125,12 @@ class PresetMethods(Handlers):
         if self._live_filter(call.account, name) is None:
             fail("Filter not found")
         del call.account.filters[name]
-        self.store.mark_changed()
 
     # -- presets (§6) --------------------------------------------------------------------------
     def create_preset(self, call: Call) -> Any:
         app = self._application(call, "applicationCode")
         name = call.get("name", string)
-        campaign = call.get("campaignCode", _campaign, app, default=None)
+        campaign = call.get("campaignCode", _member, app, "campaign", default=None)
         content = call.nested("content")
         content.get("message", localized)
         for key in ("title", "subtitle"):
@@ -190,7 +172,6 @@ class PresetMethods(Handlers):
             fail(f"{what} already exists")  # [decided] names unique within an application
         code = self.store.new_code()
         stored[code] = {"code": code, **fields}
-        self.store.mark_changed()
         return code
 
     def list_presets(self, call: Call) -> Any:
@@ -211,7 +192,6 @@ class PresetMethods(Handlers):
     def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
         del app.presets[preset["code"]]
-        self.store.mark_changed()
 
     # -- campaigns (§8a) -----------------------------------------------------------------------
     def create_campaign(self, call: Call) -> Any:
@@ -246,7 +226,6 @@ class PresetMethods(Handlers):
     def delete_campaign(self, call: Call) -> Any:
         code = call.get("campaign", string)
         self._owner(call, "campaigns", code, "Campaign not found").drop_campaign(code)
-        self.store.mark_changed()
 
     # -- geozone clusters (§7) -----------------------------------------------------------------
     def add_geo_zone_cluster(self, call: Call) -> Any:
@@ -272,7 +251,6 @@ class PresetMethods(Handlers):
         if code not in app.clusters:
             fail("Cluster not found")
         app.drop_cluster(code)
-        self.store.mark_changed()
 
     # -- geozones (§8) -------------------------------------------------------------------------
     def add_geo_zone(self, call: Call) -> Any:
@@ -287,7 +265,6 @@ class PresetMethods(Handlers):
         for geozone in checked.values():  # all validated first: all-or-nothing
             geozone["id"] = self.store.new_id("geozone")
             app.geozones[geozone["id"]] = geozone
-        self.store.mark_changed()
         return {"GeoZones": [geozone["id"] for geozone in checked.values()]}
 
     def update_geo_zone(self, call: Call) -> Any:
@@ -305,7 +282,6 @@ class PresetMethods(Handlers):
             fail(f"Geozone already exists: name {geozone['name']!r}")
         geozone["id"] = geozone_id
         app.geozones[geozone_id] = geozone
-        self.store.mark_changed()
 
     def delete_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
@@ -316,7 +292,6 @@ class PresetMethods(Handlers):
                 fail("Geozone not found")
         for geozone_id in set(ids):
             del app.geozones[geozone_id]
-        self.store.mark_changed()
 
     def list_geo_zones(self, call: Call) -> Any:
         app = self._application(call)

@@ -1,9 +1,9 @@
-"""A parser for the segmentation language of filters (contract §5), written for the emulator only.
+"""A checker of the segmentation language of filters (contract §5), written for the emulator only.
 
-Grammar (precedence [decided]: ``*`` binds tighter than ``+`` and ``\\``, all left-associative)::
+The emulator stores an expression as given and never evaluates it, so this builds no tree (and
+operator precedence does not matter)::
 
-    expr    := product (("+" | "\\") product)*
-    product := primary ("*" primary)*
+    expr    := primary (("*" | "+" | "\\") primary)*
     primary := "(" expr ")" | term
     term    := A("APPCODE" [, [platform, ...] [, VALUE]])
              | G("GROUPCODE" [, [platform, ...] [, VALUE]])
@@ -21,8 +21,7 @@ of ``A()`` and ``G()``. Positions in error messages are 1-based character offset
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Container, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 # Tag type codes (contract §3).
@@ -57,31 +56,7 @@ class SegmentError(ValueError):
 
     def __init__(self, problem: str, position: int) -> None:
         super().__init__(f"Invalid filter_expression at position {position}: {problem}")
-        self.problem = problem
         self.position = position
-
-
-@dataclass(frozen=True)
-class Resolver:
-    """What the parser needs to know about the account."""
-
-    application_exists: Callable[[str], bool]
-    tag_type: Callable[[str], int | None]
-
-
-@dataclass(frozen=True)
-class Term:
-    """One leaf: ``kind`` is A, G, T, AT or E; ``args`` the parsed arguments."""
-
-    kind: str
-    args: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class BinOp:
-    op: str
-    left: Term | BinOp
-    right: Term | BinOp
 
 
 class _Token(NamedTuple):
@@ -118,11 +93,14 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
-class _Parser:
-    def __init__(self, text: str, resolver: Resolver) -> None:
+class _Checker:
+    def __init__(
+        self, text: str, applications: Container[str], tag_types: Mapping[str, int]
+    ) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
-        self.resolver = resolver
+        self.applications = applications
+        self.tag_types = tag_types
 
     @property
     def current(self) -> _Token:
@@ -148,32 +126,23 @@ class _Parser:
         raise SegmentError(problem, (token or self.current).position)
 
     # -- grammar -------------------------------------------------------------------------------
-    def parse(self) -> Term | BinOp:
+    def check(self) -> None:
         if self.current.kind == "end":
             self.fail("empty expression")
-        node = self.expr()
+        self.expr()
         if self.current.kind != "end":
             self.fail(f"expected an operator (*, + or \\) but found {self.current.describe()}")
-        return node
 
-    def expr(self) -> Term | BinOp:
-        node = self.product()
-        while self.current.kind == "op" and self.current.value in ("+", "\\"):
-            node = BinOp(self.advance().value, node, self.product())
-        return node
+    def expr(self) -> None:
+        self.primary()
+        while self.accept("op"):
+            self.primary()
 
-    def product(self) -> Term | BinOp:
-        node = self.primary()
-        while self.current.kind == "op" and self.current.value == "*":
-            self.advance()
-            node = BinOp("*", node, self.primary())
-        return node
-
-    def primary(self) -> Term | BinOp:
+    def primary(self) -> None:
         if self.accept("("):
-            node = self.expr()
+            self.expr()
             self.expect(")", "')'")
-            return node
+            return
         if self.current.kind != "ident":
             self.fail(f"expected A(), G(), T(), AT(), E() or '(' but found "
                       f"{self.current.describe()}")
@@ -183,45 +152,49 @@ class _Parser:
             self.fail(f"unknown function {name.value!r} (expected A, G, T, AT or E)", name)
         self.expect("(", f"'(' after {kind}")
         if kind == "A":
-            args = (self.app_code(), *self.devices())
+            self.app_code()
+            self.devices()
         elif kind == "G":
-            args = (self.expect("str", "an application group code string").value, *self.devices())
+            self.expect("str", "an application group code string")
+            self.devices()
         elif kind == "T":
-            args = self.tag_condition()
+            self.tag_condition()
         elif kind == "AT":
-            code = self.app_code()
+            self.app_code()
             self.expect(",", "','")
-            args = (code, *self.tag_condition())
+            self.tag_condition()
         else:
-            args = self.event()
+            self.event()
         self.expect(")", f"')' to close {kind}(")
-        return Term(kind, args)
 
-    def app_code(self) -> str:
+    def app_code(self) -> None:
         token = self.expect("str", "an application code string")
-        if not self.resolver.application_exists(token.value):
+        if token.value not in self.applications:
             self.fail(f'unknown application "{token.value}"', token)
-        return token.value
 
-    def devices(self) -> tuple[tuple[str, ...] | None, Any]:
+    def devices(self) -> None:
         """The platforms and the third argument of A() or G(), each optional."""
         if not self.accept(","):
-            return None, None
+            return
         self.expect("[", "'[' to open a platform list")
-        names: list[str] = []
-        while not names or self.accept(","):
-            token = self.current
-            if token.kind not in ("str", "ident"):
-                self.fail(f"expected a platform name but found {token.describe()}")
-            if re.sub(r"[\s_-]+", "", str(token.value)).lower() not in PLATFORM_NAMES:
-                self.fail(f"unknown platform {token.value!r}")
-            names.append(str(self.advance().value))
+        self.platform()
+        while self.accept(","):
+            self.platform()
         self.expect("]", "']' to close the platform list")
-        return tuple(names), self.value() if self.accept(",") else None
+        if self.accept(","):
+            self.value()
 
-    def tag_condition(self) -> tuple[str, str, Any]:
+    def platform(self) -> None:
+        token = self.current
+        if token.kind not in ("str", "ident"):
+            self.fail(f"expected a platform name but found {token.describe()}")
+        if re.sub(r"[\s_-]+", "", str(token.value)).lower() not in PLATFORM_NAMES:
+            self.fail(f"unknown platform {token.value!r}")
+        self.advance()
+
+    def tag_condition(self) -> None:
         tag = self.expect("str", "a tag name string")
-        tag_type = self.resolver.tag_type(tag.value)
+        tag_type = self.tag_types.get(tag.value)
         if tag_type is None:
             self.fail(f'unknown tag "{tag.value}"', tag)
         self.expect(",", "',' after the tag name")
@@ -233,25 +206,21 @@ class _Parser:
             self.fail(f'operator {operator} does not apply to tag "{tag.value}" of type '
                       f"{tag_type}", op_token)
         if operator == "NOTSET":
-            return tag.value, operator, None
+            return
         self.expect(",", f"',' and a value after {operator}")
         value_token = self.current
-        value = self.value()
-        problem = _value_problem(operator, tag_type, value)
+        problem = _value_problem(operator, tag_type, self.value())
         if problem:
             self.fail(problem, value_token)
-        return tag.value, operator, value
 
-    def event(self) -> tuple[str, tuple[Any, ...]]:
-        name = self.expect("str", "an event name string").value
-        start = self.index
+    def event(self) -> None:
+        self.expect("str", "an event name string")
         depth = 0
         # [decided] E() arguments are unknown: skip everything up to the balancing ")".
         while not (depth == 0 and self.current.kind == ")"):
             if self.current.kind == "end":
                 self.fail("expected ')' to close E(")
             depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(self.advance().kind, 0)
-        return name, tuple(token.value for token in self.tokens[start : self.index])
 
     def value(self) -> Any:
         if not self.accept("["):
@@ -312,6 +281,6 @@ def _scalar_problem(tag_type: int, item: Any) -> str | None:
     return None
 
 
-def parse(text: str, resolver: Resolver) -> Term | BinOp:
-    """Parse and check ``text``; raise :class:`SegmentError` naming the problem and position."""
-    return _Parser(text, resolver).parse()
+def check(text: str, applications: Container[str], tag_types: Mapping[str, int]) -> None:
+    """Raise :class:`SegmentError` naming the first problem of ``text`` and its position."""
+    _Checker(text, applications, tag_types).check()

@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -49,14 +49,8 @@ from urllib.parse import parse_qs, urlsplit
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
-from pwconf.emulator.faults import (
-    DROP,
-    ERROR_AFTER,
-    PASS,
-    Decision,
-    Faults,
-)
-from pwconf.emulator.fields import http_error, to_json
+from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
+from pwconf.emulator.fields import http_error
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
@@ -116,10 +110,9 @@ class EmulatorServer:
         tokens: list[str] | None = None,
         seed: int = 0,
         *,
-        expire_filters: bool = True,
         verbose: bool = False,
         journal_size: int = JOURNAL_SIZE,
-        answer_shapes: frozenset[str] | list[str] = frozenset(),
+        answer_shapes: Iterable[str] = (),
         **faults: Any,
     ) -> None:
         """``faults``: the settings of :class:`Faults` the emulator starts with."""
@@ -140,11 +133,10 @@ class EmulatorServer:
             except (OSError, StoreError) as exc:
                 raise EmulatorError(f"can not load {self.data_file}: {exc}") from None
         try:
-            shapes = check_shapes(answer_shapes)
-        except ValueError as exc:
+            self.core = Emulator(self.store, shapes=answer_shapes)
+            self.faults = Faults(seed=seed, **faults)
+        except ValueError as exc:  # an unknown answer shape or a bad fault setting
             raise EmulatorError(str(exc)) from None
-        self.core = Emulator(self.store, expire_filters=expire_filters, shapes=shapes)
-        self.faults = Faults(seed=seed, **faults)
         self.journal = Journal(journal_size)
         self._save_lock = threading.Lock()
         self._saved_version = self.store.version
@@ -376,16 +368,6 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = -1  # buffered: headers and body leave in one send
     server: _HTTPServer
 
-    _date_cache: tuple[int, str] = (0, "")
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        if timestamp is not None:
-            return super().date_time_string(timestamp)
-        second = int(time.time())  # one formatting a second, not one a call
-        if _Handler._date_cache[0] != second:
-            _Handler._date_cache = (second, super().date_time_string(second))
-        return _Handler._date_cache[1]
-
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -448,7 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(3)  # CRLF after the chunk
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = to_json(body).encode()
+        payload = json.dumps(body, separators=(",", ":")).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))

@@ -1,44 +1,28 @@
 """The emulator's data model: accounts, tokens, applications and everything inside them.
 
-All state lives in one :class:`Store` guarded by one re-entrant lock (``store.lock``); the core
-takes it for the whole of each API call, and every helper here takes it too, so tests may seed a
-running server directly.
+One :class:`Store` holds it all behind one re-entrant lock (``store.lock``), taken by the core for
+each whole API call and by every helper here, so tests may seed a running server directly. Leaf
+entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in their
+snapshot shape (``LEAVES``). Nested values (``content``, ``timetable``...) are replaced, never
+mutated in place, so snapshots and answers may share them.
 
-Leaf entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in
-exactly the snapshot shape below (``LEAVES``), indexed by the keys the API looks them up by. The
-emulator never mutates a nested value (``content``, ``timetable``...) in place: updates replace it,
-so sharing nested values with a snapshot or an answer is safe.
+Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
 
-Snapshot format (``store.snapshot()`` / ``store.load(...)``, ``GET``/``PUT /_emulator/state``,
-the ``--data`` file)::
+    {"format": "pwconf-emulator/1", "seed": 0,
+     "counters": {"code": 12, "event": 3, "geozone": 7},      # optional
+     "default_account": "acc-1",                              # optional: the first account
+     "accounts": [{"id", "name", "suspended", "over_plan", "tags": [...], "filters": [...],
+                   "applications": [{"code", "title", "sdk_ios", "sdk_android", "icon",
+                                     "authorize_all_tokens", "suspended", "providers",
+                                     "credentials", "events": [...], "presets": [...],
+                                     "clusters": [...], "campaigns": [...], "geozones": [...]}]}],
+     "tokens": [{"token", "account", "applications": null | [application codes]}]}
 
-    {
-      "format": "pwconf-emulator/1",
-      "seed": 0,
-      "counters": {"code": 12, "event": 3, "geozone": 7},      # optional on load
-      "default_account": "acc-1",                              # optional: first account
-      "accounts": [{
-        "id": "acc-1", "name": "default", "suspended": false, "over_plan": false,
-        "tags": [...], "filters": [...],                       # leaves, see LEAVES
-        "applications": [{
-          "code": "ABCDE-12345", "title": "...", "sdk_ios": "pw", "sdk_android": "pw",
-          "icon": null | "<base64>", "authorize_all_tokens": false, "suspended": false,
-          "providers": {"ios": false, "android": false},
-          "credentials": {"ios": {...}, "android": {...}},
-          "events": [...], "presets": [...], "clusters": [...], "campaigns": [...],
-          "geozones": [...]
-        }]
-      }],
-      "tokens": [{"token": "...", "account": "acc-1", "applications": null | ["ABCDE-12345"]}]
-    }
-
-On load every key but the identifying ones (account ``id``; application ``code`` and ``title``;
-the ``REQUIRED`` keys of ``LEAVES``) may be left out and takes its default; missing codes and ids
-are generated; a code given twice is an error. Filter expressions are stored as given, not
-re-parsed. Default tags are always (re)added. The server's own tokens (``Store(tokens=...)``) are
-always re-registered on the default account after a load or reset, so a seeded server keeps
-answering to ``srv.token``. ``load`` keeps references to nested values of the dict it is given:
-pass a copy if you go on mutating it.
+On load only the identifying keys are required (account ``id``, application ``code`` and
+``title``, the ``REQUIRED`` keys of ``LEAVES``); the others take defaults, missing codes and ids
+are generated, a code given twice is an error, filter expressions are not re-parsed. Default tags,
+and the server's own tokens (on the default account), always come back. ``load`` keeps references
+to the nested values it is given.
 """
 
 from __future__ import annotations
@@ -153,20 +137,19 @@ class Application:
     def drop_cluster(self, code: str) -> None:
         """Forget a cluster; geozones in it are in none."""
         del self.clusters[code]
-        self._unbind_geozones("cluster", code)
+        _unbind(self.geozones.values(), "cluster", code)
 
     def drop_campaign(self, code: str) -> None:
         """Forget a campaign; presets and geozones that pointed at it point at none."""
         del self.campaigns[code]
-        for preset in self.presets.values():
-            if preset.get("campaignCode") == code:
-                preset["campaignCode"] = None
-        self._unbind_geozones("campaign", code)
+        _unbind(self.presets.values(), "campaignCode", code)
+        _unbind(self.geozones.values(), "campaign", code)
 
-    def _unbind_geozones(self, key: str, code: str) -> None:
-        for geozone_id, geozone in self.geozones.items():
-            if geozone[key] == code:
-                self.geozones[geozone_id] = {**geozone, key: None}
+
+def _unbind(leaves: Iterable[dict[str, Any]], key: str, code: str) -> None:
+    for leaf in leaves:
+        if leaf[key] == code:
+            leaf[key] = None
 
 
 @dataclass(slots=True, eq=False)

@@ -107,6 +107,7 @@ def test_strings_for_booleans(api: Api, app: str) -> None:
     shapes(api, "strings-for-booleans")
     flags = {t["name"]: t["isApplicationSpecific"] for t in api.ok("listTags")["tags"]}
     assert flags["Team"] == "1" and flags["Language"] == "0"
+    assert api.ok("listTags", application=["not a code"])["tags"]  # a field it ignores
     providers = api.ok("getApplication", application=app)["application"]["providers"]
     assert providers == {"ios": "0", "android": "0"}
 

@@ -89,3 +89,9 @@ def test_busy_port_is_a_clear_error() -> None:
         result = CliRunner().invoke(emulator, ["--port", str(port)])
     assert result.exit_code == 1
     assert f"can not listen on 127.0.0.1:{port}" in result.output
+
+
+def test_bad_fault_setting_is_a_clear_error() -> None:
+    result = CliRunner().invoke(emulator, ["--port", "0", "--rate-limit", "0,1,1"])
+    assert result.exit_code == 1
+    assert "Error: rate_limit.every must be an integer >= 1" in result.output

@@ -154,6 +154,7 @@ def test_add_list_update_delete_geozones(api: Api, app: str) -> None:
      "Invalid geozones[1].presetCode: preset 'ZZZZZ-99999' not found in this application"),
     ({"cluster": "ZZZZZ-99999"},
      "Invalid geozones[1].cluster: cluster 'ZZZZZ-99999' not found in this application"),
+    ({"presetCode": ["ZZZZZ-99999"]}, "Invalid geozones[1].presetCode: expected a string"),
     ({"name": "First"}, "Geozone already exists: geozones[1].name 'First'"),
 ])
 def test_add_geozone_validation_is_all_or_nothing(
