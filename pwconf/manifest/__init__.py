@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pwconf.errors import ManifestError, Problem, UsageError
+from pwconf.errors import ManifestError, Position, Problem, UsageError
 from pwconf.manifest.build import Builder, Source
 from pwconf.manifest.checks import CheckContext, check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
@@ -38,9 +38,7 @@ class Analysis:
 
 
 def load_desired(
-    paths: list[str],
-    variables: Mapping[str, str],
-    env: Mapping[str, str] = os.environ,
+    paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]
 ) -> DesiredState:
     """The desired state of the manifests under `paths`; raises ManifestError with every problem."""
     analysis = analyse(paths, variables, env)
@@ -49,11 +47,7 @@ def load_desired(
     return analysis.state
 
 
-def analyse(
-    paths: list[str],
-    variables: Mapping[str, str],
-    env: Mapping[str, str] = os.environ,
-) -> Analysis:
+def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
     """The manifests under `paths` (default: the current directory), problems sorted by place."""
     var_files = variables.files if isinstance(variables, Variables) else frozenset()
     files, problems = discover(paths, skip=var_files)
@@ -103,10 +97,8 @@ def _read_manifest(path: str, display: str) -> Document:
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
-    position = problem.position
-    if position is None:
-        return ("", 0, 0, problem.message)
-    return (position.file, position.line, position.column, problem.message)
+    where = problem.position or Position("", 0, 0)
+    return (where.file, where.line, where.column, problem.message)
 
 
 # --- variables ----------------------------------------------------------------------------
@@ -119,9 +111,7 @@ class Variables(dict[str, str]):
     as Terraform never reads a -var-file as configuration.
     """
 
-    def __init__(self, files: frozenset[str] = frozenset()) -> None:
-        super().__init__()
-        self.files = files
+    files: frozenset[str] = frozenset()
 
 
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
@@ -129,7 +119,8 @@ def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, s
 
     Raises UsageError for a malformed --var, ManifestError for var-file problems.
     """
-    variables = Variables(frozenset(os.path.realpath(path) for path in var_files))
+    variables = Variables()
+    variables.files = frozenset(os.path.realpath(path) for path in var_files)
     problems: list[Problem] = []
     for var_file in var_files:
         variables.update(_read_var_file(var_file, problems))
