@@ -34,7 +34,7 @@ class Analysis:
 
     @property
     def valid(self) -> bool:
-        return not any(problem.severity == "error" for problem in self.problems)
+        return not self.problems
 
 
 def load_desired(
@@ -72,9 +72,9 @@ def _add_file(
     except FileProblem as exc:
         return [exc.at(manifest.display)]
     problems = interpolator.resolve_document(document)
-    result = validate_document(document)
-    builder.add(Source(document, result.error_paths | interpolator.failed_paths))
-    return [*problems, *result.problems]
+    found = validate_document(document)  # entities with problems are left out of the build
+    builder.add(Source(document, interpolator.failed_paths | {path for path, _ in found}))
+    return [*problems, *(problem for _, problem in found)]
 
 
 def _read_manifest(path: str, display: str) -> Document:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pwconf.errors import Position, Problem
@@ -52,23 +53,20 @@ def discover(
     directories (.git, .venv, ...) are skipped, as are the files whose real path is in `skip`
     (the var files), and symbolic links to directories not followed.
     """
+    paths = paths or ["."]
     found: dict[str, ManifestFile] = {}
     problems: list[Problem] = []
-    for given in paths or ["."]:
-        if os.path.isdir(given):
-            candidates = _walk(given)
-        elif os.path.lexists(given):
-            candidates = [given]
-        else:
+    for given in paths:
+        if not os.path.lexists(given):
             problems.append(Problem(f"path {given!r} does not exist"))
             continue
-        for candidate in candidates:
+        for candidate in _walk(given) if os.path.isdir(given) else [given]:
             real = os.path.realpath(candidate)
             if real not in skip or candidate == given:  # a var file is read if named as a manifest
                 found.setdefault(real, ManifestFile(candidate, display_path(candidate)))
     files = sorted(found.values(), key=lambda f: f.display)
     if not files and not problems:
-        shown = ", ".join(repr(p) for p in paths or ["."])
+        shown = ", ".join(map(repr, paths))
         problems.append(
             Problem(
                 f"no manifest files (*.yaml, *.yml) found under {shown}; an empty set of "
@@ -78,14 +76,12 @@ def discover(
     return files, problems
 
 
-def _walk(directory: str) -> list[str]:
-    result: list[str] = []
+def _walk(directory: str) -> Iterator[str]:
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if not name.startswith(".") and name.endswith(MANIFEST_SUFFIXES):
-                result.append(os.path.join(root, name))
-    return result
+                yield os.path.join(root, name)
 
 
 def describe_size(size: int) -> str:

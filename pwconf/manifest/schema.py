@@ -11,7 +11,6 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -61,19 +60,10 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@dataclass
-class SchemaResult:
-    problems: list[Problem]
-    error_paths: set[Path]  # where errors were found, to leave those entities out of the build
-
-
-def validate_document(document: Document) -> SchemaResult:
-    result = SchemaResult([], set())
-    for error in validator().iter_errors(_without_secrets(document.data)):
-        for path, problem in _problems(document, error):
-            result.problems.append(problem)
-            result.error_paths.add(path)
-    return result
+def validate_document(document: Document) -> list[tuple[Path, Problem]]:
+    """Every problem of the file's shape, with the path of the value it is about."""
+    errors = validator().iter_errors(_without_secrets(document.data))
+    return [found for error in errors for found in _problems(document, error)]
 
 
 def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
