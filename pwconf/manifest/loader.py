@@ -1,15 +1,9 @@
-"""YAML text → plain data, with the position of every key and value.
+"""YAML text → plain data, with the mark of every key and value.
 
-PyYAML's composer builds the node graph over the safe loader's parser (libyaml's when installed),
-measuring each collection as it is composed; one walk over the nodes then builds plain data and
-records the marks of its values and keys in the Document.
-
-Kept: aliases (each an independent copy), merge keys (own keys win, then earlier merged
-mappings), YAML 1.1 scalars as SafeLoader reads them, but timestamps stay text and keys are their
-text (`yes:` is "yes"). Refused with a YamlProblem at its line and column: invalid YAML, a second
-document, nesting deeper than MAX_DEPTH (also once aliases are expanded), an anchor defined twice,
-an alias to no anchor or inside its own anchor (a cycle), more than MAX_NODES values once aliases
-are expanded (a "billion laughs"), duplicate keys, collections as keys, non-standard tags.
+PyYAML's composer builds the nodes over the safe loader's parser (libyaml's when installed),
+refusing what breaks a guard as it comes; plain data is then built from the nodes. Aliases give
+independent copies, merge keys work (own keys win, then earlier merges), scalars are read as
+SafeLoader reads them, except that timestamps stay text and keys are their text (`yes:` is "yes").
 """
 
 from __future__ import annotations
