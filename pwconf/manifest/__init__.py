@@ -15,14 +15,7 @@ from dataclasses import dataclass, field
 from pwconf.errors import ManifestError, Position, Problem, UsageError
 from pwconf.manifest.build import Builder, Source
 from pwconf.manifest.checks import CheckContext, check_state
-from pwconf.manifest.files import (
-    FileProblem,
-    ManifestFile,
-    discover,
-    display_path,
-    problem_at,
-    read_text,
-)
+from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
 from pwconf.manifest.schema import validate_document
@@ -34,50 +27,39 @@ __all__ = ["Analysis", "analyse", "load_desired", "parse_variables"]
 
 @dataclass
 class Analysis:
-    """What `validate` reports: the state built so far, every problem, the files read."""
+    """What `validate` reports: the state built so far and every problem."""
 
     state: DesiredState
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not any(problem.severity == "error" for problem in self.problems)
+        return not self.problems
 
 
 def load_desired(
-    paths: list[str],
-    variables: Mapping[str, str],
-    env: Mapping[str, str] = os.environ,
+    paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]
 ) -> DesiredState:
-    """The desired state of the manifests under `paths` (default: the current directory).
-
-    Raises ManifestError with every problem found, sorted by file, line and column.
-    """
+    """The desired state of the manifests under `paths`; raises ManifestError with every problem."""
     analysis = analyse(paths, variables, env)
     if not analysis.valid:
         raise ManifestError(analysis.problems)
     return analysis.state
 
 
-def analyse(
-    paths: list[str],
-    variables: Mapping[str, str],
-    env: Mapping[str, str] = os.environ,
-) -> Analysis:
-    return _analyse(paths, variables, env)
-
-
-def _analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
+def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, str]) -> Analysis:
+    """The manifests under `paths` (default: the current directory), problems sorted by place."""
     var_files = variables.files if isinstance(variables, Variables) else frozenset()
-    files, problems = discover(list(paths), skip=var_files)
+    files, problems = discover(paths, skip=var_files)
     interpolator = Interpolator(variables, env)
     builder = Builder()
     for manifest in files:
         problems.extend(_add_file(manifest, interpolator, builder))
     built = builder.finish([manifest.display for manifest in files])
     problems.extend(built.problems)
-    context = CheckContext(built.broken, built.expressions, built.locate)
-    problems.extend(check_state(built.state, context))
+    problems.extend(
+        check_state(built.state, CheckContext(built.broken, built.expressions, built.locate))
+    )
     return Analysis(built.state, sorted(problems, key=_problem_order))
 
 
@@ -85,79 +67,60 @@ def _add_file(
     manifest: ManifestFile, interpolator: Interpolator, builder: Builder
 ) -> list[Problem]:
     """Read, resolve, validate and build one file; its Document is dropped on return."""
-    document, problems = _read(manifest.path, manifest.display)
-    if document is None:
-        return problems
-    problems.extend(interpolator.resolve_document(document))
-    result = validate_document(document)
-    problems.extend(result.problems)
-    builder.add(Source(document, result.error_paths | interpolator.failed_paths))
-    return problems
+    try:
+        document = _read_manifest(manifest.path, manifest.display)
+    except FileProblem as exc:
+        return [exc.at(manifest.display)]
+    problems = interpolator.resolve_document(document)
+    found = validate_document(document)  # entities with problems are left out of the build
+    builder.add(Source(document, interpolator.failed_paths | {path for path, _ in found}))
+    return [*problems, *(problem for _, problem in found)]
 
 
-def _read(path: str, display: str) -> tuple[Document | None, list[Problem]]:
-    """A file as a Document whose data is a mapping with a supported version."""
-    document, problems = _load(path, display)
-    if document is None:
-        return None, problems
+def _read_manifest(path: str, display: str) -> Document:
+    """The file as a Document whose data is a mapping with a supported version."""
+    document = load_document(display, path, read_text(path))
     data = document.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        message = (
-            f"a manifest is a mapping that starts with `version: 1`, but this file holds {kind}"
+        raise YamlProblem(
+            f"a manifest is a mapping that starts with `version: 1`, but this file holds {kind}",
+            document.values[()],
         )
-        return None, [Problem(message, document.where(()))]
     version = data.get("version", 1)
     if version != 1 or isinstance(version, bool):
-        message = f"unsupported manifest version {version!r}; this pwconf reads `version: 1`"
-        return None, [Problem(message, document.where(("version",)))]
-    return document, []
-
-
-def _load(
-    path: str, display: str, *, empty_ok: bool = False
-) -> tuple[Document | None, list[Problem]]:
-    """The file parsed, or the problem that stopped it (none for an empty file if empty_ok)."""
-    try:
-        return load_document(display, path, read_text(path)), []
-    except FileProblem as exc:
-        return None, [problem_at(display, exc)]
-    except YamlProblem as exc:
-        if empty_ok and exc.message.startswith("the file is empty"):
-            return None, []
-        return None, [Problem(exc.message, Position(display, exc.line, exc.column))]
+        raise YamlProblem(
+            f"unsupported manifest version {version!r}; this pwconf reads `version: 1`",
+            document.values[("version",)],
+        )
+    return document
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
-    position = problem.position
-    if position is None:
-        return ("", 0, 0, problem.message)
-    return (position.file, position.line, position.column, problem.message)
+    where = problem.position or Position("", 0, 0)
+    return (where.file, where.line, where.column, problem.message)
 
 
 # --- variables ----------------------------------------------------------------------------
 
 
 class Variables(dict[str, str]):
-    """NAME → value for ${var:NAME}, and the var files they were read from (real paths).
+    """NAME → value for ${var:NAME}, and the real paths of the var files they were read from.
 
     A var file inside a manifest folder is not read as a manifest when that folder is walked,
-    as Terraform never reads a -var-file as configuration: `--var-file manifests/staging.yaml`
-    works like `--var-file vars/staging.yaml`.
+    as Terraform never reads a -var-file as configuration.
     """
 
-    def __init__(self, files: frozenset[str] = frozenset()) -> None:
-        super().__init__()
-        self.files = files
+    files: frozenset[str] = frozenset()
 
 
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
     """Variables for ${var:NAME}: var files in order, then --var options (later ones win).
 
-    A var file is a YAML mapping of NAME: value (strings, numbers or booleans).
     Raises UsageError for a malformed --var, ManifestError for var-file problems.
     """
-    variables = Variables(frozenset(os.path.realpath(path) for path in var_files))
+    variables = Variables()
+    variables.files = frozenset(os.path.realpath(path) for path in var_files)
     problems: list[Problem] = []
     for var_file in var_files:
         variables.update(_read_var_file(var_file, problems))
@@ -174,40 +137,30 @@ def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, s
 
 
 def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
-    display = display_path(path)
+    """A YAML mapping of NAME: value (strings, numbers or booleans); an empty file defines none."""
     if not os.path.exists(path):
         problems.append(Problem(f"variables file {path!r} does not exist"))
         return {}
-    document, file_problems = _read_var_document(path, display)
-    problems.extend(file_problems)
-    if document is None:
+    display = display_path(path)
+    try:
+        document = load_document(display, path, read_text(path))
+    except FileProblem as exc:
+        if not exc.message.startswith("the file is empty"):
+            problems.append(exc.at(display))
+        return {}
+    if not isinstance(document.data, dict):
+        problems.append(Problem("a variables file is a mapping of NAME: value", document.where(())))
         return {}
     variables: dict[str, str] = {}
     for name, value in document.data.items():
-        where = document.key_where((name,))
         if not NAME_RE.fullmatch(name):
-            problems.append(
-                Problem(f"variable name {name!r} must be letters, digits and '_'", where)
-            )
+            message = f"variable name {name!r} must be letters, digits and '_'"
+            problems.append(Problem(message, document.key_where((name,))))
         elif isinstance(value, bool):
             variables[name] = "true" if value else "false"
         elif isinstance(value, str | int | float):
             variables[name] = str(value)
         else:
-            problems.append(
-                Problem(
-                    f"variable {name!r} must be a string, number or boolean",
-                    document.where((name,)),
-                )
-            )
+            message = f"variable {name!r} must be a string, number or boolean"
+            problems.append(Problem(message, document.where((name,))))
     return variables
-
-
-def _read_var_document(path: str, display: str) -> tuple[Document | None, list[Problem]]:
-    document, problems = _load(path, display, empty_ok=True)
-    if document is None:
-        return None, problems
-    if not isinstance(document.data, dict):
-        message = "a variables file is a mapping of NAME: value"
-        return None, [Problem(message, document.where(()))]
-    return document, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pwconf.errors import Position, Problem
@@ -21,13 +22,16 @@ class ManifestFile:
 
 
 class FileProblem(Exception):
-    """The file cannot be read as text; line and column say where, when it matters."""
+    """The file cannot be read as manifest data; line and column say where, when it matters."""
 
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+
+    def at(self, file: str) -> Problem:
+        return Problem(self.message, Position(file, self.line, self.column))
 
 
 def display_path(path: str) -> str:
@@ -37,9 +41,7 @@ def display_path(path: str) -> str:
         relative = os.path.relpath(absolute)
     except ValueError:  # another drive (Windows)
         return absolute
-    return (
-        absolute if relative.startswith(os.pardir + os.sep) or relative == os.pardir else relative
-    )
+    return absolute if relative.split(os.sep)[0] == os.pardir else relative
 
 
 def discover(
@@ -51,23 +53,20 @@ def discover(
     directories (.git, .venv, ...) are skipped, as are the files whose real path is in `skip`
     (the var files), and symbolic links to directories not followed.
     """
+    paths = paths or ["."]
     found: dict[str, ManifestFile] = {}
     problems: list[Problem] = []
-    for given in paths or ["."]:
-        if os.path.isdir(given):
-            candidates = _walk(given)
-        elif os.path.lexists(given):
-            candidates = [given]
-        else:
+    for given in paths:
+        if not os.path.lexists(given):
             problems.append(Problem(f"path {given!r} does not exist"))
             continue
-        for candidate in candidates:
+        for candidate in _walk(given) if os.path.isdir(given) else [given]:
             real = os.path.realpath(candidate)
             if real not in skip or candidate == given:  # a var file is read if named as a manifest
                 found.setdefault(real, ManifestFile(candidate, display_path(candidate)))
     files = sorted(found.values(), key=lambda f: f.display)
     if not files and not problems:
-        shown = ", ".join(repr(p) for p in paths or ["."])
+        shown = ", ".join(map(repr, paths))
         problems.append(
             Problem(
                 f"no manifest files (*.yaml, *.yml) found under {shown}; an empty set of "
@@ -77,14 +76,12 @@ def discover(
     return files, problems
 
 
-def _walk(directory: str) -> list[str]:
-    result: list[str] = []
+def _walk(directory: str) -> Iterator[str]:
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if not name.startswith(".") and name.endswith(MANIFEST_SUFFIXES):
-                result.append(os.path.join(root, name))
-    return result
+                yield os.path.join(root, name)
 
 
 def describe_size(size: int) -> str:
@@ -112,42 +109,31 @@ def read_text(path: str) -> str:
         raise FileProblem(f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:
         raise FileProblem(f"the file is larger than {describe_size(MAX_FILE_BYTES)}: split it")
-    return decode(data)
+    return _decode(data)
 
 
-def decode(data: bytes) -> str:
+def _decode(data: bytes) -> str:
     if b"\0" in data:
-        line, column = _line_column(data, data.index(b"\0"))
-        raise FileProblem(
-            "this is a binary file, not YAML text (it contains NUL bytes)", line, column
-        )
+        where = _line_column(data[: data.index(b"\0")].decode("utf-8", "replace"))
+        raise FileProblem("this is a binary file, not YAML text (it contains NUL bytes)", *where)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line, column = _line_column(data, exc.start)
         raise FileProblem(
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
             "save it as UTF-8",
-            line,
-            column,
+            *_line_column(data[: exc.start].decode("utf-8", "replace")),
         ) from None
     found = _NOT_PRINTABLE.search(text)
     if found:
-        line, column = _line_column(text.encode(), len(text[: found.start()].encode()))
         raise FileProblem(
             f"the file holds the control character U+{ord(found.group()):04X}, which YAML does "
             "not allow; remove it",
-            line,
-            column,
+            *_line_column(text[: found.start()]),
         )
     return text
 
 
-def _line_column(data: bytes, offset: int) -> tuple[int, int]:
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return data.count(b"\n", 0, offset) + 1, column
-
-
-def problem_at(file: str, exc: FileProblem) -> Problem:
-    return Problem(exc.message, Position(file, exc.line, exc.column))
+def _line_column(before: str) -> tuple[int, int]:
+    """The line and column just after `before`, the text that precedes a problem."""
+    return before.count("\n") + 1, len(before) - before.rfind("\n")

@@ -1,16 +1,9 @@
-"""YAML text → plain data, with the position of every key and value.
+"""YAML text → plain data, with the mark of every key and value.
 
-PyYAML's composer builds the node graph over the safe loader's parser (libyaml's CSafeLoader when
-installed, SafeLoader otherwise), checking depth before anything recurses. One walk over the nodes
-builds plain data and fills two tables from their marks: path (keys and list indices) → where
-its value is written, and → where the key naming it is written.
-
-Kept: aliases (each an independent copy), merge keys (own keys win, then earlier merged
-mappings), YAML 1.1 scalars as SafeLoader reads them, but timestamps stay text and keys are their
-text (`yes:` is "yes"). Refused with a YamlProblem at its line and column: invalid YAML, a second
-document, nesting deeper than MAX_DEPTH (also once aliases are expanded), an anchor defined twice,
-an alias to no anchor or inside its own anchor (a cycle), more than MAX_NODES values once aliases
-are expanded (a "billion laughs"), duplicate keys, collections as keys, non-standard tags.
+PyYAML's composer builds the nodes over the safe loader's parser (libyaml's when installed),
+refusing what breaks a guard as it comes; plain data is then built from the nodes. Aliases give
+independent copies, merge keys work (own keys win, then earlier merges), scalars are read as
+SafeLoader reads them, except that timestamps stay text and keys are their text (`yes:` is "yes").
 """
 
 from __future__ import annotations
@@ -24,6 +17,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from pwconf.manifest.files import FileProblem
 from pwconf.manifest.positions import Document, Path
 
 MAX_DEPTH = 100
@@ -38,38 +32,33 @@ _SCALARS = {  # SafeLoader's constructors of the scalar types a manifest may hol
 }
 
 
-class YamlProblem(Exception):
-    """Stops reading one file: it cannot be turned into data, for this reason, at this mark."""
+class YamlProblem(FileProblem):
+    """The file's text is not YAML data pwconf reads; at the mark, when there is one."""
 
     def __init__(self, message: str, mark: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        super().__init__(message, *((mark.line + 1, mark.column + 1) if mark else (1, 1)))
 
 
 class _CheckedComposer:
-    """PyYAML's Python composer, checking each node before composing it (libyaml's own composer
-    recurses in C as deep as the text nests); mixed into a safe loader."""
+    """PyYAML's Python composer (libyaml's own recurses in C as deep as the text nests), refusing
+    each node that breaks a guard as it comes; mixed into a safe loader."""
 
     get_single_node = Composer.get_single_node
     compose_document = Composer.compose_document
     compose_scalar_node = Composer.compose_scalar_node
     compose_sequence_node = Composer.compose_sequence_node
     compose_mapping_node = Composer.compose_mapping_node
-    depth = 0
-    aliased = False
 
     def __init__(self, text: str) -> None:
         super().__init__(text)  # type: ignore[call-arg]
         self.anchors: dict[str, Node] = {}
+        self.depth = 0
+        self.sizes: dict[int, tuple[int, int]] = {}  # composed collection → (values, levels)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
-            if event.anchor not in self.anchors:
-                message = f"alias *{event.anchor} names no anchor defined before it"
-                raise YamlProblem(message, event.start_mark)
-            self.aliased = True
+            self.check_alias(event, parent)
         elif event.anchor in self.anchors:
             first = self.anchors[event.anchor].start_mark
             raise YamlProblem(
@@ -84,12 +73,41 @@ class _CheckedComposer:
             self.depth += 1
             node = Composer.compose_node(self, parent, index)
             self.depth -= 1
+            self.measure(node)
             return node
         return Composer.compose_node(self, parent, index)  # type: ignore[no-any-return]
 
+    def check_alias(self, event: AliasEvent, parent: Any) -> None:
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            message = f"alias *{event.anchor} names no anchor defined before it"
+            raise YamlProblem(message, event.start_mark)
+        if isinstance(node, ScalarNode):
+            return
+        if id(node) not in self.sizes:  # still being composed
+            message = "an alias refers to an anchor that contains it (a cycle)"
+            raise YamlProblem(message, node.start_mark)
+        if self.depth + self.sizes[id(node)][1] > MAX_DEPTH:
+            message = f"nested more than {MAX_DEPTH} levels deep once aliases are expanded"
+            raise YamlProblem(message, parent.start_mark)
+
+    def measure(self, node: Node) -> None:
+        size, levels = 1, 1
+        for child in node.value if isinstance(node, SequenceNode) else chain(*node.value):
+            child_size, child_levels = self.sizes.get(id(child), (1, 0))
+            size += child_size
+            levels = max(levels, child_levels + 1)
+        if size > MAX_NODES:
+            raise YamlProblem(
+                f"this value expands to more than {MAX_NODES:,} values once aliases are "
+                "expanded (an alias bomb?); use fewer aliases",
+                node.start_mark,
+            )
+        self.sizes[id(node)] = (size, levels)
+
 
 class _Loader(_CheckedComposer, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """libyaml's safe loader when installed, PyYAML's pure-Python one otherwise."""
+    pass
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
@@ -108,34 +126,6 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     return YamlProblem(f"not valid YAML: {exc.problem}{context}", mark)  # type: ignore[attr-defined]
 
 
-def _measure(node: Node, depth: int, known: dict[int, tuple[int, int]], open_: set[int]) -> int:
-    """The height of `node` (at `depth`) once aliases are expanded; refuses a cycle, nesting
-    deeper than MAX_DEPTH and more than MAX_NODES values, before any value is built."""
-    if isinstance(node, ScalarNode):
-        return 0
-    if id(node) not in known:
-        if id(node) in open_:
-            message = "an alias refers to an anchor that contains it (a cycle)"
-            raise YamlProblem(message, node.start_mark)
-        open_.add(id(node))
-        size, height = 1, 1
-        for child in node.value if isinstance(node, SequenceNode) else chain(*node.value):
-            height = max(height, 1 + _measure(child, depth + 1, known, open_))
-            size += known.get(id(child), (1, 0))[0]
-            if depth + height > MAX_DEPTH:  # where the alias that nests too deep is written
-                message = f"nested more than {MAX_DEPTH} levels deep once aliases are expanded"
-                raise YamlProblem(message, node.start_mark)
-        open_.discard(id(node))
-        if size > MAX_NODES:
-            raise YamlProblem(
-                f"this value expands to more than {MAX_NODES:,} values once aliases are "
-                "expanded (an alias bomb?); use fewer aliases",
-                node.start_mark,
-            )
-        known[id(node)] = (size, height)
-    return known[id(node)][1]
-
-
 def load_document(file: str, path: str, text: str) -> Document:
     """Parse one file's text; raises YamlProblem when it cannot be read as YAML data."""
     loader = _Loader(text)
@@ -147,8 +137,6 @@ def load_document(file: str, path: str, text: str) -> Document:
         loader.dispose()
     if root is None:
         raise YamlProblem("the file is empty; a manifest starts with `version: 1`")
-    if loader.aliased:
-        _measure(root, 0, {}, set())
     document = Document(file=file, path=path, text=text)
     document.data = _value(document, root, ())
     return document

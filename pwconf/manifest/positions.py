@@ -1,6 +1,6 @@
-"""Where things are written in a manifest file: the position table of a loaded file, and the
-position of a character inside a scalar value (problems inside a segment expression or a
-`${...}` reference point at the character itself, not at the start of the value)."""
+"""Where things are written in a manifest file: the marks of a loaded file's keys and values, and
+the position of a character inside a scalar (so that a problem inside a segment expression or a
+`${...}` reference points at the character itself)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from pwconf.errors import Position
 
 Path = tuple[str | int, ...]  # keys and list indices from the top of a file
 _LOOKAHEAD = 12  # the longest escape, \UXXXXXXXX, plus slack
+_BLANKS = re.compile("[ \t]*")
 
 
 @dataclass
 class Document:
-    """One manifest file as plain data, with positions (1-based) for every key and value."""
+    """One manifest file as plain data, with the PyYAML mark of every key and value."""
 
     file: str  # the path as shown to the user
     path: str  # the path to open, for ${file:...} relative to this file
@@ -57,14 +58,19 @@ def locate_in_scalar(text: str, position: Position, value: str, offset: int) -> 
     quoted one-line scalars, close for block scalars; the scalar's start when matching fails.
     """
     starts = _line_starts(text)
-    index = _skip_indicator(text, starts[position.line - 1] + position.column - 1)
+    index = starts[position.line - 1] + position.column - 1
+    if text.startswith(("'", '"'), index):
+        index += 1
+    elif text.startswith(("|", ">"), index):
+        newline = text.find("\n", index)
+        index = len(text) if newline < 0 else _BLANKS.match(text, newline + 1).end()
     for char in value[:offset]:
         index = _match(text, index, char)
         if index < 0:
             return position
         index += 1
         if text[index - 1] == "\n":
-            index = _skip_blanks(text, index)
+            index = _BLANKS.match(text, index).end()
     if offset < len(value) and not value[offset].isspace():
         index = _match(text, index, value[offset])
     if not 0 <= index < len(text):
@@ -95,20 +101,5 @@ def _line_starts(text: str) -> list[int]:
 def _match(text: str, index: int, char: str) -> int:
     """The index of `char` at or just after `index` in the source; -1 when not found."""
     if char.isspace():
-        return index if index < len(text) and text[index].isspace() else -1
-    return text.find(char, index, min(len(text), index + _LOOKAHEAD))
-
-
-def _skip_indicator(text: str, start: int) -> int:
-    if start < len(text) and text[start] in "\"'":
-        return start + 1
-    if start < len(text) and text[start] in "|>":
-        newline = text.find("\n", start)
-        return len(text) if newline < 0 else _skip_blanks(text, newline + 1)
-    return start
-
-
-def _skip_blanks(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t":
-        index += 1
-    return index
+        return index if text[index : index + 1].isspace() else -1
+    return text.find(char, index, index + _LOOKAHEAD)

@@ -1,9 +1,8 @@
-"""Validating one manifest file against the published JSON Schema.
+"""Validating one manifest file with jsonschema (Draft 2020-12, formats checked).
 
-The schema pwconf validates with is `pwconf/schema/pwconf.schema.json`, a byte-identical copy of
-`schemas/pwconf.schema.json` (a test keeps them equal). jsonschema's Draft 2020-12 validator with
-format checking validates. Each jsonschema error becomes a Problem in manifest vocabulary, at the
-position of the key or value concerned. Credential values are never quoted.
+The schema is `pwconf/schema/pwconf.schema.json`, a byte-identical copy of
+`schemas/pwconf.schema.json` (a test keeps them equal). Each error becomes a Problem in manifest
+words, at the position of the key or value concerned. Credential values are never quoted.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -26,11 +24,12 @@ from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
 SENSITIVE = "(sensitive value)"
+APPLICATIONS = PLURALS[CONTAINER]
 
 # What the key of each section names: "<kind> name", an application's "handle".
 NAME_LABELS = {
     **{plural: f"{kind_label(kind)} name" for kind, plural in PLURALS.items()},
-    PLURALS[CONTAINER]: f"{kind_label(CONTAINER)} handle",
+    APPLICATIONS: f"{kind_label(CONTAINER)} handle",
     "attributes": "attribute name",
 }
 PATTERN_HINTS = {
@@ -50,14 +49,10 @@ TYPE_WORDS = {
 }
 
 
-def schema_text() -> str:
-    """The schema pwconf validates with, as shipped inside the package."""
-    return (resources.files("pwconf") / "schema" / "pwconf.schema.json").read_text("utf-8")
-
-
 @functools.cache
 def load_schema() -> dict[str, Any]:
-    return json.loads(schema_text())  # type: ignore[no-any-return]
+    text = (resources.files("pwconf") / "schema" / "pwconf.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -65,244 +60,154 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@dataclass
-class SchemaResult:
-    problems: list[Problem]
-    error_paths: set[Path]  # where errors were found, to leave those entities out of the build
+def validate_document(document: Document) -> list[tuple[Path, Problem]]:
+    """Every problem of the file's shape, with the path of the value it is about."""
+    errors = validator().iter_errors(_without_secrets(document.data))
+    return [found for error in errors for found in _problems(document, error)]
 
 
-def validate_document(document: Document) -> SchemaResult:
-    instance = _without_secrets(document.data)
-    problems: list[Problem] = []
-    paths: set[Path] = set()
-    for error in validator().iter_errors(instance):
-        for path, problem in _Translator(document).translate(error):
-            problems.append(problem)
-            paths.add(path)
-    return SchemaResult(problems, paths)
-
-
-def _without_secrets(data: Any) -> Any:
-    """A view of the data where credential values are a placeholder string."""
-    applications = data.get("applications") if isinstance(data, dict) else None
+def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    """The data with each credential value a placeholder string (a Secret is not a string)."""
+    applications = data.get(APPLICATIONS)
     if not isinstance(applications, dict):
         return data
-    view_apps: dict[str, Any] = {}
+    masked = {}
     for handle, app in applications.items():
-        view_apps[handle] = app
         if isinstance(app, dict):
-            for block in DEVICE_TYPES:
-                credentials = app.get(block)
-                if isinstance(credentials, dict) and any(
-                    isinstance(v, Secret) for v in credentials.values()
-                ):
-                    view_apps[handle] = app = {**app, block: _mask(credentials)}
-    return {**data, "applications": view_apps}
+            blocks = [block for block in DEVICE_TYPES if isinstance(app.get(block), dict)]
+            app = {**app, **{block: _mask(app[block]) for block in blocks}}
+        masked[handle] = app
+    return {**data, APPLICATIONS: masked}
 
 
 def _mask(credentials: dict[str, Any]) -> dict[str, Any]:
     return {k: SENSITIVE if isinstance(v, Secret) else v for k, v in credentials.items()}
 
 
-# --- translation --------------------------------------------------------------------------
+# --- errors in manifest words -------------------------------------------------------------
 
 
-class _Translator:
-    def __init__(self, document: Document) -> None:
-        self.document = document
+def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path, Problem]]:
+    """The problems one jsonschema error stands for, each with the path it is about."""
+    path: Path = tuple(error.absolute_path)
+    keyword, limit, instance = error.validator, error.validator_value, error.instance
 
-    def translate(self, error: ValidationError) -> Iterator[tuple[Path, Problem]]:
-        path: Path = tuple(error.absolute_path)
-        if "propertyNames" in error.relative_schema_path:
-            yield from self.bad_name(error, path)
-            return
-        handler = getattr(self, f"on_{error.validator}", None)
-        if handler is not None:
-            yield from handler(error, path)
-            return
-        detail = "is not valid" if _under_credentials(path) else f"is not valid: {error.message}"
-        yield path, Problem(f"{_field(path)} {detail}", self.document.where(path))
+    def at_key(where: Path, message: str) -> tuple[Path, Problem]:
+        return where, Problem(message, document.key_where(where))
 
-    def problem(self, path: Path, message: str, *, at_key: bool = False) -> tuple[Path, Problem]:
-        position = self.document.key_where(path) if at_key else self.document.where(path)
-        return path, Problem(message, position)
-
-    # One method per JSON Schema keyword, named on_<keyword>.
-
-    def on_additionalProperties(self, error: ValidationError, path: Path) -> Iterator[Any]:
+    if "propertyNames" in error.relative_schema_path:
+        yield at_key((*path, str(instance)), _name_message(error, path))
+    elif keyword == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
-        for key in error.instance:
-            if key in allowed:
-                continue
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            yield self.problem(
-                (*path, key),
-                f"unknown key {key!r} in {_place(path)}; {hint}allowed: {', '.join(allowed)}",
-                at_key=True,
-            )
-
-    def on_required(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        for key in error.validator_value:
-            if key in error.instance:
+        for key in instance:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                message = f"unknown key {key!r} in {_place(path)}; {hint}allowed: "
+                yield at_key((*path, key), message + ", ".join(allowed))
+    elif keyword == "required":
+        for key in limit:
+            if key in instance:
                 continue
             if path == () and key == "version":
                 message = "missing `version: 1`: every manifest file starts with it"
-                yield path, Problem(message, Position(self.document.file, 1, 1))
-                continue
-            yield self.problem(path, f"{_place(path)} is missing {key!r}", at_key=True)
-
-    def on_type(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        expected = error.validator_value
-        names = [expected] if isinstance(expected, str) else list(expected)
-        wanted = " or ".join(TYPE_WORDS.get(name, name) for name in names)
-        got = _describe_value(error.instance, path)
-        hint = ""
-        if "string" in names and isinstance(error.instance, bool):
-            hint = " (YAML reads yes/no/on/off/true/false as booleans: quote the value)"
-        elif "string" in names and isinstance(error.instance, int | float):
-            hint = " (quote the value to make it a string)"
-        yield self.problem(path, f"{_field(path)} must be {wanted}, not {got}{hint}")
-
-    def on_enum(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        choices = ", ".join(str(choice) for choice in error.validator_value)
-        got = _describe_value(error.instance, path)
-        close = ""
-        if isinstance(error.instance, str):
-            names = [str(choice) for choice in error.validator_value]
-            match = difflib.get_close_matches(error.instance, names, n=1)
-            close = f"; did you mean {match[0]!r}?" if match else ""
-        yield self.problem(path, f"{_field(path)} must be one of: {choices}; got {got}{close}")
-
-    def on_const(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        got = _describe_value(error.instance, path)
-        # (`version` never gets here: reading a file refuses any version but 1 first.)
-        yield self.problem(path, f"{_field(path)} must be {error.validator_value!r}, not {got}")
-
-    def on_minimum(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        yield self.problem(path, self.bounds_message(error, path))
-
-    on_maximum = on_minimum
-
-    def bounds_message(self, error: ValidationError, path: Path) -> str:
-        low, high = error.schema.get("minimum"), error.schema.get("maximum")
-        got = _describe_value(error.instance, path)
-        if low is not None and high is not None:
-            return f"{_field(path)} must be between {low} and {high}, not {got}"
-        if low is not None:
-            return f"{_field(path)} must be at least {low}, not {got}"
-        return f"{_field(path)} must be at most {high}, not {got}"
-
-    def on_minLength(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        if error.validator_value == 1:
-            yield self.problem(path, f"{_field(path)} must not be empty")
-        else:
-            yield self.problem(
-                path, f"{_field(path)} must be at least {error.validator_value} characters long"
-            )
-
-    def on_maxLength(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        yield self.problem(
-            path,
-            f"{_field(path)} is too long ({len(error.instance)} characters); "
-            f"at most {error.validator_value}",
-        )
-
-    def on_pattern(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        hint = PATTERN_HINTS.get(error.validator_value, f"must match {error.validator_value}")
-        got = _describe_value(error.instance, path)
-        yield self.problem(path, f"{_field(path)} {hint}; got {got}")
-
-    def on_format(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        got = _describe_value(error.instance, path)
-        yield self.problem(path, f"{_field(path)} must be a date written YYYY-MM-DD, not {got}")
-
-    def on_minItems(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        yield self.problem(path, f"{_field(path)} must list at least {error.validator_value}")
-
-    def on_uniqueItems(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        seen: list[Any] = []
-        for index, item in enumerate(error.instance):
-            if item in seen:
-                yield self.problem((*path, index), f"{_field(path)} lists {item!r} more than once")
-            seen.append(item)
-
-    def on_minProperties(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        yield self.problem(path, f"{_field(path)} must not be empty")
-
-    def on_anyOf(self, error: ValidationError, path: Path) -> Iterator[Any]:
-        # When one branch is of the value's own type, its errors say more than "none matched".
-        for index, branch in enumerate(error.validator_value):
-            branch_schema = _resolve(branch)
-            if _fits_type(error.instance, branch_schema.get("type")):
-                context = [e for e in error.context or [] if e.relative_schema_path[0] == index]
-                if context:
-                    for sub_error in context:
-                        yield from self.translate(sub_error)
-                    return
-        wanted = error.schema.get("description", "one of the accepted forms")
-        got = _describe_value(error.instance, path)
-        yield self.problem(path, f"{_field(path)} must be {wanted}, not {got}")
-
-    def bad_name(self, error: ValidationError, path: Path) -> Iterator[tuple[Path, Problem]]:
-        name = str(error.instance)
-        container = str(path[-1]) if path else ""
-        subject = NAME_LABELS.get(container)
-        what = f"{subject} {name!r}" if subject else f"key {name!r} in {_field(path)}"
-        if error.validator == "maxLength":
-            message = (
-                f"{what} is too long ({len(name)} characters); at most {error.validator_value}"
-            )
-        elif error.validator == "minLength":
-            message = f"{subject or 'a key'} in {_place(path)} must not be empty"
-        elif error.validator == "pattern":
-            hint = PATTERN_HINTS.get(error.validator_value, f"must match {error.validator_value}")
-            message = f"{what} {hint}"
-        else:
-            message = f"{what}: {error.message}"
-        yield self.problem((*path, name), message, at_key=True)
+                yield path, Problem(message, Position(document.file, 1, 1))
+            else:
+                yield at_key(path, f"{_place(path)} is missing {key!r}")
+    elif keyword == "uniqueItems":
+        for index, item in enumerate(instance):
+            if item in instance[:index]:
+                message = f"{_field(path)} lists {item!r} more than once"
+                yield (*path, index), Problem(message, document.where((*path, index)))
+    elif keyword == "anyOf" and (specific := _of_its_type(error)):
+        for sub_error in specific:
+            yield from _problems(document, sub_error)
+    else:
+        yield path, Problem(_message(error, path), document.where(path))
 
 
-def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return load_schema()["$defs"][ref.removeprefix("#/$defs/")]  # type: ignore[no-any-return]
-    return schema
+def _of_its_type(error: ValidationError) -> list[ValidationError]:
+    """The errors of the anyOf branches of the value's own type: they say more than "none"."""
+    return [e for e in error.context or [] if e.relative_path or e.validator != "type"]
 
 
-def _fits_type(instance: Any, type_name: Any) -> bool:
-    if type_name == "string":
-        return isinstance(instance, str)
-    if type_name == "object":
-        return isinstance(instance, dict)
-    return False
+def _message(error: ValidationError, path: Path) -> str:
+    """One error about the value at `path`."""
+    field, limit, instance = _field(path), error.validator_value, error.instance
+    got = _describe_value(instance, path)
+    match error.validator:
+        case "type":
+            names = [limit] if isinstance(limit, str) else list(limit)
+            wanted = " or ".join(TYPE_WORDS.get(name, name) for name in names)
+            hint = ""
+            if "string" in names and isinstance(instance, bool):
+                hint = " (YAML reads yes/no/on/off/true/false as booleans: quote the value)"
+            elif "string" in names and isinstance(instance, int | float):
+                hint = " (quote the value to make it a string)"
+            return f"{field} must be {wanted}, not {got}{hint}"
+        case "enum":
+            names = [str(choice) for choice in limit]
+            close = isinstance(instance, str) and difflib.get_close_matches(instance, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"{field} must be one of: {', '.join(names)}; got {got}{hint}"
+        case "const":
+            return f"{field} must be {limit!r}, not {got}"
+        case "minimum" | "maximum":
+            low, high = error.schema.get("minimum"), error.schema.get("maximum")
+            if low is not None and high is not None:
+                return f"{field} must be between {low} and {high}, not {got}"
+            if low is not None:
+                return f"{field} must be at least {low}, not {got}"
+            return f"{field} must be at most {high}, not {got}"
+        case "minLength" if limit != 1:
+            return f"{field} must be at least {limit} characters long"
+        case "minLength" | "minProperties":
+            return f"{field} must not be empty"
+        case "maxLength":
+            return f"{field} is too long ({len(instance)} characters); at most {limit}"
+        case "pattern":
+            return f"{field} {PATTERN_HINTS.get(limit, f'must match {limit}')}; got {got}"
+        case "format":
+            return f"{field} must be a date written YYYY-MM-DD, not {got}"
+        case "minItems":
+            return f"{field} must list at least {limit}"
+        case "anyOf":
+            wanted = error.schema.get("description", "one of the accepted forms")
+            return f"{field} must be {wanted}, not {got}"
+    detail = "is not valid" if _under_credentials(path) else f"is not valid: {error.message}"
+    return f"{field} {detail}"
 
 
-# --- describing places and values ---------------------------------------------------------
+def _name_message(error: ValidationError, path: Path) -> str:
+    """The key `error.instance` in the mapping at `path` is not a valid name."""
+    name, limit = str(error.instance), error.validator_value
+    subject = NAME_LABELS.get(str(path[-1]) if path else "")
+    what = f"{subject} {name!r}" if subject else f"key {name!r} in {_field(path)}"
+    if error.validator == "minLength":
+        return f"{subject or 'a key'} in {_place(path)} must not be empty"
+    if error.validator == "maxLength":
+        return f"{what} is too long ({len(name)} characters); at most {limit}"
+    if error.validator == "pattern":
+        return f"{what} {PATTERN_HINTS.get(limit, f'must match {limit}')}"
+    return f"{what}: {error.message}"
 
 
 def _place(path: Path) -> str:
     """Where in the manifest, in words: "'send_rate' of preset 'welcome' of application 'shop'"."""
     if not path:
         return "the top level"
-    section = path[0]
-    if section in ("tags", "segments") and len(path) >= 2:
-        return _entity(str(section), path[1], path[2:])
-    if section == "applications" and len(path) >= 2:
-        app = f"application {path[1]!r}"
-        if len(path) == 2:
-            return app
-        if path[2] in APP_SECTIONS:
-            if len(path) == 3:
-                return f"the {path[2]} of {app}"
-            return _entity(str(path[2]), path[3], path[4:], f" of {app}")
-        return f"{_dotted(path[2:])!r} of {app}"
+    if path[0] == APPLICATIONS and len(path) >= 3 and path[2] in APP_SECTIONS:
+        app = _entity(APPLICATIONS, path[1])
+        if len(path) == 3:
+            return f"the {path[2]} of {app}"
+        return _entity(str(path[2]), path[3], path[4:], f" of {app}")
+    if path[0] in KIND_BY_PLURAL and len(path) >= 2:
+        return _entity(str(path[0]), path[1], path[2:])
     return repr(_dotted(path))
 
 
-def _entity(section: str, name: Any, rest: Path, suffix: str = "") -> str:
-    label = kind_label(KIND_BY_PLURAL[section]) if section in KIND_BY_PLURAL else section
-    entity = f"{label} {name!r}{suffix}"
+def _entity(section: str, name: Any, rest: Path = (), suffix: str = "") -> str:
+    entity = f"{kind_label(KIND_BY_PLURAL[section])} {name!r}{suffix}"
     return f"{_dotted(rest)!r} of {entity}" if rest else entity
 
 
@@ -318,7 +223,7 @@ def _dotted(path: Path) -> str:
 
 
 def _describe_value(value: Any, path: Path) -> str:
-    if value is SENSITIVE or _under_credentials(path):
+    if _under_credentials(path):
         return "the value given"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -329,12 +234,8 @@ def _describe_value(value: Any, path: Path) -> str:
         return f"the string {shown!r}"
     if isinstance(value, int | float):
         return f"the number {value}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a value of type {type(value).__name__}"
+    return "a mapping" if isinstance(value, dict) else "a list"
 
 
 def _under_credentials(path: Path) -> bool:
-    return len(path) >= 3 and path[0] == "applications" and path[2] in DEVICE_TYPES
+    return len(path) >= 3 and path[0] == APPLICATIONS and path[2] in DEVICE_TYPES
