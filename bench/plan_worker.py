@@ -27,6 +27,7 @@ from pwconf import runner
 from pwconf.apply import ChangeEvent, plan_steps
 from pwconf.fetch import Scope
 from pwconf.kinds import KIND_ORDER, REGISTRY
+from pwconf.kinds.application import record_code
 from pwconf.model import digest, seal_secrets
 from pwconf.plan import Action
 from pwconf.planner import PlanOptions
@@ -66,15 +67,14 @@ def cmd_state(args: argparse.Namespace) -> dict[str, Any]:
         kind = REGISTRY[address.kind]
         normalised = kind.normalize(entity.attrs)
         if address.kind == "event":
-            state.record_event(
-                codes[address.app], address.name, digest(event_kind.normalize(normalised))
-            )
+            event_digest = digest(event_kind.normalize(normalised))
+            state.record("events", codes[address.app], address.name, value=event_digest)
         if address.kind == "tag":
-            state.record_tag(address.name, normalised["user_specific"])
+            state.record("tags", address.name, value={"user_specific": normalised["user_specific"]})
         sealed = kind.normalize(seal_secrets(normalised, state.salt))
         state.record_applied(str(address), digest(sealed))
     for handle, code in codes.items():  # handle -> code, as an apply records it
-        state.record_application(handle, code)
+        record_code(state, handle, code)
     state.save()
     return {"entities": len(desired.entities), "load_s": load_s}
 
