@@ -143,13 +143,10 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
 
 def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
     for step in steps.values():
-        change = step.change
-        if step.action == "delete":
-            continue
-        if (change.address, "delete") in steps:
-            step.needs.add((change.address, "delete"))
-        for ref in change.depends_on:
-            step.needs |= {(ref, a) for a in ("create", "update") if (ref, a) in steps}
+        if step.action != "delete":  # after its own delete (a replace), and what it points at
+            wanted = [(step.change.address, "delete")]
+            wanted += [(ref, a) for ref in step.change.depends_on for a in ("create", "update")]
+            step.needs = {key for key in wanted if key in steps}
     # A delete waits for the deletes of whatever refers to its entity (bottom-up).
     deleting = {
         step.change.address: step
@@ -267,15 +264,11 @@ class Applier:
         retried = set(batch.one_by_one)
         with self._lock:
             self._one_by_one += [step for step in steps if step.change.address in retried]
-        failed = [step for step in steps if step.change.address in batch.failed]
+        for step in steps:
+            if step.change.address in batch.failed:
+                self._finish(step, "failed", batch.failed[step.change.address])
         left = retried | batch.failed.keys()
-        done = [step for step in steps if step.change.address not in left]
-        for step in done:
-            self._record(step)
-        for step in failed:
-            self._finish(step, "failed", batch.failed[step.change.address])
-        for step in done:
-            self._finish(step, "done")
+        self._finish_done([step for step in steps if step.change.address not in left])
 
     def _take_held(self, group: tuple[str, str | None]) -> list[_Step]:
         with self._lock:
@@ -295,15 +288,16 @@ class Applier:
             for step in steps:
                 self._finish(step, "failed", exc.message)
             return
-        self._finish_created(steps)
+        self._finish_done(steps)
 
     def _finish_held(self) -> None:
         """Created entities still waiting for their codes when the apply stops (Ctrl-C, or a
         bug raised): they were created, so they are recorded and done."""
         for group in list(self._held):
-            self._finish_created(self._take_held(group))
+            self._finish_done(self._take_held(group))
 
-    def _finish_created(self, steps: list[_Step]) -> None:
+    def _finish_done(self, steps: list[_Step]) -> None:
+        """Each recorded, then each finished: one journal sync covers them all."""
         for step in steps:
             self._record(step)
         for step in steps:
