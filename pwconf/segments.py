@@ -22,8 +22,7 @@ from the account compares equal to the same expression in a manifest:
 - `G()` and the third argument of `A()`: kept, as written [decided: their meaning is the
   server's; pwconf checks neither].
 
-Whether an operator and value fit the tag's type is a semantic check (pwconf.manifest.checks), not
-a matter of syntax. Columns are 1-based offsets into the expression text.
+Whether an operator and value fit the tag's type is checked by the tag kind (pwconf.kinds.tag).
 """
 
 from __future__ import annotations
@@ -502,13 +501,12 @@ def app_refs(expr: Expr) -> list[AppRef]:
 
 def all_app_refs(expr: Expr) -> list[AppRef]:
     """Every application named anywhere, E() arguments included, in order of appearance."""
-    refs: list[AppRef] = []
-    for node in walk(expr):
-        if isinstance(node, EventTerm):
-            refs += [arg for arg in node.args if isinstance(arg, AppRef)]
-        elif isinstance(node, AppTerm | TagTerm) and node.app is not None:
-            refs.append(node.app)
-    return refs
+    return [
+        ref
+        for node in walk(expr)
+        for ref in (node.args if isinstance(node, EventTerm) else app_refs(node))
+        if isinstance(ref, AppRef)
+    ]
 
 
 def tag_terms(expr: Expr) -> list[TagTerm]:
