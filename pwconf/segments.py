@@ -295,13 +295,11 @@ class _Parser:
         return self.parse_tag_term(name.column, app)
 
     def parse_app_ref(self) -> AppRef:
-        token = self.current
+        token = self.advance()
         if token.kind == "handle":
-            self.advance()
             return AppRef(token.text[1:], None, token.column)
         if token.kind != "string":
             raise _expected('an application (@handle or "APPCODE")', token)
-        self.advance()
         text = str(token.value)
         if text.startswith("@"):
             if not re.fullmatch(r"@[A-Za-z_][A-Za-z0-9_-]*", text):
@@ -337,10 +335,9 @@ class _Parser:
     def parse_tag_term(self, column: int, app: AppRef | None) -> TagTerm:
         tag = self.expect("string", "the tag name in double quotes")
         self.expect(",", "',' after the tag name")
-        operator = self.current
+        operator = self.advance()
         if operator.kind != "word" or operator.text.upper() not in OPERATORS:
             raise _expected(f"an operator ({', '.join(OPERATORS)})", operator)
-        self.advance()
         value: Value | None = None
         value_column = 0
         if self.accept(","):
@@ -371,10 +368,9 @@ class _Parser:
         """daysago(N), another spelling of the value "N days ago"."""
         name = self.advance()
         self.expect("(", f"'(' after {name.text}")
-        days = self.current
+        days = self.advance()
         if days.kind != "number" or not isinstance(days.value, int) or days.value < 0:
             raise _expected("a whole number of days", days)
-        self.advance()
         self.expect(")", f"')' to close {name.text}(")
         return f"{days.value} days ago"
 
