@@ -249,8 +249,7 @@ class Applier:
             self._finish(step, "done")
 
     def _run_batch(self, steps: list[_Step]) -> None:
-        """Creates (or deletes) of one kind and application in one call; creates the server
-        refused as a whole wait to be sent one by one, after the level's other calls."""
+        """One call for many; what the server refused as a whole waits to be sent one by one."""
         kind = REGISTRY[steps[0].change.address.kind]
         deleting = steps[0].action == "delete"
         self.api.for_addresses(*(step.change.address for step in steps))
@@ -275,8 +274,7 @@ class Applier:
             return self._held.pop(group, [])
 
     def _read_back_codes(self, group: tuple[str, str | None]) -> None:
-        """One read for the codes of one application's new entities of one kind; until it
-        answers they are not finished."""
+        """One read for the codes of a group's new entities, which are finished only then."""
         steps = self._take_held(group)
         if not steps:
             return
@@ -328,8 +326,7 @@ def _why(exc: Exception) -> str:
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
-    """The steps sent one by one, and the groups sent as one call: the creates or deletes of a
-    kind that takes a list, by application."""
+    """The steps sent one by one, and the groups sent as one call (by kind and application)."""
     singles: list[_Step] = []
     groups: dict[tuple[str, str, str | None], list[_Step]] = {}
     for step in steps:
