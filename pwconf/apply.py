@@ -143,13 +143,10 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
 
 def _link_dependencies(steps: dict[tuple[Address, str], _Step]) -> None:
     for step in steps.values():
-        change = step.change
-        if step.action == "delete":
-            continue
-        if (change.address, "delete") in steps:
-            step.needs.add((change.address, "delete"))
-        for ref in change.depends_on:
-            step.needs |= {(ref, a) for a in ("create", "update") if (ref, a) in steps}
+        if step.action != "delete":  # after its own delete (a replace), and what it points at
+            wanted = [(step.change.address, "delete")]
+            wanted += [(ref, a) for ref in step.change.depends_on for a in ("create", "update")]
+            step.needs = {key for key in wanted if key in steps}
     # A delete waits for the deletes of whatever refers to its entity (bottom-up).
     deleting = {
         step.change.address: step
@@ -252,8 +249,7 @@ class Applier:
             self._finish(step, "done")
 
     def _run_batch(self, steps: list[_Step]) -> None:
-        """Creates (or deletes) of one kind and application in one call; creates the server
-        refused as a whole wait to be sent one by one, after the level's other calls."""
+        """One call for many; what the server refused as a whole waits to be sent one by one."""
         kind = REGISTRY[steps[0].change.address.kind]
         deleting = steps[0].action == "delete"
         self.api.for_addresses(*(step.change.address for step in steps))
@@ -267,23 +263,18 @@ class Applier:
         retried = set(batch.one_by_one)
         with self._lock:
             self._one_by_one += [step for step in steps if step.change.address in retried]
-        failed = [step for step in steps if step.change.address in batch.failed]
+        for step in steps:
+            if step.change.address in batch.failed:
+                self._finish(step, "failed", batch.failed[step.change.address])
         left = retried | batch.failed.keys()
-        done = [step for step in steps if step.change.address not in left]
-        for step in done:
-            self._record(step)
-        for step in failed:
-            self._finish(step, "failed", batch.failed[step.change.address])
-        for step in done:
-            self._finish(step, "done")
+        self._finish_done([step for step in steps if step.change.address not in left])
 
     def _take_held(self, group: tuple[str, str | None]) -> list[_Step]:
         with self._lock:
             return self._held.pop(group, [])
 
     def _read_back_codes(self, group: tuple[str, str | None]) -> None:
-        """One read for the codes of one application's new entities of one kind; until it
-        answers they are not finished."""
+        """One read for the codes of a group's new entities, which are finished only then."""
         steps = self._take_held(group)
         if not steps:
             return
@@ -295,15 +286,16 @@ class Applier:
             for step in steps:
                 self._finish(step, "failed", exc.message)
             return
-        self._finish_created(steps)
+        self._finish_done(steps)
 
     def _finish_held(self) -> None:
         """Created entities still waiting for their codes when the apply stops (Ctrl-C, or a
         bug raised): they were created, so they are recorded and done."""
         for group in list(self._held):
-            self._finish_created(self._take_held(group))
+            self._finish_done(self._take_held(group))
 
-    def _finish_created(self, steps: list[_Step]) -> None:
+    def _finish_done(self, steps: list[_Step]) -> None:
+        """Each recorded, then each finished: one journal sync covers them all."""
         for step in steps:
             self._record(step)
         for step in steps:
@@ -334,8 +326,7 @@ def _why(exc: Exception) -> str:
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
-    """The steps sent one by one, and the groups sent as one call: the creates or deletes of a
-    kind that takes a list, by application."""
+    """The steps sent one by one, and the groups sent as one call (by kind and application)."""
     singles: list[_Step] = []
     groups: dict[tuple[str, str, str | None], list[_Step]] = {}
     for step in steps:

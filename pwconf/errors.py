@@ -1,8 +1,5 @@
-"""The one error hierarchy of pwconf.
-
-Every error pwconf raises on purpose derives from PwconfError. Subclasses carry structured
-fields; only the CLI turns them into text and exit codes.
-"""
+"""The one error hierarchy of pwconf: every error raised on purpose derives from PwconfError;
+only the CLI turns them into text and exit codes."""
 
 from __future__ import annotations
 
@@ -125,10 +122,7 @@ class OutcomeUnknown(ApiError):
 
 
 class UnreadableAnswer(ApiError):
-    """An answer pwconf cannot read without guessing: nothing is planned from it.
-
-    `path` is where in the answer it failed ("response.geoZones[2].id"), `expected` what pwconf
-    reads there, `found` what the answer held instead."""
+    """An answer pwconf cannot read without guessing: nothing is planned from it."""
 
     hint = (
         "nothing was planned from this answer; run `pwconf probe --json` and attach its output "

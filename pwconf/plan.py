@@ -29,11 +29,11 @@ class Action(StrEnum):
         return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[self]
 
 
+@dataclass(frozen=True, repr=False)
 class _Marker:
     """A display placeholder that is not a real value."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    text: str
 
     def __repr__(self) -> str:
         return self.text

@@ -227,16 +227,7 @@ def _decide_both(plan: Plan, kind: Kind, pair: _Pair, state: State) -> None:
         drift = state.applied.get(str(pair.address)) == digest(pair.desired_cmp)
         desired, live = pair.desired, pair.live
         assert desired is not None and live is not None
-        reason = _reason(fields, drift)
-        plan.changes.append(_update(kind, desired, live, fields, reason, pair.desired_cmp, drift))
-
-
-def _reason(fields: list[FieldChange], drift: bool) -> str:
-    replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
-    reason = Reason.DIFFERS.value
-    if replacing:
-        reason = f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
-    return f"{reason}; changed outside pwconf since the last apply" if drift else reason
+        plan.changes.append(_update(kind, desired, live, fields, pair.desired_cmp, drift=drift))
 
 
 def _update(
@@ -244,18 +235,26 @@ def _update(
     desired: Entity,
     live: Entity,
     fields: list[FieldChange],
-    reason: str,
     after: dict[str, Any],
+    *,
     drift: bool = False,
-    cause: Reason = Reason.DIFFERS,
+    follows: bool = False,
 ) -> Change:
     """An update, or a replace when a field cannot be updated in place."""
-    replacing = any(f.forces_replacement for f in fields)
+    replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
+    if follows:
+        cause, reason = Reason.FOLLOWS, kind.follow_reason
+    elif replacing:
+        cause, reason = Reason.NOT_UPDATABLE, f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
+    else:
+        cause, reason = Reason.DIFFERS, Reason.DIFFERS.value
+    if drift:
+        reason += "; changed outside pwconf since the last apply"
     return Change(
         address=desired.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=reason,
-        cause=Reason.NOT_UPDATABLE if replacing and cause is Reason.DIFFERS else cause,
+        cause=cause,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, after),
         fields=tuple(fields),
@@ -326,9 +325,7 @@ def _follow_replacements(
             else:
                 source = desired.entities[address]
                 want = Entity(address, kind.normalize(source.attrs, live.view), source.code)
-                change = _update(
-                    kind, want, entity, extra, kind.follow_reason, want.attrs, cause=Reason.FOLLOWS
-                )
+                change = _update(kind, want, entity, extra, want.attrs, follows=True)
                 index[address] = len(plan.changes)
                 plan.changes.append(change)
                 plan.unchanged -= 1

@@ -22,8 +22,7 @@ from the account compares equal to the same expression in a manifest:
 - `G()` and the third argument of `A()`: kept, as written [decided: their meaning is the
   server's; pwconf checks neither].
 
-Whether an operator and value fit the tag's type is a semantic check (pwconf.manifest.checks), not
-a matter of syntax. Columns are 1-based offsets into the expression text.
+Whether an operator and value fit the tag's type is checked by the tag kind (pwconf.kinds.tag).
 """
 
 from __future__ import annotations
@@ -40,8 +39,8 @@ from typing import NamedTuple, TypeVar
 OPERATORS = ("EQ", "NOTEQ", "IN", "NOTIN", "GT", "GTE", "LT", "LTE", "BETWEEN", "NOTSET")
 # The platforms of A() and G(): the contract's eight [lib], then the older ones Pushwoosh's
 # Python library still writes [lib; spelling decided].
-_CONTRACT_PLATFORMS = ("iOS", "Android", "OsX", "Windows", "Amazon", "Safari", "Chrome", "Firefox")
-PLATFORMS = (*_CONTRACT_PLATFORMS, "BlackBerry", "WindowsPhone", "Asha", "Bada")
+PLATFORMS = ("iOS", "Android", "OsX", "Windows", "Amazon", "Safari", "Chrome", "Firefox")
+PLATFORMS += ("BlackBerry", "WindowsPhone", "Asha", "Bada")
 FUNCTIONS = ("A", "G", "T", "AT", "E")
 MAX_TERMS = 256  # real segments are short; the bound keeps parsing and formatting shallow
 MAX_NESTING = 32
@@ -138,7 +137,6 @@ class AppTerm:
     app: AppRef
     platforms: tuple[str, ...] | None
     column: int
-    platform_columns: tuple[int, ...] = ()
     extra: Value | None = None
 
 
@@ -211,7 +209,6 @@ class _Parser:
         return token
 
     def accept(self, kind: str) -> bool:
-        """Step over the current token if it is of `kind`."""
         if self.current.kind != kind:
             return False
         self.advance()
@@ -279,15 +276,15 @@ class _Parser:
         self.expect("(", f"'(' after {function}")
         if function == "A":
             app = self.parse_app_ref()
-            platforms, columns, extra = self.parse_device_filter("A")
-            return AppTerm(app, platforms, name.column, columns, extra)
+            platforms, extra = self.parse_device_filter("A")
+            return AppTerm(app, platforms, name.column, extra)
         if function == "G":
             code = self.expect(
                 "string", 'the application group code in double quotes, e.g. "ABCDE-12345"'
             )
             if not code.value:
                 raise SegmentSyntaxError("empty application group code", code.column)
-            platforms, _, extra = self.parse_device_filter("G")
+            platforms, extra = self.parse_device_filter("G")
             return GroupTerm(str(code.value), platforms, name.column, extra)
         if function == "E":
             return self.parse_event_term(name.column)
@@ -298,13 +295,11 @@ class _Parser:
         return self.parse_tag_term(name.column, app)
 
     def parse_app_ref(self) -> AppRef:
-        token = self.current
+        token = self.advance()
         if token.kind == "handle":
-            self.advance()
             return AppRef(token.text[1:], None, token.column)
         if token.kind != "string":
             raise _expected('an application (@handle or "APPCODE")', token)
-        self.advance()
         text = str(token.value)
         if text.startswith("@"):
             if not re.fullmatch(r"@[A-Za-z_][A-Za-z0-9_-]*", text):
@@ -314,23 +309,20 @@ class _Parser:
             raise SegmentSyntaxError("empty application code", token.column)
         return AppRef(None, text, token.column)
 
-    def parse_device_filter(
-        self, function: str
-    ) -> tuple[tuple[str, ...] | None, tuple[int, ...], Value | None]:
+    def parse_device_filter(self, function: str) -> tuple[tuple[str, ...] | None, Value | None]:
         """The rest of A() or G(): `[, [platforms] [, extra]] )`."""
         platforms, extra = None, None
         if self.accept(","):
             self.expect("[", 'a list of platforms, e.g. ["iOS", "Android"]')
-            platforms = self.items("]", "',' or ']' in the platform list", self.parse_platform)
+            listed = self.items("]", "',' or ']' in the platform list", self.parse_platform)
+            platforms = tuple(listed)
             if self.accept(","):
                 extra = self.parse_value()
         self.expect(")", f"')' to close {function}(")
-        if platforms is None:
-            return None, (), extra
-        return tuple(str(p.value) for p in platforms), tuple(p.column for p in platforms), extra
+        return platforms, extra
 
-    def parse_platform(self) -> Token:
-        """A platform name; its value spelt as in PLATFORMS."""
+    def parse_platform(self) -> str:
+        """A platform name, spelt as in PLATFORMS."""
         token = self.expect("string", "a platform name in double quotes")
         canonical = _PLATFORM_BY_KEY.get(_platform_key(str(token.value)))
         if canonical is None:
@@ -338,30 +330,23 @@ class _Parser:
                 f"unknown platform {token.value!r}; expected one of {', '.join(PLATFORMS)}",
                 token.column,
             )
-        return token._replace(value=canonical)
+        return canonical
 
     def parse_tag_term(self, column: int, app: AppRef | None) -> TagTerm:
         tag = self.expect("string", "the tag name in double quotes")
         self.expect(",", "',' after the tag name")
-        operator = self.current
+        operator = self.advance()
         if operator.kind != "word" or operator.text.upper() not in OPERATORS:
             raise _expected(f"an operator ({', '.join(OPERATORS)})", operator)
-        self.advance()
         value: Value | None = None
         value_column = 0
         if self.accept(","):
             value_column = self.current.column
             value = self.parse_value()
         self.expect(")", "')' to close the tag term")
+        op = operator.text.upper()
         return TagTerm(
-            tag=str(tag.value),
-            operator=operator.text.upper(),
-            value=value,
-            column=column,
-            app=app,
-            tag_column=tag.column,
-            operator_column=operator.column,
-            value_column=value_column,
+            str(tag.value), op, value, column, app, tag.column, operator.column, value_column
         )
 
     def parse_value(self) -> Value:
@@ -383,10 +368,9 @@ class _Parser:
         """daysago(N), another spelling of the value "N days ago"."""
         name = self.advance()
         self.expect("(", f"'(' after {name.text}")
-        days = self.current
+        days = self.advance()
         if days.kind != "number" or not isinstance(days.value, int) or days.value < 0:
             raise _expected("a whole number of days", days)
-        self.advance()
         self.expect(")", f"')' to close {name.text}(")
         return f"{days.value} days ago"
 
@@ -412,8 +396,6 @@ def _platform_key(name: str) -> str:
     return re.sub(r"[\s_-]+", "", name).lower()
 
 
-# Every accepted spelling, by its key: "IOS", "ios" and "iOS" are one platform; so are
-# "WINDOWS_PHONE" and "WindowsPhone".
 _PLATFORM_BY_KEY = {_platform_key(name): name for name in PLATFORMS}
 
 
@@ -445,26 +427,28 @@ def format_expr(
     `code_to_handle` rewrites literal codes into @handles (to compare with manifests);
     `handle_to_code` rewrites @handles into quoted codes (for the wire).
     """
-    return _Formatter(code_to_handle or {}, handle_to_code or {}).expr(expr, 0, False)
 
+    def app(ref: AppRef) -> str:
+        if ref.handle is None:
+            handle = (code_to_handle or {}).get(ref.code or "")
+            return _json(ref.code) if handle is None else f"@{handle}"
+        code = (handle_to_code or {}).get(ref.handle)
+        return f"@{ref.handle}" if code is None else _json(code)
 
-@dataclass
-class _Formatter:
-    code_to_handle: Mapping[str, str]
-    handle_to_code: Mapping[str, str]
+    def event_arg(arg: Value | Word | AppRef) -> str:
+        if isinstance(arg, Word):
+            return arg.text
+        return app(arg) if isinstance(arg, AppRef) else _json(arg)
 
-    def expr(self, expr: Expr, parent_precedence: int, is_right: bool) -> str:
+    def text(expr: Expr, parent_precedence: int = 0, is_right: bool = False) -> str:
         if isinstance(expr, BinOp):
             precedence = PRECEDENCE[expr.op]
-            text = (
-                f"{self.expr(expr.left, precedence, False)} {expr.op} "
-                f"{self.expr(expr.right, precedence, True)}"
-            )
+            joined = f"{text(expr.left, precedence)} {expr.op} {text(expr.right, precedence, True)}"
             if precedence < parent_precedence or (precedence == parent_precedence and is_right):
-                return f"({text})"
-            return text
+                return f"({joined})"
+            return joined
         if isinstance(expr, AppTerm):
-            return f"A({_device_filter(self.app(expr.app), expr.platforms, expr.extra)})"
+            return f"A({_device_filter(app(expr.app), expr.platforms, expr.extra)})"
         if isinstance(expr, GroupTerm):
             return f"G({_device_filter(_json(expr.code), expr.platforms, expr.extra)})"
         if isinstance(expr, TagTerm):
@@ -472,21 +456,11 @@ class _Formatter:
             if expr.value is not None:
                 parts.append(_json(expr.value))
             if expr.app is not None:
-                return f"AT({self.app(expr.app)}, {', '.join(parts)})"
+                return f"AT({app(expr.app)}, {', '.join(parts)})"
             return f"T({', '.join(parts)})"
-        return "E(" + ", ".join(self.event_arg(arg) for arg in expr.args) + ")"
+        return "E(" + ", ".join(event_arg(arg) for arg in expr.args) + ")"
 
-    def app(self, ref: AppRef) -> str:
-        if ref.handle is not None:
-            code = self.handle_to_code.get(ref.handle)
-            return _json(code) if code is not None else f"@{ref.handle}"
-        handle = self.code_to_handle.get(ref.code or "")
-        return f"@{handle}" if handle is not None else _json(ref.code)
-
-    def event_arg(self, arg: Value | Word | AppRef) -> str:
-        if isinstance(arg, Word):
-            return arg.text
-        return self.app(arg) if isinstance(arg, AppRef) else _json(arg)
+    return text(expr)
 
 
 def _device_filter(target: str, platforms: tuple[str, ...] | None, extra: Value | None) -> str:
@@ -523,13 +497,12 @@ def app_refs(expr: Expr) -> list[AppRef]:
 
 def all_app_refs(expr: Expr) -> list[AppRef]:
     """Every application named anywhere, E() arguments included, in order of appearance."""
-    refs: list[AppRef] = []
-    for node in walk(expr):
-        if isinstance(node, EventTerm):
-            refs += [arg for arg in node.args if isinstance(arg, AppRef)]
-        elif isinstance(node, AppTerm | TagTerm) and node.app is not None:
-            refs.append(node.app)
-    return refs
+    return [
+        ref
+        for node in walk(expr)
+        for ref in (node.args if isinstance(node, EventTerm) else app_refs(node))
+        if isinstance(ref, AppRef)
+    ]
 
 
 def tag_terms(expr: Expr) -> list[TagTerm]:

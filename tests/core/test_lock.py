@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pwconf.errors import StateError
-from pwconf.lock import acquire, force_unlock, lock_path
+from pwconf.lock import acquire, force_unlock, lock_path, state_lock
 
 HERE = socket.gethostname()
 
@@ -38,12 +38,9 @@ def test_the_lock_file_names_its_holder_while_held_and_goes_on_release(tmp_path:
 
 def test_a_second_holder_is_refused_at_once_naming_the_first(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    lock = acquire(state, "pwconf apply")
-    try:
-        with pytest.raises(StateError) as refused:
-            acquire(state, "pwconf plan --out")
-    finally:
-        lock.release()
+    with state_lock(state, "pwconf apply"), pytest.raises(StateError) as refused:
+        acquire(state, "pwconf plan --out")
+    assert not lock_path(state).exists()  # released on the way out
     assert f"is locked by `pwconf apply` (pid {os.getpid()} on {HERE}" in refused.value.message
     assert "--lock-timeout" in refused.value.hint
 
@@ -66,12 +63,8 @@ def test_a_second_holder_waits_up_to_the_timeout(tmp_path: Path) -> None:
 
 def test_a_timeout_that_runs_out_is_a_refusal(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    lock = acquire(state, "pwconf apply")
-    try:
-        with pytest.raises(StateError, match=r"waited 0\.2 s"):
-            acquire(state, "pwconf apply", timeout=0.2)
-    finally:
-        lock.release()
+    with state_lock(state, "pwconf apply"), pytest.raises(StateError, match=r"waited 0\.2 s"):
+        acquire(state, "pwconf apply", timeout=0.2)
 
 
 def test_a_lock_left_by_a_process_killed_with_sigkill_is_taken_over_with_a_note(
@@ -118,13 +111,10 @@ def test_a_lock_naming_another_host_is_refused_until_force_unlocked(tmp_path: Pa
 
 def test_force_unlock_refuses_while_the_holder_runs(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    lock = acquire(state, "pwconf apply")
-    try:
+    with state_lock(state, "pwconf apply"):
         with pytest.raises(StateError, match="still running"):
             force_unlock(state)
         assert lock_path(state).exists()
-    finally:
-        lock.release()
     assert force_unlock(state) is None  # nothing left to unlock
 
 

@@ -32,24 +32,19 @@ NAMES = st.sampled_from(["a", "b", "c"])
 TAG_TYPES = st.sampled_from(["integer", "string", "boolean"])
 
 
-def tag_attrs() -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries(
+# The attributes each kind may have.
+KIND_ATTRS = {
+    "tag": st.fixed_dictionaries(
         {"type": TAG_TYPES, "application_specific": st.booleans(), "user_specific": st.booleans()}
-    )
-
-
-def segment_attrs() -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries(
+    ),
+    "segment": st.fixed_dictionaries(
         {
             "expression": st.sampled_from(['T("Age", GTE, 18)', 'A(@shop) * T("Age", LTE, 30)']),
             "application": st.sampled_from([None, "shop"]),
             "expiration_date": st.sampled_from([None, "2030-01-01"]),
         }
-    )
-
-
-def preset_attrs() -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries(
+    ),
+    "preset": st.fixed_dictionaries(
         {
             "segment": st.sampled_from([None, "a"]),
             "platforms": st.sampled_from([["iOS"], ["Android", "iOS"]]),
@@ -58,15 +53,9 @@ def preset_attrs() -> st.SearchStrategy[dict]:
             ),
             "send_rate": st.sampled_from([None, 500]),
         }
-    )
-
-
-def cluster_attrs() -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries({"cooldown": st.sampled_from([60, 3600])})
-
-
-def geozone_attrs() -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries(
+    ),
+    "geozone_cluster": st.fixed_dictionaries({"cooldown": st.sampled_from([60, 3600])}),
+    "geozone": st.fixed_dictionaries(
         {
             "lat": st.sampled_from([1.5, 40.0]),
             "lng": st.sampled_from([2.5, -74.0]),
@@ -76,15 +65,7 @@ def geozone_attrs() -> st.SearchStrategy[dict]:
             "content": st.sampled_from(["Hello", None]),
             "cluster": st.sampled_from([None, "b"]),
         }
-    )
-
-
-KIND_ATTRS = {
-    "tag": tag_attrs,
-    "segment": segment_attrs,
-    "preset": preset_attrs,
-    "geozone_cluster": cluster_attrs,
-    "geozone": geozone_attrs,
+    ),
 }
 
 
@@ -95,7 +76,7 @@ def entity_sets(draw: st.DrawFn) -> dict[Address, dict]:
         apps = [None] if kind in ("tag", "segment") else list(APPS)
         for app in apps:
             for name in draw(st.sets(NAMES, max_size=3)):
-                found[Address(kind, app, name)] = draw(attrs())
+                found[Address(kind, app, name)] = draw(attrs)
     return found
 
 
@@ -113,8 +94,7 @@ def live_state(entities: dict[Address, dict]) -> LiveState:
     live = LiveState()
     for number, handle in enumerate(APPS):
         code = f"0000{number}-AAAAA"
-        live.view.code_by_handle[handle] = code
-        live.view.handle_by_code[code] = handle
+        live.view.learn_application(handle, code)
         address = Address("application", None, handle)
         live.entities[address] = Entity(address, {"title": handle.title()}, code=code)
     for number, (address, attrs) in enumerate(entities.items()):

@@ -32,7 +32,7 @@ def canon(text: str, **kwargs: object) -> str:
 def test_terms_and_their_parts() -> None:
     expr = parse('A(@shop, ["iOS"]) * T("Plan", eq, "gold")')
     assert isinstance(expr, BinOp) and expr.op == "*"
-    assert expr.left == AppTerm(AppRef("shop", None, 3), ("iOS",), 1, (11,))
+    assert expr.left == AppTerm(AppRef("shop", None, 3), ("iOS",), 1)
     term = expr.right
     assert isinstance(term, TagTerm)
     assert (term.tag, term.operator, term.value, term.app) == ("Plan", "EQ", "gold", None)
