@@ -121,32 +121,22 @@ class TagKind(Kind):
         elif declared.is_declared(self.name, None, term.tag):
             return []  # declared with errors of its own: already reported
         else:
-            known = declared.names(self.name) + list(DEFAULT_TAGS)
-            return [
-                (
-                    f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
-                    f"{suggest(term.tag, known)}",
-                    term.tag_column,
-                )
-            ]
-        problems: list[tuple[str, int]] = []
+            hint = suggest(term.tag, declared.names(self.name) + list(DEFAULT_TAGS))
+            message = f"unknown tag {term.tag!r}; declare it under `tags:` with its type{hint}"
+            return [(message, term.tag_column)]
         if app_specific is True and term.app is None:
-            problems.append(
-                (
-                    f"tag {term.tag!r} is application_specific: use "
-                    f'AT(@handle, "{term.tag}", ...) instead of T(...)',
-                    term.column,
-                )
+            message = (
+                f"tag {term.tag!r} is application_specific: use "
+                f'AT(@handle, "{term.tag}", ...) instead of T(...)'
             )
         elif app_specific is False and term.app is not None:
-            problems.append(
-                (
-                    f"tag {term.tag!r} is not application_specific: use T(...) instead of "
-                    "AT(...), or declare the tag with `application_specific: true`",
-                    term.column,
-                )
+            message = (
+                f"tag {term.tag!r} is not application_specific: use T(...) instead of "
+                "AT(...), or declare the tag with `application_specific: true`"
             )
-        return problems + operator_problems(term, tag_type)
+        else:
+            return operator_problems(term, tag_type)
+        return [(message, term.column), *operator_problems(term, tag_type)]
 
     def exported_term_problem(self, term: TagTerm, tag: Entity | None) -> str | None:
         """What `pwconf validate` would say of a tag term of an exported expression, given
@@ -194,18 +184,14 @@ class TagKind(Kind):
         for entity in entities:
             if entity.name in DEFAULT_TAGS:
                 continue
-            body = {"type": entity.attrs["type"]}
-            if entity.attrs.get("application_specific"):
-                body["application_specific"] = True
-            if recorded.get(entity.name, {}).get("user_specific"):
-                body["user_specific"] = True
-            if str(body["type"]).startswith("type-"):
+            attrs = {**entity.attrs, **recorded.get(entity.name, {"user_specific": False})}
+            written[entity.name] = {key: value for key, value in attrs.items() if value}  # no false
+            export.written.add(entity.address)
+            if str(attrs["type"]).startswith("type-"):
                 export.warnings.append(
-                    f"tag {entity.name!r}: unknown type code ({body['type']}): "
+                    f"tag {entity.name!r}: unknown type code ({attrs['type']}): "
                     "written as read; fix it by hand"
                 )
-            written[entity.name] = body
-            export.written.add(entity.address)
         defaults = len(entities) - len(written)
         if defaults:
             export.summary.append(
@@ -269,7 +255,7 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
     if value is None:
         return [(f"{operator} needs a value", term.operator_column)]
     if operator in ("IN", "NOTIN"):
-        return _list_problems(about, operator, value, tag_type, term.value_column, minimum=1)
+        return _list_problems(about, operator, value, tag_type, term.value_column)
     if operator == "BETWEEN":
         return _between_problems(about, value, tag_type, term.value_column)
     if not fits(value, tag_type):
@@ -283,9 +269,9 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
 
 
 def _list_problems(
-    about: str, operator: str, value: Any, tag_type: str, column: int, minimum: int
+    about: str, operator: str, value: Any, tag_type: str, column: int
 ) -> list[tuple[str, int]]:
-    if not isinstance(value, list) or len(value) < minimum:
+    if not isinstance(value, list) or not value:
         return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
     wrong = [item for item in value if not fits(item, tag_type)]
     if wrong:
@@ -302,7 +288,7 @@ def _list_problems(
 def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
     if not isinstance(value, list) or len(value) != 2:
         return [("BETWEEN needs a list of two values [min, max]", column)]
-    problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
+    problems = _list_problems(about, "BETWEEN", value, tag_type, column)
     low, high = value
     if not problems and is_number(low) and is_number(high) and low > high:
         problems.append(
