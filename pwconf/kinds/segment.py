@@ -30,9 +30,7 @@ def canonical_expression(text: str, code_to_handle: Mapping[str, str] | None = N
     if parsed is None:
         return text.strip()  # unparsable live text is compared as it is
     expr, canonical = parsed
-    if canonical is not None:
-        return canonical
-    return segments.format_expr(expr, code_to_handle=code_to_handle)
+    return canonical or segments.format_expr(expr, code_to_handle=code_to_handle)
 
 
 @lru_cache(maxsize=65536)
@@ -163,28 +161,25 @@ class SegmentKind(Kind):
         return None
 
     def references(self, entity: Entity) -> list[Address]:
-        refs: list[Address] = []
-        if entity.attrs.get("application"):
-            refs.append(Address(APPLICATION, None, entity.attrs["application"]))
-        try:
-            expr = segments.parse(entity.attrs["expression"])
-        except segments.SegmentSyntaxError:
-            return refs
-        refs += [Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle]
-        refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
+        bound = entity.attrs.get("application")
+        refs = [Address(APPLICATION, None, bound)] if bound else []
+        parsed = _parsed(entity.attrs["expression"])
+        if parsed is not None:
+            expr = parsed[0]
+            refs += [
+                Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle
+            ]
+            refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
-        expr = _parsed(entity.attrs["expression"])
-        if expr is None:
-            return []
-        unknown = [
-            ref.code
-            for ref in segments.all_app_refs(expr[0])
-            if ref.code is not None and ref.code not in application_codes
+        parsed = _parsed(entity.attrs["expression"])
+        codes = [ref.code for ref in segments.all_app_refs(parsed[0])] if parsed else []
+        return [
+            f"the expression names application {code}, which the account does not have"
+            for code in dict.fromkeys(codes)
+            if code is not None and code not in application_codes
         ]
-        return [f"the expression names application {code}, which the account does not have"
-                for code in dict.fromkeys(unknown)]  # fmt: skip
 
     def list_read(self, app_code: str | None) -> Read:
         # Without `application`, listFilters returns every filter of the account [decided §5];
