@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from pwconf.errors import PwconfError
+from pwconf.model import canonical_json
 
 # A mapping of at most this many scalars, whose flow form is at most this wide and quotes
 # nothing that block style would leave plain, is written on one line.
@@ -82,11 +83,8 @@ def _represent_comment(dumper: ExportDumper, comment: Comment) -> yaml.ScalarNod
 
 
 def _represent_dict(dumper: ExportDumper, data: dict[str, Any]) -> yaml.MappingNode:
-    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=_inline(dumper, data))
-
-
-def _represent_block(dumper: ExportDumper, data: Block) -> yaml.MappingNode:
-    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=False)
+    flow = not isinstance(data, Block) and _inline(dumper, data)
+    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=flow)
 
 
 def _represent_list(dumper: ExportDumper, data: list[Any]) -> yaml.SequenceNode:
@@ -97,7 +95,7 @@ def _represent_list(dumper: ExportDumper, data: list[Any]) -> yaml.SequenceNode:
 ExportDumper.add_representer(str, _represent_str)
 ExportDumper.add_representer(Comment, _represent_comment)
 ExportDumper.add_representer(dict, _represent_dict)
-ExportDumper.add_representer(Block, _represent_block)
+ExportDumper.add_representer(Block, _represent_dict)
 ExportDumper.add_representer(list, _represent_list)
 
 
@@ -162,7 +160,8 @@ def check_reads_back(text: str, data: Mapping[str, Any]) -> None:
     """The written YAML must read back as the very data it was made from (comments aside)."""
     expected = without_comments(data)
     loaded = yaml.safe_load(text)
-    if loaded != expected or _types(loaded) != _types(expected):
+    # canonical_json tells apart what == does not: true, 1 and 1.0
+    if loaded != expected or canonical_json(loaded) != canonical_json(expected):
         raise PwconfError(
             "internal error: the exported YAML does not read back as the data it was made from",
             hint="please report this with the account's names that contain unusual characters",
@@ -176,11 +175,3 @@ def without_comments(data: Any) -> Any:
     if isinstance(data, list):
         return [without_comments(item) for item in data]
     return data
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_types(v) for v in value]
-    return type(value).__name__
