@@ -124,37 +124,30 @@ class Interpolator:
     def lookup(
         self, document: Document, reference: str, offset: int, binary_ok: bool
     ) -> str | bytes:
-        source, _, argument = reference.partition(":")
-        if source == "env":
-            return self.from_env(argument, offset)
-        if source == "var":
-            return self.from_variables(argument, offset)
+        source, _, name = reference.partition(":")
         if source == "file":
-            return self.from_file(document, argument, offset, binary_ok)
+            return self.from_file(document, name, offset, binary_ok)
+        if source not in ("env", "var"):
+            raise UnresolvedReference(
+                f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
+                "${var:NAME} (write $${ for a literal '${')",
+                offset,
+            )
+        if not NAME_RE.fullmatch(name):
+            raise UnresolvedReference(
+                f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
+            )
+        values = self.env if source == "env" else self.variables
+        if name in values:
+            return values[name]
+        if source == "env":
+            message = f"environment variable {name!r} is not set (referenced as ${{env:{name}}})"
+            raise UnresolvedReference(message, offset)
         raise UnresolvedReference(
-            f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
-            "${var:NAME} (write $${ for a literal '${')",
+            f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
+            "that sets it",
             offset,
         )
-
-    def from_env(self, name: str, offset: int) -> str:
-        _check_name(name, "env", offset)
-        if name not in self.env:
-            raise UnresolvedReference(
-                f"environment variable {name!r} is not set (referenced as ${{env:{name}}})",
-                offset,
-            )
-        return self.env[name]
-
-    def from_variables(self, name: str, offset: int) -> str:
-        _check_name(name, "var", offset)
-        if name not in self.variables:
-            raise UnresolvedReference(
-                f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
-                "that sets it",
-                offset,
-            )
-        return self.variables[name]
 
     def from_file(self, document: Document, name: str, offset: int, binary_ok: bool) -> str | bytes:
         if not name:
@@ -190,13 +183,6 @@ def _parent(data: Any, path: Path) -> tuple[Any, str | int]:
     for part in path[:-1]:
         data = data[part]
     return data, path[-1]
-
-
-def _check_name(name: str, source: str, offset: int) -> None:
-    if not NAME_RE.fullmatch(name):
-        raise UnresolvedReference(
-            f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
-        )
 
 
 def _read_file(name: str, path: str, offset: int) -> bytes:
