@@ -241,7 +241,7 @@ class TagKind(Kind):
 
 def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
     """Whether the operator applies to the tag's type and the value fits (contract §5)."""
-    operator, value = term.operator, term.value
+    operator, value, column = term.operator, term.value, term.value_column
     allowed = OPERATORS_BY_TYPE.get(tag_type, ())
     about = f"tag {term.tag!r} is of type {tag_type}"
     if operator not in allowed:
@@ -249,52 +249,26 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
             (f"{about}: {operator} does not apply; use {', '.join(allowed)}", term.operator_column)
         ]
     if operator == "NOTSET":
-        if value is not None:
-            return [('NOTSET takes no value: write T("Tag", NOTSET)', term.value_column)]
-        return []
+        return [] if value is None else [('NOTSET takes no value: write T("Tag", NOTSET)', column)]
     if value is None:
         return [(f"{operator} needs a value", term.operator_column)]
-    if operator in ("IN", "NOTIN"):
-        return _list_problems(about, operator, value, tag_type, term.value_column)
-    if operator == "BETWEEN":
-        return _between_problems(about, value, tag_type, term.value_column)
-    if not fits(value, tag_type):
-        return [
-            (
-                f"{about}: {operator} needs {TAG_TYPES[tag_type].wanted}, not {_describe(value)}",
-                term.value_column,
-            )
-        ]
-    return []
-
-
-def _list_problems(
-    about: str, operator: str, value: Any, tag_type: str, column: int
-) -> list[tuple[str, int]]:
+    wanted = TAG_TYPES[tag_type].wanted
+    if operator not in ("IN", "NOTIN", "BETWEEN"):
+        if fits(value, tag_type):
+            return []
+        return [(f"{about}: {operator} needs {wanted}, not {_describe(value)}", column)]
+    if operator == "BETWEEN" and (not isinstance(value, list) or len(value) != 2):
+        return [("BETWEEN needs a list of two values [min, max]", column)]
     if not isinstance(value, list) or not value:
         return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
     wrong = [item for item in value if not fits(item, tag_type)]
     if wrong:
-        return [
-            (
-                f"{about}: the items of {operator} must each be {TAG_TYPES[tag_type].wanted}, "
-                f"not {_describe(wrong[0])}",
-                column,
-            )
-        ]
+        item = _describe(wrong[0])
+        return [(f"{about}: the items of {operator} must each be {wanted}, not {item}", column)]
+    if operator == "BETWEEN" and all(map(is_number, value)) and value[0] > value[1]:
+        low, high = value
+        return [(f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)]
     return []
-
-
-def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
-    if not isinstance(value, list) or len(value) != 2:
-        return [("BETWEEN needs a list of two values [min, max]", column)]
-    problems = _list_problems(about, "BETWEEN", value, tag_type, column)
-    low, high = value
-    if not problems and is_number(low) and is_number(high) and low > high:
-        problems.append(
-            (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
-        )
-    return problems
 
 
 def _describe(value: Any) -> str:
