@@ -10,16 +10,7 @@ from typing import Any
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import (
-    ApplyContext,
-    Declared,
-    Exporting,
-    Field,
-    Kind,
-    LiveView,
-    at,
-    suggest,
-)
+from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, LiveView, at, suggest
 from pwconf.kinds.tag import KIND as TAG
 from pwconf.model import Address, Entity
 

@@ -10,15 +10,7 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import (
-    ApplyContext,
-    Declared,
-    Exporting,
-    Field,
-    Kind,
-    LiveView,
-    suggest,
-)
+from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, LiveView, suggest
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
