@@ -127,11 +127,7 @@ def dump(data: Mapping[str, Any]) -> str:
     """Block-style YAML for one mapping, `Comment` keys written as comments."""
     stream = io.StringIO()
     dumper = ExportDumper(
-        stream,
-        sort_keys=False,
-        allow_unicode=True,
-        width=LINE_WIDTH,
-        default_flow_style=False,
+        stream, sort_keys=False, allow_unicode=True, width=LINE_WIDTH, default_flow_style=False
     )
     dumper.open()
     dumper.represent(Block(data))

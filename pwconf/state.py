@@ -112,10 +112,7 @@ class State:
 
     # --- the account ---------------------------------------------------------------------
     def claim_account(
-        self,
-        fingerprint: str,
-        live_app_codes: Collection[str],
-        recorded_app_codes: Collection[str],
+        self, fingerprint: str, live_app_codes: Collection[str], recorded_app_codes: Collection[str]
     ) -> str | None:
         """Refuse a state file made for another account; a note when the file is taken for this
         account on the evidence of its applications.
