@@ -23,7 +23,8 @@ from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_REFERENCE_START = re.compile(r"\$\$?\{")
+# "$${" (a literal "${"), a reference "${...}", or a "${" never closed
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
 # (block, field) of an application's credentials: its kind's sensitive fields.
@@ -90,36 +91,31 @@ class Interpolator:
         errors: list[UnresolvedReference] = []
         origin = ""
         position = 0
-        for match in _REFERENCE_START.finditer(raw):
-            if match.start() < position:
-                continue
+        for match in _REFERENCE.finditer(raw):
             parts.append(raw[position : match.start()])
+            position, reference = match.end(), match.group(1)
             if match.group() == "$${":
                 parts.append("${")
-                position = match.end()
-                continue
-            end = raw.find("}", match.end())
-            if end < 0:
-                errors.append(
-                    UnresolvedReference("unterminated '${': add the closing '}'", match.start())
-                )
+            elif reference is None:
+                message = "unterminated '${': add the closing '}'"
+                errors.append(UnresolvedReference(message, match.start()))
                 position = len(raw)
                 break
-            reference = raw[match.end() : end]
-            try:
-                parts.append(self.lookup(document, reference, match.start(), binary_ok))
-            except UnresolvedReference as error:
-                errors.append(error)
-            origin = origin or reference
-            position = end + 1
+            else:
+                try:
+                    parts.append(self.lookup(document, reference, match.start(), binary_ok))
+                except UnresolvedReference as error:
+                    errors.append(error)
+                origin = origin or reference
         parts.append(raw[position:])
         present = [part for part in parts if part != ""]
+        origin = origin or "literal"
         if len(present) == 1:
-            return present[0], origin or "literal", errors
+            return present[0], origin, errors
         if any(isinstance(part, bytes) for part in present):
             message = "a binary file can only be the whole value, not part of a text"
             errors.append(UnresolvedReference(message, 0))
-        return "".join(str(part) for part in present), origin or "literal", errors
+        return "".join(str(part) for part in present), origin, errors
 
     def lookup(
         self, document: Document, reference: str, offset: int, binary_ok: bool
