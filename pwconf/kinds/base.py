@@ -116,8 +116,8 @@ class ApplyContext:
         self.state = state
         self.notes: list[str] = []  # outcomes worth telling beside the calls
 
-    def app_code(self, handle: str) -> str:
-        return self.view.code_by_handle[handle]
+    def app_code(self, handle: str | None) -> str:
+        return self.view.code_by_handle[handle or ""]
 
     def code_of(self, address: Address) -> str:
         return self.codes[address]

@@ -27,7 +27,7 @@ class CampaignKind(Kind):
         return Reads.get_campaigns(app_code)
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        app_code = ctx.app_code(entity.app or "")
+        app_code = ctx.app_code(entity.app)
         result = api.create_campaign(app_code, entity.name, entity.attrs.get("description"))
         ctx.learn(entity.address, result.response["campaign"])
 

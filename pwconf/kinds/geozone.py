@@ -63,7 +63,7 @@ class GeozoneKind(Kind):
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         wire = self._create_wire(entity, ctx)
-        result = api.add_geozones(ctx.app_code(entity.app or ""), [wire])
+        result = api.add_geozones(ctx.app_code(entity.app), [wire])
         ctx.learn(entity.address, str(result.response["GeoZones"][0]))
 
     batch_creates = True
@@ -79,7 +79,7 @@ class GeozoneKind(Kind):
                 batch.failed[entity.address] = f"cannot send this change: {exc!r}"
         if not sent:
             return batch
-        app_code, missing = ctx.app_code(sent[0].app or ""), ""
+        app_code, missing = ctx.app_code(sent[0].app), ""
         try:
             ids: list[int | None] = api.add_geozones(app_code, wires).response["GeoZones"]
         except (ArgumentError, BadRequest):
@@ -116,7 +116,7 @@ class GeozoneKind(Kind):
         self, api: Any, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
     ) -> None:
         wire = self.wire(desired, ctx, {path.split(".")[0] for path in paths})
-        api.update_geozone(ctx.app_code(desired.app or ""), int(live.code or 0), **wire)
+        api.update_geozone(ctx.app_code(desired.app), int(live.code or 0), **wire)
 
     batch_deletes = True
 
@@ -126,7 +126,7 @@ class GeozoneKind(Kind):
     def delete_batch(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> Batch:
         # deleteGeoZone takes a list; one already gone is not an error (Pushwoosh.delete_geozones)
         ids = [int(entity.code or 0) for entity in entities]
-        api.delete_geozones(ctx.app_code(entities[0].app or ""), ids)
+        api.delete_geozones(ctx.app_code(entities[0].app), ids)
         for entity in entities:
             ctx.forget(entity.address)
         return Batch()

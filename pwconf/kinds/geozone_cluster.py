@@ -20,12 +20,12 @@ class GeozoneClusterKind(Kind):
         return Reads.list_clusters(app_code)
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        app_code = ctx.app_code(entity.app or "")
+        app_code = ctx.app_code(entity.app)
         result = api.add_cluster(app_code, entity.name, entity.attrs["cooldown"])
         ctx.learn(entity.address, result.response["GeoZoneCluster"])
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
-        api.delete_cluster(ctx.app_code(live.app or ""), live.code)
+        api.delete_cluster(ctx.app_code(live.app), live.code)
         ctx.forget(live.address)
 
 

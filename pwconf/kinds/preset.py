@@ -150,7 +150,7 @@ class PresetKind(Kind):
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs
         api.create_preset(
-            ctx.app_code(entity.app or ""),
+            ctx.app_code(entity.app),
             entity.name,
             {CONTENT_WIRE_NAMES[k]: v for k, v in attrs["content"].items()},
             [PLATFORM_IDS[p] for p in attrs["platforms"]],
@@ -165,7 +165,7 @@ class PresetKind(Kind):
     def read_back_codes(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> None:
         """One listPresets for all of them ([decided] names are unique within an application);
         a preset not listed keeps no code."""
-        listed = api.list_presets(ctx.app_code(entities[0].app or "")).response["presets"]
+        listed = api.list_presets(ctx.app_code(entities[0].app)).response["presets"]
         codes = {preset["name"]: preset["code"] for preset in listed}
         for entity in entities:
             if codes.get(entity.name):
