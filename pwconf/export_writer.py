@@ -107,13 +107,10 @@ def _inline(dumper: ExportDumper, data: Mapping[str, Any]) -> bool:
     parts = [part for pair in data.items() for part in pair]
     if sum(len(str(part)) + 2 for part in parts) > INLINE_MAX_WIDTH:
         return False
-    texts = [part for part in parts if isinstance(part, str) and _forced_style(part) is None]
-    return not any(_quoted_only_in_flow(dumper, text) for text in texts)
-
-
-def _quoted_only_in_flow(dumper: ExportDumper, text: str) -> bool:
-    analysis = dumper.analyze_scalar(text)
-    return analysis.allow_block_plain and not analysis.allow_flow_plain
+    # no string left plain in block style that flow style would have to quote
+    plain = [part for part in parts if isinstance(part, str) and _forced_style(part) is None]
+    analyses = [dumper.analyze_scalar(text) for text in plain]
+    return not any(a.allow_block_plain and not a.allow_flow_plain for a in analyses)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -132,11 +129,10 @@ def dump(data: Mapping[str, Any]) -> str:
     dumper.open()
     dumper.represent(Block(data))
     dumper.close()
-    text = stream.getvalue()
     comments = dumper.comments
-    if not comments:
-        return text
-    return _MARKER_LINE.sub(lambda m: _comment_block(m.group(1), comments[int(m.group(2))]), text)
+    return _MARKER_LINE.sub(
+        lambda m: _comment_block(m.group(1), comments[int(m.group(2))]), stream.getvalue()
+    )
 
 
 def _comment_block(indent: str, comment: str) -> str:
