@@ -76,21 +76,15 @@ class PresetKind(Kind):
             name = preset.attrs["segment"]
             if name is None:
                 continue
-            where = f"preset {preset.name!r} of application {preset.app!r}"
-            if not declared.is_declared(SEGMENT, None, name):
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is not declared under `segments:`"
-                    f"{suggest(name, declared.names(SEGMENT))}",
-                    at(preset, "segment"),
-                )
-                continue
+            uses = f"preset {preset.name!r} of application {preset.app!r} uses segment {name!r}"
             segment = declared.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
-            if bound is not None and bound != preset.app:
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is bound to application {bound!r}",
-                    at(preset, "segment"),
-                )
+            position = at(preset, "segment")
+            if not declared.is_declared(SEGMENT, None, name):
+                hint = suggest(name, declared.names(SEGMENT))
+                yield Problem(f"{uses}, which is not declared under `segments:`{hint}", position)
+            elif bound is not None and bound != preset.app:
+                yield Problem(f"{uses}, which is bound to application {bound!r}", position)
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The platforms in the order written: sent so."""
