@@ -131,7 +131,7 @@ class ApplicationKind(Kind):
             attrs["title"], sdk_ios=attrs.get("sdk_ios"), sdk_android=attrs.get("sdk_android")
         )
         code = result.response["application"]
-        ctx.learn(entity.address, code)
+        ctx.codes[entity.address] = code
         ctx.view.learn_application(entity.name, code)
         record_code(ctx.state, entity.name, code)
         self._configure(api, entity, code, [p for p in DEVICE_TYPES if attrs.get(p)], ctx)
@@ -169,7 +169,7 @@ class ApplicationKind(Kind):
             ctx.state.forget(self.plural, handle)
         for section in (CREDENTIALS, event.KIND.plural):  # keyed by application code
             ctx.state.forget(section, code)
-        ctx.forget(live.address)
+        ctx.codes.pop(live.address, None)
 
 
 def _defined_order(entity: Entity) -> tuple[str, int, int]:

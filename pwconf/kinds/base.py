@@ -107,7 +107,7 @@ class LiveView:
 
 
 class ApplyContext:
-    """Codes known so far in an apply, learned as creates return them. Thread-safe as the
+    """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
     applier uses it: a level ends before the next starts; each entity writes only its own code."""
 
     def __init__(self, view: LiveView, codes: dict[Address, str], state: State) -> None:
@@ -118,15 +118,6 @@ class ApplyContext:
 
     def app_code(self, handle: str | None) -> str:
         return self.view.code_by_handle[handle or ""]
-
-    def code_of(self, address: Address) -> str:
-        return self.codes[address]
-
-    def learn(self, address: Address, code: str) -> None:
-        self.codes[address] = code
-
-    def forget(self, address: Address) -> None:
-        self.codes.pop(address, None)
 
 
 class Kind:
@@ -313,7 +304,7 @@ class Kind:
                 continue
             value = entity.attrs.get(f.name)
             if f.points_at and value:
-                value = ctx.code_of(Address(f.points_at, entity.app, value))
+                value = ctx.codes[Address(f.points_at, entity.app, value)]
             wire[f.wire_name] = value
         return wire
 

@@ -64,7 +64,7 @@ class GeozoneKind(Kind):
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         wire = self._create_wire(entity, ctx)
         result = api.add_geozones(ctx.app_code(entity.app), [wire])
-        ctx.learn(entity.address, str(result.response["GeoZones"][0]))
+        ctx.codes[entity.address] = str(result.response["GeoZones"][0])
 
     batch_creates = True
 
@@ -96,7 +96,7 @@ class GeozoneKind(Kind):
             if geozone_id is None:
                 batch.failed[entity.address] = missing
             else:
-                ctx.learn(entity.address, str(geozone_id))
+                ctx.codes[entity.address] = str(geozone_id)
         return batch
 
     @staticmethod
@@ -128,7 +128,7 @@ class GeozoneKind(Kind):
         ids = [int(entity.code or 0) for entity in entities]
         api.delete_geozones(ctx.app_code(entities[0].app), ids)
         for entity in entities:
-            ctx.forget(entity.address)
+            ctx.codes.pop(entity.address, None)
         return Batch()
 
 

@@ -163,11 +163,11 @@ class PresetKind(Kind):
         codes = {preset["name"]: preset["code"] for preset in listed}
         for entity in entities:
             if codes.get(entity.name):
-                ctx.learn(entity.address, codes[entity.name])
+                ctx.codes[entity.address] = codes[entity.name]
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_preset(live.code)
-        ctx.forget(live.address)
+        ctx.codes.pop(live.address, None)
 
 
 KIND = PresetKind()
