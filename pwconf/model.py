@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -132,10 +133,7 @@ class DesiredState:
         return [e for a, e in self.entities.items() if a.kind == kind]
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(_kind_order(), 0)
-        for address in self.entities:
-            counts[address.kind] += 1
-        return counts
+        return dict.fromkeys(_kind_order(), 0) | Counter(address.kind for address in self.entities)
 
 
 def canonical_json(value: Any) -> str:

@@ -32,9 +32,8 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
         expr = segments.parse(text)
     except segments.SegmentSyntaxError:
         return None
-    if any(ref.code is not None for ref in segments.all_app_refs(expr)):
-        return expr, None
-    return expr, segments.format_expr(expr)
+    by_code = any(ref.code is not None for ref in segments.all_app_refs(expr))
+    return expr, None if by_code else segments.format_expr(expr)
 
 
 UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expressions
