@@ -285,14 +285,14 @@ def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
     if not out.is_dir():
         return []
     written = {out / name for name in files}
-    found = [
+    return sorted(
         path
         for path in out.rglob("*")
         if path.suffix in (".yaml", ".yml")
+        and path not in written
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(out).parts)
-    ]
-    return sorted(p for p in found if p not in written)
+    )
 
 
 def write_export(out: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
