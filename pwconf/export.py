@@ -55,8 +55,7 @@ class ExportResult:
 def slug(title: str) -> str:
     """A handle-shaped slug of a title: ASCII, lowercase, [a-z0-9_-], starting with a letter."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
-    text = re.sub(r"-{2,}", "-", text)
+    text = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")  # one "-" per run
     if not text:
         return "app"
     if not text[0].isalpha():
