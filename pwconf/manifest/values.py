@@ -55,13 +55,9 @@ class Interpolator:
     failed_paths: set[Path] = field(default_factory=set)  # values left unresolved
 
     def resolve_document(self, document: Document) -> list[Problem]:
-        """Replace references in `document.data` in place; returns the problems found.
-
-        Only the string values the loader saw holding "${" are visited, plus the credential
-        fields (secrets even when literal). `failed_paths` then holds the values that could not
-        be resolved, so that later checks leave their entities alone instead of reporting the
-        unresolved text again.
-        """
+        """Replace references in `document.data` in place; returns the problems found. Visits
+        the strings the loader saw holding "${", and the credential fields (secrets even when
+        literal); `failed_paths` lets later checks leave the unresolved values alone."""
         self.problems = []
         self.failed_paths = set()
         paths = dict.fromkeys([*document.references, *_credential_paths(document.data)])
