@@ -62,8 +62,7 @@ class GeozoneKind(Kind):
         return {"name": entity.name, **wire}
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        wire = self._create_wire(entity, ctx)
-        result = api.add_geozones(ctx.app_code(entity.app), [wire])
+        result = api.add_geozones(ctx.app_code(entity.app), [self._create_wire(entity, ctx)])
         ctx.codes[entity.address] = str(result.response["GeoZones"][0])
 
     batch_creates = True
@@ -101,10 +100,9 @@ class GeozoneKind(Kind):
 
     @staticmethod
     def _found_ids(api: Any, app_code: str, sent: list[Entity]) -> list[int | None]:
-        """After an unknown outcome the client could not settle (only part of the batch found,
-        the read back failed, or an answer it could not read): each geozone's id found by its
-        name ([decided] unique within an application), so that one created is done and one
-        missing fails without being sent again."""
+        """After an outcome the client could not settle: each geozone's id found by its name
+        ([decided] unique within an application), so that one created is done and one missing
+        fails without being sent again."""
         try:
             listed = api.list_geozones(app_code).response["geoZones"]
         except PwconfError:
