@@ -1,11 +1,10 @@
 """Manifests from a live account: the reverse of apply.
 
-The export fetches the account as a plan would (one desired application per live one to export,
-with its `code:` and a handle made from its title) and writes what each kind makes of its live
-entities (Kind.export) as YAML (pwconf.export_writer): one file per application and one for the
-account-wide kinds. What cannot be read back (events, credentials, a tag's `user_specific`) or
-what validate would refuse is not written, and the notes say so. `pwconf plan` of the exported
-files against the same account reports no changes. This module never prints.
+The account is fetched as a plan would (one desired application per live one, with its `code:`
+and a handle made from its title); each kind's live entities are written as it exports them
+(Kind.export): one file per application, one for the account-wide kinds. What cannot be read
+back or what validate would refuse is not written, and the notes say so. `pwconf plan` of the
+exported files against the same account reports no changes.
 """
 
 from __future__ import annotations
@@ -34,11 +33,6 @@ APP_FILE_PREFIX = "app-"
 SCHEMA_RELATIVE = Path("schemas") / "pwconf.schema.json"
 MANIFEST_VERSION = 1
 
-# Kinds written, in the order of the summary: those the API lists, then the others (events).
-EXPORTED_KINDS: tuple[str, ...] = tuple(
-    sorted(REGISTRY, key=lambda name: not REGISTRY[name].readable)
-)
-
 # A handle may be used as `@handle` in segment expressions (pwconf.segments), a YAML key and a
 # file name: it starts with a letter and holds only [a-z0-9_-].
 USER_HANDLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")  # what manifests accept
@@ -50,7 +44,6 @@ class ExportResult:
 
     files: dict[str, str]
     counts: dict[str, int]  # per kind (singular names), events always 0
-    handles: dict[str, str]  # application code -> handle
     notes: list[str] = field(default_factory=list)  # not exported, and why
     warnings: list[str] = field(default_factory=list)  # exported, but needs a human look
     calls: int = 0
@@ -62,8 +55,7 @@ class ExportResult:
 def slug(title: str) -> str:
     """A handle-shaped slug of a title: ASCII, lowercase, [a-z0-9_-], starting with a letter."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
-    text = re.sub(r"-{2,}", "-", text)
+    text = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")  # one "-" per run
     if not text:
         return "app"
     if not text[0].isalpha():
@@ -111,15 +103,11 @@ def export_account(
     state: State | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    """Read the account and return its manifests as {relative path: YAML text}.
+    """The account's manifests as {relative path: YAML text}.
 
-    `apps`: application codes to export (default: every application). Account-wide tags and
-    segments are always exported, except segments bound to an application left out (and those
-    pwconf cannot write, see the module docstring).
-    `state`: pwconf's state file, to learn what Pushwoosh does not return: tags'
-    `user_specific` flags, the handles of the applications pwconf created, the names of the
-    events it created.
-    """
+    `apps`: application codes to export (default: all); the account-wide kinds are always
+    exported. `state`: pwconf's state file, to learn what Pushwoosh does not return (tags'
+    `user_specific` flags, the handles and events pwconf created)."""
     titles = api.all_application_pages()
     unknown = sorted(set(apps) - set(titles))
     if unknown:
@@ -160,13 +148,15 @@ class _Builder:
         self.schema_url = schema_url
         self.state = state
         self.partial = partial
-        self.counts = {kind: 0 for kind in EXPORTED_KINDS}
+        # in the order of the summary: the kinds the API lists first
+        self.counts = {k: 0 for k in sorted(REGISTRY, key=lambda k: not REGISTRY[k].readable)}
         self.header: list[str] = []
         self.notes: list[str] = []
         self.summary: list[str] = []
         self.warnings: list[str] = []
         self.written = {Address(CONTAINER, None, handle) for handle in handles.values()}
         self.left_out: dict[Address, str] = {}
+        self.credentials: list[str] = []  # "handle (platforms)" of the credentials not written
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
             self.by_app.setdefault((address.kind, address.app), []).append(entity)
@@ -176,17 +166,13 @@ class _Builder:
 
     def build(self) -> ExportResult:
         files = {ACCOUNT_FILE: self.account_file()}
-        credentials: list[str] = []
         for code, handle in self.handles.items():
-            files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(
-                code, handle, credentials
-            )
+            files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
         self._check_titles()
-        self._closing_notes(credentials)
+        self._closing_notes()
         return ExportResult(
             files=files,
-            counts=dict(self.counts),
-            handles=dict(self.handles),
+            counts=self.counts,
             notes=self.notes,
             warnings=self.warnings,
             calls=self.live_state.calls,
@@ -208,7 +194,7 @@ class _Builder:
         self.notes += self.summary
         return document(self.schema_url, self.header, {"version": MANIFEST_VERSION, **sections})
 
-    def application_file(self, code: str, handle: str, credentials: list[str]) -> str:
+    def application_file(self, code: str, handle: str) -> str:
         app = self.live(Address(CONTAINER, None, handle))
         attrs = app.attrs if app else {}
         kind = REGISTRY[CONTAINER]
@@ -216,7 +202,7 @@ class _Builder:
         self.counts[CONTAINER] += 1
         configured = [f.name for f in kind.fields if f.sensitive and attrs.get(f.name) is not None]
         if configured:
-            credentials.append(f"{handle} ({', '.join(configured)})")
+            self.credentials.append(f"{handle} ({', '.join(configured)})")
             entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
         kinds = APP_SECTIONS.values()
         entry.update(self.sections([k for k in kinds if REGISTRY[k].readable], handle))
@@ -242,11 +228,11 @@ class _Builder:
                     "export only one of them (--app)"
                 )
 
-    def _closing_notes(self, credentials: list[str]) -> None:
+    def _closing_notes(self) -> None:
         self.notes[:0] = [kind.export_note for kind in REGISTRY.values() if kind.export_note]
-        if credentials:
+        if self.credentials:
             self.notes.append(
-                "credentials of " + ", ".join(credentials) + ": write-only, never returned; "
+                "credentials of " + ", ".join(self.credentials) + ": write-only, never returned; "
                 "commented-out ${file:...}/${env:...} placeholders written instead"
             )
         if self.partial:
@@ -283,12 +269,8 @@ def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
 
 
 def default_schema_url(out: Path) -> tuple[str, bool]:
-    """The modeline target for files written to `out`, and whether a schema file was found.
-
-    The nearest `schemas/pwconf.schema.json` in `out` or one of its parents, as a path relative
-    to `out` (the layout of pwconf's repository, and of a configuration repository that keeps a
-    copy of the schema there); else that same relative path from `out` itself.
-    """
+    """The modeline target for files written to `out`, and whether a schema file was found:
+    the nearest `schemas/pwconf.schema.json` in `out` or a parent, relative to `out`."""
     out = out.resolve()
     for folder in (out, *out.parents):
         candidate = folder / SCHEMA_RELATIVE
@@ -302,14 +284,14 @@ def other_manifests(out: Path, files: Iterable[str]) -> list[Path]:
     if not out.is_dir():
         return []
     written = {out / name for name in files}
-    found = [
+    return sorted(
         path
         for path in out.rglob("*")
         if path.suffix in (".yaml", ".yml")
+        and path not in written
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(out).parts)
-    ]
-    return sorted(p for p in found if p not in written)
+    )
 
 
 def write_export(out: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:

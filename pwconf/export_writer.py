@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from pwconf.errors import PwconfError
+from pwconf.model import canonical_json
 
 # A mapping of at most this many scalars, whose flow form is at most this wide and quotes
 # nothing that block style would leave plain, is written on one line.
@@ -82,11 +83,8 @@ def _represent_comment(dumper: ExportDumper, comment: Comment) -> yaml.ScalarNod
 
 
 def _represent_dict(dumper: ExportDumper, data: dict[str, Any]) -> yaml.MappingNode:
-    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=_inline(dumper, data))
-
-
-def _represent_block(dumper: ExportDumper, data: Block) -> yaml.MappingNode:
-    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=False)
+    flow = not isinstance(data, Block) and _inline(dumper, data)
+    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=flow)
 
 
 def _represent_list(dumper: ExportDumper, data: list[Any]) -> yaml.SequenceNode:
@@ -97,7 +95,7 @@ def _represent_list(dumper: ExportDumper, data: list[Any]) -> yaml.SequenceNode:
 ExportDumper.add_representer(str, _represent_str)
 ExportDumper.add_representer(Comment, _represent_comment)
 ExportDumper.add_representer(dict, _represent_dict)
-ExportDumper.add_representer(Block, _represent_block)
+ExportDumper.add_representer(Block, _represent_dict)
 ExportDumper.add_representer(list, _represent_list)
 
 
@@ -109,13 +107,10 @@ def _inline(dumper: ExportDumper, data: Mapping[str, Any]) -> bool:
     parts = [part for pair in data.items() for part in pair]
     if sum(len(str(part)) + 2 for part in parts) > INLINE_MAX_WIDTH:
         return False
-    texts = [part for part in parts if isinstance(part, str) and _forced_style(part) is None]
-    return not any(_quoted_only_in_flow(dumper, text) for text in texts)
-
-
-def _quoted_only_in_flow(dumper: ExportDumper, text: str) -> bool:
-    analysis = dumper.analyze_scalar(text)
-    return analysis.allow_block_plain and not analysis.allow_flow_plain
+    # no string left plain in block style that flow style would have to quote
+    plain = [part for part in parts if isinstance(part, str) and _forced_style(part) is None]
+    analyses = [dumper.analyze_scalar(text) for text in plain]
+    return not any(a.allow_block_plain and not a.allow_flow_plain for a in analyses)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -129,20 +124,15 @@ def dump(data: Mapping[str, Any]) -> str:
     """Block-style YAML for one mapping, `Comment` keys written as comments."""
     stream = io.StringIO()
     dumper = ExportDumper(
-        stream,
-        sort_keys=False,
-        allow_unicode=True,
-        width=LINE_WIDTH,
-        default_flow_style=False,
+        stream, sort_keys=False, allow_unicode=True, width=LINE_WIDTH, default_flow_style=False
     )
     dumper.open()
     dumper.represent(Block(data))
     dumper.close()
-    text = stream.getvalue()
     comments = dumper.comments
-    if not comments:
-        return text
-    return _MARKER_LINE.sub(lambda m: _comment_block(m.group(1), comments[int(m.group(2))]), text)
+    return _MARKER_LINE.sub(
+        lambda m: _comment_block(m.group(1), comments[int(m.group(2))]), stream.getvalue()
+    )
 
 
 def _comment_block(indent: str, comment: str) -> str:
@@ -162,7 +152,8 @@ def check_reads_back(text: str, data: Mapping[str, Any]) -> None:
     """The written YAML must read back as the very data it was made from (comments aside)."""
     expected = without_comments(data)
     loaded = yaml.safe_load(text)
-    if loaded != expected or _types(loaded) != _types(expected):
+    # canonical_json tells apart what == does not: true, 1 and 1.0
+    if loaded != expected or canonical_json(loaded) != canonical_json(expected):
         raise PwconfError(
             "internal error: the exported YAML does not read back as the data it was made from",
             hint="please report this with the account's names that contain unusual characters",
@@ -176,11 +167,3 @@ def without_comments(data: Any) -> Any:
     if isinstance(data, list):
         return [without_comments(item) for item in data]
     return data
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_types(v) for v in value]
-    return type(value).__name__

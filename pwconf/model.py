@@ -10,20 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from pwconf.errors import Position
-
-
-def _kinds() -> Any:
-    """The kind registry's tables (pwconf/kinds), imported on first use: the kinds import this
-    module."""
-    from pwconf import kinds
-
-    return kinds
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -42,8 +35,10 @@ class Address:
     @classmethod
     def parse(cls, text: str) -> Address:
         """Read `tag.Age` or `preset.shop.welcome` back (handles never contain a dot)."""
+        from pwconf.kinds import APP_SCOPED  # the kinds import this module
+
         kind, _, rest = text.partition(".")
-        if kind not in _kinds().APP_SCOPED:
+        if kind not in APP_SCOPED:
             return cls(kind, None, rest)
         app, _, name = rest.partition(".")
         return cls(kind, app, name)
@@ -56,7 +51,9 @@ class Address:
 @cache
 def _kind_order() -> dict[str, int]:
     """Kind -> its place in the registry."""
-    return {name: index for index, name in enumerate(_kinds().KIND_ORDER)}
+    from pwconf.kinds import KIND_ORDER  # the kinds import this module
+
+    return {name: index for index, name in enumerate(KIND_ORDER)}
 
 
 class Secret:
@@ -94,12 +91,9 @@ class Secret:
 
 @dataclass(slots=True)
 class Entity:
-    """One desired or live object.
-
-    `code` is the server-assigned identity when known (application code, preset code, cluster
-    code, geozone id); on the desired side of an application it is the `code:` to adopt.
-    `position` is where a desired entity was defined; None for live entities.
-    """
+    """One desired or live object. `code`: the server-assigned identity when known (on the
+    desired side of an application, the `code:` to adopt); `position`: where a desired entity
+    was defined."""
 
     address: Address
     attrs: dict[str, Any]
@@ -139,10 +133,7 @@ class DesiredState:
         return [e for a, e in self.entities.items() if a.kind == kind]
 
     def counts(self) -> dict[str, int]:
-        counts = {kind: 0 for kind in _kinds().KIND_ORDER}
-        for address in self.entities:
-            counts[address.kind] += 1
-        return counts
+        return dict.fromkeys(_kind_order(), 0) | Counter(address.kind for address in self.entities)
 
 
 def canonical_json(value: Any) -> str:

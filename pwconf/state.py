@@ -1,17 +1,14 @@
 """The state file: what pwconf created or configured and cannot read back, kept beside the
 manifests so that it claims no invented diffs, perpetual changes or duplicates.
 
-- the kinds' records, one section each, named and shaped by the kind that keeps it (events
-  and their digests, tags' `user_specific` flags, applications' codes, salted HMACs of
-  credentials: see `pwconf.kinds`); the salt is random per state file;
-- `applied`: per address, a digest of what was last applied, which tells drift from a change in
-  the manifests;
+- the kinds' records, one section per kind that keeps one (see `pwconf.kinds`); `salt`, random
+  per file, seals the credentials recorded;
+- `applied`: per address, a digest of what was last applied (drift vs a change in the manifests);
 - `accounts`: salted fingerprints of the API URL and token it was used with;
 - `journal_folded`: the id of the last journal (`pwconf.journal`) written into the file.
 
-The file is rewritten atomically. During an apply each record also goes to the journal as it
-is made; the file is rewritten from both at the end, or by the next `apply` or `plan --out`
-after a crash.
+The file is rewritten atomically. During an apply each record also goes to the journal; the
+file is rewritten from both at the end, or by the next `apply` or `plan --out` after a crash.
 """
 
 from __future__ import annotations
@@ -73,7 +70,7 @@ class State:
         return state
 
     def recorded(self, section: str) -> dict[str, Any]:
-        """A section of the kinds' records, as it is (not to be changed but by `record`)."""
+        """A section of the kinds' records (changed only by `record` and `forget`)."""
         return self.records.get(section, {})
 
     # --- recording -----------------------------------------------------------------------
@@ -115,25 +112,19 @@ class State:
 
     # --- the account ---------------------------------------------------------------------
     def claim_account(
-        self,
-        fingerprint: str,
-        live_app_codes: Collection[str],
-        recorded_app_codes: Collection[str],
+        self, fingerprint: str, live_app_codes: Collection[str], recorded_app_codes: Collection[str]
     ) -> str | None:
-        """Refuse a state file made for another account; returns a note when the file is taken
-        for this account on the evidence of its applications.
+        """Refuse a state file made for another account; a note when the file is taken for this
+        account on the evidence of its applications.
 
-        `fingerprint` identifies the API URL and token (see `ApiClient.account_fingerprint`).
-        One account may be reached with several tokens (a CI token, a personal one, a rotated
-        one), so an unknown fingerprint is also accepted when an application code the file
-        recorded (`recorded_app_codes`) is in the account: codes are assigned by Pushwoosh and
-        unique to an account.
-        """
+        `fingerprint` identifies the API URL and token (`ApiClient.account_fingerprint`). One
+        account may have several tokens (CI, personal, rotated), so an unknown fingerprint is
+        accepted when an application code the file recorded is in the account (Pushwoosh's
+        codes are unique to an account)."""
         if fingerprint in self.accounts:
             return None
         recorded = set(recorded_app_codes)
-        shares = not recorded.isdisjoint(live_app_codes)
-        if not shares and (self.accounts or recorded):
+        if recorded.isdisjoint(live_app_codes) and (self.accounts or recorded):
             raise StateError(
                 f"{self.path} is the state of another Pushwoosh account (API URL and token) "
                 "than this one; choose this account's state with --state FILE, or with "
@@ -183,10 +174,9 @@ class State:
             self._found_journal = None
 
     def start_journal(self) -> None:
-        """From now on every record also goes to a journal beside the file (see
-        `pwconf.journal`). A journal left by a crash is written into the file first; so is a
-        state the file does not hold yet (its salt seals the credentials recorded). Only one
-        process may do this at a time: the caller holds the state's lock (`pwconf.lock`)."""
+        """From now on every record also goes to a journal beside the file. A crash's journal,
+        and a state the file does not hold yet (its salt), are written into the file first. The
+        caller holds the state's lock (`pwconf.lock`)."""
         if self.path is None or self._journal is not None:
             return
         if not self.path.exists():
@@ -212,8 +202,8 @@ class State:
                 raise _unwritable(journal.path, exc) from None
 
     def save_pending(self) -> None:
-        """Write what the file does not hold yet: the records of a journal left by a crash
-        (then removed), the account it is used with. The caller holds the state's lock."""
+        """Write what the file does not hold yet (a crash's journal, a new account); the caller
+        holds the state's lock."""
         if self._found_journal is not None or self._unsaved:
             self.save()
 
@@ -275,7 +265,7 @@ def _set_applied_many(state: State, digests: list[list[str]]) -> None:
     state.applied.update((address, digest) for address, digest in digests)
 
 
-# The changes a state records, by the name they have in the journal.
+# The changes a state records, by their name in the journal.
 _OPS: dict[str, Callable[..., None]] = {
     "record": _set_record,
     "forget": _drop_record,

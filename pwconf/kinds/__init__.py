@@ -41,7 +41,6 @@ REGISTRY: dict[str, Kind] = {
     )
 }
 
-# Kinds in dependency order: creates run top-down, deletes bottom-up.
 KIND_ORDER: tuple[str, ...] = tuple(REGISTRY)
 # The plural names users write in manifests and in `settings.prune`.
 PLURALS: dict[str, str] = {name: kind.plural for name, kind in REGISTRY.items()}

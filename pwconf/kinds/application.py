@@ -23,28 +23,25 @@ NOT_REPORTED = "(getApplication does not say whether it is configured)"
 CREDENTIALS = "credentials"
 
 
-def _reveal_bytes(value: Any) -> bytes:
+def _reveal(value: Any) -> bytes:
     raw = value.reveal() if isinstance(value, Secret) else value
     return raw if isinstance(raw, bytes) else str(raw).encode()
-
-
-def _reveal_text(value: Any) -> str:
-    raw = value.reveal() if isinstance(value, Secret) else value
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 def _ios_wire(ios: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "ios_key_management_type": "manual",
-        "ios_key_file": base64.b64encode(_reveal_bytes(ios["key_file"])).decode(),
-        "ios_key_password": _reveal_text(ios["key_password"]),
+        "ios_key_file": base64.b64encode(_reveal(ios["key_file"])).decode(),
+        "ios_key_password": _reveal(ios["key_password"]).decode(),
         # [doc] a string, "0" sandbox or "1" production (contract §11; the contract said 0/1)
         "ios_gateway": "1" if ios.get("gateway", "production") == "production" else "0",
     }
 
 
 def _android_wire(android: Mapping[str, Any]) -> dict[str, Any]:
-    return {"android_fcm_service_account": json.loads(_reveal_text(android["fcm_service_account"]))}
+    return {
+        "android_fcm_service_account": json.loads(_reveal(android["fcm_service_account"]).decode())
+    }
 
 
 WIRE_BUILDERS = {"ios": _ios_wire, "android": _android_wire}
@@ -134,7 +131,7 @@ class ApplicationKind(Kind):
             attrs["title"], sdk_ios=attrs.get("sdk_ios"), sdk_android=attrs.get("sdk_android")
         )
         code = result.response["application"]
-        ctx.learn(entity.address, code)
+        ctx.codes[entity.address] = code
         ctx.view.learn_application(entity.name, code)
         record_code(ctx.state, entity.name, code)
         self._configure(api, entity, code, [p for p in DEVICE_TYPES if attrs.get(p)], ctx)
@@ -172,7 +169,7 @@ class ApplicationKind(Kind):
             ctx.state.forget(self.plural, handle)
         for section in (CREDENTIALS, event.KIND.plural):  # keyed by application code
             ctx.state.forget(section, code)
-        ctx.forget(live.address)
+        ctx.codes.pop(live.address, None)
 
 
 def _defined_order(entity: Entity) -> tuple[str, int, int]:

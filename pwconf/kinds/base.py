@@ -1,9 +1,8 @@
-"""What every kind module provides. The planner, applier and fetcher are generic over kinds.
+"""What every kind module provides; the planner, applier and fetcher are generic over kinds.
 
-A kind declares its fields once (`Kind.fields`); how they normalise (identically on both sides
-of a diff), which are sensitive, what they point at, their export order and their wire names
-derive from that table. A kind overrides only what differs, and says how to list, create,
-update and delete it over the API.
+A kind declares its fields once (`Kind.fields`): normalisation, sensitivity, pointers, export
+order and wire names derive from that table. A kind overrides only what differs, and says how
+to list, create, update and delete it over the API.
 """
 
 from __future__ import annotations
@@ -42,11 +41,6 @@ class Field:
     def normal(self, value: Any) -> Any:
         value = self.default if value is None else value
         return value if value is None or self.coerce is None else self.coerce(value)
-
-
-def name_of_code(names: Mapping[str, str], code: str | None) -> str | None:
-    """The name of the entity with `code`, "code:<code>" if pwconf does not know it."""
-    return names.get(code, f"code:{code}") if code else None
 
 
 class Declared(Protocol):
@@ -91,7 +85,7 @@ def suggest(name: str, known: list[str]) -> str:
 
 @dataclass
 class LiveView:
-    """What converting raw live records needs: code ↔ name maps learned during the fetch."""
+    """Code ↔ name maps learned during the fetch, to convert raw live records."""
 
     handle_by_code: dict[str, str] = field(default_factory=dict)
     code_by_handle: dict[str, str] = field(default_factory=dict)
@@ -99,9 +93,6 @@ class LiveView:
     names_by_code: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     # Every application's title as getApplications lists it: code -> title.
     listed_titles: dict[str, str] = field(default_factory=dict)
-
-    def names_of(self, kind: str, app: str | None) -> dict[str, str]:
-        return self.names_by_code.get((kind, app), {})
 
     def learn_application(self, handle: str, code: str) -> None:
         self.code_by_handle[handle] = code
@@ -112,17 +103,12 @@ class LiveView:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
     def handle_for(self, code: str | None) -> str | None:
-        if code is None:
-            return None
-        return self.handle_by_code.get(code, code)
+        return None if code is None else self.handle_by_code.get(code, code)
 
 
 class ApplyContext:
-    """Codes known so far in an apply; filled in as creates return new ones.
-
-    Thread-safe for the access pattern of the applier: a level finishes before the next starts,
-    and within a level each entity writes only its own code.
-    """
+    """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
+    applier uses it: a level ends before the next starts; each entity writes only its own code."""
 
     def __init__(self, view: LiveView, codes: dict[Address, str], state: State) -> None:
         self.view = view
@@ -130,17 +116,8 @@ class ApplyContext:
         self.state = state
         self.notes: list[str] = []  # outcomes worth telling beside the calls
 
-    def app_code(self, handle: str) -> str:
-        return self.view.code_by_handle[handle]
-
-    def code_of(self, address: Address) -> str:
-        return self.codes[address]
-
-    def learn(self, address: Address, code: str) -> None:
-        self.codes[address] = code
-
-    def forget(self, address: Address) -> None:
-        self.codes.pop(address, None)
+    def app_code(self, handle: str | None) -> str:
+        return self.view.code_by_handle[handle or ""]
 
 
 class Kind:
@@ -152,6 +129,30 @@ class Kind:
     text_field: ClassVar[str] = ""  # kept as written, so that its problems point inside it
     # No update method: any change is a replace (never for a kind the API cannot list).
     replaced_on_change: ClassVar[bool] = False
+    data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
+    code_assigned_by_server: ClassVar[bool] = False
+    readable: ClassVar[bool] = True
+    never_delete: ClassVar[frozenset[str]] = frozenset()  # names pwconf never deletes
+    never_delete_note: ClassVar[str] = ""  # why one of them that differs is left as it is
+    # Optional fields that, when the manifests leave them out, pwconf does not manage.
+    unmanaged_when_absent: ClassVar[frozenset[str]] = frozenset()
+    # For a kind the API cannot list: the notes when its definition changed or it was removed.
+    changed_unreadably: ClassVar[str] = ""
+    removed_unreadably: ClassVar[str] = ""
+    # Why the changes of `follow_replacements` are made.
+    follow_reason: ClassVar[str] = ""
+    export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
+    needs_detail: ClassVar[bool] = False  # see `detail_read`
+    # An account-wide kind whose list the server may refuse without `application`: then it is
+    # read once per application of the account, with `list_read(code)`.
+    per_application_when_refused: ClassVar[bool] = False
+    # The creates of one application in one level go in one call (`create_batch`), and so do
+    # the deletes (`delete_batch`).
+    batch_creates: ClassVar[bool] = False
+    batch_deletes: ClassVar[bool] = False
+    # `create` learns no code: the codes of one application's new entities are read back in
+    # one call (`read_back_codes`) after the level's creates, when a later change needs them.
+    codes_read_back: ClassVar[bool] = False
 
     @property
     def plural(self) -> str:
@@ -160,13 +161,11 @@ class Kind:
 
     @cached_property
     def export_order(self) -> tuple[str, ...]:
-        """The manifest fields, in the order export writes them."""
         return tuple(f.name for f in self.fields)
 
     @cached_property
     def pointers(self) -> tuple[tuple[str, str], ...]:
-        """(field, kind) of the fields naming another entity of the same application: they are
-        references (created first), and the manifest checks require the target declared."""
+        """(field, kind) of the fields naming another entity of the same application."""
         return tuple((f.name, f.points_at) for f in self.fields if f.points_at)
 
     @cached_property
@@ -179,49 +178,36 @@ class Kind:
         """Dotted paths shown as sensitive."""
         return frozenset(f"{f.name}.{key}" for f in self.fields for key in f.sensitive)
 
-    data_loss_on_delete: ClassVar[str] = ""  # what a delete destroys; "" for nothing
-    code_assigned_by_server: ClassVar[bool] = False
-    readable: ClassVar[bool] = True
-    never_delete: ClassVar[frozenset[str]] = frozenset()  # names pwconf never deletes
-    never_delete_note: ClassVar[str] = ""  # why one of them that differs is left as it is
-
     # --- model -------------------------------------------------------------------------
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         """The canonical form both sides are compared in; `view` maps live codes to names.
 
-        Idempotent: normalising a normal form with the same view gives it back unchanged (the
-        planner relies on it to skip live attributes that already equal the desired form).
-        The planner normalises while the fetch still runs, when `view` knows every application
-        but not yet every name: only `view.handle_by_code` and `code_by_handle` may be used."""
+        Idempotent (the planner skips live attributes already equal to the desired form). The
+        planner normalises while the fetch still runs: only `view.handle_by_code` and
+        `code_by_handle` are complete then."""
         return {f.name: f.normal(attrs.get(f.name)) for f in self.fields}
 
-    # Optional fields that, when the manifests leave them out, pwconf does not manage.
-    unmanaged_when_absent: ClassVar[frozenset[str]] = frozenset()
+    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Attributes from a schema-valid manifest body, defaults filled in."""
+        return self.normalize(body)
 
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> Mapping[str, Any]:
         """The live attributes with what the API cannot read back filled in from the state file
-        (or left unknown); `desired` holds the normalised desired attributes. Never changes
-        `live`: a kind that fills anything in returns a new dict."""
+        (`desired`: the normalised desired attributes); a new dict, `live` left unchanged."""
         return live.attrs
 
-    # For kinds the API cannot list (`readable = False`): what pwconf knows from its state file.
-    # Recorded entities carry {"digest": ...}, compared with the digest of the manifests' form.
     def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
+        """For a kind the API cannot list: the entities its state file records, each with
+        {"digest": ...} to compare with the digest of the manifests' form."""
         return {}
-
-    changed_unreadably: ClassVar[str] = ""  # note when an unreadable definition changed
-    removed_unreadably: ClassVar[str] = ""  # note when an unreadable entity left the manifests
-
-    # When an entity this one points at is replaced, it gets a new code; these are the extra
-    # field changes that carry the new code over, and the reason shown for them.
-    follow_reason: ClassVar[str] = ""
 
     def follow_replacements(
         self, live: Entity, replaced: set[Address], live_entities: Mapping[Address, Entity]
     ) -> list[FieldChange]:
-        """`<field>_code` from the replaced target's old code to one known after apply."""
+        """When an entity this one points at is replaced: `<field>_code` from its old code to
+        one known after apply."""
         follow_ups = []
         for name, kind in self.pointers:
             target = Address(kind, live.app, live.attrs.get(name) or "")
@@ -237,22 +223,32 @@ class Kind:
     def comparison_notes(
         self, found: Mapping[Address, Entity], desired: Mapping[Address, Entity]
     ) -> list[str]:
-        """What the plan should say once about how live entities (`found`) were compared with
-        the desired ones of the same address."""
+        """What the plan says once about how live entities were compared with desired ones."""
         return []
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The problems of this kind's entities that only the whole desired state shows (the
-        schema saw each alone); fields in `pointers` are checked for every kind alike."""
+        """The problems only the whole desired state shows (pointers are checked for all)."""
         return iter(())
 
-    def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Attributes from a schema-valid manifest body, defaults filled in."""
-        return self.normalize(body)
+    def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
+        """Why a create of `entity` is certain to be refused, given the account's application
+        codes; empty when nothing is known to be wrong."""
+        return []
+
+    def forces_replacement(self, path: str) -> bool:
+        return self.replaced_on_change
+
+    def references(self, entity: Entity) -> list[Address]:
+        """Entities this one points at: created before it, deleted after it."""
+        if entity.app is None:
+            return []
+        refs = [Address("application", None, entity.app)]
+        for name, kind in self.pointers:
+            if entity.attrs.get(name):
+                refs.append(Address(kind, entity.app, entity.attrs[name]))
+        return refs
 
     # --- export ----------------------------------------------------------------------------
-    export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
-
     def export(self, entity: Entity, export: Exporting) -> dict[str, Any] | None:
         """What export writes of a live entity; None to leave it out (saying why)."""
         for name, _ in self.pointers:
@@ -277,53 +273,30 @@ class Kind:
     def export_unlisted(self, app_code: str, handle: str, export: Exporting) -> None:
         """For a kind the API cannot list: what export says of it in an application's file."""
 
-    def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
-        """Why a create of `entity` is certain to be refused, given every application code the
-        account has (read with the plan); empty when nothing is known to be wrong."""
-        return []
-
-    def forces_replacement(self, path: str) -> bool:
-        return self.replaced_on_change
-
-    def references(self, entity: Entity) -> list[Address]:
-        """Entities this one points at: created before it, deleted after it."""
-        if entity.app is None:
-            return []
-        refs = [Address("application", None, entity.app)]
-        for name, kind in self.pointers:
-            if entity.attrs.get(name):
-                refs.append(Address(kind, entity.app, entity.attrs[name]))
-        return refs
-
     # --- fetch ---------------------------------------------------------------------------
     def list_read(self, app_code: str | None) -> Read:
-        """The read of raw live records: account-wide when app_code is None, else of that
-        application."""
+        """The read of raw live records: account-wide when app_code is None."""
         raise NotImplementedError
 
     def detail_read(self, raw: dict[str, Any]) -> Read:
-        """With `needs_detail`: a second read per record, whose rows are that one record in
-        full (presets: the list does not carry every field)."""
+        """With `needs_detail`: a read per record of that record in full."""
         raise NotImplementedError
 
-    needs_detail: ClassVar[bool] = False
-    # An account-wide kind whose list the server may refuse without `application`: then it is
-    # read once per application of the account, with `list_read(code)`.
-    per_application_when_refused: ClassVar[bool] = False
-
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
-        """A live record in manifest vocabulary: codes pointed at become names."""
+        """A live record in manifest vocabulary: codes pointed at become names ("code:<code>"
+        when pwconf does not know it)."""
         attrs = {}
         for f in self.fields:
             value = raw.get(f.wire_name)
             if f.points_at:
-                value = name_of_code(view.names_of(f.points_at, app), value)
+                names = view.names_by_code.get((f.points_at, app), {})
+                value = names.get(value, f"code:{value}") if value else None
             attrs[f.name] = f.default if value is None else value
         return Entity(Address(self.name, app, raw["name"]), attrs, code=raw.get("code"))
 
     def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
-        """The fields in `names` (every field if empty; `<field>_code` for a pointer's new code)
-        by their wire names, pointers as the codes of what they name."""
+        """The fields in `names` (all if empty; `<field>_code` for a pointer's new code) by
+        their wire names, pointers as the codes of what they name."""
         chosen = set(names)
         wire = {}
         for f in self.fields:
@@ -331,7 +304,7 @@ class Kind:
                 continue
             value = entity.attrs.get(f.name)
             if f.points_at and value:
-                value = ctx.code_of(Address(f.points_at, entity.app, value))
+                value = ctx.codes[Address(f.points_at, entity.app, value)]
             wire[f.wire_name] = value
         return wire
 
@@ -347,27 +320,18 @@ class Kind:
     def delete(self, api: Pushwoosh, live: Entity, ctx: ApplyContext) -> None:
         raise NotImplementedError
 
-    # --- apply at the fewest calls ---------------------------------------------------------
-    # The creates of one application in one level go in one call (`create_batch`), and so do
-    # the deletes (`delete_batch`).
-    batch_creates: ClassVar[bool] = False
-    batch_deletes: ClassVar[bool] = False
-    # `create` learns no code: the codes of one application's new entities are read back in
-    # one call (`read_back_codes`) after the level's creates, when a later change needs them.
-    codes_read_back: ClassVar[bool] = False
-
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_creates`: create `entities` (all of one application) in one call and
-        learn their codes; what the returned Batch does not name was created."""
+        """With `batch_creates`: create `entities` (of one application) in one call and learn
+        their codes; what the returned Batch does not name was created."""
         raise NotImplementedError
 
     def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_deletes`: delete `entities` (all of one application, live) in one call;
-        what the returned Batch does not name was deleted."""
+        """With `batch_deletes`: delete `entities` (of one application) in one call; what the
+        returned Batch does not name was deleted."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:
-        """With `codes_read_back`: learn the codes of `entities` (all of one application, just
+        """With `codes_read_back`: learn the codes of `entities` (of one application, just
         created) in one read."""
         raise NotImplementedError
 

@@ -27,13 +27,13 @@ class CampaignKind(Kind):
         return Reads.get_campaigns(app_code)
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        app_code = ctx.app_code(entity.app or "")
+        app_code = ctx.app_code(entity.app)
         result = api.create_campaign(app_code, entity.name, entity.attrs.get("description"))
-        ctx.learn(entity.address, result.response["campaign"])
+        ctx.codes[entity.address] = result.response["campaign"]
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_campaign(live.code)
-        ctx.forget(live.address)
+        ctx.codes.pop(live.address, None)
 
 
 KIND = CampaignKind()

@@ -74,7 +74,7 @@ class EventKind(Kind):
             {"name": name, "type": ATTRIBUTE_TYPE_CODES[type_name]}
             for name, type_name in attrs["attributes"].items()
         ]
-        app_code = ctx.app_code(entity.app or "")
+        app_code = ctx.app_code(entity.app)
         try:
             api.create_event(
                 app_code,

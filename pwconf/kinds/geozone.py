@@ -62,9 +62,8 @@ class GeozoneKind(Kind):
         return {"name": entity.name, **wire}
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        wire = self._create_wire(entity, ctx)
-        result = api.add_geozones(ctx.app_code(entity.app or ""), [wire])
-        ctx.learn(entity.address, str(result.response["GeoZones"][0]))
+        result = api.add_geozones(ctx.app_code(entity.app), [self._create_wire(entity, ctx)])
+        ctx.codes[entity.address] = str(result.response["GeoZones"][0])
 
     batch_creates = True
 
@@ -79,7 +78,7 @@ class GeozoneKind(Kind):
                 batch.failed[entity.address] = f"cannot send this change: {exc!r}"
         if not sent:
             return batch
-        app_code, missing = ctx.app_code(sent[0].app or ""), ""
+        app_code, missing = ctx.app_code(sent[0].app), ""
         try:
             ids: list[int | None] = api.add_geozones(app_code, wires).response["GeoZones"]
         except (ArgumentError, BadRequest):
@@ -96,15 +95,14 @@ class GeozoneKind(Kind):
             if geozone_id is None:
                 batch.failed[entity.address] = missing
             else:
-                ctx.learn(entity.address, str(geozone_id))
+                ctx.codes[entity.address] = str(geozone_id)
         return batch
 
     @staticmethod
     def _found_ids(api: Any, app_code: str, sent: list[Entity]) -> list[int | None]:
-        """After an unknown outcome the client could not settle (only part of the batch found,
-        the read back failed, or an answer it could not read): each geozone's id found by its
-        name ([decided] unique within an application), so that one created is done and one
-        missing fails without being sent again."""
+        """After an outcome the client could not settle: each geozone's id found by its name
+        ([decided] unique within an application), so that one created is done and one missing
+        fails without being sent again."""
         try:
             listed = api.list_geozones(app_code).response["geoZones"]
         except PwconfError:
@@ -116,7 +114,7 @@ class GeozoneKind(Kind):
         self, api: Any, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
     ) -> None:
         wire = self.wire(desired, ctx, {path.split(".")[0] for path in paths})
-        api.update_geozone(ctx.app_code(desired.app or ""), int(live.code or 0), **wire)
+        api.update_geozone(ctx.app_code(desired.app), int(live.code or 0), **wire)
 
     batch_deletes = True
 
@@ -126,9 +124,9 @@ class GeozoneKind(Kind):
     def delete_batch(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> Batch:
         # deleteGeoZone takes a list; one already gone is not an error (Pushwoosh.delete_geozones)
         ids = [int(entity.code or 0) for entity in entities]
-        api.delete_geozones(ctx.app_code(entities[0].app or ""), ids)
+        api.delete_geozones(ctx.app_code(entities[0].app), ids)
         for entity in entities:
-            ctx.forget(entity.address)
+            ctx.codes.pop(entity.address, None)
         return Batch()
 
 

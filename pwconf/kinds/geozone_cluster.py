@@ -20,13 +20,13 @@ class GeozoneClusterKind(Kind):
         return Reads.list_clusters(app_code)
 
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
-        app_code = ctx.app_code(entity.app or "")
+        app_code = ctx.app_code(entity.app)
         result = api.add_cluster(app_code, entity.name, entity.attrs["cooldown"])
-        ctx.learn(entity.address, result.response["GeoZoneCluster"])
+        ctx.codes[entity.address] = result.response["GeoZoneCluster"]
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
-        api.delete_cluster(ctx.app_code(live.app or ""), live.code)
-        ctx.forget(live.address)
+        api.delete_cluster(ctx.app_code(live.app), live.code)
+        ctx.codes.pop(live.address, None)
 
 
 KIND = GeozoneClusterKind()

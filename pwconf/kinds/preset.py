@@ -76,21 +76,15 @@ class PresetKind(Kind):
             name = preset.attrs["segment"]
             if name is None:
                 continue
-            where = f"preset {preset.name!r} of application {preset.app!r}"
-            if not declared.is_declared(SEGMENT, None, name):
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is not declared under `segments:`"
-                    f"{suggest(name, declared.names(SEGMENT))}",
-                    at(preset, "segment"),
-                )
-                continue
+            uses = f"preset {preset.name!r} of application {preset.app!r} uses segment {name!r}"
             segment = declared.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
-            if bound is not None and bound != preset.app:
-                yield Problem(
-                    f"{where} uses segment {name!r}, which is bound to application {bound!r}",
-                    at(preset, "segment"),
-                )
+            position = at(preset, "segment")
+            if not declared.is_declared(SEGMENT, None, name):
+                hint = suggest(name, declared.names(SEGMENT))
+                yield Problem(f"{uses}, which is not declared under `segments:`{hint}", position)
+            elif bound is not None and bound != preset.app:
+                yield Problem(f"{uses}, which is bound to application {bound!r}", position)
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The platforms in the order written: sent so."""
@@ -150,7 +144,7 @@ class PresetKind(Kind):
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         attrs = entity.attrs
         api.create_preset(
-            ctx.app_code(entity.app or ""),
+            ctx.app_code(entity.app),
             entity.name,
             {CONTENT_WIRE_NAMES[k]: v for k, v in attrs["content"].items()},
             [PLATFORM_IDS[p] for p in attrs["platforms"]],
@@ -165,15 +159,15 @@ class PresetKind(Kind):
     def read_back_codes(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> None:
         """One listPresets for all of them ([decided] names are unique within an application);
         a preset not listed keeps no code."""
-        listed = api.list_presets(ctx.app_code(entities[0].app or "")).response["presets"]
+        listed = api.list_presets(ctx.app_code(entities[0].app)).response["presets"]
         codes = {preset["name"]: preset["code"] for preset in listed}
         for entity in entities:
             if codes.get(entity.name):
-                ctx.learn(entity.address, codes[entity.name])
+                ctx.codes[entity.address] = codes[entity.name]
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_preset(live.code)
-        ctx.forget(live.address)
+        ctx.codes.pop(live.address, None)
 
 
 KIND = PresetKind()

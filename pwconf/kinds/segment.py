@@ -10,16 +10,7 @@ from typing import Any
 from pwconf import segments
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import (
-    ApplyContext,
-    Declared,
-    Exporting,
-    Field,
-    Kind,
-    LiveView,
-    at,
-    suggest,
-)
+from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, LiveView, at, suggest
 from pwconf.kinds.tag import KIND as TAG
 from pwconf.model import Address, Entity
 
@@ -30,9 +21,7 @@ def canonical_expression(text: str, code_to_handle: Mapping[str, str] | None = N
     if parsed is None:
         return text.strip()  # unparsable live text is compared as it is
     expr, canonical = parsed
-    if canonical is not None:
-        return canonical
-    return segments.format_expr(expr, code_to_handle=code_to_handle)
+    return canonical or segments.format_expr(expr, code_to_handle=code_to_handle)
 
 
 @lru_cache(maxsize=65536)
@@ -43,9 +32,8 @@ def _parsed(text: str) -> tuple[segments.Expr, str | None] | None:
         expr = segments.parse(text)
     except segments.SegmentSyntaxError:
         return None
-    if any(ref.code is not None for ref in segments.all_app_refs(expr)):
-        return expr, None
-    return expr, segments.format_expr(expr)
+    by_code = any(ref.code is not None for ref in segments.all_app_refs(expr))
+    return expr, None if by_code else segments.format_expr(expr)
 
 
 UNREADABLE_SHOWN = 5  # segments named in the plan's note about unreadable expressions
@@ -163,28 +151,25 @@ class SegmentKind(Kind):
         return None
 
     def references(self, entity: Entity) -> list[Address]:
-        refs: list[Address] = []
-        if entity.attrs.get("application"):
-            refs.append(Address(APPLICATION, None, entity.attrs["application"]))
-        try:
-            expr = segments.parse(entity.attrs["expression"])
-        except segments.SegmentSyntaxError:
-            return refs
-        refs += [Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle]
-        refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
+        bound = entity.attrs.get("application")
+        refs = [Address(APPLICATION, None, bound)] if bound else []
+        parsed = _parsed(entity.attrs["expression"])
+        if parsed is not None:
+            expr = parsed[0]
+            refs += [
+                Address(APPLICATION, None, r.handle) for r in segments.app_refs(expr) if r.handle
+            ]
+            refs += [Address(TAG.name, None, t.tag) for t in segments.tag_terms(expr)]
         return list(dict.fromkeys(refs))
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
-        expr = _parsed(entity.attrs["expression"])
-        if expr is None:
-            return []
-        unknown = [
-            ref.code
-            for ref in segments.all_app_refs(expr[0])
-            if ref.code is not None and ref.code not in application_codes
+        parsed = _parsed(entity.attrs["expression"])
+        codes = [ref.code for ref in segments.all_app_refs(parsed[0])] if parsed else []
+        return [
+            f"the expression names application {code}, which the account does not have"
+            for code in dict.fromkeys(codes)
+            if code is not None and code not in application_codes
         ]
-        return [f"the expression names application {code}, which the account does not have"
-                for code in dict.fromkeys(unknown)]  # fmt: skip
 
     def list_read(self, app_code: str | None) -> Read:
         # Without `application`, listFilters returns every filter of the account [decided §5];

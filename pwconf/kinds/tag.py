@@ -10,15 +10,7 @@ from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
 from pwconf.errors import Problem
-from pwconf.kinds.base import (
-    ApplyContext,
-    Declared,
-    Exporting,
-    Field,
-    Kind,
-    LiveView,
-    suggest,
-)
+from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, LiveView, suggest
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
@@ -121,32 +113,22 @@ class TagKind(Kind):
         elif declared.is_declared(self.name, None, term.tag):
             return []  # declared with errors of its own: already reported
         else:
-            known = declared.names(self.name) + list(DEFAULT_TAGS)
-            return [
-                (
-                    f"unknown tag {term.tag!r}; declare it under `tags:` with its type"
-                    f"{suggest(term.tag, known)}",
-                    term.tag_column,
-                )
-            ]
-        problems: list[tuple[str, int]] = []
+            hint = suggest(term.tag, declared.names(self.name) + list(DEFAULT_TAGS))
+            message = f"unknown tag {term.tag!r}; declare it under `tags:` with its type{hint}"
+            return [(message, term.tag_column)]
         if app_specific is True and term.app is None:
-            problems.append(
-                (
-                    f"tag {term.tag!r} is application_specific: use "
-                    f'AT(@handle, "{term.tag}", ...) instead of T(...)',
-                    term.column,
-                )
+            message = (
+                f"tag {term.tag!r} is application_specific: use "
+                f'AT(@handle, "{term.tag}", ...) instead of T(...)'
             )
         elif app_specific is False and term.app is not None:
-            problems.append(
-                (
-                    f"tag {term.tag!r} is not application_specific: use T(...) instead of "
-                    "AT(...), or declare the tag with `application_specific: true`",
-                    term.column,
-                )
+            message = (
+                f"tag {term.tag!r} is not application_specific: use T(...) instead of "
+                "AT(...), or declare the tag with `application_specific: true`"
             )
-        return problems + operator_problems(term, tag_type)
+        else:
+            return operator_problems(term, tag_type)
+        return [(message, term.column), *operator_problems(term, tag_type)]
 
     def exported_term_problem(self, term: TagTerm, tag: Entity | None) -> str | None:
         """What `pwconf validate` would say of a tag term of an exported expression, given
@@ -194,18 +176,14 @@ class TagKind(Kind):
         for entity in entities:
             if entity.name in DEFAULT_TAGS:
                 continue
-            body = {"type": entity.attrs["type"]}
-            if entity.attrs.get("application_specific"):
-                body["application_specific"] = True
-            if recorded.get(entity.name, {}).get("user_specific"):
-                body["user_specific"] = True
-            if str(body["type"]).startswith("type-"):
+            attrs = {**entity.attrs, **recorded.get(entity.name, {"user_specific": False})}
+            written[entity.name] = {key: value for key, value in attrs.items() if value}  # no false
+            export.written.add(entity.address)
+            if str(attrs["type"]).startswith("type-"):
                 export.warnings.append(
-                    f"tag {entity.name!r}: unknown type code ({body['type']}): "
+                    f"tag {entity.name!r}: unknown type code ({attrs['type']}): "
                     "written as read; fix it by hand"
                 )
-            written[entity.name] = body
-            export.written.add(entity.address)
         defaults = len(entities) - len(written)
         if defaults:
             export.summary.append(
@@ -255,7 +233,7 @@ class TagKind(Kind):
 
 def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
     """Whether the operator applies to the tag's type and the value fits (contract §5)."""
-    operator, value = term.operator, term.value
+    operator, value, column = term.operator, term.value, term.value_column
     allowed = OPERATORS_BY_TYPE.get(tag_type, ())
     about = f"tag {term.tag!r} is of type {tag_type}"
     if operator not in allowed:
@@ -263,52 +241,26 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
             (f"{about}: {operator} does not apply; use {', '.join(allowed)}", term.operator_column)
         ]
     if operator == "NOTSET":
-        if value is not None:
-            return [('NOTSET takes no value: write T("Tag", NOTSET)', term.value_column)]
-        return []
+        return [] if value is None else [('NOTSET takes no value: write T("Tag", NOTSET)', column)]
     if value is None:
         return [(f"{operator} needs a value", term.operator_column)]
-    if operator in ("IN", "NOTIN"):
-        return _list_problems(about, operator, value, tag_type, term.value_column, minimum=1)
-    if operator == "BETWEEN":
-        return _between_problems(about, value, tag_type, term.value_column)
-    if not fits(value, tag_type):
-        return [
-            (
-                f"{about}: {operator} needs {TAG_TYPES[tag_type].wanted}, not {_describe(value)}",
-                term.value_column,
-            )
-        ]
-    return []
-
-
-def _list_problems(
-    about: str, operator: str, value: Any, tag_type: str, column: int, minimum: int
-) -> list[tuple[str, int]]:
-    if not isinstance(value, list) or len(value) < minimum:
+    wanted = TAG_TYPES[tag_type].wanted
+    if operator not in ("IN", "NOTIN", "BETWEEN"):
+        if fits(value, tag_type):
+            return []
+        return [(f"{about}: {operator} needs {wanted}, not {_describe(value)}", column)]
+    if operator == "BETWEEN" and (not isinstance(value, list) or len(value) != 2):
+        return [("BETWEEN needs a list of two values [min, max]", column)]
+    if not isinstance(value, list) or not value:
         return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
     wrong = [item for item in value if not fits(item, tag_type)]
     if wrong:
-        return [
-            (
-                f"{about}: the items of {operator} must each be {TAG_TYPES[tag_type].wanted}, "
-                f"not {_describe(wrong[0])}",
-                column,
-            )
-        ]
+        item = _describe(wrong[0])
+        return [(f"{about}: the items of {operator} must each be {wanted}, not {item}", column)]
+    if operator == "BETWEEN" and all(map(is_number, value)) and value[0] > value[1]:
+        low, high = value
+        return [(f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)]
     return []
-
-
-def _between_problems(about: str, value: Any, tag_type: str, column: int) -> list[tuple[str, int]]:
-    if not isinstance(value, list) or len(value) != 2:
-        return [("BETWEEN needs a list of two values [min, max]", column)]
-    problems = _list_problems(about, "BETWEEN", value, tag_type, column, minimum=2)
-    low, high = value
-    if not problems and is_number(low) and is_number(high) and low > high:
-        problems.append(
-            (f"BETWEEN [{low}, {high}]: the first value must not exceed the second", column)
-        )
-    return problems
 
 
 def _describe(value: Any) -> str:

@@ -107,9 +107,9 @@ class Builder:
             self.add_application(source, handle, body)
 
     def add_settings(self, source: Source, settings: Any) -> None:
-        if not isinstance(settings, dict) or source.has_errors_within(("settings",)):
+        if not isinstance(settings, dict) or "prune" not in settings:
             return
-        if "prune" not in settings:
+        if source.has_errors_within(("settings",)):
             return
         prune = frozenset(KIND_BY_PLURAL[plural] for plural in settings["prune"])
         position = source.document.where(("settings", "prune"))
@@ -245,22 +245,12 @@ def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
     """Entity path → {dotted field path: where its value is written}, in one pass."""
     grouped: dict[Path, dict[str, Position]] = {}
     for path, mark in document.values.items():
-        size = len(path)
-        if size < 3:
+        if len(path) < 3 or (path[0] != APPS and path[0] not in ACCOUNT_SECTIONS):
             continue
-        head = path[0]
-        if head == APPS:
-            if path[2] in APP_SECTIONS:
-                if size < 5:
-                    continue
-                entity, rest = path[:4], path[4:]
-            else:
-                entity, rest = path[:2], path[2:]  # the application's own fields
-        elif head in ACCOUNT_SECTIONS:
-            entity, rest = path[:2], path[2:]
-        else:
-            continue
-        # Every entity of a kind has the same field names: one string each, not one per entity.
-        key = sys.intern(".".join(map(str, rest)))
-        grouped.setdefault(entity, {})[key] = document.position(mark)
+        # (applications, handle, section, name); else (section, name) or an application's own
+        depth = 4 if path[0] == APPS and path[2] in APP_SECTIONS else 2
+        if len(path) > depth:
+            # Every entity of a kind has the same field names: one string each, not per entity.
+            key = sys.intern(".".join(map(str, path[depth:])))
+            grouped.setdefault(path[:depth], {})[key] = document.position(mark)
     return grouped

@@ -23,7 +23,8 @@ from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_REFERENCE_START = re.compile(r"\$\$?\{")
+# "$${" (a literal "${"), a reference "${...}", or a "${" never closed
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
 # (block, field) of an application's credentials: its kind's sensitive fields.
@@ -54,13 +55,9 @@ class Interpolator:
     failed_paths: set[Path] = field(default_factory=set)  # values left unresolved
 
     def resolve_document(self, document: Document) -> list[Problem]:
-        """Replace references in `document.data` in place; returns the problems found.
-
-        Only the string values the loader saw holding "${" are visited, plus the credential
-        fields (secrets even when literal). `failed_paths` then holds the values that could not
-        be resolved, so that later checks leave their entities alone instead of reporting the
-        unresolved text again.
-        """
+        """Replace references in `document.data` in place; returns the problems found. Visits
+        the strings the loader saw holding "${", and the credential fields (secrets even when
+        literal); `failed_paths` lets later checks leave the unresolved values alone."""
         self.problems = []
         self.failed_paths = set()
         paths = dict.fromkeys([*document.references, *_credential_paths(document.data)])
@@ -90,71 +87,59 @@ class Interpolator:
         errors: list[UnresolvedReference] = []
         origin = ""
         position = 0
-        for match in _REFERENCE_START.finditer(raw):
-            if match.start() < position:
-                continue
+        for match in _REFERENCE.finditer(raw):
             parts.append(raw[position : match.start()])
+            position, reference = match.end(), match.group(1)
             if match.group() == "$${":
                 parts.append("${")
-                position = match.end()
-                continue
-            end = raw.find("}", match.end())
-            if end < 0:
-                errors.append(
-                    UnresolvedReference("unterminated '${': add the closing '}'", match.start())
-                )
+            elif reference is None:
+                message = "unterminated '${': add the closing '}'"
+                errors.append(UnresolvedReference(message, match.start()))
                 position = len(raw)
                 break
-            reference = raw[match.end() : end]
-            try:
-                parts.append(self.lookup(document, reference, match.start(), binary_ok))
-            except UnresolvedReference as error:
-                errors.append(error)
-            origin = origin or reference
-            position = end + 1
+            else:
+                try:
+                    parts.append(self.lookup(document, reference, match.start(), binary_ok))
+                except UnresolvedReference as error:
+                    errors.append(error)
+                origin = origin or reference
         parts.append(raw[position:])
         present = [part for part in parts if part != ""]
+        origin = origin or "literal"
         if len(present) == 1:
-            return present[0], origin or "literal", errors
+            return present[0], origin, errors
         if any(isinstance(part, bytes) for part in present):
             message = "a binary file can only be the whole value, not part of a text"
             errors.append(UnresolvedReference(message, 0))
-        return "".join(str(part) for part in present), origin or "literal", errors
+        return "".join(str(part) for part in present), origin, errors
 
     def lookup(
         self, document: Document, reference: str, offset: int, binary_ok: bool
     ) -> str | bytes:
-        source, _, argument = reference.partition(":")
-        if source == "env":
-            return self.from_env(argument, offset)
-        if source == "var":
-            return self.from_variables(argument, offset)
+        source, _, name = reference.partition(":")
         if source == "file":
-            return self.from_file(document, argument, offset, binary_ok)
+            return self.from_file(document, name, offset, binary_ok)
+        if source not in ("env", "var"):
+            raise UnresolvedReference(
+                f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
+                "${var:NAME} (write $${ for a literal '${')",
+                offset,
+            )
+        if not NAME_RE.fullmatch(name):
+            raise UnresolvedReference(
+                f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
+            )
+        values = self.env if source == "env" else self.variables
+        if name in values:
+            return values[name]
+        if source == "env":
+            message = f"environment variable {name!r} is not set (referenced as ${{env:{name}}})"
+            raise UnresolvedReference(message, offset)
         raise UnresolvedReference(
-            f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
-            "${var:NAME} (write $${ for a literal '${')",
+            f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
+            "that sets it",
             offset,
         )
-
-    def from_env(self, name: str, offset: int) -> str:
-        _check_name(name, "env", offset)
-        if name not in self.env:
-            raise UnresolvedReference(
-                f"environment variable {name!r} is not set (referenced as ${{env:{name}}})",
-                offset,
-            )
-        return self.env[name]
-
-    def from_variables(self, name: str, offset: int) -> str:
-        _check_name(name, "var", offset)
-        if name not in self.variables:
-            raise UnresolvedReference(
-                f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
-                "that sets it",
-                offset,
-            )
-        return self.variables[name]
 
     def from_file(self, document: Document, name: str, offset: int, binary_ok: bool) -> str | bytes:
         if not name:
@@ -190,13 +175,6 @@ def _parent(data: Any, path: Path) -> tuple[Any, str | int]:
     for part in path[:-1]:
         data = data[part]
     return data, path[-1]
-
-
-def _check_name(name: str, source: str, offset: int) -> None:
-    if not NAME_RE.fullmatch(name):
-        raise UnresolvedReference(
-            f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
-        )
 
 
 def _read_file(name: str, path: str, offset: int) -> bytes:

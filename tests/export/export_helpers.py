@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from pwconf.api.pushwoosh import Pushwoosh
 from pwconf.cli.main import cli
+from pwconf.kinds.tag import TAG_TYPES as KIND_TAG_TYPES
 
 # Credentials configured on the seeded applications: none of these bytes may reach an export.
 IOS_PASSWORD = "xyzzy-p12-password-7Q2"
@@ -27,15 +28,8 @@ SECRETS = (
     "MIIEvFROBNICATE9981",
 )
 
-TAG_TYPES = {
-    "integer": 1,
-    "string": 2,
-    "list": 3,
-    "date": 4,
-    "boolean": 5,
-    "decimal": 6,
-    "version": 7,
-}
+# Tag type name -> its code on the wire.
+TAG_TYPES = {name: tag_type.code for name, tag_type in KIND_TAG_TYPES.items()}
 
 
 def invoke(*args: object, input: str | None = None) -> Result:

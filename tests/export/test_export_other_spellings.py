@@ -97,7 +97,7 @@ def test_a_manifest_compares_equal_to_the_python_librarys_segment(
         "tags:\n  Loyalty Level: {type: integer}\n"
         "segments:\n"
         "  loyal:\n"
-        "    expression: A(@shop, [\"Android\", \"iOS\"]) * T(\"Loyalty Level\", gte, 3)\n"
+        '    expression: A(@shop, ["Android", "iOS"]) * T("Loyalty Level", gte, 3)\n'
     )
     planned = invoke("plan", manifests, "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output + planned.stderr

@@ -458,6 +458,4 @@ def test_export_pages_through_the_applications_once(
     seed_everything(api)
     account.journal.clear()
     export_to(tmp_path / "export")
-    assert [e["method"] for e in account.journal.entries("getApplications")] == [
-        "getApplications"
-    ]
+    assert [e["method"] for e in account.journal.entries("getApplications")] == ["getApplications"]

@@ -150,6 +150,8 @@ def test_a_document_has_the_modeline_header_and_blank_lines_between_keys() -> No
 def test_the_read_back_check_catches_a_difference() -> None:
     with pytest.raises(PwconfError, match="does not read back"):
         check_reads_back("k: 1\n", {"k": "1"})
+    with pytest.raises(PwconfError, match="does not read back"):
+        check_reads_back("k: true\n", {"k": 1})  # equal in Python, not in YAML
 
 
 scalars = st.one_of(

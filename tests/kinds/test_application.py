@@ -13,7 +13,7 @@ KIND = REGISTRY["application"]
 def test_round_trip(account: Account) -> None:
     body = {"title": "News", "sdk_ios": "corona", "sdk_android": "phonegap"}
     entity = account.create("application", "news", body)
-    account.ctx.view.learn_application("news", account.ctx.code_of(entity.address))
+    account.ctx.view.learn_application("news", account.ctx.codes[entity.address])
     live = account.live(Address("application", None, "news"))
     assert live.attrs == KIND.normalize(entity.attrs)
 
