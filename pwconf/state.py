@@ -13,6 +13,7 @@ file is rewritten from both at the end, or by the next `apply` or `plan --out` a
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import secrets
@@ -69,17 +70,21 @@ class State:
                 state._replay(records)
         return state
 
-    def recorded(self, section: str) -> dict[str, Any]:
-        """A section of the kinds' records (changed only by `record` and `forget`)."""
-        return self.records.get(section, {})
+    def recorded(self, section: str, key: str | None = None) -> Any:
+        """A copy of a section of the kinds' records, or of its entry `key` (None when absent),
+        taken while no worker of an apply changes it."""
+        with self._lock:
+            found = self.records.get(section, {})
+            return copy.deepcopy(found if key is None else found.get(key))
 
     # --- recording -----------------------------------------------------------------------
     def record(self, section: str, *keys: str, value: Any) -> None:
         """records[section][key1]...[keyN] = value."""
         self._change("record", section, *keys, value)
 
-    def forget(self, section: str, key: str) -> None:
-        self._change("forget", section, key)
+    def forget(self, *entries: tuple[str, str]) -> None:
+        """Drop each (section, key) entry, in one journal record."""
+        self._change("forget", [list(entry) for entry in entries])
 
     def record_applied(self, address: str, digest: str | None) -> None:
         self._change("applied", address, digest)
@@ -250,8 +255,9 @@ def _set_record(state: State, section: str, *keys_and_value: Any) -> None:
     node[last] = value
 
 
-def _drop_record(state: State, section: str, key: str) -> None:
-    state.records.get(section, {}).pop(key, None)
+def _drop_record(state: State, entries: list[list[str]]) -> None:
+    for section, key in entries:
+        state.records.get(section, {}).pop(key, None)
 
 
 def _set_applied(state: State, address: str, digest: str | None) -> None:

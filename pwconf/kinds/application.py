@@ -118,7 +118,7 @@ class ApplicationKind(Kind):
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> dict[str, Any]:
-        recorded = state.recorded(CREDENTIALS).get(live.code or "", {})
+        recorded = state.recorded(CREDENTIALS, live.code or "") or {}
         attrs = dict(live.attrs)
         for platform in DEVICE_TYPES:
             if attrs.get(platform) is not None and platform in recorded:
@@ -165,10 +165,9 @@ class ApplicationKind(Kind):
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_application(live.code)
         code = live.code or ""
-        for handle in [h for h, c in recorded_codes(ctx.state).items() if c == code]:
-            ctx.state.forget(self.plural, handle)
-        for section in (CREDENTIALS, event.KIND.plural):  # keyed by application code
-            ctx.state.forget(section, code)
+        handles = [(self.plural, h) for h, c in recorded_codes(ctx.state).items() if c == code]
+        # credentials and events are keyed by application code
+        ctx.state.forget(*handles, (CREDENTIALS, code), (event.KIND.plural, code))
         ctx.codes.pop(live.address, None)
 
 

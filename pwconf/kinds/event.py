@@ -47,7 +47,7 @@ class EventKind(Kind):
             "events pwconf should manage under `events:` by hand (an event that already exists",
             "is adopted on apply).",
         ]
-        known = sorted(export.state.recorded(self.plural).get(app_code, {})) if export.state else []
+        known = sorted(export.state.recorded(self.plural, app_code) or {}) if export.state else []
         if known:
             export.header += textwrap.wrap(
                 "pwconf's state file says pwconf created these events here (their definitions "
@@ -63,7 +63,7 @@ class EventKind(Kind):
         """Events exist, for pwconf, where its state file recorded creating them."""
         found: dict[Address, Entity] = {}
         for code, handle in view.handle_by_code.items():
-            for name, recorded in state.recorded(self.plural).get(code, {}).items():
+            for name, recorded in (state.recorded(self.plural, code) or {}).items():
                 address = Address(self.name, handle, name)
                 found[address] = Entity(address, {"digest": recorded})
         return found

@@ -206,7 +206,7 @@ class TagKind(Kind):
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> dict[str, Any]:
-        recorded = state.recorded(self.plural).get(live.name)
+        recorded = state.recorded(self.plural, live.name)
         if recorded is not None:
             user_specific = recorded["user_specific"]
         else:  # unknowable: never claim a difference pwconf cannot see
@@ -225,7 +225,7 @@ class TagKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_tag(live.name)
-        ctx.state.forget(self.plural, live.name)
+        ctx.state.forget((self.plural, live.name))
 
 
 # --- operators and values against the tag's type ------------------------------------------

@@ -30,7 +30,7 @@ def crashed_apply(path: Path) -> State:
     state.record("credentials", "AAAAA-11111", "android", value=sealed)
     state.record("tags", "Plan", value={"user_specific": True})
     state.record("tags", "Old", value={"user_specific": False})
-    state.forget("tags", "Old")
+    state.forget(("tags", "Old"))
     state.record_applied("tag.Plan", "d2")
     state.record_applied_many([("tag.Age", "d3"), ("segment.adults", "d4")])
     state.sync_journal()
@@ -246,3 +246,25 @@ def test_a_journal_cut_short_before_its_first_line_is_removed_by_the_next_apply(
     state.save()
     assert State.load(path).recorded("tags") == {"A": {"user_specific": False}}
     assert not journal_path(path).exists()
+
+
+def test_forgetting_several_entries_is_one_journal_record(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = State.load(path)
+    state.start_journal()
+    state.record("applications", "shop", value="S-1")
+    state.record("events", "S-1", "Purchase", value="d1")
+    state.forget(("applications", "shop"), ("events", "S-1"))
+    state.sync_journal()
+
+    _, records = read_journal(journal_path(path))
+    assert records[-1] == ["forget", [["applications", "shop"], ["events", "S-1"]]]
+    assert state.recorded("applications") == {} and state.recorded("events") == {}
+
+
+def test_what_is_read_of_the_records_is_a_copy(tmp_path: Path) -> None:
+    state = State(tmp_path / "state.json")
+    state.record("events", "S-1", "Purchase", value="d1")
+    state.recorded("events")["S-1"]["Refund"] = "d2"  # a reader cannot change the state
+    assert state.recorded("events", "S-1") == {"Purchase": "d1"}
+    assert state.recorded("events", "X-9") is None
