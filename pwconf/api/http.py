@@ -91,10 +91,11 @@ class Transport:
         self._session.close()
 
     def post(self, method: str, body: bytes) -> Reply:
+        request = self._prepared(method, body)  # outside the try: a bug here sent nothing
         deadline = time.monotonic() + self.timeouts.attempt
         try:
             response = self._adapter.send(
-                self._prepared(method, body),
+                request,
                 stream=True,
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 verify=self._network.verify,
@@ -104,10 +105,11 @@ class Transport:
             raise _failure(exc, answered=False, url=self.base_url) from None
         try:
             data = self._read_body(response.raw, deadline)
-        except Exception as exc:
+        except TransportFailure:
             response.close()  # never hand a half-read connection back to the pool
-            if isinstance(exc, TransportFailure):
-                raise
+            raise
+        except Exception as exc:
+            response.close()
             raise _failure(exc, answered=True, url=self.base_url) from None
         return Reply(
             response.status_code, response.reason or "", data, response.headers.get("Retry-After")

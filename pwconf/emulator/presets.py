@@ -186,7 +186,9 @@ class PresetMethods(Handlers):
     def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
         return {"preset": {
-            "code": preset["code"], "name": preset["name"], "applicationCode": app.code, **preset
+            "code": preset["code"], "name": preset["name"], "applicationCode": app.code,
+            "campaignCode": preset["campaignCode"], "content": preset["content"],
+            "scheduling": preset["scheduling"], "segmentation": preset["segmentation"],
         }}
 
     def delete_preset(self, call: Call) -> Any:
@@ -256,10 +258,11 @@ class PresetMethods(Handlers):
     def add_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
         checked: dict[str, dict[str, Any]] = {}
+        taken = app.geozone_ids_by_name
         for index, raw in enumerate(call.get("geozones", json_list)):
             path = f"geozones[{index}]"
             geozone = _checked_geozone(app, Fields(json_object(raw, path), f"{path}."))
-            if geozone["name"] in app.geozone_ids_by_name or geozone["name"] in checked:
+            if geozone["name"] in taken or geozone["name"] in checked:
                 fail(f"Geozone already exists: {path}.name {geozone['name']!r}")
             checked[geozone["name"]] = geozone
         for geozone in checked.values():  # all validated first: all-or-nothing
