@@ -28,7 +28,7 @@ from typing import Any
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.application import record_code
-from pwconf.kinds.base import ApplyContext, Batch, LiveView
+from pwconf.kinds.base import ApplyContext, Batch, LiveView, unsendable
 from pwconf.model import Address, digest
 from pwconf.plan import Action, Change, Plan
 from pwconf.state import State
@@ -322,7 +322,8 @@ _SEND_ERRORS = (PwconfError, KeyError, TypeError, ValueError)
 
 
 def _why(exc: Exception) -> str:
-    return exc.message if isinstance(exc, PwconfError) else f"cannot send this change: {exc!r}"
+    return exc.message if isinstance(exc, PwconfError) else unsendable(exc)
+
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:

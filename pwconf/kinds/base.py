@@ -17,6 +17,7 @@ from pwconf.api.pushwoosh import Read
 from pwconf.errors import Position, Problem
 from pwconf.model import Address, Entity
 from pwconf.plan import KNOWN_AFTER_APPLY, FieldChange
+from pwconf.printable import printable
 
 if TYPE_CHECKING:
     from pwconf.api.pushwoosh import Pushwoosh
@@ -41,6 +42,14 @@ class Field:
     def normal(self, value: Any) -> Any:
         value = self.default if value is None else value
         return value if value is None or self.coerce is None else self.coerce(value)
+
+
+def unsendable(exc: Exception) -> str:
+    """Why a value cannot be sent, without the value: it may be a credential (a key file that
+    is not UTF-8 text fails to decode, and its error's repr holds the bytes)."""
+    if isinstance(exc, KeyError):
+        return f"cannot send this change: nothing is known of {printable(str(exc.args[0]))}"
+    return f"cannot send this change: a value cannot be sent ({type(exc).__name__})"
 
 
 class Declared(Protocol):

@@ -16,7 +16,7 @@ from pwconf.errors import (
     PwconfError,
     UnreadableAnswer,
 )
-from pwconf.kinds.base import ApplyContext, Batch, Declared, Field, Kind, LiveView
+from pwconf.kinds.base import ApplyContext, Batch, Declared, Field, Kind, LiveView, unsendable
 from pwconf.model import Entity
 
 
@@ -75,7 +75,7 @@ class GeozoneKind(Kind):
                 wires.append(self._create_wire(entity, ctx))
                 sent.append(entity)
             except (KeyError, TypeError, ValueError) as exc:
-                batch.failed[entity.address] = f"cannot send this change: {exc!r}"
+                batch.failed[entity.address] = unsendable(exc)
         if not sent:
             return batch
         app_code, missing = ctx.app_code(sent[0].app), ""

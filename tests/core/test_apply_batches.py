@@ -270,3 +270,12 @@ def test_presets_waiting_for_their_codes_when_interrupted_are_recorded_done(
 
     assert api.methods() == ["createPreset"]
     assert list(State.load(tmp_path / "state.json").applied) == ["preset.shop.welcome"]
+
+
+def test_a_value_that_cannot_be_sent_is_named_without_its_content() -> None:
+    from pwconf.kinds.base import unsendable
+
+    undecodable = UnicodeDecodeError("utf-8", b"\xffSECRETPASSWORD", 0, 1, "invalid start byte")
+    assert "SECRET" not in unsendable(undecodable)
+    assert unsendable(undecodable).startswith("cannot send this change")
+    assert "preset.shop.x" in unsendable(KeyError("preset.shop.x"))
