@@ -216,7 +216,7 @@ def _expression(value: Any) -> Coerced:
     if not isinstance(value, str):
         return None
     upper = _LITERAL_OR_WORD.sub(_upper_case_operator, value)
-    return upper, "upper case" if upper != value else None
+    return upper, ("upper case" if upper != value else None)
 
 
 def _upper_case_operator(match: re.Match[str]) -> str:

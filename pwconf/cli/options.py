@@ -141,7 +141,9 @@ def api_options(func: F) -> F:
 
 def use_color(no_color: bool) -> bool:
     """Colour only on a terminal, and never under NO_COLOR or --no-color."""
-    return not (no_color or os.environ.get("NO_COLOR")) and sys.stdout.isatty()
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(sys.stdout, "isatty", lambda: False)())
 
 
 def problems_found(count: int) -> str:

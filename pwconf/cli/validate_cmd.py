@@ -31,7 +31,7 @@ def validate(
         values = parse_variables(list(variables), list(var_files))
     except (ManifestError, UsageError) as exc:
         problems = exc.problems if isinstance(exc, ManifestError) else [Problem(exc.message)]
-        _report(not problems, problems, 0, {}, as_json)
+        _report(False, problems, 0, {}, as_json)
         raise SystemExit(1) from None
     analysis = analyse(list(paths), values, os.environ)
     files, counts = len(analysis.state.files), analysis.state.counts()

@@ -69,7 +69,7 @@ class Faults:
             return {
                 "latency_ms": self.latency_ms,
                 **{key: getattr(self, key) for key in _RATES},
-                "rate_limit": self.rate_limit,
+                "rate_limit": dict(self.rate_limit) if self.rate_limit else None,
                 "seed": self.seed,
                 "calls": self._calls,
             }
