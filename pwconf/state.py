@@ -101,19 +101,32 @@ class State:
 
     def _replay(self, records: list[Any]) -> None:
         for record in records:
-            if not isinstance(record, list) or not record or record[0] not in _OPS:
-                raise StateError(
-                    f"the state journal beside {self.path} holds a record this pwconf does not "
-                    f"know: {str(record)[:80]}",
-                    hint="use the pwconf version that wrote it",
-                )
             try:
-                _OPS[record[0]](self, *record[1:])
+                for op, *args in self._todays(record):
+                    _OPS[op](self, *args)
             except (TypeError, ValueError, AttributeError, IndexError):
                 raise StateError(
                     f"the state journal beside {self.path} holds a malformed record: "
                     f"{str(record)[:80]}"
                 ) from None
+
+    def _todays(self, record: Any) -> list[list[Any]]:
+        """`record` as today's journal records (an older pwconf's are translated by the kinds,
+        which name the sections)."""
+        from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
+
+        if isinstance(record, list) and record and record[0] in _OPS:
+            return [record]
+        todays = None
+        if isinstance(record, list) and record and isinstance(record[0], str):
+            todays = journal_records_of_old(record, self)
+        if todays is None:
+            raise StateError(
+                f"the state journal beside {self.path} holds a record this pwconf does not "
+                f"know: {str(record)[:80]}",
+                hint="use the pwconf version that wrote it",
+            )
+        return todays
 
     # --- the account ---------------------------------------------------------------------
     def claim_account(

@@ -15,6 +15,8 @@ Adding a kind means adding its module and one line here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pwconf.kinds import (
     application,
     campaign,
@@ -26,6 +28,9 @@ from pwconf.kinds import (
     tag,
 )
 from pwconf.kinds.base import Kind
+
+if TYPE_CHECKING:
+    from pwconf.state import State
 
 REGISTRY: dict[str, Kind] = {
     kind.name: kind
@@ -60,3 +65,25 @@ ACCOUNT_WIDE: tuple[str, ...] = tuple(
 def kind_label(kind: str, count: int = 1) -> str:
     """How messages name a kind: "geozone cluster", or "geozone clusters" for count != 1."""
     return (kind if count == 1 else PLURALS[kind]).replace("_", " ")
+
+
+def journal_records_of_old(record: list[Any], state: State) -> list[list[Any]] | None:
+    """A state-journal record of a pwconf that named each kind's operation (up to stop 18) as
+    today's records, so that a journal left by a crash survives an upgrade; None when it is not
+    one of those. Raises ValueError or TypeError for a malformed one."""
+    op, args = record[0], record[1:]
+    events, tags, apps = event.KIND.plural, tag.KIND.plural, application.KIND.plural
+    credentials = application.CREDENTIALS
+    if op in ("event", "application", "credentials"):
+        section = {"event": events, "application": apps, "credentials": credentials}[op]
+        return [["record", section, *args]]
+    if op == "tag":
+        name, user_specific = args
+        return [["record", tags, name, {"user_specific": user_specific}]]
+    if op == "forget_tag":
+        return [["forget", [[tags, args[0]]]]]
+    if op == "forget_application":
+        (code,) = args
+        handles = [[apps, h] for h, c in application.recorded_codes(state).items() if c == code]
+        return [["forget", [*handles, [credentials, code], [events, code]]]]
+    return None

@@ -119,6 +119,7 @@ def test_a_last_line_cut_short_is_left_out(tmp_path: Path) -> None:
         ),
         ('{"journal":"abc"}\n["rename_everything","x"]\n', "does not know"),
         ('{"journal":"abc"}\n["record","tags"]\n', "malformed record"),
+        ('{"journal":"abc"}\n["tag"]\n', "malformed record"),
         ('["record","tags","A",{"user_specific":true}]\n', "not a pwconf state journal"),
     ],
 )
@@ -268,3 +269,21 @@ def test_what_is_read_of_the_records_is_a_copy(tmp_path: Path) -> None:
     state.recorded("events")["S-1"]["Refund"] = "d2"  # a reader cannot change the state
     assert state.recorded("events", "S-1") == {"Purchase": "d1"}
     assert state.recorded("events", "X-9") is None
+
+
+def test_a_journal_of_an_older_pwconf_is_replayed_after_an_upgrade(tmp_path: Path) -> None:
+    """pwconf up to stop 18 named each kind's operation; its crash journal loses nothing."""
+    path = tmp_path / "state.json"
+    journal_path(path).write_text(
+        '{"journal":"old"}\n'
+        '["application","shop","S-1"]\n["application","news","N-1"]\n'
+        '["event","S-1","Purchase","d1"]\n["event","N-1","Read","d2"]\n'
+        '["credentials","N-1","ios",{"key_password":"hmac-sha256:x"}]\n'
+        '["tag","Plan",true]\n["tag","Old",false]\n["forget_tag","Old"]\n'
+        '["forget_application","N-1"]\n'
+    )
+    state = State.load(path)
+    assert state.recorded("applications") == {"shop": "S-1"}
+    assert state.recorded("events") == {"S-1": {"Purchase": "d1"}}
+    assert state.recorded("credentials") == {}
+    assert state.recorded("tags") == {"Plan": {"user_specific": True}}
