@@ -204,10 +204,10 @@ class _Builder:
         if configured:
             self.credentials.append(f"{handle} ({', '.join(configured)})")
             entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
-        kinds = APP_SECTIONS.values()
-        entry.update(self.sections([k for k in kinds if REGISTRY[k].readable], handle))
         title = attrs.get("title") or handle
         self.header = [f"Application {title!r} ({code}), written by `pwconf export`."]
+        kinds = APP_SECTIONS.values()
+        entry.update(self.sections([k for k in kinds if REGISTRY[k].readable], handle))
         for unlisted in (REGISTRY[k] for k in kinds if not REGISTRY[k].readable):
             unlisted.export_unlisted(code, handle, self)
         body = {"version": MANIFEST_VERSION, PLURALS[CONTAINER]: {handle: entry}}

@@ -31,7 +31,7 @@ class Field:
     name: str
     wire: str = ""  # its name in the API's records and requests; "" for `name`
     coerce: Callable[[Any], Any] | None = None  # the normal form of a value that is set
-    default: Any = None  # the value when unset (coerced too)
+    default: Any = None  # the value when unset (normalize coerces it too)
     points_at: str = ""  # the kind of the same application it names; sent by that one's code
     sensitive: tuple[str, ...] = ()  # keys of this block whose values are secret
 
@@ -298,7 +298,9 @@ class Kind:
             if points_at:
                 names = view.names_by_code.get((points_at, app), {})
                 value = names.get(value, f"code:{value}") if value else None
-            attrs[name] = default if value is None else value
+            if value is None:  # a fresh copy of a mutable default: entities share nothing
+                value = default.copy() if isinstance(default, dict) else default
+            attrs[name] = value
         return Entity(Address(self.name, app, raw["name"]), attrs, code=raw.get("code"))
 
     @cached_property

@@ -127,7 +127,9 @@ def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path
 
 
 def _of_its_type(error: ValidationError) -> list[ValidationError]:
-    """The errors of the anyOf branches of the value's own type: they say more than "none"."""
+    """The errors of the anyOf branches other than a branch's type mismatch at the value itself:
+    the branches of the value's own type, which say more than "none matched" (the schema's
+    anyOfs differ by type only)."""
     return [e for e in error.context or [] if e.relative_path or e.validator != "type"]
 
 
