@@ -2,11 +2,20 @@
 
 Every answer pwconf looks into (in the fetch, the read-backs of creates, the kinds and `pwconf
 probe`) is read through its method's shape first, so the rest of pwconf only sees the contract's
-form (shared/pushwoosh-api.md §2-§8a), and each place where the answer differed is listed. Keys
-pwconf does not read are ignored; types are coerced only where the meaning is unambiguous; the
-alternatives public sources show (contract §11) are accepted. Anything else raises
-UnreadableAnswer naming the method, the key path and what was expected: nothing is planned from
-an answer read by guessing (a geozone without an id is an error, not a geozone to create again).
+form (shared/pushwoosh-api.md §2-§8a), and each place where the answer differed is listed. The
+rules:
+
+- keys are looked up by name; keys pwconf does not read are ignored;
+- a type is coerced where the meaning is unambiguous: a number sent as a string ("42",
+  "40.7128"), a boolean sent as "0"/"1", "true"/"false" or 0/1, a code sent as a number, a null
+  list read as an empty one, PHP's empty array `[]` where an object is expected;
+- the alternatives public sources show (contract §11) are accepted: geozones grouped under their
+  cluster, getApplication without `code` (the requested code is used) or `title` (getApplications'
+  title is used), `ios_sdk`/`android_sdk` for `sdk_ios`/`sdk_android` with hex-encoded values
+  ("x7077" for "pw"), segment operators in lower case, "null" for a filter with no expiration;
+- anything else raises UnreadableAnswer naming the method, the key path and what was expected:
+  nothing is planned from an answer read by guessing (a geozone without an id is an error, not a
+  geozone to create again).
 """
 
 from __future__ import annotations
