@@ -224,7 +224,10 @@ class ApiClient:
         find: Callable[[], CallResult | None] | None = None,
     ) -> CallResult:
         """The one retry loop: attempts until success, a final failure or the attempts run out.
-        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`)."""
+
+        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`).
+        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
+        took effect."""
         track = _Tracker(method)
         body = json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
         after_unknown = False
