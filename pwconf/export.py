@@ -25,8 +25,8 @@ from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTR
 from pwconf.kinds.application import recorded_codes
 from pwconf.kinds.base import ordered
 from pwconf.model import Address, DesiredState, Entity
-from pwconf.render.words import counted
 from pwconf.state import State
+from pwconf.words import counted
 
 ACCOUNT_FILE = "account.yaml"
 APP_FILE_PREFIX = "app-"

@@ -22,9 +22,9 @@ from pwconf.export import (
     write_export,
 )
 from pwconf.kinds import kind_label
-from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions, connect, state_path
 from pwconf.state import State, check_state_choice
+from pwconf.words import counted
 
 
 @click.command()

@@ -13,8 +13,8 @@ import click
 
 from pwconf.errors import ManifestError, PwconfError
 from pwconf.printable import printable, printable_lines
-from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions
+from pwconf.words import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 

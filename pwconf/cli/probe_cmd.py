@@ -13,8 +13,8 @@ from pwconf import __version__
 from pwconf.cli.options import api_options, color_option, reports_errors, use_color
 from pwconf.printable import printable
 from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, Finding, ProbeReport, probe
-from pwconf.render.words import counted
 from pwconf.runner import ConnectOptions, connect
+from pwconf.words import counted
 
 JSON_FORMAT_VERSION = 1
 ACCOUNT_OPTIONS = ("api_url", "token_file", "emulator", "emulator_data", "parallelism")

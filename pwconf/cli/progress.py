@@ -12,7 +12,7 @@ from typing import IO
 
 import click
 
-from pwconf.render.words import counted, duration
+from pwconf.words import counted, duration
 
 CLEAR_LINE = "\r\x1b[K"
 REDRAW_INTERVAL_S = 0.1

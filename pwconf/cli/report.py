@@ -24,7 +24,7 @@ from pwconf.cli.progress import StatusLine
 from pwconf.model import Address
 from pwconf.plan import Action, Plan
 from pwconf.printable import printable
-from pwconf.render.words import counted, duration
+from pwconf.words import counted, duration
 
 OUTCOME_STYLE = {
     "done": ("green", "done"),

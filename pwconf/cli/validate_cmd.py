@@ -16,7 +16,7 @@ from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
 from pwconf.kinds import KIND_ORDER, kind_label
 from pwconf.manifest import analyse, parse_variables
-from pwconf.render.words import counted
+from pwconf.words import counted
 
 
 @click.command()

@@ -166,7 +166,7 @@ class TagKind(Kind):
 
     def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
         """Neither the default tags nor a user_specific flag pwconf's state file did not record."""
-        from pwconf.render.words import counted
+        from pwconf.words import counted
 
         export.header.append(
             "Not written: the default tags every account has (Language, Country, ...)."

@@ -25,7 +25,7 @@ from typing import Any
 from pwconf.plan import Action, FieldChange
 from pwconf.render.lines import PlanLine, Role
 from pwconf.render.values import display_value
-from pwconf.render.words import counted
+from pwconf.words import counted
 
 INLINE_CHARS = 80  # `path: before -> after` longer than this is shown on several lines
 CONTEXT_LINES = 3  # unchanged lines shown around each changed part of a text

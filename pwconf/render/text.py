@@ -26,7 +26,7 @@ from pwconf.plan import Action, Change, Plan
 from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
 from pwconf.render.values import flatten
-from pwconf.render.words import counted
+from pwconf.words import counted
 
 ACTION_LABELS: dict[Action, str] = {
     Action.CREATE: "create",

@@ -11,7 +11,7 @@ from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
 from pwconf.model import Address
 from pwconf.plan import Action, Change, Plan
-from pwconf.render.words import counted, duration
+from pwconf.words import counted, duration
 
 
 def tags(count: int) -> Plan:
