@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count, page_titles
 from pwconf.errors import ArgumentError, ManifestError, Problem
-from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY
+from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY, application_of
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity
 
@@ -41,7 +41,7 @@ class Scope:
     def includes(self, address: Address) -> bool:
         if self.is_full or address in self.targets:
             return True
-        app = address.name if address.kind == CONTAINER else address.app
+        app = application_of(address)
         return app is not None and app in self.apps
 
     def kinds(self) -> set[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 
 from pwconf.errors import UsageError
-from pwconf.kinds import CONTAINER
+from pwconf.kinds import application_of
 from pwconf.kinds.application import recorded_codes
 from pwconf.model import Address, DesiredState
 from pwconf.state import State
@@ -52,7 +52,7 @@ def check_scope(
 
 def _known_names(desired: DesiredState, state: State | None) -> tuple[set[str], set[str]]:
     """Application handles and entity addresses, from the manifests and the state file."""
-    apps = {a.name if a.kind == CONTAINER else a.app for a in desired.entities} - {None}
+    apps = {application_of(a) for a in desired.entities} - {None}
     targets = {str(address) for address in desired.entities}
     if state is not None:
         apps |= set(recorded_codes(state))

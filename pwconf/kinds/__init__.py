@@ -28,6 +28,7 @@ from pwconf.kinds import (
     tag,
 )
 from pwconf.kinds.base import Kind
+from pwconf.model import Address
 
 if TYPE_CHECKING:
     from pwconf.state import State
@@ -60,6 +61,11 @@ CONTAINER: str = application.KIND.name
 ACCOUNT_WIDE: tuple[str, ...] = tuple(
     n for n in KIND_ORDER if n not in APP_SCOPED and n != CONTAINER
 )
+
+
+def application_of(address: Address) -> str | None:
+    """The handle of the application an entity belongs to (its own, for an application)."""
+    return address.name if address.kind == CONTAINER else address.app
 
 
 def kind_label(kind: str, count: int = 1) -> str:

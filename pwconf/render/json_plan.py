@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pwconf.kinds import application_of
 from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Note, Plan
-from pwconf.render.text import application_of
 from pwconf.render.values import json_value
 
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import click
 
-from pwconf.kinds import CONTAINER, KIND_BY_PLURAL, KIND_ORDER, PLURALS, kind_label
-from pwconf.model import Address
+from pwconf.kinds import KIND_BY_PLURAL, KIND_ORDER, PLURALS, application_of, kind_label
 from pwconf.plan import Action, Change, Plan
 from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
 from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
@@ -86,11 +85,6 @@ def change_section_lines(changes: list[Change]) -> list[PlanLine]:
         for change in group:
             lines += [PlanLine(""), *change_lines(change)]
     return lines
-
-
-def application_of(address: Address) -> str | None:
-    """The handle of the application an entity belongs to (its own, for an application)."""
-    return address.name if address.kind == CONTAINER else address.app
 
 
 def change_lines(change: Change) -> list[PlanLine]:
