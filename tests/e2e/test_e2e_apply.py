@@ -16,6 +16,11 @@ def journal(server, method: str | None = None) -> list[dict]:
     return [c for c in calls if method is None or c["method"] == method]
 
 
+def written(server) -> list[dict]:
+    """The journal's write calls: every method but get* and list*."""
+    return [c for c in journal(server) if not c["method"].startswith(("get", "list"))]
+
+
 def call_api(server, method: str, **fields) -> None:
     """A change made outside pwconf, straight through the API."""
     body = {"request": {"auth": server.token, **fields}}
@@ -102,7 +107,7 @@ def test_a_data_loss_change_is_refused_without_the_flag(account, scenario) -> No
     assert result.exit_code == 1
     assert "destroys stored data" in result.output
     assert "tag.Age" in result.output and "--allow-data-loss" in result.output
-    assert [c for c in journal(account) if not c["method"].startswith(("get", "list"))] == []
+    assert written(account) == []
 
 
 def test_apply_without_a_terminal_or_auto_approve_refuses(account, scenario) -> None:

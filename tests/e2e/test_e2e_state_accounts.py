@@ -13,6 +13,7 @@ import pytest
 from pwconf.emulator.server import EmulatorServer
 from pwconf.lock import acquire, lock_path
 from tests.conftest import EXAMPLES, invoke
+from tests.e2e.test_e2e_apply import written
 
 PRODUCTION_TOKEN = "production-token-0123456789"
 
@@ -37,9 +38,7 @@ def env_args(folder: Path, env: str, *extra: str) -> list[str]:
 
 
 def writes(server: EmulatorServer) -> list[str]:
-    return [
-        c["method"] for c in server.journal.entries() if not c["method"].startswith(("get", "list"))
-    ]
+    return [c["method"] for c in written(server)]
 
 
 def test_one_state_file_for_two_accounts_is_refused_in_one_line(
