@@ -258,7 +258,7 @@ class PresetMethods(Handlers):
     def add_geo_zone(self, call: Call) -> Any:
         app = self._application(call)
         checked: dict[str, dict[str, Any]] = {}
-        taken = app.geozone_ids_by_name
+        taken = app.geozone_ids_by_name()
         for index, raw in enumerate(call.get("geozones", json_list)):
             path = f"geozones[{index}]"
             geozone = _checked_geozone(app, Fields(json_object(raw, path), f"{path}."))
@@ -280,7 +280,7 @@ class PresetMethods(Handlers):
         merged = {**current, **{key: call.request[key] for key in GEOZONE_FIELDS
                                 if key in call.request}}
         geozone = _checked_geozone(app, Fields(merged))
-        owner = app.geozone_ids_by_name.get(geozone["name"])
+        owner = app.geozone_ids_by_name().get(geozone["name"])
         if owner is not None and owner != geozone_id:
             fail(f"Geozone already exists: name {geozone['name']!r}")
         geozone["id"] = geozone_id

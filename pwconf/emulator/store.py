@@ -122,16 +122,8 @@ class Application:
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code, in order
     geozones: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id
 
-    @property
-    def preset_codes_by_name(self) -> dict[str, str]:
-        return {preset["name"]: code for code, preset in self.presets.items()}
-
-    @property
-    def cluster_codes_by_name(self) -> dict[str, str]:
-        return {cluster["name"]: code for code, cluster in self.clusters.items()}
-
-    @property
     def geozone_ids_by_name(self) -> dict[str, int]:
+        """Built on each call from the geozones by id: once per request, not in a loop."""
         return {geozone["name"]: id_ for id_, geozone in self.geozones.items()}
 
     def drop_cluster(self, code: str) -> None:

@@ -239,11 +239,11 @@ def test_lost_creates_of_every_kind_are_not_duplicated(emu, api, naps):
         assert len(journal(emu, method)) == 1, method
     account = emu.store.default_account
     assert "Level" in account.tags and list(account.filters) == ["vip"]
-    assert list(app.preset_codes_by_name) == ["Hi"] and list(app.cluster_codes_by_name) == [
-        "Stores"
-    ]
-    assert list(app.geozone_ids_by_name) == ["Z"]
-    assert api.find_preset_code(app.code, "Hi") == app.preset_codes_by_name["Hi"]
+    presets = {preset["name"]: code for code, preset in app.presets.items()}
+    assert list(presets) == ["Hi"]
+    assert [cluster["name"] for cluster in app.clusters.values()] == ["Stores"]
+    assert list(app.geozone_ids_by_name()) == ["Z"]
+    assert api.find_preset_code(app.code, "Hi") == presets["Hi"]
 
 
 def test_lost_create_event_retry_counts_as_already_existed(emu, api, naps):
