@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from pwconf.emulator.fields import Result, http_error
+from pwconf.emulator.fields import Result, http_error, is_number, is_whole
 
 PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
     "pass", "drop", "rate_limit", "error_before", "error_after",
@@ -105,15 +105,15 @@ def _server_error(status: int) -> Result:
 
 def _check_setting(key: str, value: Any) -> Any:
     if key in _RATES:
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not is_number(value) or not 0 <= value <= 1:
             raise ValueError(f"{key} must be a number from 0 to 1")
         return float(value)
     if key == "latency_ms":
-        if not _is_number(value) or value < 0:
+        if not is_number(value) or value < 0:
             raise ValueError("latency_ms must be a number >= 0")
         return value
     if key == "seed":
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not is_whole(value):
             raise ValueError("seed must be an integer")
         return value
     if key == "rate_limit":
@@ -129,12 +129,8 @@ def _check_rate_limit(value: Any) -> dict[str, Any] | None:
     limit = {"every": None, "burst": 1, "retry_after": 1, **value}
     for name in ("every", "burst"):
         number = limit[name]
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        if not is_whole(number) or number < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
-    if not _is_number(limit["retry_after"]) or limit["retry_after"] < 0:
+    if not is_number(limit["retry_after"]) or limit["retry_after"] < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")
     return limit
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

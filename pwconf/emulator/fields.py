@@ -57,6 +57,14 @@ def forbidden() -> NoReturn:
 
 
 # -- field checks: each takes a value and its path in the request, and answers 210 if it is wrong
+def is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def string(value: Any, path: str, *, max_len: int | None = None, empty_ok: bool = False) -> str:
     if not isinstance(value, str):
         fail(f"Invalid {path}: expected a string")
@@ -68,14 +76,14 @@ def string(value: Any, path: str, *, max_len: int | None = None, empty_ok: bool 
 
 
 def integer(value: Any, path: str, *, low: int | None = None, high: int | None = None) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_whole(value):
         fail(f"Invalid {path}: expected an integer")
     _check_range(value, path, low, high)
     return value
 
 
 def number(value: Any, path: str, *, low: float, high: float) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+    if not is_number(value) or not math.isfinite(value):
         fail(f"Invalid {path}: expected a number")
     _check_range(value, path, low, high)
     return value

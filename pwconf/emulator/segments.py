@@ -24,6 +24,8 @@ import re
 from collections.abc import Container, Mapping
 from typing import Any, NamedTuple, NoReturn
 
+from pwconf.emulator.fields import is_number, is_whole
+
 # Tag type codes (contract §3).
 INTEGER, STRING, LIST, DATE, BOOLEAN, DECIMAL, VERSION = 1, 2, 3, 4, 5, 6, 7
 
@@ -263,20 +265,20 @@ def _value_problem(operator: str, tag_type: int, value: Any) -> str | None:
 
 
 def _scalar_problem(tag_type: int, item: Any) -> str | None:
-    is_number = isinstance(item, int | float) and not isinstance(item, bool)
-    if tag_type == INTEGER and not (isinstance(item, int) and not isinstance(item, bool)):
+    numeric = is_number(item)
+    if tag_type == INTEGER and not is_whole(item):
         return f"integer tag needs integer values, got {item!r}"
-    if tag_type == DECIMAL and not is_number:
+    if tag_type == DECIMAL and not numeric:
         return f"decimal tag needs numeric values, got {item!r}"
     if tag_type == BOOLEAN and not isinstance(item, bool):
         return f"boolean tag needs true or false, got {item!r}"
-    if tag_type in (STRING, LIST) and not isinstance(item, str) and not is_number:
+    if tag_type in (STRING, LIST) and not isinstance(item, str) and not numeric:
         return f"{'string' if tag_type == STRING else 'list'} tag needs string values, got {item!r}"
     if tag_type == DATE and not (
-        is_number or (isinstance(item, str) and (_DATE_VALUE.match(item) or _DAYS_AGO.match(item)))
+        numeric or (isinstance(item, str) and (_DATE_VALUE.match(item) or _DAYS_AGO.match(item)))
     ):
         return f'date tag needs "YYYY-MM-DD", "N days ago" or a timestamp, got {item!r}'
-    if tag_type == VERSION and not (isinstance(item, str) or is_number):
+    if tag_type == VERSION and not (isinstance(item, str) or numeric):
         return f"version tag needs version strings, got {item!r}"
     return None
 
