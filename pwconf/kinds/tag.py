@@ -42,10 +42,13 @@ def _is_date(value: Any) -> bool:
         return False
     if _DAYS_AGO_RE.match(value):
         return True
+    if not _DATE_RE.match(value):
+        return False
     try:
-        return bool(_DATE_RE.match(value)) and bool(datetime.datetime.fromisoformat(value))
+        datetime.datetime.fromisoformat(value)  # the calendar: no 2026-02-30
     except ValueError:
         return False
+    return True
 
 
 @dataclass(frozen=True)
