@@ -129,8 +129,8 @@ def _read_titles(reader: _Reader) -> dict[str, str]:
     first = reader.submit(Reads.get_applications(1)).result()
     rest = [reader.submit(Reads.get_applications(n)) for n in range(2, page_count(first[0]) + 1)]
     titles: dict[str, str] = {}
-    for (page,) in [first, *_results(rest)]:
-        titles.update(page_titles(page))
+    for rows in [first, *_results(rest)]:  # a page's one row is the answer itself
+        titles.update(page_titles(rows[0]))
     return titles
 
 
