@@ -41,9 +41,7 @@ class State:
         data = data or {}
         self.salt: str = data.get("salt") or secrets.token_hex(16)
         self.records: dict[str, dict[str, Any]] = {
-            name: value
-            for name, value in data.items()
-            if name not in OWN_KEYS and isinstance(value, dict)
+            name: value for name, value in data.items() if name not in OWN_KEYS
         }
         self.applied: dict[str, str] = data.get("applied", {})
         self.accounts: list[str] = list(data.get("accounts", []))
@@ -257,6 +255,12 @@ def _read_state_file(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         raise StateError(f"{path} is not a pwconf state file of format {FORMAT_VERSION}")
+    damaged = sorted(k for k, v in data.items() if k not in OWN_KEYS and not isinstance(v, dict))
+    if damaged:  # dropped here, they would be erased at the next save
+        raise StateError(
+            f"the state file {path} is damaged: {', '.join(damaged)} should be an object",
+            hint="restore it from a backup",
+        )
     return data
 
 

@@ -287,3 +287,11 @@ def test_a_journal_of_an_older_pwconf_is_replayed_after_an_upgrade(tmp_path: Pat
     assert state.recorded("events") == {"S-1": {"Purchase": "d1"}}
     assert state.recorded("credentials") == {}
     assert state.recorded("tags") == {"Plan": {"user_specific": True}}
+
+
+def test_a_section_that_is_not_an_object_is_an_error_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"format_version": 1, "salt": "s", "events": []}))
+    with pytest.raises(StateError, match="damaged: events"):
+        State.load(path)
+    assert json.loads(path.read_text())["events"] == []  # left as it was
