@@ -44,10 +44,9 @@ PLATFORM_NAMES = frozenset(
 )
 
 _TOKEN = re.compile(
-    r'(?P<punct>[()\[\],])|(?P<op>[*+\\])|"(?P<str>(?:[^"\\]|\\.)*)"'
-    r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)"
+    r'\s*(?:(?P<punct>[()\[\],])|(?P<op>[*+\\])|(?P<str>"(?:[^"\\]|\\.)*")'
+    r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)|(?P<bad>\S))"
 )
-_SPACE = re.compile(r"\s*")
 _ESCAPE = re.compile(r'\\(["\\])')
 _DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 _DAYS_AGO = re.compile(r"^\s*\d+\s+days?\s+ago\s*$", re.IGNORECASE)
@@ -74,23 +73,20 @@ class _Token(NamedTuple):
 
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
-    position = _SPACE.match(text).end()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            char = text[position]
-            problem = "unterminated string" if char == '"' else f"unexpected character {char!r}"
-            raise SegmentError(problem, position + 1)
+    for match in _TOKEN.finditer(text):
         kind = str(match.lastgroup)
         value: Any = match.group(kind)
+        position = match.start(kind) + 1
+        if kind == "bad":
+            problem = "unterminated string" if value == '"' else f"unexpected character {value!r}"
+            raise SegmentError(problem, position)
         if kind == "punct":
             kind = value
         elif kind == "str":
-            value = _ESCAPE.sub(r"\1", value)
+            value = _ESCAPE.sub(r"\1", value[1:-1])
         elif kind == "num":
             value = float(value) if any(c in value for c in ".eE") else int(value)
-        tokens.append(_Token(kind, value, position + 1))
-        position = _SPACE.match(text, match.end()).end()
+        tokens.append(_Token(kind, value, position))
     tokens.append(_Token("end", None, len(text) + 1))
     return tokens
 
