@@ -65,7 +65,8 @@ class PresetMethods(Handlers):
         expiration = call.get("expiration_date", iso_date, default=None)
         if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
-        self._check_expression(call.account, expression)
+        tag_types = {tag_name: tag["type"] for tag_name, tag in call.account.tags.items()}
+        segments.check(expression, call.account.applications, tag_types)
         if self._live_filter(call.account, name) is not None:
             fail("Filter already exists")
         call.account.filters[name] = {
@@ -74,32 +75,20 @@ class PresetMethods(Handlers):
         }
         return {"name": name}
 
-    def _check_expression(self, account: Account, expression: str) -> None:
-        tag_types = {name: tag["type"] for name, tag in account.tags.items()}
-        try:
-            segments.check(expression, account.applications, tag_types)
-        except segments.SegmentError as error:
-            fail(str(error))
-
-    def _expired(self, found: dict[str, Any], account: Account) -> bool:
-        # [decided, emulator] a filter lives through its expiration date, gone the day after,
-        # unless a preset uses it.
-        expiration = found["expiration_date"]
-        if not expiration or expiration >= self.today().isoformat():
-            return False
-        return not any(
-            preset["segmentation"].get("filter") == found["name"]
-            for app in account.applications.values() for preset in app.presets.values()
-        )
-
     def _live_filter(self, account: Account, name: str) -> dict[str, Any] | None:
         """The filter, unless it expired (then it is removed, as the service does [doc])."""
         found = account.filters.get(name)
-        if found is not None and self._expired(found, account):
-            del account.filters[name]
-            self.store.mark_changed()  # a read may remove an expired filter
-            return None
-        return found
+        # [decided, emulator] a filter lives through its expiration date, gone the day after,
+        # unless a preset uses it.
+        expiration = found["expiration_date"] if found else None
+        if not expiration or expiration >= self.today().isoformat():
+            return found
+        if any(preset["segmentation"].get("filter") == name
+               for app in account.applications.values() for preset in app.presets.values()):
+            return found
+        del account.filters[name]
+        self.store.mark_changed()  # a read may remove an expired filter
+        return None
 
     def list_filters(self, call: Call) -> Any:
         need_application = answer_shapes.FILTERS_NEED_APPLICATION in self.shapes

@@ -24,7 +24,7 @@ import re
 from collections.abc import Container, Mapping
 from typing import Any, NamedTuple, NoReturn
 
-from pwconf.emulator.fields import is_number, is_whole
+from pwconf.emulator.fields import ApiError, is_number, is_whole
 
 # Tag type codes (contract §3).
 INTEGER, STRING, LIST, DATE, BOOLEAN, DECIMAL, VERSION = 1, 2, 3, 4, 5, 6, 7
@@ -52,8 +52,8 @@ _DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 _DAYS_AGO = re.compile(r"^\s*\d+\s+days?\s+ago\s*$", re.IGNORECASE)
 
 
-class SegmentError(ValueError):
-    """A syntax or meaning error in a filter expression, with its 1-based position."""
+class SegmentError(ApiError):
+    """A syntax or meaning error in a filter expression, with its 1-based position: a 210."""
 
     def __init__(self, problem: str, position: int) -> None:
         super().__init__(f"Invalid filter_expression at position {position}: {problem}")
