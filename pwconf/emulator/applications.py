@@ -16,6 +16,7 @@ from pwconf.emulator.fields import (
     choice,
     fail,
     integer,
+    is_whole,
     json_list,
     json_object,
     string,
@@ -101,7 +102,7 @@ class ApplicationMethods(Handlers):
         tag = call.nested("tag")
         name = tag.get("name", string)
         type_code = tag.get("type")
-        if not isinstance(type_code, int) or isinstance(type_code, bool) or not 1 <= type_code <= 7:
+        if not is_whole(type_code) or not 1 <= type_code <= 7:
             fail("Invalid tag.type: expected an integer from 1 to 7")
         flags = {flag: tag.get(flag, boolean, default=False)
                  for flag in ("application_specific", "user_specific")}

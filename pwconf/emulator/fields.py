@@ -13,8 +13,7 @@ from typing import Any, NoReturn
 
 from pwconf.emulator.store import Account, Application, Store, Token
 
-Body = dict[str, Any]
-Result = tuple[int, Body, dict[str, str]]
+Result = tuple[int, Any, dict[str, str]]  # HTTP status, body, extra headers
 
 MSG_NO_APPLICATION = "API token or application is not set"
 MSG_APP_NOT_FOUND = "Application not found"
@@ -44,7 +43,7 @@ def http_error(http_status: int, message: str, headers: dict[str, str] | None = 
     return ApiError(message, http_status, headers).result()
 
 
-def body(status_code: int, message: str, response: Any) -> Body:
+def body(status_code: int, message: str, response: Any) -> dict[str, Any]:
     return {"status_code": status_code, "status_message": message, "response": response}
 
 

@@ -50,14 +50,12 @@ from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
 from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
-from pwconf.emulator.fields import http_error
+from pwconf.emulator.fields import Result, http_error
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
 API_PREFIX = "/json/1.3/"
 ADMIN_PREFIX = "/_emulator/"
 JOURNAL_SIZE = 10_000
-
-Answer = tuple[int, Any, dict[str, str]]
 
 
 class EmulatorError(Exception):
@@ -228,7 +226,7 @@ class EmulatorServer:
 
     def _api_answer(
         self, method: str, request: Any, parse_error: str | None, decision: Decision
-    ) -> Answer:
+    ) -> Result:
         if decision.answer is not None and decision.action != ERROR_AFTER:
             return decision.answer
         if parse_error is not None:
@@ -260,7 +258,7 @@ class EmulatorServer:
                   + (f" [{fault}]" if fault else ""), file=sys.stderr, flush=True)
 
     # -- admin ---------------------------------------------------------------------------------
-    def handle_admin(self, verb: str, path: str, query: str, raw_body: bytes) -> Answer:
+    def handle_admin(self, verb: str, path: str, query: str, raw_body: bytes) -> Result:
         def body(empty: bytes) -> Any:
             return json.loads(raw_body or empty)
 

@@ -159,8 +159,6 @@ AccountRef = Account | str
 
 
 class Store:
-    """Every account, token and entity of the emulator. See the module docstring."""
-
     def __init__(self, seed: int = 0, tokens: Iterable[str] | None = None) -> None:
         self.lock = threading.RLock()
         self.seed = seed
@@ -222,7 +220,6 @@ class Store:
 
     # -- accounts and tokens -------------------------------------------------------------------
     def account(self, ref: AccountRef) -> Account:
-        """The account for an :class:`Account` or an account id."""
         account_id = ref.id if isinstance(ref, Account) else ref
         try:
             return self.accounts[account_id]
