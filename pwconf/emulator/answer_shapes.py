@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pwconf.emulator.store import Application
+
 GEOZONES_GROUPED = "geozones-grouped"
 APPLICATION_WITHOUT_CODE = "application-without-code"
 STRINGS_FOR_NUMBERS = "strings-for-numbers"
@@ -49,21 +51,18 @@ def check_shapes(names: Iterable[Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-# The call's application: its clusters {code: name} and credentials {provider: {field: value}},
-# or None; the core passes them in, this module never reads the store.
-AppInfo = tuple[dict[str, str], dict[str, dict[str, Any]]] | None
-
-
-def reshape(shapes: frozenset[str], method: str, response: Any, app: AppInfo) -> Any:
-    """The `response` of a successful `method` as the shapes that are on would send it."""
+def reshape(shapes: frozenset[str], method: str, response: Any, app: Application | None) -> Any:
+    """The `response` of a successful `method` (on `app`, the call's application, if it names
+    one) as the shapes that are on would send it."""
     for shape, (change, paths) in _VALUE_CHANGES.items():
         if shape in shapes:
             for path in paths.get(method, ()):
                 response = _changed(response, path.split("."), change)
     if GEOZONES_GROUPED in shapes and method == "listGeoZones" and app is not None:
-        response = _grouped(response["geoZones"], app[0])
+        response = _grouped(response["geoZones"], app.clusters)
     if APPLICATION_WITHOUT_CODE in shapes and method == "getApplication" and app is not None:
-        response = {"application": _documented_application(response["application"], app[1])}
+        documented = _documented_application(response["application"], app.credentials)
+        response = {"application": documented}
     return response
 
 
@@ -117,7 +116,8 @@ _VALUE_CHANGES: dict[str, tuple[Callable[[Any], Any], dict[str, tuple[str, ...]]
 }
 
 
-def _grouped(zones: list[dict[str, Any]], cluster_names: dict[str, str]) -> dict[str, Any]:
+def _grouped(zones: list[dict[str, Any]], clusters: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    cluster_names = {code: cluster["name"] for code, cluster in clusters.items()}
     groups: dict[str | None, list[dict[str, Any]]] = {code: [] for code in cluster_names}
     for zone in zones:
         rest = {key: value for key, value in zone.items() if key != "cluster"}

@@ -119,9 +119,9 @@ class Emulator(ApplicationMethods, PresetMethods):
                 if spec.writes:
                     self.store.mark_changed()
                 if self.shapes:
-                    response = answer_shapes.reshape(
-                        self.shapes, method, response, self._shape_info(call)
-                    )
+                    code = call.request.get("application")
+                    app = call.account.applications.get(code) if isinstance(code, str) else None
+                    response = answer_shapes.reshape(self.shapes, method, response, app)
         except ApiError as error:
             status, answer, headers = error.result()
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
@@ -131,13 +131,6 @@ class Emulator(ApplicationMethods, PresetMethods):
         if call.account.over_plan:
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
         return 200, body(200, message, response), {}
-
-    def _shape_info(self, call: Call) -> answer_shapes.AppInfo:
-        code = call.request.get("application")
-        app = call.account.applications.get(code) if isinstance(code, str) else None
-        if app is None:
-            return None
-        return {c: cluster["name"] for c, cluster in app.clusters.items()}, app.credentials
 
     def _authenticate(self, request: dict[str, Any]) -> Call:
         if "auth" not in request:
