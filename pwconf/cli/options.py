@@ -58,37 +58,6 @@ workspace_option = click.option(
     help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
 )
 
-lock_timeout_option = click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0,
-    metavar="SECONDS",
-    help="Wait this long for another apply or plan --out on the same state file to end "
-    "(default 0: refuse at once).",
-)
-
-scope_options = _all(
-    click.option(
-        "--allow-mass-delete",
-        is_flag=True,
-        help="Allow deleting more than 30% of a kind's live objects.",
-    ),
-    click.option(
-        "--target",
-        "targets",
-        multiple=True,
-        metavar="KIND.NAME",
-        help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
-    ),
-    click.option(
-        "--app",
-        "apps",
-        multiple=True,
-        metavar="HANDLE",
-        help="Only this application and what is inside it (repeatable).",
-    ),
-)
-
 
 def api_options(func: F) -> F:
     """Where the account is and how to reach it, passed on as one `ConnectOptions` named
@@ -137,6 +106,45 @@ def api_options(func: F) -> F:
             help="API calls in flight at once.",
         ),
     )(with_connection)  # type: ignore[return-value]
+
+
+def planning_command(*own_options: Callable[[F], F]) -> Callable[[F], click.Command]:
+    """plan's and apply's options, theirs (`own_options`) among them, and error reporting."""
+    return _all(  # type: ignore[return-value]
+        click.command(),
+        manifest_options,
+        api_options,
+        click.option(
+            "--allow-mass-delete",
+            is_flag=True,
+            help="Allow deleting more than 30% of a kind's live objects.",
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="KIND.NAME",
+            help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
+        ),
+        click.option(
+            "--app",
+            "apps",
+            multiple=True,
+            metavar="HANDLE",
+            help="Only this application and what is inside it (repeatable).",
+        ),
+        *own_options,
+        click.option(
+            "--lock-timeout",
+            type=click.FloatRange(min=0),
+            default=0,
+            metavar="SECONDS",
+            help="Wait this long for another apply or plan --out on the same state file to end "
+            "(default 0: refuse at once).",
+        ),
+        color_option,
+        reports_errors,
+    )
 
 
 def use_color(no_color: bool) -> bool:

@@ -10,15 +10,7 @@ from pathlib import Path
 
 import click
 
-from pwconf.cli.options import (
-    api_options,
-    color_option,
-    lock_timeout_option,
-    manifest_options,
-    reports_errors,
-    scope_options,
-    use_color,
-)
+from pwconf.cli.options import planning_command, use_color
 from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.fetch import Scope
 from pwconf.kinds.application import recorded_codes
@@ -40,23 +32,18 @@ from pwconf.scope_check import check_scope
 from pwconf.state import State, check_state_choice, check_writable
 
 
-@click.command()
-@manifest_options
-@api_options
-@scope_options
-@click.option("--json", "as_json", is_flag=True, help="The plan as versioned JSON.")
-@click.option("--markdown", is_flag=True, help="The plan as Markdown, for pull requests.")
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 0 with no changes, 2 with changes, 1 on error.",
+@planning_command(
+    click.option("--json", "as_json", is_flag=True, help="The plan as versioned JSON."),
+    click.option("--markdown", is_flag=True, help="The plan as Markdown, for pull requests."),
+    click.option(
+        "--detailed-exitcode",
+        is_flag=True,
+        help="Exit 0 with no changes, 2 with changes, 1 on error.",
+    ),
+    click.option(
+        "--out", type=click.Path(dir_okay=False), help="Save the plan for `pwconf apply --plan`."
+    ),
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False), help="Save the plan for `pwconf apply --plan`."
-)
-@lock_timeout_option
-@color_option
-@reports_errors
 def plan(
     as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None, no_color: bool, **kw
 ) -> None:
