@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -60,7 +59,7 @@ class _Object:
 class Tally:
     """Changes by outcome so far, and the calls and warnings that went with them."""
 
-    total: int = 0
+    changes: int = 0  # in the plan
     done: int = 0
     failed: int = 0
     skipped: int = 0
@@ -73,7 +72,7 @@ class Tally:
 
     @property
     def not_started(self) -> int:
-        return self.total - self.finished
+        return self.changes - self.finished
 
 
 class ApplyReport:
@@ -100,7 +99,7 @@ class ApplyReport:
             for change in plan.changes
             if change.action is not Action.NOOP
         }
-        self.tally = Tally(total=len(self._objects))
+        self.tally = Tally(changes=len(self._objects))
         self._echo = echo
         self._every_object = every_object
         self._status = status
@@ -122,13 +121,13 @@ class ApplyReport:
         else:
             self._on_step(event)
         if self._status is not None:
-            last = self.tally.finished == self.tally.total
+            last = self.tally.finished == self.tally.changes
             self._status.show(self.progress_text(), now=last)
 
     def progress_text(self) -> str:
         """`Applying: 120/10,000 changes, 2 failed, 34s elapsed, 3.5/s`."""
         tally, elapsed = self.tally, self.elapsed
-        parts = [f"Applying: {tally.finished:,}/{counted(tally.total, 'change')}"]
+        parts = [f"Applying: {tally.finished:,}/{counted(tally.changes, 'change')}"]
         parts.append(f"{tally.failed:,} failed")
         if tally.skipped:
             parts.append(f"{tally.skipped:,} skipped")
@@ -248,28 +247,17 @@ def _calls_text(tally: Tally) -> str:
 
 
 def event_json(event: Event) -> str:
+    record = asdict(event)
     if isinstance(event, CallEvent):
-        record: dict[str, Any] = {
-            "type": "call",
-            # the first object it was made for; `addresses` names all of a batch
-            "address": str(event.addresses[0]),
-            "addresses": [str(address) for address in event.addresses],
-            "method": event.method,
-            "ok": event.ok,
-            "status": event.status,
-            "message": event.message,
-            "duration": round(event.duration, 4),
-            "warnings": list(event.warnings),
-            "notes": list(event.notes),
-        }
+        # `address` is the first object it was made for; `addresses` names all of a batch
+        record.update(
+            type="call",
+            address=str(event.addresses[0]),
+            addresses=[str(address) for address in event.addresses],
+            duration=round(event.duration, 4),
+        )
     else:
-        record = {
-            "type": "change",
-            "address": str(event.address),
-            "step": event.step,
-            "outcome": event.outcome,
-            "detail": event.detail,
-        }
+        record.update(type="change", address=str(event.address))
     return json.dumps(record, sort_keys=True)
 
 
@@ -280,16 +268,11 @@ def summary_json(
     tally = report.tally
     return json.dumps(
         {
+            **asdict(tally),
             "type": "summary",
             "ok": not interrupted and not tally.failed and not tally.skipped,
             "interrupted": interrupted,
-            "changes": tally.total,
-            "done": tally.done,
-            "failed": tally.failed,
-            "skipped": tally.skipped,
             "not_started": tally.not_started,
-            "warnings": tally.warnings,
-            "calls": tally.calls,
             "elapsed_s": round(report.elapsed, 3),
             "notes": result.notes if result is not None else [],
         },
