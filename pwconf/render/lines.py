@@ -8,9 +8,6 @@ from enum import StrEnum
 from pwconf.plan import Action
 from pwconf.printable import printable
 
-BODY_INDENT = " " * 6
-VALUE_INDENT = BODY_INDENT + "  "
-
 
 class Role(StrEnum):
     HEADER = "header"  # `  + tag.Age (reason)`
@@ -38,10 +35,3 @@ class PlanLine:
     def __post_init__(self) -> None:
         # names, reasons and notes may come from the server: never a control character raw
         object.__setattr__(self, "text", printable(self.text))
-
-
-def value_line_text(line: PlanLine) -> str:
-    """A VALUE line without colour: its sign in column 8, its text from column 10."""
-    if not line.sign:
-        return f"{VALUE_INDENT}{line.text}"
-    return f"{VALUE_INDENT}{line.sign} {line.text}".rstrip()

@@ -18,13 +18,14 @@ import re
 
 from pwconf.plan import Action, Change, Plan
 from pwconf.printable import printable
-from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
+from pwconf.render.lines import PlanLine, Role
 from pwconf.render.text import (
     ACTION_LABELS,
     SYMBOL_WIDTH,
     change_section_lines,
     closing_sentences,
     drift_marker,
+    format_line,
     prune_example,
     shown_changes,
     unmanaged_kinds,
@@ -35,7 +36,6 @@ from pwconf.render.values import shorten
 GITHUB_COMMENT_LIMIT = 65_000  # GitHub's hard limit is 65,536; leave room for a wrapper
 TITLE = "### pwconf plan"
 MAX_REASON_CHARS = 200
-FIELD_DIFF_CHARS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "~", Action.DELETE: "-"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 
@@ -98,21 +98,20 @@ def diff_line(line: PlanLine) -> str:
     if line.role is Role.HEADER:
         action = line.action or Action.NOOP
         return f"{action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
+    if line.role is Role.PLAIN:
+        return f" {line.text}" if line.text else ""
+    return _diff_char(line) + format_line(line)[1:]
+
+
+def _diff_char(line: PlanLine) -> str:
+    """`-` for data loss and what goes, `+` for what comes, `~` for a changed field."""
     if line.role is Role.DATA_LOSS:
-        return f"-{BODY_INDENT[1:]}{line.text}"
-    if line.role is Role.FIELD:
-        first = FIELD_DIFF_CHARS.get(line.action or Action.NOOP, " ")
-        return f"{first}{BODY_INDENT[1:]}{line.text}{line.marker}"
-    if line.role is Role.VALUE:
-        return f"{_value_diff_char(line)}{value_line_text(line)[1:]}"
-    return f" {line.text}" if line.text else ""
-
-
-def _value_diff_char(line: PlanLine) -> str:
-    """`-` before, `+` after and every line of a created value; blank for context."""
+        return "-"
     if line.sign in ("-", "+"):
         return line.sign
-    return "+" if line.action is Action.CREATE else " "
+    if line.action is Action.CREATE:
+        return "+"
+    return "~" if line.role is Role.FIELD else " "
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:

@@ -23,7 +23,7 @@ import click
 from pwconf.kinds import KIND_BY_PLURAL, KIND_ORDER, PLURALS, application_of, kind_label
 from pwconf.plan import Action, Change, Plan
 from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
-from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
+from pwconf.render.lines import PlanLine, Role
 from pwconf.render.values import flatten
 from pwconf.words import counted
 
@@ -43,6 +43,8 @@ DATA_LOSS = "! data loss: what Pushwoosh stores for this {kind} is deleted and c
 UNMANAGED_NAMES_SHOWN = 10
 NO_CHANGES = "No changes. The account matches the manifests."
 
+BODY_INDENT = " " * 6
+VALUE_INDENT = BODY_INDENT + "  "
 SYMBOL_WIDTH = 3  # "-/+" is the widest symbol; others are right-aligned under it
 VALUE_COLORS = {"-": "red", "+": "green"}
 
@@ -181,7 +183,8 @@ def format_line(line: PlanLine, *, color: bool = False) -> str:
     if line.role is Role.FIELD:
         return f"{BODY_INDENT}{line.text}{_style_marker(line.marker, color)}"
     if line.role is Role.VALUE:
-        text = value_line_text(line)
+        sign = f"{line.sign} " if line.sign else ""  # in column 8, the text from column 10
+        text = f"{VALUE_INDENT}{sign}{line.text}".rstrip()
         fg = VALUE_COLORS.get(line.sign)
         return click.style(text, fg=fg) if color and fg else text
     return line.text
