@@ -59,15 +59,29 @@ workspace_option = click.option(
 )
 
 
-def api_options(func: F) -> F:
-    """Where the account is and how to reach it, passed on as one `ConnectOptions` named
-    `connection`. The token never comes from the command line."""
+def _connection_options(*, with_state: bool) -> Callable[[F], F]:
+    """Where the account is and how to reach it (and which state file goes with it), passed on
+    as one `ConnectOptions` named `connection`. The token never comes from the command line."""
 
-    @functools.wraps(func)
-    def with_connection(*args: Any, **kwargs: Any) -> Any:
-        chosen = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(ConnectOptions)}
-        return func(*args, connection=ConnectOptions(**chosen), **kwargs)
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def with_connection(*args: Any, **kwargs: Any) -> Any:
+            names = [f.name for f in dataclasses.fields(ConnectOptions) if f.name in kwargs]
+            chosen = {name: kwargs.pop(name) for name in names}
+            return func(*args, connection=ConnectOptions(**chosen), **kwargs)
 
+        return with_connection  # type: ignore[return-value]
+
+    state_options = [
+        click.option(
+            "--state",
+            "state_file",
+            type=click.Path(dir_okay=False),
+            help="State file; by default .pwconf-state.json beside the manifests, and with "
+            "--emulator .pwconf-emulator-state.json.",
+        ),
+        workspace_option,
+    ]
     return _all(
         click.option(
             "--api-url",
@@ -90,14 +104,7 @@ def api_options(func: F) -> F:
             help="The embedded emulator's data file (default: .pwconf-emulator.json beside "
             "the manifests).",
         ),
-        click.option(
-            "--state",
-            "state_file",
-            type=click.Path(dir_okay=False),
-            help="State file; by default .pwconf-state.json beside the manifests, and with "
-            "--emulator .pwconf-emulator-state.json.",
-        ),
-        workspace_option,
+        *(state_options if with_state else []),
         click.option(
             "--parallelism",
             type=click.IntRange(1, 64),
@@ -105,7 +112,12 @@ def api_options(func: F) -> F:
             show_default=True,
             help="API calls in flight at once.",
         ),
-    )(with_connection)  # type: ignore[return-value]
+        decorate,
+    )
+
+
+api_options = _connection_options(with_state=True)
+account_options = _connection_options(with_state=False)  # for a command that keeps no state
 
 
 def planning_command(*own_options: Callable[[F], F]) -> Callable[[F], click.Command]:
