@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import click
 
-from pwconf.kinds import KIND_BY_PLURAL, KIND_ORDER, PLURALS, application_of, kind_label
+from pwconf.kinds import KIND_BY_PLURAL, application_of, kind_label
 from pwconf.plan import Action, Change, Plan
 from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
 from pwconf.render.lines import PlanLine, Role
@@ -115,18 +115,12 @@ def drift_marker(change: Change) -> str:
 
 
 def unmanaged_kinds(unmanaged: dict[str, list[str]]) -> list[str]:
-    """The kinds (singular or plural keys) with unmanaged objects: known ones in dependency
-    order, then any others by name."""
-
-    def rank(kind: str) -> tuple[int, str]:
-        singular = KIND_BY_PLURAL.get(kind, kind)
-        return (KIND_ORDER.index(singular) if singular in KIND_ORDER else len(KIND_ORDER), kind)
-
-    return sorted((kind for kind in unmanaged if unmanaged[kind]), key=rank)
+    """The kinds with unmanaged objects (plural names, in the planner's order)."""
+    return [kind for kind, names in unmanaged.items() if names]
 
 
 def prune_example(kinds: list[str]) -> str:
-    return f"prune: [{', '.join(PLURALS.get(kind, kind) for kind in kinds)}]"
+    return f"prune: [{', '.join(kinds)}]"
 
 
 def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
@@ -142,7 +136,7 @@ def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
 def unmanaged_summary(kind: str, names: list[str]) -> str:
     """`3 tags not in the manifests, left alone: A, B, C`, at most UNMANAGED_NAMES_SHOWN names
     and `and N more`."""
-    noun = PLURALS.get(kind, kind) if len(names) != 1 else KIND_BY_PLURAL.get(kind, kind)
+    noun = KIND_BY_PLURAL[kind] if len(names) == 1 else kind
     shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
     if len(names) > UNMANAGED_NAMES_SHOWN:
         shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
