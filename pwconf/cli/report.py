@@ -1,7 +1,5 @@
-"""How an apply is reported: object by object, as text or JSON lines, with a closing summary.
-
-The applier's events are per API call and per step; the report counts objects, as the plan
-does: a replace is one change, finished when both its delete and its create are.
+"""How an apply is reported: change by change (a replace is one, finished when both its delete
+and its create are), as text or JSON lines, then a closing summary.
 
     done create geozone.shop.gate
     FAILED create segment.lapsed: createFilter: Invalid expiration_date (status 210)
@@ -25,11 +23,7 @@ from pwconf.plan import Action, Plan
 from pwconf.printable import printable
 from pwconf.words import counted, duration
 
-OUTCOME_STYLE = {
-    "done": ("green", "done"),
-    "failed": ("red", "FAILED"),
-    "skipped": ("yellow", "skipped"),
-}
+OUTCOME_COLORS = {"done": "green", "failed": "red", "skipped": "yellow"}
 
 
 @dataclass
@@ -78,9 +72,8 @@ class Tally:
 class ApplyReport:
     """Follows an apply's events (its `on_event`; called one at a time) and reports them.
 
-    `echo` prints one permanent line, above the `status` line if there is one, which shows the
-    progress; `every_object` prints a line for each finished object, not only for those that
-    failed, were skipped or had warnings.
+    `echo` prints a line, above the progress `status` line if there is one; `every_object` prints
+    every finished change, not only those that failed, were skipped or had warnings.
     """
 
     def __init__(
@@ -138,11 +131,8 @@ class ApplyReport:
 
     def half_done(self) -> list[Address]:
         """Replaced objects whose delete was done and whose create has not run."""
-        return [
-            address
-            for address, item in self._objects.items()
-            if item.outcomes and not item.finished
-        ]
+        objects = self._objects.items()
+        return [address for address, item in objects if item.outcomes and not item.finished]
 
     def _on_call(self, event: CallEvent) -> None:
         """One call, counted once; what it said goes to every object it was made for."""
@@ -181,8 +171,8 @@ class ApplyReport:
 
 def object_text(address: Address, item: _Object, color: bool) -> str:
     """`done create tag.Age`, or the outcome with why, then its warnings and notes."""
-    fg, word = OUTCOME_STYLE[item.outcome]
-    word = click.style(word, fg=fg, bold=True) if color else word
+    word = "FAILED" if item.outcome == "failed" else item.outcome
+    word = click.style(word, fg=OUTCOME_COLORS[item.outcome], bold=True) if color else word
     detail = _detail(item)
     line = f"{word} {item.action.value} {printable(str(address))}"
     line += f": {printable(detail)}" if detail else ""

@@ -1,14 +1,4 @@
-"""The machine-readable plan (`pwconf plan --json`).
-
-Shape (format_version "1"; keys are sorted in the output):
-
-    {"format_version": "1",
-     "summary": {"add", "change", "replace", "destroy", "unchanged"},
-     "changes": [{"address", "kind", "application", "name", "actions", "reason", "before",
-                  "after", "changed_fields": [{"path", "before", "after", "forces_replacement"}],
-                  "data_loss", "drift", "live_code", "depends_on"}],
-     "unmanaged": {kind: [name, ...]},
-     "notes": [{"address", "message"}]}
+"""The machine-readable plan (`pwconf plan --json`), its keys sorted.
 
 `actions` follows Terraform: a replace is `["delete", "create"]`. `application` is the handle of
 the application the entity belongs to (its own for an application; null for account-wide kinds).
@@ -31,7 +21,7 @@ def render_json(plan: Plan) -> str:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as plain JSON-encodable data (see the module docstring for the shape)."""
+    """The plan as plain JSON-encodable data."""
     return {
         "format_version": FORMAT_VERSION,
         "summary": {**plan.summary(), "unchanged": plan.unchanged},

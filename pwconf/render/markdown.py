@@ -1,11 +1,5 @@
-"""The Markdown plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`.
-
-    ### pwconf plan
-    **Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.**
-    | Action | Address | Reason |   (one row per change)
-    <details> with the text plan in a ```diff block (symbols moved to column 0, so that GitHub
-              colours `+` lines green and `-` lines red) </details>
-    Unmanaged objects and notes, as lists.
+"""The Markdown plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`: the summary, a
+table of the changes, the text plan as a ```diff block in <details>, unmanaged objects and notes.
 
 GitHub refuses comments over 65,536 characters and drops a step summary over 1 MiB. When the
 document would exceed `limit`, only the first changes are shown, whole, and a note says so.

@@ -12,8 +12,7 @@
 
     Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy.
 
-The plan is first built as `PlanLine` values, then formatted: as text, optionally coloured,
-here; as a GitHub ```diff block in `markdown`.
+The plan is built as `PlanLine`s, then formatted: here as text, in `markdown` as a ```diff block.
 """
 
 from __future__ import annotations
@@ -57,12 +56,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         note_lines(plan),
         [PlanLine(sentence) for sentence in closing_sentences(plan)],
     ]
-    lines: list[PlanLine] = []
-    for section in filter(None, sections):
-        if lines:
-            lines.append(PlanLine(""))
-        lines += section
-    return "\n".join(format_line(line, color=color) for line in lines)
+    texts = ("\n".join(format_line(line, color=color) for line in lines) for lines in sections)
+    return "\n\n".join(filter(None, texts))
 
 
 def shown_changes(plan: Plan) -> list[Change]:
@@ -71,8 +66,7 @@ def shown_changes(plan: Plan) -> list[Change]:
 
 
 def change_section_lines(changes: list[Change]) -> list[PlanLine]:
-    """The legend of the symbols used, then the changes grouped by application, in order of
-    first appearance (account-wide kinds together)."""
+    """The legend of the symbols used, then the changes by application (account-wide together)."""
     if not changes:
         return []
     used = {change.action for change in changes}
@@ -90,8 +84,7 @@ def change_section_lines(changes: list[Change]) -> list[PlanLine]:
 
 
 def change_lines(change: Change) -> list[PlanLine]:
-    """The block of one change: header, data-loss warning, then fields (every attribute of a
-    create, the changed fields of an update or replace, none of a delete)."""
+    """Header, data-loss warning, then every attribute of a create or the changed fields."""
     header = str(change.address) + (f" ({change.reason})" if change.reason else "")
     drift = drift_marker(change)
     lines = [PlanLine(header, Role.HEADER, change.action, f" # {drift}" if drift else "")]
@@ -100,7 +93,7 @@ def change_lines(change: Change) -> list[PlanLine]:
         lines.append(PlanLine(text, Role.DATA_LOSS, change.action))
     if change.action is Action.CREATE:
         for path, value in flatten(change.after or {}):
-            lines += created_field_lines(path, value, change.action)
+            lines += created_field_lines(path, value)
     elif change.action is not Action.DELETE:
         for field in change.fields:
             lines += changed_field_lines(field, change.action)

@@ -1,8 +1,5 @@
-"""Value formatting shared by the plan renderers.
-
-One place decides how markers (`plan.SENSITIVE`, `plan.KNOWN_AFTER_APPLY`, `plan.ABSENT`) and
-`model.Secret` objects appear. The planner already replaces secrets with `plan.SENSITIVE`; these
-functions hide one that slipped through, at any depth.
+"""How the plan renderers show values, markers (`plan.SENSITIVE`, ...) among them. The planner
+already replaces secrets with `plan.SENSITIVE`; these functions hide any that slipped through.
 """
 
 from __future__ import annotations
