@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from typing import Any
@@ -66,16 +67,11 @@ def emulator(tokens: tuple[str, ...], shapes: str, **settings: Any) -> None:
     # The token is the emulator's own, fake, configuration: printing it is the point.
     click.echo(f"pwconf emulator listening on {server.url} (token: {server.token})")
     click.get_text_stream("stdout").flush()
-    _serve_until(stop, previous)
-    server.stop()
-    click.echo("pwconf emulator stopped", err=True)
-
-
-def _serve_until(stop: threading.Event, previous: Any) -> None:
     try:
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            while not stop.wait(0.2):
+                pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+    server.stop()
+    click.echo("pwconf emulator stopped", err=True)

@@ -1,7 +1,5 @@
-"""`pwconf export`: write manifests from a live account (the reverse of apply).
-
-The written file paths go to stdout, one a line (for scripts); the summary of what was written
-and what was not, and why, goes to stderr.
+"""`pwconf export`: write manifests from a live account. The written file paths go to stdout,
+one a line (for scripts); what was written and what was not, and why, to stderr.
 """
 
 from __future__ import annotations

@@ -79,12 +79,10 @@ def planning_session(
     lock_for: str | None,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
-    """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
-    connection stays open for the caller until the block ends. With `lock_for` (the command,
-    for whoever is kept waiting), the state file is locked for as long, and what a crash left
-    in its journal is written into it once the plan is made. With a narrowed scope the state
-    file is also read before connecting, to check the scope before any call; it is read again
-    under the lock."""
+    """Load, check the scope (a narrowed one against the state file, before any call), connect,
+    read the account and plan; the connection stays open until the block ends. With `lock_for`
+    (the command, named to whoever waits) the state file stays locked as long, and a crash's
+    journal is written into it once the plan is made."""
     state_file, workspace = connection.state_file, connection.workspace
     check_state_choice(state_file, workspace)
     desired = load(paths, variables, var_files, os.environ)

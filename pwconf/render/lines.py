@@ -19,12 +19,9 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class PlanLine:
-    """One line of a plan, before formatting: its words, its role and the action it belongs to.
-
-    `marker` is a trailing comment such as ` # forces replacement`, kept apart for colouring.
-    `sign` is for VALUE lines: "-" (before), "+" (after), " " (a line of text on both sides or
-    of a created value) or "" (the end of a block of text, a count of hidden lines).
-    """
+    """One line of a plan, before formatting. `marker` is a trailing comment such as
+    ` # forces replacement`, kept apart for colouring. `sign` is for VALUE lines: "-" (before),
+    "+" (after), " " (text on both sides or created) or "" (the end of a heredoc)."""
 
     text: str
     role: Role = Role.PLAIN
