@@ -55,8 +55,7 @@ class StatusLine:
             self.clear()
             print_lines()
             if text:
-                self._text = text
-                self._draw(text)
+                self.show(text, now=True)
 
     def _draw(self, text: str) -> None:
         self._write(CLEAR_LINE + text)

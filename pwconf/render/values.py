@@ -50,11 +50,11 @@ def display_value(value: Any) -> str:
     if is_marker(value) or isinstance(value, Secret):
         return _marker_text(value)
     if isinstance(value, Mapping):
-        items = (f"{_json_text(str(key))}: {display_value(item)}" for key, item in value.items())
+        items = (f"{display_value(str(key))}: {display_value(item)}" for key, item in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list | tuple | set | frozenset):
         return "[" + ", ".join(display_value(item) for item in _ordered(value)) + "]"
-    return _json_text(_scalar(value))
+    return json.dumps(_scalar(value), ensure_ascii=False)
 
 
 def _marker_text(value: Any) -> str:
@@ -73,7 +73,3 @@ def _scalar(value: Any) -> Any:
 def _ordered(items: Any) -> list[Any]:
     """Sets in a stable order; sequences as they are."""
     return sorted(items, key=repr) if isinstance(items, set | frozenset) else list(items)
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
