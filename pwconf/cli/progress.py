@@ -36,7 +36,6 @@ class StatusLine:
         return cls(sys.stderr) if sys.stderr.isatty() else None
 
     def show(self, text: str, *, now: bool = False) -> None:
-        """Draw `text`; at most every `interval` seconds unless `now`."""
         with self._lock:
             self._text = text
             if now or time.monotonic() - self._drawn_at >= self._interval:

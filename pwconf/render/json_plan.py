@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from pwconf.kinds import application_of
-from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Note, Plan
+from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Plan
 from pwconf.render.values import json_value
 
 
@@ -21,15 +21,14 @@ def render_json(plan: Plan) -> str:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as plain JSON-encodable data."""
     return {
         "format_version": FORMAT_VERSION,
         "summary": {**plan.summary(), "unchanged": plan.unchanged},
         "changes": [change_to_dict(change) for change in plan.changes],
-        "unmanaged": {
-            kind: [str(name) for name in names] for kind, names in plan.unmanaged.items()
-        },
-        "notes": [note_to_dict(note) for note in plan.notes],
+        "unmanaged": json_value(plan.unmanaged),
+        "notes": [
+            {"address": json_value(note.address), "message": note.message} for note in plan.notes
+        ],
     }
 
 
@@ -59,8 +58,3 @@ def field_to_dict(field: FieldChange) -> dict[str, Any]:
         "after": json_value(field.after),
         "forces_replacement": field.forces_replacement,
     }
-
-
-def note_to_dict(note: Note) -> dict[str, Any]:
-    address = str(note.address) if note.address is not None else None
-    return {"address": address, "message": note.message}

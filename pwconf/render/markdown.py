@@ -79,7 +79,6 @@ def changes_table(changes: list[Change]) -> str:
 
 
 def details_block(changes: list[Change]) -> str:
-    """The text plan of `changes` in a collapsible ```diff block."""
     body = "\n".join(diff_line(line) for line in change_section_lines(changes))
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return "\n".join(

@@ -158,7 +158,6 @@ def closing_sentences(plan: Plan) -> list[str]:
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
-    """A line as plain or ANSI-coloured text."""
     if line.role is Role.HEADER:
         action = line.action or Action.NOOP
         symbol = action.symbol.rjust(SYMBOL_WIDTH)

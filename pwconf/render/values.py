@@ -14,7 +14,6 @@ from pwconf.plan import ABSENT, SENSITIVE, is_marker
 
 
 def shorten(text: str, max_chars: int) -> str:
-    """`text` itself, or its first `max_chars - 1` characters and an ellipsis."""
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
@@ -71,5 +70,4 @@ def _scalar(value: Any) -> Any:
 
 
 def _ordered(items: Any) -> list[Any]:
-    """Sets in a stable order; sequences as they are."""
     return sorted(items, key=repr) if isinstance(items, set | frozenset) else list(items)
