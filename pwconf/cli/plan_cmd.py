@@ -15,7 +15,6 @@ from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.fetch import Scope
 from pwconf.kinds.application import recorded_codes
 from pwconf.lock import state_lock
-from pwconf.model import DesiredState
 from pwconf.render import render_json, render_markdown, render_text
 from pwconf.runner import (
     Connection,
@@ -98,38 +97,31 @@ def planning_session(
             for note in locked.enter_context(state_lock(path, lock_for, lock_timeout)).notes:
                 click.echo(f"note: {note}", err=True)
         state = State.load(path)
-        planned = _plan(conn, desired, state, scope, connection.parallelism, allow_mass_delete)
+        with closing(ReadProgress(StatusLine.on_stderr())) as progress:
+            planned = make_plan(
+                conn,
+                desired,
+                state,
+                scope=scope,
+                parallelism=connection.parallelism,
+                allow_mass_delete=allow_mass_delete,
+                progress=progress,
+            )
+        progress.finish(planned.live.calls)
+        _claim_account(conn, planned)
         if lock_for is not None:
             state.save_pending()
         yield conn, planned
 
 
-def _plan(
-    conn: Connection,
-    desired: DesiredState,
-    state: State,
-    scope: Scope,
-    parallelism: int,
-    allow_mass_delete: bool,
-) -> Planned:
-    """The plan, its reads counted on stderr; the state notes which account it is used with."""
-    with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-        planned = make_plan(
-            conn,
-            desired,
-            state,
-            scope=scope,
-            parallelism=parallelism,
-            allow_mass_delete=allow_mass_delete,
-            progress=progress,
-        )
-    progress.finish(planned.live.calls)
+def _claim_account(conn: Connection, planned: Planned) -> None:
+    """The state file notes which account it is used with, and refuses another's."""
+    state, live = planned.state, planned.live
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
-    live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
+    live_codes = set(live.view.handle_by_code) | set(live.unmatched_apps)
     note = state.claim_account(fingerprint, live_codes, recorded_codes(state).values())
     if note:
         click.echo(f"note: {note}", err=True)
-    return planned
 
 
 def server_label(conn: Connection) -> str:
