@@ -10,12 +10,7 @@ from typing import Any
 import click
 
 from pwconf.apply import ApplyResult
-from pwconf.cli.interrupt import (
-    Terminated,
-    exit_code,
-    ignore_further_signals,
-    terminate_like_interrupt,
-)
+from pwconf.cli.interrupt import exit_code, ignore_further_signals, terminate_like_interrupt
 from pwconf.cli.options import planning_command, use_color
 from pwconf.cli.plan_cmd import planning_session, server_label
 from pwconf.cli.progress import StatusLine, ticking
@@ -110,8 +105,7 @@ def _run(
         if as_json:
             click.echo(summary_json(report, None, interrupted=True))
         else:
-            name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
-            text = interrupted_text(report, planned.state.path, name)
+            text = interrupted_text(report, planned.state.path, interrupt)
             click.echo(("\n" if report.printed else "") + text)
         raise SystemExit(exit_code(interrupt)) from None
 

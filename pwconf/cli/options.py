@@ -30,7 +30,6 @@ def _all(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return decorate
 
 
-# PATHS plus --var/--var-file: what every manifest-reading command takes.
 manifest_options = _all(
     click.argument("paths", nargs=-1, type=click.Path()),
     click.option(

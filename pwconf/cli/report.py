@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent, Event
+from pwconf.cli.interrupt import Terminated
 from pwconf.cli.progress import StatusLine
 from pwconf.model import Address
 from pwconf.plan import Action, Plan
@@ -138,10 +139,7 @@ class ApplyReport:
         """One call, counted once; what it said goes to every object it was made for."""
         self.tally.calls += 1
         self.tally.warnings += len(event.warnings)
-        for address in event.addresses:
-            item = self._objects.get(address)
-            if item is None:
-                continue
+        for item in filter(None, map(self._objects.get, event.addresses)):
             item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
             item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
             if not event.ok:
@@ -209,8 +207,11 @@ def summary_text(report: ApplyReport, result: ApplyResult) -> str:
     return "\n".join(lines)
 
 
-def interrupted_text(report: ApplyReport, state_file: Path | None, signal_name: str) -> str:
+def interrupted_text(
+    report: ApplyReport, state_file: Path | None, interrupt: KeyboardInterrupt
+) -> str:
     """What an interrupted apply did and did not do, and how to finish it."""
+    signal_name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
     tally, half_done = report.tally, report.half_done()
     counts = f"{_counts_text(tally)}, {tally.not_started - len(half_done):,} not started"
     if half_done:

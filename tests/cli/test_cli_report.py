@@ -140,7 +140,7 @@ def test_an_interrupted_apply_says_what_is_left_and_how_to_finish() -> None:
     report.on_event(ChangeEvent(plan.changes[0].address, "create", "done"))
     report.on_event(ChangeEvent(replaced, "delete", "done"))
 
-    text = interrupted_text(report, Path("m/.pwconf-state.json"), "Interrupted")
+    text = interrupted_text(report, Path("m/.pwconf-state.json"), KeyboardInterrupt())
 
     lines = text.splitlines()
     assert lines[0] == "Interrupted: the calls in flight finished; no other call was started."
