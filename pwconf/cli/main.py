@@ -1,9 +1,6 @@
-"""Entry point: the `pwconf` command group and its exit-code policy.
-
-Exit codes follow Terraform: 0 success, 1 any error (click's usage errors included),
-2 only for "changes present" under --detailed-exitcode; a shell's 130 after Ctrl-C and 143
-after SIGTERM.
-"""
+"""Entry point: the `pwconf` command group. Exit codes follow Terraform: 0 success, 1 any error
+(click's usage errors included), 2 only for "changes present" under --detailed-exitcode; a
+shell's 130 after Ctrl-C and 143 after SIGTERM."""
 
 from __future__ import annotations
 

@@ -71,11 +71,9 @@ class Tally:
 
 
 class ApplyReport:
-    """Follows an apply's events (its `on_event`; called one at a time) and reports them.
-
-    `echo` prints a line, above the progress `status` line if there is one; `every_object` prints
-    every finished change, not only those that failed, were skipped or had warnings.
-    """
+    """Reports an apply's events (`on_event`, called one at a time). `echo` prints a line, above
+    the progress `status` line if there is one; with `every_object` every finished change is
+    printed, not only those that failed, were skipped or had warnings."""
 
     def __init__(
         self,

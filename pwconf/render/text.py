@@ -101,8 +101,7 @@ def change_lines(change: Change) -> list[PlanLine]:
 
 
 def drift_marker(change: Change) -> str:
-    """What happened outside pwconf (a create of what it had applied means it was deleted);
-    empty without drift or when the reason already says so."""
+    """Drift's marker (a create then means a delete outside pwconf), unless the reason has it."""
     marker = f"{'deleted' if change.action is Action.CREATE else 'changed'} outside pwconf"
     return marker if change.drift and marker not in change.reason else ""
 
@@ -127,8 +126,7 @@ def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
 
 
 def unmanaged_summary(kind: str, names: list[str]) -> str:
-    """`3 tags not in the manifests, left alone: A, B, C`, at most UNMANAGED_NAMES_SHOWN names
-    and `and N more`."""
+    """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more`."""
     noun = KIND_BY_PLURAL[kind] if len(names) == 1 else kind
     shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
     if len(names) > UNMANAGED_NAMES_SHOWN:
