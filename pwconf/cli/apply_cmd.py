@@ -10,21 +10,8 @@ from typing import Any
 import click
 
 from pwconf.apply import ApplyResult
-from pwconf.cli.interrupt import (
-    Terminated,
-    exit_code,
-    ignore_further_signals,
-    terminate_like_interrupt,
-)
-from pwconf.cli.options import (
-    api_options,
-    color_option,
-    lock_timeout_option,
-    manifest_options,
-    reports_errors,
-    scope_options,
-    use_color,
-)
+from pwconf.cli.interrupt import exit_code, ignore_further_signals, terminate_like_interrupt
+from pwconf.cli.options import planning_command, use_color
 from pwconf.cli.plan_cmd import planning_session, server_label
 from pwconf.cli.progress import StatusLine, ticking
 from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
@@ -36,22 +23,17 @@ from pwconf.runner import Connection, Planned, run_apply
 from pwconf.savedplan import addresses_from, check_manifests_reachable, check_saved, load_saved
 
 
-@click.command()
-@manifest_options
-@api_options
-@scope_options
-@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(dir_okay=False),
-    help="Apply a plan saved with `pwconf plan --out`, if the account has not changed since.",
+@planning_command(
+    click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation."),
+    click.option(
+        "--plan",
+        "plan_file",
+        type=click.Path(dir_okay=False),
+        help="Apply a plan saved with `pwconf plan --out`, if the account has not changed since.",
+    ),
+    click.option("--allow-data-loss", is_flag=True, help="Allow changes that destroy stored data."),
+    click.option("--json", "as_json", is_flag=True, help="Stream the report as JSON lines."),
 )
-@click.option("--allow-data-loss", is_flag=True, help="Allow changes that destroy stored data.")
-@click.option("--json", "as_json", is_flag=True, help="Stream the report as JSON lines.")
-@lock_timeout_option
-@color_option
-@reports_errors
 def apply(
     auto_approve: bool,
     plan_file: str | None,
@@ -123,8 +105,7 @@ def _run(
         if as_json:
             click.echo(summary_json(report, None, interrupted=True))
         else:
-            name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
-            text = interrupted_text(report, planned.state.path, name)
+            text = interrupted_text(report, planned.state.path, interrupt)
             click.echo(("\n" if report.printed else "") + text)
         raise SystemExit(exit_code(interrupt)) from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from typing import Any
@@ -50,18 +51,13 @@ def _parse_rate_limit(
 @click.option("--answer-shapes", "shapes", metavar="NAME[,NAME]", default="",
               help=f"Answer as public sources show Pushwoosh may: {', '.join(SHAPES)}.")
 @click.option("--verbose", is_flag=True, help="Log every call to stderr.")
-def emulator(
-    host: str, port: int, data_file: str | None, tokens: tuple[str, ...], seed: int,
-    latency_ms: float, error_rate: float, error_after_rate: float, drop_rate: float,
-    rate_limit: dict[str, float] | None, journal_size: int, shapes: str, verbose: bool,
-) -> None:
+def emulator(tokens: tuple[str, ...], shapes: str, **settings: Any) -> None:
     """Serve the Pushwoosh API emulator (for tests and demos) until Ctrl-C or SIGTERM."""
     try:
         server = EmulatorServer(
-            host=host, port=port, data_file=data_file, tokens=list(tokens) or None, seed=seed,
-            latency_ms=latency_ms, error_rate=error_rate, error_after_rate=error_after_rate,
-            drop_rate=drop_rate, rate_limit=rate_limit, verbose=verbose, journal_size=journal_size,
+            tokens=list(tokens) or None,
             answer_shapes=[name.strip() for name in shapes.split(",") if name.strip()],
+            **settings,
         ).start()
     except EmulatorError as exc:
         raise click.ClickException(str(exc)) from None
@@ -71,16 +67,11 @@ def emulator(
     # The token is the emulator's own, fake, configuration: printing it is the point.
     click.echo(f"pwconf emulator listening on {server.url} (token: {server.token})")
     click.get_text_stream("stdout").flush()
-    _serve_until(stop, previous)
-    server.stop()
-    click.echo("pwconf emulator stopped", err=True)
-
-
-def _serve_until(stop: threading.Event, previous: Any) -> None:
     try:
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            while not stop.wait(0.2):
+                pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+    server.stop()
+    click.echo("pwconf emulator stopped", err=True)

@@ -1,7 +1,5 @@
-"""`pwconf export`: write manifests from a live account (the reverse of apply).
-
-The written file paths go to stdout, one a line (for scripts); the summary of what was written
-and what was not, and why, goes to stderr.
+"""`pwconf export`: write manifests from a live account. The written file paths go to stdout,
+one a line (for scripts); what was written and what was not, and why, to stderr.
 """
 
 from __future__ import annotations
@@ -99,12 +97,9 @@ def summary(
     """What was written, what was not and why, and what to check: for stderr."""
     counts = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in result.counts.items())
     lines = [f"Wrote {counted(len(result.files), 'file')} to {out}: {counts}."]
-    if result.notes:
-        lines.append("Not written:")
-        lines += [f"  - {note}" for note in result.notes]
-    if result.warnings:
-        lines.append("Check by hand:")
-        lines += [f"  - {warning}" for warning in result.warnings]
+    for heading, items in (("Not written:", result.notes), ("Check by hand:", result.warnings)):
+        if items:
+            lines += [heading, *(f"  - {item}" for item in items)]
     if others:
         names = ", ".join(str(p.relative_to(out)) for p in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""

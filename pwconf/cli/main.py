@@ -1,9 +1,6 @@
-"""Entry point: the `pwconf` command group and its exit-code policy.
-
-Exit codes follow Terraform: 0 success, 1 any error (click's usage errors included),
-2 only for "changes present" under --detailed-exitcode; a shell's 130 after Ctrl-C and 143
-after SIGTERM.
-"""
+"""Entry point: the `pwconf` command group. Exit codes follow Terraform: 0 success, 1 any error
+(click's usage errors included), 2 only for "changes present" under --detailed-exitcode; a
+shell's 130 after Ctrl-C and 143 after SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,16 +9,14 @@ import sys
 import click
 
 from pwconf import __version__
-from pwconf.cli import (
-    apply_cmd,
-    emulator_cmd,
-    export_cmd,
-    plan_cmd,
-    probe_cmd,
-    unlock_cmd,
-    validate_cmd,
-)
+from pwconf.cli.apply_cmd import apply
+from pwconf.cli.emulator_cmd import emulator
+from pwconf.cli.export_cmd import export
 from pwconf.cli.interrupt import exit_code
+from pwconf.cli.plan_cmd import plan
+from pwconf.cli.probe_cmd import probe_cmd
+from pwconf.cli.unlock_cmd import force_unlock_cmd
+from pwconf.cli.validate_cmd import validate
 
 UNCUT = 10_000  # longer than any first sentence
 
@@ -32,15 +27,7 @@ def cli() -> None:
     """Manage a Pushwoosh account as code: validate, plan and apply YAML manifests."""
 
 
-for command in (
-    validate_cmd.validate,
-    plan_cmd.plan,
-    apply_cmd.apply,
-    export_cmd.export,
-    emulator_cmd.emulator,
-    unlock_cmd.force_unlock_cmd,
-    probe_cmd.probe_cmd,
-):
+for command in (validate, plan, apply, export, emulator, force_unlock_cmd, probe_cmd):
     # `pwconf --help` lists each command's first sentence whole: click would cut it at the width
     command.short_help = command.get_short_help_str(limit=UNCUT)
     cli.add_command(command)

@@ -30,7 +30,6 @@ def _all(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return decorate
 
 
-# PATHS plus --var/--var-file: what every manifest-reading command takes.
 manifest_options = _all(
     click.argument("paths", nargs=-1, type=click.Path()),
     click.option(
@@ -58,47 +57,30 @@ workspace_option = click.option(
     help="Keep the state in .pwconf-state.NAME.json, one per account (env PWCONF_WORKSPACE).",
 )
 
-lock_timeout_option = click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0,
-    metavar="SECONDS",
-    help="Wait this long for another apply or plan --out on the same state file to end "
-    "(default 0: refuse at once).",
-)
 
-scope_options = _all(
-    click.option(
-        "--allow-mass-delete",
-        is_flag=True,
-        help="Allow deleting more than 30% of a kind's live objects.",
-    ),
-    click.option(
-        "--target",
-        "targets",
-        multiple=True,
-        metavar="KIND.NAME",
-        help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
-    ),
-    click.option(
-        "--app",
-        "apps",
-        multiple=True,
-        metavar="HANDLE",
-        help="Only this application and what is inside it (repeatable).",
-    ),
-)
+def _connection_options(*, with_state: bool) -> Callable[[F], F]:
+    """Where the account is and how to reach it (and which state file goes with it), passed on
+    as one `ConnectOptions` named `connection`. The token never comes from the command line."""
 
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def with_connection(*args: Any, **kwargs: Any) -> Any:
+            names = [f.name for f in dataclasses.fields(ConnectOptions) if f.name in kwargs]
+            chosen = {name: kwargs.pop(name) for name in names}
+            return func(*args, connection=ConnectOptions(**chosen), **kwargs)
 
-def api_options(func: F) -> F:
-    """Where the account is and how to reach it, passed on as one `ConnectOptions` named
-    `connection`. The token never comes from the command line."""
+        return with_connection  # type: ignore[return-value]
 
-    @functools.wraps(func)
-    def with_connection(*args: Any, **kwargs: Any) -> Any:
-        chosen = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(ConnectOptions)}
-        return func(*args, connection=ConnectOptions(**chosen), **kwargs)
-
+    state_options = [
+        click.option(
+            "--state",
+            "state_file",
+            type=click.Path(dir_okay=False),
+            help="State file; by default .pwconf-state.json beside the manifests, and with "
+            "--emulator .pwconf-emulator-state.json.",
+        ),
+        workspace_option,
+    ]
     return _all(
         click.option(
             "--api-url",
@@ -121,14 +103,7 @@ def api_options(func: F) -> F:
             help="The embedded emulator's data file (default: .pwconf-emulator.json beside "
             "the manifests).",
         ),
-        click.option(
-            "--state",
-            "state_file",
-            type=click.Path(dir_okay=False),
-            help="State file; by default .pwconf-state.json beside the manifests, and with "
-            "--emulator .pwconf-emulator-state.json.",
-        ),
-        workspace_option,
+        *(state_options if with_state else []),
         click.option(
             "--parallelism",
             type=click.IntRange(1, 64),
@@ -136,7 +111,51 @@ def api_options(func: F) -> F:
             show_default=True,
             help="API calls in flight at once.",
         ),
-    )(with_connection)  # type: ignore[return-value]
+        decorate,
+    )
+
+
+api_options = _connection_options(with_state=True)
+account_options = _connection_options(with_state=False)  # for a command that keeps no state
+
+
+def planning_command(*own_options: Callable[[F], F]) -> Callable[[F], click.Command]:
+    """plan's and apply's options, theirs (`own_options`) among them, and error reporting."""
+    return _all(  # type: ignore[return-value]
+        click.command(),
+        manifest_options,
+        api_options,
+        click.option(
+            "--allow-mass-delete",
+            is_flag=True,
+            help="Allow deleting more than 30% of a kind's live objects.",
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="KIND.NAME",
+            help="Only this entity, e.g. tag.Age or preset.shop.welcome (repeatable).",
+        ),
+        click.option(
+            "--app",
+            "apps",
+            multiple=True,
+            metavar="HANDLE",
+            help="Only this application and what is inside it (repeatable).",
+        ),
+        *own_options,
+        click.option(
+            "--lock-timeout",
+            type=click.FloatRange(min=0),
+            default=0,
+            metavar="SECONDS",
+            help="Wait this long for another apply or plan --out on the same state file to end "
+            "(default 0: refuse at once).",
+        ),
+        color_option,
+        reports_errors,
+    )
 
 
 def use_color(no_color: bool) -> bool:

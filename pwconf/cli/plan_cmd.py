@@ -10,20 +10,11 @@ from pathlib import Path
 
 import click
 
-from pwconf.cli.options import (
-    api_options,
-    color_option,
-    lock_timeout_option,
-    manifest_options,
-    reports_errors,
-    scope_options,
-    use_color,
-)
+from pwconf.cli.options import planning_command, use_color
 from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.fetch import Scope
 from pwconf.kinds.application import recorded_codes
 from pwconf.lock import state_lock
-from pwconf.model import DesiredState
 from pwconf.render import render_json, render_markdown, render_text
 from pwconf.runner import (
     Connection,
@@ -40,23 +31,18 @@ from pwconf.scope_check import check_scope
 from pwconf.state import State, check_state_choice, check_writable
 
 
-@click.command()
-@manifest_options
-@api_options
-@scope_options
-@click.option("--json", "as_json", is_flag=True, help="The plan as versioned JSON.")
-@click.option("--markdown", is_flag=True, help="The plan as Markdown, for pull requests.")
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 0 with no changes, 2 with changes, 1 on error.",
+@planning_command(
+    click.option("--json", "as_json", is_flag=True, help="The plan as versioned JSON."),
+    click.option("--markdown", is_flag=True, help="The plan as Markdown, for pull requests."),
+    click.option(
+        "--detailed-exitcode",
+        is_flag=True,
+        help="Exit 0 with no changes, 2 with changes, 1 on error.",
+    ),
+    click.option(
+        "--out", type=click.Path(dir_okay=False), help="Save the plan for `pwconf apply --plan`."
+    ),
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False), help="Save the plan for `pwconf apply --plan`."
-)
-@lock_timeout_option
-@color_option
-@reports_errors
 def plan(
     as_json: bool, markdown: bool, detailed_exitcode: bool, out: str | None, no_color: bool, **kw
 ) -> None:
@@ -92,12 +78,10 @@ def planning_session(
     lock_for: str | None,
     scope: Scope | None = None,
 ) -> Iterator[tuple[Connection, Planned]]:
-    """Shared by plan and apply: load, check the scope, connect, read the account, plan; the
-    connection stays open for the caller until the block ends. With `lock_for` (the command,
-    for whoever is kept waiting), the state file is locked for as long, and what a crash left
-    in its journal is written into it once the plan is made. With a narrowed scope the state
-    file is also read before connecting, to check the scope before any call; it is read again
-    under the lock."""
+    """Load, check the scope (a narrowed one against the state file, before any call), connect,
+    read the account and plan; the connection stays open until the block ends. With `lock_for`
+    (the command, named to whoever waits) the state file stays locked as long, and a crash's
+    journal is written into it once the plan is made."""
     state_file, workspace = connection.state_file, connection.workspace
     check_state_choice(state_file, workspace)
     desired = load(paths, variables, var_files, os.environ)
@@ -113,38 +97,31 @@ def planning_session(
             for note in locked.enter_context(state_lock(path, lock_for, lock_timeout)).notes:
                 click.echo(f"note: {note}", err=True)
         state = State.load(path)
-        planned = _plan(conn, desired, state, scope, connection.parallelism, allow_mass_delete)
+        with closing(ReadProgress(StatusLine.on_stderr())) as progress:
+            planned = make_plan(
+                conn,
+                desired,
+                state,
+                scope=scope,
+                parallelism=connection.parallelism,
+                allow_mass_delete=allow_mass_delete,
+                progress=progress,
+            )
+        progress.finish(planned.live.calls)
+        _claim_account(conn, planned)
         if lock_for is not None:
             state.save_pending()
         yield conn, planned
 
 
-def _plan(
-    conn: Connection,
-    desired: DesiredState,
-    state: State,
-    scope: Scope,
-    parallelism: int,
-    allow_mass_delete: bool,
-) -> Planned:
-    """The plan, its reads counted on stderr; the state notes which account it is used with."""
-    with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-        planned = make_plan(
-            conn,
-            desired,
-            state,
-            scope=scope,
-            parallelism=parallelism,
-            allow_mass_delete=allow_mass_delete,
-            progress=progress,
-        )
-    progress.finish(planned.live.calls)
+def _claim_account(conn: Connection, planned: Planned) -> None:
+    """The state file notes which account it is used with, and refuses another's."""
+    state, live = planned.state, planned.live
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
-    live_codes = set(planned.live.view.handle_by_code) | set(planned.live.unmatched_apps)
+    live_codes = set(live.view.handle_by_code) | set(live.unmatched_apps)
     note = state.claim_account(fingerprint, live_codes, recorded_codes(state).values())
     if note:
         click.echo(f"note: {note}", err=True)
-    return planned
 
 
 def server_label(conn: Connection) -> str:

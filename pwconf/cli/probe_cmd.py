@@ -5,29 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from typing import Any
 
 import click
 
 from pwconf import __version__
-from pwconf.cli.options import api_options, color_option, reports_errors, use_color
+from pwconf.cli.options import account_options, color_option, reports_errors, use_color
 from pwconf.printable import printable
 from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, Finding, ProbeReport, probe
 from pwconf.runner import ConnectOptions, connect
 from pwconf.words import counted
 
 JSON_FORMAT_VERSION = 1
-ACCOUNT_OPTIONS = ("api_url", "token_file", "emulator", "emulator_data", "parallelism")
 OUTCOME_COLOR = {EXPECTED: "green", DIFFERED: "yellow", NOT_CALLED: "white"}
-
-
-def account_options(func: Any) -> Any:
-    """The options of api_options that say where the account is: the state file's options have
-    nothing to do with a probe."""
-    carrier = api_options(lambda: None)
-    params = [p for p in carrier.__click_params__ if p.name in ACCOUNT_OPTIONS]
-    func.__click_params__ = [*getattr(func, "__click_params__", []), *params]
-    return func
 
 
 @click.command("probe")
@@ -41,11 +30,12 @@ def account_options(func: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="The findings as JSON, for a bug report.")
 @color_option
 @reports_errors
-def probe_cmd(app_code: str | None, as_json: bool, no_color: bool, **account: Any) -> None:
+def probe_cmd(
+    app_code: str | None, as_json: bool, no_color: bool, connection: ConnectOptions
+) -> None:
     """Call each read method pwconf relies on, once, and say where an answer differed from
     the shape pwconf expects. Makes no write call. Exit 1 if an answer could not be read."""
-    options = ConnectOptions(**account)
-    with connect(options, []) as conn:
+    with connect(connection, []) as conn:
         report = probe(conn.api, app_code)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, sort_keys=True))

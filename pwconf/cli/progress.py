@@ -36,7 +36,6 @@ class StatusLine:
         return cls(sys.stderr) if sys.stderr.isatty() else None
 
     def show(self, text: str, *, now: bool = False) -> None:
-        """Draw `text`; at most every `interval` seconds unless `now`."""
         with self._lock:
             self._text = text
             if now or time.monotonic() - self._drawn_at >= self._interval:
@@ -55,8 +54,7 @@ class StatusLine:
             self.clear()
             print_lines()
             if text:
-                self._text = text
-                self._draw(text)
+                self.show(text, now=True)
 
     def _draw(self, text: str) -> None:
         self._write(CLEAR_LINE + text)
@@ -69,8 +67,7 @@ class StatusLine:
 
 @contextmanager
 def ticking(status: StatusLine | None, text: Callable[[], str]) -> Iterator[None]:
-    """Redraw `status` every second, so that elapsed time moves during a slow call too; clear
-    it at the end."""
+    """Redraw `status` every second (elapsed time moves during a slow call too), then clear it."""
     if status is None:
         yield
         return
@@ -89,11 +86,8 @@ def ticking(status: StatusLine | None, text: Callable[[], str]) -> Iterator[None
 
 
 class ReadProgress:
-    """The counter of the account's reads (fetch's `progress` callback) and its closing line.
-
-    On a terminal the counter is redrawn in place and replaced, once the read ends, by
-    `Read the account: 1,042 calls in 0.8s.`; elsewhere only that line, and only for a slow read.
-    """
+    """The count of the account's reads (fetch's `progress`), drawn in place on a terminal and
+    then replaced by `Read the account: 1,042 calls in 0.8s.`; elsewhere only a slow read's."""
 
     def __init__(self, status: StatusLine | None) -> None:
         self._status = status

@@ -1,7 +1,5 @@
-"""How an apply is reported: object by object, as text or JSON lines, with a closing summary.
-
-The applier's events are per API call and per step; the report counts objects, as the plan
-does: a replace is one change, finished when both its delete and its create are.
+"""How an apply is reported: change by change (a replace is one, finished when both its delete
+and its create are), as text or JSON lines, then a closing summary.
 
     done create geozone.shop.gate
     FAILED create segment.lapsed: createFilter: Invalid expiration_date (status 210)
@@ -13,24 +11,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import click
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent, Event
+from pwconf.cli.interrupt import Terminated
 from pwconf.cli.progress import StatusLine
 from pwconf.model import Address
 from pwconf.plan import Action, Plan
 from pwconf.printable import printable
 from pwconf.words import counted, duration
 
-OUTCOME_STYLE = {
-    "done": ("green", "done"),
-    "failed": ("red", "FAILED"),
-    "skipped": ("yellow", "skipped"),
-}
+OUTCOME_COLORS = {"done": "green", "failed": "red", "skipped": "yellow"}
 
 
 @dataclass
@@ -60,7 +54,7 @@ class _Object:
 class Tally:
     """Changes by outcome so far, and the calls and warnings that went with them."""
 
-    total: int = 0
+    changes: int = 0  # in the plan
     done: int = 0
     failed: int = 0
     skipped: int = 0
@@ -73,16 +67,13 @@ class Tally:
 
     @property
     def not_started(self) -> int:
-        return self.total - self.finished
+        return self.changes - self.finished
 
 
 class ApplyReport:
-    """Follows an apply's events (its `on_event`; called one at a time) and reports them.
-
-    `echo` prints one permanent line, above the `status` line if there is one, which shows the
-    progress; `every_object` prints a line for each finished object, not only for those that
-    failed, were skipped or had warnings.
-    """
+    """Reports an apply's events (`on_event`, called one at a time). `echo` prints a line, above
+    the progress `status` line if there is one; with `every_object` every finished change is
+    printed, not only those that failed, were skipped or had warnings."""
 
     def __init__(
         self,
@@ -100,7 +91,7 @@ class ApplyReport:
             for change in plan.changes
             if change.action is not Action.NOOP
         }
-        self.tally = Tally(total=len(self._objects))
+        self.tally = Tally(changes=len(self._objects))
         self._echo = echo
         self._every_object = every_object
         self._status = status
@@ -122,13 +113,13 @@ class ApplyReport:
         else:
             self._on_step(event)
         if self._status is not None:
-            last = self.tally.finished == self.tally.total
+            last = self.tally.finished == self.tally.changes
             self._status.show(self.progress_text(), now=last)
 
     def progress_text(self) -> str:
         """`Applying: 120/10,000 changes, 2 failed, 34s elapsed, 3.5/s`."""
         tally, elapsed = self.tally, self.elapsed
-        parts = [f"Applying: {tally.finished:,}/{counted(tally.total, 'change')}"]
+        parts = [f"Applying: {tally.finished:,}/{counted(tally.changes, 'change')}"]
         parts.append(f"{tally.failed:,} failed")
         if tally.skipped:
             parts.append(f"{tally.skipped:,} skipped")
@@ -139,20 +130,14 @@ class ApplyReport:
 
     def half_done(self) -> list[Address]:
         """Replaced objects whose delete was done and whose create has not run."""
-        return [
-            address
-            for address, item in self._objects.items()
-            if item.outcomes and not item.finished
-        ]
+        objects = self._objects.items()
+        return [address for address, item in objects if item.outcomes and not item.finished]
 
     def _on_call(self, event: CallEvent) -> None:
         """One call, counted once; what it said goes to every object it was made for."""
         self.tally.calls += 1
         self.tally.warnings += len(event.warnings)
-        for address in event.addresses:
-            item = self._objects.get(address)
-            if item is None:
-                continue
+        for item in filter(None, map(self._objects.get, event.addresses)):
             item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
             item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
             if not event.ok:
@@ -182,8 +167,8 @@ class ApplyReport:
 
 def object_text(address: Address, item: _Object, color: bool) -> str:
     """`done create tag.Age`, or the outcome with why, then its warnings and notes."""
-    fg, word = OUTCOME_STYLE[item.outcome]
-    word = click.style(word, fg=fg, bold=True) if color else word
+    word = "FAILED" if item.outcome == "failed" else item.outcome
+    word = click.style(word, fg=OUTCOME_COLORS[item.outcome], bold=True) if color else word
     detail = _detail(item)
     line = f"{word} {item.action.value} {printable(str(address))}"
     line += f": {printable(detail)}" if detail else ""
@@ -220,8 +205,11 @@ def summary_text(report: ApplyReport, result: ApplyResult) -> str:
     return "\n".join(lines)
 
 
-def interrupted_text(report: ApplyReport, state_file: Path | None, signal_name: str) -> str:
+def interrupted_text(
+    report: ApplyReport, state_file: Path | None, interrupt: KeyboardInterrupt
+) -> str:
     """What an interrupted apply did and did not do, and how to finish it."""
+    signal_name = "Terminated (SIGTERM)" if isinstance(interrupt, Terminated) else "Interrupted"
     tally, half_done = report.tally, report.half_done()
     counts = f"{_counts_text(tally)}, {tally.not_started - len(half_done):,} not started"
     if half_done:
@@ -248,28 +236,17 @@ def _calls_text(tally: Tally) -> str:
 
 
 def event_json(event: Event) -> str:
+    record = asdict(event)
     if isinstance(event, CallEvent):
-        record: dict[str, Any] = {
-            "type": "call",
-            # the first object it was made for; `addresses` names all of a batch
-            "address": str(event.addresses[0]),
-            "addresses": [str(address) for address in event.addresses],
-            "method": event.method,
-            "ok": event.ok,
-            "status": event.status,
-            "message": event.message,
-            "duration": round(event.duration, 4),
-            "warnings": list(event.warnings),
-            "notes": list(event.notes),
-        }
+        # `address` is the first object it was made for; `addresses` names all of a batch
+        record.update(
+            type="call",
+            address=str(event.addresses[0]),
+            addresses=[str(address) for address in event.addresses],
+            duration=round(event.duration, 4),
+        )
     else:
-        record = {
-            "type": "change",
-            "address": str(event.address),
-            "step": event.step,
-            "outcome": event.outcome,
-            "detail": event.detail,
-        }
+        record.update(type="change", address=str(event.address))
     return json.dumps(record, sort_keys=True)
 
 
@@ -280,16 +257,11 @@ def summary_json(
     tally = report.tally
     return json.dumps(
         {
+            **asdict(tally),
             "type": "summary",
             "ok": not interrupted and not tally.failed and not tally.skipped,
             "interrupted": interrupted,
-            "changes": tally.total,
-            "done": tally.done,
-            "failed": tally.failed,
-            "skipped": tally.skipped,
             "not_started": tally.not_started,
-            "warnings": tally.warnings,
-            "calls": tally.calls,
             "elapsed_s": round(report.elapsed, 3),
             "notes": result.notes if result is not None else [],
         },

@@ -1,7 +1,5 @@
-"""`pwconf validate`: check the manifests offline; no network, no token.
-
-Problems are this command's output, so they go to stdout, one per line as
-`file:line:col: error: message`, followed by a count. Exit code 0 when valid, 1 otherwise.
+"""`pwconf validate`: check the manifests offline. Problems are its output, so they go to stdout,
+one a line as `file:line:col: error: message`, then a count. Exit code 0 when valid, 1 otherwise.
 """
 
 from __future__ import annotations

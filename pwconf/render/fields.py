@@ -1,7 +1,7 @@
 """The lines of one field of a change, never cut: a reviewer must see every difference.
 
-A short value is one line: `path = value` for a create, `path: before -> after` otherwise. Text
-of several lines is shown as a heredoc, and a change to it as a line diff (as Terraform does):
+`path = value` for a create, `path: before -> after` otherwise, when that fits on a line. Text of
+several lines is a heredoc, and a change to it a line diff, as in Terraform:
 
       description: <<-EOT
           unchanged line
@@ -9,12 +9,7 @@ of several lines is shown as a heredoc, and a change to it as a line diff (as Te
         + new line
         EOT
 
-Any other value too long for one line is shown in full, before above after, so that the two
-line up character by character:
-
-      expression: # forces replacement
-        - "A(@shop) * T(\"Language\", IN, [\"en\", \"es\", \"fr\"])"
-        + "A(@shop) * T(\"Language\", IN, [\"en\", \"es\", \"de\"])"
+Any other long value is shown in full, before above after, so that the two line up.
 """
 
 from __future__ import annotations
@@ -33,15 +28,16 @@ HEREDOC_START, HEREDOC_END = "<<-EOT", "EOT"
 FORCES_REPLACEMENT = " # forces replacement"
 
 
-def created_field_lines(path: str, value: Any, action: Action) -> list[PlanLine]:
+def created_field_lines(path: str, value: Any) -> list[PlanLine]:
     """`path = value`, or the text as a heredoc when it has several lines."""
+    create = Action.CREATE
     if isinstance(value, str) and "\n" in value and _visible(value):
         return [
-            PlanLine(f"{path} = {HEREDOC_START}", Role.FIELD, action),
-            *_values(value.split("\n"), " ", action),
-            PlanLine(HEREDOC_END, Role.VALUE, action),
+            PlanLine(f"{path} = {HEREDOC_START}", Role.FIELD, create),
+            *_values(value.split("\n"), " ", create),
+            PlanLine(HEREDOC_END, Role.VALUE, create),
         ]
-    return [PlanLine(f"{path} = {display_value(value)}", Role.FIELD, action)]
+    return [PlanLine(f"{path} = {display_value(value)}", Role.FIELD, create)]
 
 
 def changed_field_lines(field: FieldChange, action: Action) -> list[PlanLine]:

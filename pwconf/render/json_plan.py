@@ -1,14 +1,4 @@
-"""The machine-readable plan (`pwconf plan --json`).
-
-Shape (format_version "1"; keys are sorted in the output):
-
-    {"format_version": "1",
-     "summary": {"add", "change", "replace", "destroy", "unchanged"},
-     "changes": [{"address", "kind", "application", "name", "actions", "reason", "before",
-                  "after", "changed_fields": [{"path", "before", "after", "forces_replacement"}],
-                  "data_loss", "drift", "live_code", "depends_on"}],
-     "unmanaged": {kind: [name, ...]},
-     "notes": [{"address", "message"}]}
+"""The machine-readable plan (`pwconf plan --json`), its keys sorted.
 
 `actions` follows Terraform: a replace is `["delete", "create"]`. `application` is the handle of
 the application the entity belongs to (its own for an application; null for account-wide kinds).
@@ -21,7 +11,7 @@ import json
 from typing import Any
 
 from pwconf.kinds import application_of
-from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Note, Plan
+from pwconf.plan import FORMAT_VERSION, Change, FieldChange, Plan
 from pwconf.render.values import json_value
 
 
@@ -31,15 +21,14 @@ def render_json(plan: Plan) -> str:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as plain JSON-encodable data (see the module docstring for the shape)."""
     return {
         "format_version": FORMAT_VERSION,
         "summary": {**plan.summary(), "unchanged": plan.unchanged},
         "changes": [change_to_dict(change) for change in plan.changes],
-        "unmanaged": {
-            kind: [str(name) for name in names] for kind, names in plan.unmanaged.items()
-        },
-        "notes": [note_to_dict(note) for note in plan.notes],
+        "unmanaged": json_value(plan.unmanaged),
+        "notes": [
+            {"address": json_value(note.address), "message": note.message} for note in plan.notes
+        ],
     }
 
 
@@ -69,8 +58,3 @@ def field_to_dict(field: FieldChange) -> dict[str, Any]:
         "after": json_value(field.after),
         "forces_replacement": field.forces_replacement,
     }
-
-
-def note_to_dict(note: Note) -> dict[str, Any]:
-    address = str(note.address) if note.address is not None else None
-    return {"address": address, "message": note.message}

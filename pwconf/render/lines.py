@@ -8,9 +8,6 @@ from enum import StrEnum
 from pwconf.plan import Action
 from pwconf.printable import printable
 
-BODY_INDENT = " " * 6
-VALUE_INDENT = BODY_INDENT + "  "
-
 
 class Role(StrEnum):
     HEADER = "header"  # `  + tag.Age (reason)`
@@ -22,12 +19,9 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class PlanLine:
-    """One line of a plan, before formatting: its words, its role and the action it belongs to.
-
-    `marker` is a trailing comment such as ` # forces replacement`, kept apart for colouring.
-    `sign` is for VALUE lines: "-" (before), "+" (after), " " (a line of text on both sides or
-    of a created value) or "" (the end of a block of text, a count of hidden lines).
-    """
+    """One line of a plan, before formatting. `marker` is a trailing comment such as
+    ` # forces replacement`, kept apart for colouring. `sign` is for VALUE lines: "-" (before),
+    "+" (after), " " (text on both sides or created) or "" (the end of a heredoc)."""
 
     text: str
     role: Role = Role.PLAIN
@@ -38,10 +32,3 @@ class PlanLine:
     def __post_init__(self) -> None:
         # names, reasons and notes may come from the server: never a control character raw
         object.__setattr__(self, "text", printable(self.text))
-
-
-def value_line_text(line: PlanLine) -> str:
-    """A VALUE line without colour: its sign in column 8, its text from column 10."""
-    if not line.sign:
-        return f"{VALUE_INDENT}{line.text}"
-    return f"{VALUE_INDENT}{line.sign} {line.text}".rstrip()

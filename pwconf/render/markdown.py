@@ -1,11 +1,5 @@
-"""The Markdown plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`.
-
-    ### pwconf plan
-    **Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.**
-    | Action | Address | Reason |   (one row per change)
-    <details> with the text plan in a ```diff block (symbols moved to column 0, so that GitHub
-              colours `+` lines green and `-` lines red) </details>
-    Unmanaged objects and notes, as lists.
+"""The Markdown plan, for pull-request comments and `$GITHUB_STEP_SUMMARY`: the summary, a
+table of the changes, the text plan as a ```diff block in <details>, unmanaged objects and notes.
 
 GitHub refuses comments over 65,536 characters and drops a step summary over 1 MiB. When the
 document would exceed `limit`, only the first changes are shown, whole, and a note says so.
@@ -18,13 +12,14 @@ import re
 
 from pwconf.plan import Action, Change, Plan
 from pwconf.printable import printable
-from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
+from pwconf.render.lines import PlanLine, Role
 from pwconf.render.text import (
     ACTION_LABELS,
     SYMBOL_WIDTH,
     change_section_lines,
     closing_sentences,
     drift_marker,
+    format_line,
     prune_example,
     shown_changes,
     unmanaged_kinds,
@@ -35,7 +30,6 @@ from pwconf.render.values import shorten
 GITHUB_COMMENT_LIMIT = 65_000  # GitHub's hard limit is 65,536; leave room for a wrapper
 TITLE = "### pwconf plan"
 MAX_REASON_CHARS = 200
-FIELD_DIFF_CHARS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "~", Action.DELETE: "-"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 
@@ -85,7 +79,6 @@ def changes_table(changes: list[Change]) -> str:
 
 
 def details_block(changes: list[Change]) -> str:
-    """The text plan of `changes` in a collapsible ```diff block."""
     body = "\n".join(diff_line(line) for line in change_section_lines(changes))
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return "\n".join(
@@ -98,21 +91,20 @@ def diff_line(line: PlanLine) -> str:
     if line.role is Role.HEADER:
         action = line.action or Action.NOOP
         return f"{action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
+    if line.role is Role.PLAIN:
+        return f" {line.text}" if line.text else ""
+    return _diff_char(line) + format_line(line)[1:]
+
+
+def _diff_char(line: PlanLine) -> str:
+    """`-` for data loss and what goes, `+` for what comes, `~` for a changed field."""
     if line.role is Role.DATA_LOSS:
-        return f"-{BODY_INDENT[1:]}{line.text}"
-    if line.role is Role.FIELD:
-        first = FIELD_DIFF_CHARS.get(line.action or Action.NOOP, " ")
-        return f"{first}{BODY_INDENT[1:]}{line.text}{line.marker}"
-    if line.role is Role.VALUE:
-        return f"{_value_diff_char(line)}{value_line_text(line)[1:]}"
-    return f" {line.text}" if line.text else ""
-
-
-def _value_diff_char(line: PlanLine) -> str:
-    """`-` before, `+` after and every line of a created value; blank for context."""
+        return "-"
     if line.sign in ("-", "+"):
         return line.sign
-    return "+" if line.action is Action.CREATE else " "
+    if line.action is Action.CREATE:
+        return "+"
+    return "~" if line.role is Role.FIELD else " "
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:

@@ -12,18 +12,17 @@
 
     Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy.
 
-The plan is first built as `PlanLine` values, then formatted: as text, optionally coloured,
-here; as a GitHub ```diff block in `markdown`.
+The plan is built as `PlanLine`s, then formatted: here as text, in `markdown` as a ```diff block.
 """
 
 from __future__ import annotations
 
 import click
 
-from pwconf.kinds import KIND_BY_PLURAL, KIND_ORDER, PLURALS, application_of, kind_label
+from pwconf.kinds import KIND_BY_PLURAL, application_of, kind_label
 from pwconf.plan import Action, Change, Plan
 from pwconf.render.fields import FORCES_REPLACEMENT, changed_field_lines, created_field_lines
-from pwconf.render.lines import BODY_INDENT, PlanLine, Role, value_line_text
+from pwconf.render.lines import PlanLine, Role
 from pwconf.render.values import flatten
 from pwconf.words import counted
 
@@ -43,6 +42,8 @@ DATA_LOSS = "! data loss: what Pushwoosh stores for this {kind} is deleted and c
 UNMANAGED_NAMES_SHOWN = 10
 NO_CHANGES = "No changes. The account matches the manifests."
 
+BODY_INDENT = " " * 6
+VALUE_INDENT = BODY_INDENT + "  "
 SYMBOL_WIDTH = 3  # "-/+" is the widest symbol; others are right-aligned under it
 VALUE_COLORS = {"-": "red", "+": "green"}
 
@@ -55,12 +56,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         note_lines(plan),
         [PlanLine(sentence) for sentence in closing_sentences(plan)],
     ]
-    lines: list[PlanLine] = []
-    for section in filter(None, sections):
-        if lines:
-            lines.append(PlanLine(""))
-        lines += section
-    return "\n".join(format_line(line, color=color) for line in lines)
+    texts = ("\n".join(format_line(line, color=color) for line in lines) for lines in sections)
+    return "\n\n".join(filter(None, texts))
 
 
 def shown_changes(plan: Plan) -> list[Change]:
@@ -69,8 +66,7 @@ def shown_changes(plan: Plan) -> list[Change]:
 
 
 def change_section_lines(changes: list[Change]) -> list[PlanLine]:
-    """The legend of the symbols used, then the changes grouped by application, in order of
-    first appearance (account-wide kinds together)."""
+    """The legend of the symbols used, then the changes by application (account-wide together)."""
     if not changes:
         return []
     used = {change.action for change in changes}
@@ -88,8 +84,7 @@ def change_section_lines(changes: list[Change]) -> list[PlanLine]:
 
 
 def change_lines(change: Change) -> list[PlanLine]:
-    """The block of one change: header, data-loss warning, then fields (every attribute of a
-    create, the changed fields of an update or replace, none of a delete)."""
+    """Header, data-loss warning, then every attribute of a create or the changed fields."""
     header = str(change.address) + (f" ({change.reason})" if change.reason else "")
     drift = drift_marker(change)
     lines = [PlanLine(header, Role.HEADER, change.action, f" # {drift}" if drift else "")]
@@ -98,7 +93,7 @@ def change_lines(change: Change) -> list[PlanLine]:
         lines.append(PlanLine(text, Role.DATA_LOSS, change.action))
     if change.action is Action.CREATE:
         for path, value in flatten(change.after or {}):
-            lines += created_field_lines(path, value, change.action)
+            lines += created_field_lines(path, value)
     elif change.action is not Action.DELETE:
         for field in change.fields:
             lines += changed_field_lines(field, change.action)
@@ -106,25 +101,18 @@ def change_lines(change: Change) -> list[PlanLine]:
 
 
 def drift_marker(change: Change) -> str:
-    """What happened outside pwconf (a create of what it had applied means it was deleted);
-    empty without drift or when the reason already says so."""
+    """Drift's marker (a create then means a delete outside pwconf), unless the reason has it."""
     marker = f"{'deleted' if change.action is Action.CREATE else 'changed'} outside pwconf"
     return marker if change.drift and marker not in change.reason else ""
 
 
 def unmanaged_kinds(unmanaged: dict[str, list[str]]) -> list[str]:
-    """The kinds (singular or plural keys) with unmanaged objects: known ones in dependency
-    order, then any others by name."""
-
-    def rank(kind: str) -> tuple[int, str]:
-        singular = KIND_BY_PLURAL.get(kind, kind)
-        return (KIND_ORDER.index(singular) if singular in KIND_ORDER else len(KIND_ORDER), kind)
-
-    return sorted((kind for kind in unmanaged if unmanaged[kind]), key=rank)
+    """The kinds with unmanaged objects (plural names, in the planner's order)."""
+    return [kind for kind, names in unmanaged.items() if names]
 
 
 def prune_example(kinds: list[str]) -> str:
-    return f"prune: [{', '.join(PLURALS.get(kind, kind) for kind in kinds)}]"
+    return f"prune: [{', '.join(kinds)}]"
 
 
 def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
@@ -138,9 +126,8 @@ def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
 
 
 def unmanaged_summary(kind: str, names: list[str]) -> str:
-    """`3 tags not in the manifests, left alone: A, B, C`, at most UNMANAGED_NAMES_SHOWN names
-    and `and N more`."""
-    noun = PLURALS.get(kind, kind) if len(names) != 1 else KIND_BY_PLURAL.get(kind, kind)
+    """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more`."""
+    noun = KIND_BY_PLURAL[kind] if len(names) == 1 else kind
     shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
     if len(names) > UNMANAGED_NAMES_SHOWN:
         shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
@@ -169,7 +156,6 @@ def closing_sentences(plan: Plan) -> list[str]:
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
-    """A line as plain or ANSI-coloured text."""
     if line.role is Role.HEADER:
         action = line.action or Action.NOOP
         symbol = action.symbol.rjust(SYMBOL_WIDTH)
@@ -181,7 +167,8 @@ def format_line(line: PlanLine, *, color: bool = False) -> str:
     if line.role is Role.FIELD:
         return f"{BODY_INDENT}{line.text}{_style_marker(line.marker, color)}"
     if line.role is Role.VALUE:
-        text = value_line_text(line)
+        sign = f"{line.sign} " if line.sign else ""  # in column 8, the text from column 10
+        text = f"{VALUE_INDENT}{sign}{line.text}".rstrip()
         fg = VALUE_COLORS.get(line.sign)
         return click.style(text, fg=fg) if color and fg else text
     return line.text

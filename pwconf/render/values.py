@@ -1,8 +1,5 @@
-"""Value formatting shared by the plan renderers.
-
-One place decides how markers (`plan.SENSITIVE`, `plan.KNOWN_AFTER_APPLY`, `plan.ABSENT`) and
-`model.Secret` objects appear. The planner already replaces secrets with `plan.SENSITIVE`; these
-functions hide one that slipped through, at any depth.
+"""How the plan renderers show values, markers (`plan.SENSITIVE`, ...) among them. The planner
+already replaces secrets with `plan.SENSITIVE`; these functions hide any that slipped through.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from pwconf.plan import ABSENT, SENSITIVE, is_marker
 
 
 def shorten(text: str, max_chars: int) -> str:
-    """`text` itself, or its first `max_chars - 1` characters and an ellipsis."""
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
@@ -53,11 +49,11 @@ def display_value(value: Any) -> str:
     if is_marker(value) or isinstance(value, Secret):
         return _marker_text(value)
     if isinstance(value, Mapping):
-        items = (f"{_json_text(str(key))}: {display_value(item)}" for key, item in value.items())
+        items = (f"{display_value(str(key))}: {display_value(item)}" for key, item in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list | tuple | set | frozenset):
         return "[" + ", ".join(display_value(item) for item in _ordered(value)) + "]"
-    return _json_text(_scalar(value))
+    return json.dumps(_scalar(value), ensure_ascii=False)
 
 
 def _marker_text(value: Any) -> str:
@@ -74,9 +70,4 @@ def _scalar(value: Any) -> Any:
 
 
 def _ordered(items: Any) -> list[Any]:
-    """Sets in a stable order; sequences as they are."""
     return sorted(items, key=repr) if isinstance(items, set | frozenset) else list(items)
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

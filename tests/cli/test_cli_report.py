@@ -113,7 +113,7 @@ def test_a_replace_is_one_change_finished_by_its_create() -> None:
         "FAILED replace preset.shop.welcome: deleted, but the create failed: "
         "createPreset: busy (status HTTP 503)"
     ]
-    assert (report.tally.done, report.tally.failed, report.tally.total) == (0, 1, 1)
+    assert (report.tally.done, report.tally.failed, report.tally.changes) == (0, 1, 1)
 
 
 def test_summaries_count_changes_and_give_the_elapsed_time() -> None:
@@ -140,7 +140,7 @@ def test_an_interrupted_apply_says_what_is_left_and_how_to_finish() -> None:
     report.on_event(ChangeEvent(plan.changes[0].address, "create", "done"))
     report.on_event(ChangeEvent(replaced, "delete", "done"))
 
-    text = interrupted_text(report, Path("m/.pwconf-state.json"), "Interrupted")
+    text = interrupted_text(report, Path("m/.pwconf-state.json"), KeyboardInterrupt())
 
     lines = text.splitlines()
     assert lines[0] == "Interrupted: the calls in flight finished; no other call was started."

@@ -33,7 +33,7 @@ def big_plan(count: int) -> Plan:
                 fields=[FieldChange("content.message", "Hi", f"Hello {number}", True)],
             )
         )
-    return Plan(changes=changes, unmanaged={"tag": ["Old"]}, notes=[Note(None, "a note")])
+    return Plan(changes=changes, unmanaged={"tags": ["Old"]}, notes=[Note(None, "a note")])
 
 
 def outside_fences(markdown: str) -> str:

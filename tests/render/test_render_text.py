@@ -219,7 +219,7 @@ def test_value_lines_are_coloured_by_side() -> None:
 
 def test_unmanaged_lists_ten_names_then_a_count() -> None:
     names = [f"T{number}" for number in range(13)]
-    text = render_text(Plan(unmanaged={"tag": names, "event": []}))
+    text = render_text(Plan(unmanaged={"tags": names, "events": []}))
     assert (
         "Unmanaged: 13 tags not in the manifests, left alone: "
         "T0, T1, T2, T3, T4, T5, T6, T7, T8, T9 and 3 more"
@@ -228,7 +228,7 @@ def test_unmanaged_lists_ten_names_then_a_count() -> None:
     assert "event" not in text
 
 
-def test_unmanaged_accepts_plural_kind_keys_and_says_singular_for_one() -> None:
+def test_unmanaged_says_singular_for_one() -> None:
     text = render_text(Plan(unmanaged={"geozone_clusters": ["downtown"]}))
     assert "Unmanaged: 1 geozone cluster not in the manifests, left alone: downtown" in text
     assert "prune: [geozone_clusters]" in text
