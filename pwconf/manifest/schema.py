@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
@@ -23,7 +23,6 @@ from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
-SENSITIVE = "(sensitive value)"
 APPLICATIONS = PLURALS[CONTAINER]
 
 # What the key of each section names: "<kind> name", an application's "handle".
@@ -57,31 +56,18 @@ def load_schema() -> dict[str, Any]:
 
 @functools.cache
 def validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    """A validator to which a credential (a Secret) is a string, as the manifests wrote it."""
+    strings = Draft202012Validator.TYPE_CHECKER.redefine(
+        "string", lambda _, value: isinstance(value, str | Secret)
+    )
+    checked = validators.extend(Draft202012Validator, type_checker=strings)
+    return checked(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_document(document: Document) -> list[tuple[Path, Problem]]:
     """Every problem of the file's shape, with the path of the value it is about."""
-    errors = validator().iter_errors(_without_secrets(document.data))
+    errors = validator().iter_errors(document.data)
     return [found for error in errors for found in _problems(document, error)]
-
-
-def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
-    """The data with each credential value a placeholder string (a Secret is not a string)."""
-    applications = data.get(APPLICATIONS)
-    if not isinstance(applications, dict):
-        return data
-    masked = {}
-    for handle, app in applications.items():
-        if isinstance(app, dict):
-            blocks = [block for block in DEVICE_TYPES if isinstance(app.get(block), dict)]
-            app = {**app, **{block: _mask(app[block]) for block in blocks}}
-        masked[handle] = app
-    return {**data, APPLICATIONS: masked}
-
-
-def _mask(credentials: dict[str, Any]) -> dict[str, Any]:
-    return {k: SENSITIVE if isinstance(v, Secret) else v for k, v in credentials.items()}
 
 
 # --- errors in manifest words -------------------------------------------------------------
