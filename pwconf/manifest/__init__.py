@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
 from pwconf.manifest.build import Builder, Source
-from pwconf.manifest.checks import CheckContext, check_state
+from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
@@ -56,10 +56,7 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     for manifest in files:
         problems.extend(_add_file(manifest, interpolator, builder))
     built = builder.finish([manifest.display for manifest in files])
-    problems.extend(built.problems)
-    problems.extend(
-        check_state(built.state, CheckContext(built.broken, built.expressions, built.locate))
-    )
+    problems += [*built.problems, *check_state(built)]
     return Analysis(built.state, sorted(problems, key=_problem_order))
 
 

@@ -30,7 +30,7 @@ from pwconf.kinds import (
     REGISTRY,
     kind_label,
 )
-from pwconf.manifest.positions import Document, Path, ScalarLocator
+from pwconf.manifest.positions import Document, Path
 from pwconf.model import Address, DesiredState, Entity, Settings
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
@@ -65,7 +65,7 @@ class BuildResult:
     problems: list[Problem]
     broken: set[Address]  # declared, but left out because of their errors
     expressions: dict[Address, str]  # each entity's Kind.text_field exactly as read
-    locate: ScalarLocator  # positions inside those texts
+    texts: dict[str, str]  # the text of each file holding those, to place problems inside them
 
 
 @dataclass
@@ -94,7 +94,7 @@ class Builder:
         self.prune: tuple[frozenset[str], Position] | None = None
         self.expressions: dict[Address, str] = {}
         self.positions: dict[Path, dict[str, Position]] = {}
-        self.locate = ScalarLocator()
+        self.texts: dict[str, str] = {}
 
     def add(self, source: Source) -> None:
         data = source.document.data
@@ -151,7 +151,7 @@ class Builder:
         text_field = REGISTRY[address.kind].text_field
         if text_field:
             self.expressions[address] = body[text_field]
-            self.locate.keep(document)
+            self.texts[document.file] = document.text
 
     def add_application(self, source: Source, handle: str, body: Any) -> None:
         document = source.document
@@ -205,7 +205,7 @@ class Builder:
         settings = Settings(prune=self.prune[0] if self.prune else frozenset())
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
         state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
-        return BuildResult(state, self.problems, self.broken, self.expressions, self.locate)
+        return BuildResult(state, self.problems, self.broken, self.expressions, self.texts)
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address(CONTAINER, None, handle)

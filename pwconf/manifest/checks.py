@@ -7,26 +7,18 @@ the same application (Kind.pointers). Every problem is collected; nothing stops 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from pwconf.errors import Position, Problem
 from pwconf.kinds import PLURALS, REGISTRY, kind_label
 from pwconf.kinds.base import at, suggest
-from pwconf.model import Address, DesiredState, Entity
-
-Locate = Callable[[Position, str, int], Position]
-
-
-@dataclass
-class CheckContext:
-    broken: set[Address]  # declared entities left out for their own errors
-    expressions: dict[Address, str]  # a field's text as written (Kind.text_field), for columns
-    locate: Locate  # position of a character inside a scalar value
+from pwconf.manifest.build import BuildResult
+from pwconf.manifest.positions import locate_in_scalar
+from pwconf.model import Address, Entity
 
 
-def check_state(state: DesiredState, context: CheckContext) -> list[Problem]:
-    checker = _Checker(state, context)
+def check_state(built: BuildResult) -> list[Problem]:
+    checker = _Checker(built)
     return [
         *(problem for kind in REGISTRY.values() for problem in kind.check(checker)),
         *checker.pointers(),
@@ -34,10 +26,12 @@ def check_state(state: DesiredState, context: CheckContext) -> list[Problem]:
 
 
 class _Checker:
-    def __init__(self, state: DesiredState, context: CheckContext) -> None:
-        self.state = state
-        self.context = context
-        self.declared = set(state.entities) | context.broken
+    """kinds.base.Declared: entities left out for their own errors count as declared."""
+
+    def __init__(self, built: BuildResult) -> None:
+        self.state = built.state
+        self.built = built
+        self.declared = set(built.state.entities) | built.broken
 
     def is_declared(self, kind: str, app: str | None, name: str) -> bool:
         return Address(kind, app, name) in self.declared
@@ -56,9 +50,9 @@ class _Checker:
         start = at(entity, field)
         if start is None:
             return None
-        raw = self.context.expressions.get(entity.address, entity.attrs[field])
+        raw = self.built.expressions[entity.address]
         lead = len(raw) - len(raw.lstrip())
-        return self.context.locate(start, raw, lead + column - 1)
+        return locate_in_scalar(self.built.texts[start.file], start, raw, lead + column - 1)
 
     def pointers(self) -> Iterator[Problem]:
         """Every field that names another entity of the same application (Kind.pointers)."""

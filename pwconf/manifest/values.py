@@ -19,7 +19,7 @@ from typing import Any
 from pwconf.errors import Problem
 from pwconf.kinds import CONTAINER, PLURALS, REGISTRY
 from pwconf.manifest.files import MAX_FILE_BYTES, describe_size
-from pwconf.manifest.positions import Document, Path
+from pwconf.manifest.positions import Document, Path, locate_in_scalar
 from pwconf.model import Secret
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -73,7 +73,7 @@ class Interpolator:
         if errors:
             start = document.where(path)
             for error in errors:
-                position = document.locate(start, raw, error.offset)
+                position = locate_in_scalar(document.text, start, raw, error.offset)
                 self.problems.append(Problem(error.message, position))
             self.failed_paths.add(path)
             return Secret("", "invalid") if credential else raw

@@ -10,7 +10,7 @@ import yaml
 from pwconf.errors import Position
 from pwconf.manifest import loader
 from pwconf.manifest.loader import YamlProblem, load_document
-from pwconf.manifest.positions import Document
+from pwconf.manifest.positions import Document, locate_in_scalar
 
 TEXT = """\
 version: 1
@@ -214,7 +214,7 @@ LOCATE_CASES = [
 def test_locate_inside_one_line_scalars(written: str, char: str, column: int) -> None:
     document = doc(f"k: {written}\n")
     value = document.data["k"]
-    position = document.locate(document.where(("k",)), value, value.index(char))
+    position = locate_in_scalar(document.text, document.where(("k",)), value, value.index(char))
     assert (position.line, position.column) == (1, column)
 
 
@@ -222,8 +222,8 @@ def test_locate_inside_block_scalars() -> None:
     document = doc('k: >-\n  A(@shop)\n  + T("Age", EQ, 1)\nz: |\n  one\n  two X\n')
     folded = document.data["k"]
     assert folded == 'A(@shop) + T("Age", EQ, 1)'
-    position = document.locate(document.where(("k",)), folded, folded.index("T"))
+    position = locate_in_scalar(document.text, document.where(("k",)), folded, folded.index("T"))
     assert (position.line, position.column) == (3, 5)
     literal = document.data["z"]
-    position = document.locate(document.where(("z",)), literal, literal.index("X"))
+    position = locate_in_scalar(document.text, document.where(("z",)), literal, literal.index("X"))
     assert (position.line, position.column) == (6, 7)
