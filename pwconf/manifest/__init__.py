@@ -16,7 +16,7 @@ from pwconf.errors import ManifestError, Position, Problem, UsageError
 from pwconf.manifest.build import Builder, Source
 from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
-from pwconf.manifest.loader import YamlProblem, load_document
+from pwconf.manifest.loader import Resolve, YamlProblem, load_document
 from pwconf.manifest.positions import Document
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
@@ -51,10 +51,9 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     """The manifests under `paths` (default: the current directory), problems sorted by place."""
     var_files = variables.files if isinstance(variables, Variables) else frozenset()
     files, problems = discover(paths, skip=var_files)
-    interpolator = Interpolator(variables, env)
     builder = Builder()
     for manifest in files:
-        problems.extend(_add_file(manifest, interpolator, builder))
+        problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
     built = builder.finish([manifest.display for manifest in files])
     problems += [*built.problems, *check_state(built)]
     return Analysis(built.state, sorted(problems, key=_problem_order))
@@ -63,20 +62,19 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
 def _add_file(
     manifest: ManifestFile, interpolator: Interpolator, builder: Builder
 ) -> list[Problem]:
-    """Read, resolve, validate and build one file; its Document is dropped on return."""
+    """Read and resolve, validate and build one file; its Document is dropped on return."""
     try:
-        document = _read_manifest(manifest.path, manifest.display)
+        document = _read_manifest(manifest.path, manifest.display, interpolator.resolve)
     except FileProblem as exc:
         return [exc.at(manifest.display)]
-    problems = interpolator.resolve_document(document)
     found = validate_document(document)  # entities with problems are left out of the build
     builder.add(Source(document, interpolator.failed_paths | {path for path, _ in found}))
-    return [*problems, *(problem for _, problem in found)]
+    return [*interpolator.problems, *(problem for _, problem in found)]
 
 
-def _read_manifest(path: str, display: str) -> Document:
+def _read_manifest(path: str, display: str, resolve: Resolve) -> Document:
     """The file as a Document whose data is a mapping with a supported version."""
-    document = load_document(display, path, read_text(path))
+    document = load_document(display, path, read_text(path), resolve)
     data = document.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"

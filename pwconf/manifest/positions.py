@@ -27,7 +27,6 @@ class Document:
     data: Any = None
     values: dict[Path, Any] = field(default_factory=dict)  # path → mark of its value
     keys: dict[Path, Any] = field(default_factory=dict)  # path → mark of the key naming it
-    references: list[Path] = field(default_factory=list)  # string values holding "${"
 
     def position(self, mark: Any) -> Position:
         return Position(self.file, mark.line + 1, mark.column + 1)

@@ -54,21 +54,13 @@ class Interpolator:
     problems: list[Problem] = field(default_factory=list)
     failed_paths: set[Path] = field(default_factory=set)  # values left unresolved
 
-    def resolve_document(self, document: Document) -> list[Problem]:
-        """Replace references in `document.data` in place; returns the problems found. Visits
-        the strings the loader saw holding "${", and the credential fields (secrets even when
-        literal); `failed_paths` lets later checks leave the unresolved values alone."""
-        self.problems = []
-        self.failed_paths = set()
-        paths = dict.fromkeys([*document.references, *_credential_paths(document.data)])
-        for path in paths:
-            container, key = _parent(document.data, path)
-            value = container[key]
-            if isinstance(value, str):
-                container[key] = self.string(document, value, path, is_credential(path))
-        return self.problems
-
-    def string(self, document: Document, raw: str, path: Path, credential: bool) -> Any:
+    def resolve(self, document: Document, path: Path, raw: str) -> Any:
+        """A string value of `document` as the loader reads it, its references resolved; a
+        credential field becomes a Secret even when literal. A value left unresolved is kept
+        as written, its path in `failed_paths` so that later checks leave it alone."""
+        credential = is_credential(path)
+        if "${" not in raw and not credential:
+            return raw
         value, origin, errors = self.expand(document, raw, binary_ok=credential)
         if errors:
             start = document.where(path)
@@ -156,25 +148,6 @@ class Interpolator:
                 "credential fields",
                 offset,
             ) from None
-
-
-def _credential_paths(data: Any) -> list[Path]:
-    applications = data.get(APPS) if isinstance(data, dict) else None
-    if not isinstance(applications, dict):
-        return []
-    found: list[Path] = []
-    for handle, app in applications.items():
-        for block, name in sorted(CREDENTIAL_FIELDS):
-            credentials = app.get(block) if isinstance(app, dict) else None
-            if isinstance(credentials, dict) and name in credentials:
-                found.append((APPS, handle, block, name))
-    return found
-
-
-def _parent(data: Any, path: Path) -> tuple[Any, str | int]:
-    for part in path[:-1]:
-        data = data[part]
-    return data, path[-1]
 
 
 def _read_file(name: str, path: str, offset: int) -> bytes:

@@ -87,9 +87,16 @@ def test_scalars_are_read_as_yaml_1_1_but_dates_stay_text_and_keys_are_their_tex
     )
 
 
-def test_references_are_the_strings_holding_a_dollar_brace() -> None:
-    document = doc('a: "${env:X}"\nb: [plain, "x ${var:Y}"]\nc: $$ {not one}\n')
-    assert document.references == [("a",), ("b", 1)]
+def test_each_string_value_is_what_resolve_makes_of_it() -> None:
+    seen: list[tuple[str | int, ...]] = []
+
+    def resolve(document: Document, path: tuple[str | int, ...], raw: str) -> str:
+        seen.append(path)
+        return raw.upper()
+
+    document = load_document("m.yaml", "m.yaml", 'a: "${env:X}"\nb: [plain, 1]\n', resolve)
+    assert document.data == {"a": "${ENV:X}", "b": ["PLAIN", 1]}
+    assert seen == [("a",), ("b", 0)]
 
 
 def test_merge_keys_explicit_keys_win_and_earlier_merges_win(parser: str) -> None:
