@@ -2,8 +2,7 @@
 
 A kind declares its fields once (`Kind.fields`): normalisation, sensitivity, pointers, export
 order and wire names derive from that table. A kind overrides only what differs, and says how
-to list, create, update and delete it over the API.
-"""
+to list, create, update and delete it over the API."""
 
 from __future__ import annotations
 
@@ -111,9 +110,6 @@ class LiveView:
         if entity.code is not None:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
-    def handle_for(self, code: str | None) -> str | None:
-        return None if code is None else self.handle_by_code.get(code, code)
-
 
 class ApplyContext:
     """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
@@ -148,8 +144,7 @@ class Kind:
     # For a kind the API cannot list: the notes when its definition changed or it was removed.
     changed_unreadably: ClassVar[str] = ""
     removed_unreadably: ClassVar[str] = ""
-    # Why the changes of `follow_replacements` are made.
-    follow_reason: ClassVar[str] = ""
+    follow_reason: ClassVar[str] = ""  # why the changes of `follow_replacements` are made
     export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
     needs_detail: ClassVar[bool] = False  # see `detail_read`
     # An account-wide kind whose list the server may refuse without `application`: then it is
@@ -190,7 +185,6 @@ class Kind:
     # --- model -------------------------------------------------------------------------
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         """The canonical form both sides are compared in; `view` maps live codes to names.
-
         Idempotent: the planner skips live attributes already equal to the desired form."""
         return {f.name: f.normal(attrs.get(f.name)) for f in self.fields}
 
@@ -219,12 +213,9 @@ class Kind:
         for name, kind in self.pointers:
             target = Address(kind, live.app, live.attrs.get(name) or "")
             if target in replaced:
-                old_code = live_entities[target].code if target in live_entities else None
-                follow_ups.append(
-                    FieldChange(
-                        f"{name}_code", old_code, KNOWN_AFTER_APPLY, self.replaced_on_change
-                    )
-                )
+                old = live_entities[target].code if target in live_entities else None
+                forces = self.replaced_on_change
+                follow_ups.append(FieldChange(f"{name}_code", old, KNOWN_AFTER_APPLY, forces))
         return follow_ups
 
     def comparison_notes(

@@ -178,7 +178,8 @@ class SegmentKind(Kind):
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         expression = canonical_expression(raw.get("filter_expression") or "", view.handle_by_code)
-        application = view.handle_for(raw.get("application"))
+        code = raw.get("application")
+        application = None if code is None else view.handle_by_code.get(code, code)
         return super().to_entity(
             {**raw, "expression": expression, "application": application}, None, view
         )
