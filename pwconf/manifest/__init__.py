@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
-from pwconf.manifest.build import Builder, Source
+from pwconf.manifest.build import Builder
 from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import Resolve, YamlProblem, load_document
@@ -54,9 +54,9 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     builder = Builder()
     for manifest in files:
         problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
-    built = builder.finish([manifest.display for manifest in files])
-    problems += [*built.problems, *check_state(built)]
-    return Analysis(built.state, sorted(problems, key=_problem_order))
+    state = builder.finish([manifest.display for manifest in files])
+    problems += [*builder.problems, *check_state(state, builder)]
+    return Analysis(state, sorted(problems, key=_problem_order))
 
 
 def _add_file(
@@ -68,7 +68,7 @@ def _add_file(
     except FileProblem as exc:
         return [exc.at(manifest.display)]
     found = validate_document(document)  # entities with problems are left out of the build
-    builder.add(Source(document, interpolator.failed_paths | {path for path, _ in found}))
+    builder.add(document, interpolator.failed_paths | {path for path, _ in found})
     return [*interpolator.problems, *(problem for _, problem in found)]
 
 

@@ -16,7 +16,6 @@ Merging rules (decided):
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,39 +38,9 @@ ACCOUNT_SECTIONS = {PLURALS[kind]: kind for kind in ACCOUNT_WIDE}
 
 
 @dataclass
-class Source:
-    """One file, after interpolation and schema validation."""
-
-    document: Document
-    error_paths: set[Path] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self._prefixes = {p[:i] for p in self.error_paths for i in range(len(p) + 1)}
-
-    def has_errors_within(self, path: Path) -> bool:
-        return path in self._prefixes
-
-    def app_fields_have_errors(self, app_path: Path) -> bool:
-        depth = len(app_path)
-        return any(
-            p[:depth] == app_path and (len(p) == depth or p[depth] not in APP_SECTIONS)
-            for p in self.error_paths
-        )
-
-
-@dataclass
-class BuildResult:
-    state: DesiredState
-    problems: list[Problem]
-    broken: set[Address]  # declared, but left out because of their errors
-    expressions: dict[Address, str]  # each entity's Kind.text_field exactly as read
-    texts: dict[str, str]  # the text of each file holding those, to place problems inside them
-
-
-@dataclass
 class _AppDraft:
     position: Position
-    fields: dict[str, tuple[Any, Position]] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     broken: bool = False
 
@@ -83,36 +52,39 @@ def where_defined(position: Position) -> str:
 class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
     it keeps of a file is the entities, their positions and, for the files that define a
-    Kind.text_field, the text (to place problems inside it)."""
+    Kind.text_field, the text (to place problems inside it). `finish` makes the state; the
+    checks then read what else it kept."""
 
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
         self.defined_at: dict[Address, Position] = {}
-        self.broken: set[Address] = set()
+        self.broken: set[Address] = set()  # declared, but left out because of their errors
         self.problems: list[Problem] = []
         self.apps: dict[str, _AppDraft] = {}
         self.prune: tuple[frozenset[str], Position] | None = None
-        self.expressions: dict[Address, str] = {}
-        self.positions: dict[Path, dict[str, Position]] = {}
-        self.texts: dict[str, str] = {}
+        self.expressions: dict[Address, str] = {}  # each entity's Kind.text_field as read
+        self.texts: dict[str, str] = {}  # the text of each file holding those
 
-    def add(self, source: Source) -> None:
-        data = source.document.data
-        self.positions = _positions_by_entity(source.document)
-        self.add_settings(source, data.get("settings"))
+    def add(self, document: Document, error_paths: set[Path]) -> None:
+        """One file, after interpolation and schema validation; `error_paths`: the values
+        with problems, whose entities are left out."""
+        self.error_paths = error_paths
+        self.with_errors = {p[:i] for p in error_paths for i in range(len(p) + 1)}
+        self.positions = _positions_by_entity(document)
+        self.add_settings(document, document.data.get("settings"))
         for section, kind in ACCOUNT_SECTIONS.items():
-            for name, body in _items(data.get(section)):
-                self.add_entity(source, Address(kind, None, name), (section, name), body)
-        for handle, body in _items(data.get(APPS)):
-            self.add_application(source, handle, body)
+            for name, body in _items(document.data.get(section)):
+                self.add_entity(document, Address(kind, None, name), (section, name), body)
+        for handle, body in _items(document.data.get(APPS)):
+            self.add_application(document, handle, body)
 
-    def add_settings(self, source: Source, settings: Any) -> None:
+    def add_settings(self, document: Document, settings: Any) -> None:
         if not isinstance(settings, dict) or "prune" not in settings:
             return
-        if source.has_errors_within(("settings",)):
+        if ("settings",) in self.with_errors:
             return
         prune = frozenset(KIND_BY_PLURAL[plural] for plural in settings["prune"])
-        position = source.document.where(("settings", "prune"))
+        position = document.where(("settings", "prune"))
         if self.prune is None:
             self.prune = (prune, position)
         elif self.prune[0] != prune:
@@ -124,8 +96,7 @@ class Builder:
                 )
             )
 
-    def add_entity(self, source: Source, address: Address, path: Path, body: Any) -> None:
-        document = source.document
+    def add_entity(self, document: Document, address: Address, path: Path, body: Any) -> None:
         position = document.key_where(path)
         first = self.defined_at.get(address)
         if first is not None:
@@ -138,7 +109,7 @@ class Builder:
             )
             return
         self.defined_at[address] = position
-        if source.has_errors_within(path) or not isinstance(body, dict):
+        if path in self.with_errors or not isinstance(body, dict):
             self.broken.add(address)
             return
         attrs = REGISTRY[address.kind].from_manifest(body)
@@ -153,8 +124,7 @@ class Builder:
             self.expressions[address] = body[text_field]
             self.texts[document.file] = document.text
 
-    def add_application(self, source: Source, handle: str, body: Any) -> None:
-        document = source.document
+    def add_application(self, document: Document, handle: str, body: Any) -> None:
         path: Path = (APPS, handle)
         draft = self.apps.get(handle)
         if draft is None:
@@ -162,58 +132,52 @@ class Builder:
         if not isinstance(body, dict):
             draft.broken = True
             return
-        if source.app_fields_have_errors(path):
-            draft.broken = True
+        errors = [p[2:] for p in self.error_paths if p[:2] == path]
+        if any(not rest or rest[0] not in APP_SECTIONS for rest in errors):
+            draft.broken = True  # its own fields have errors
         else:
-            self.merge_app_fields(document, handle, draft, body, self.positions.get(path, {}))
+            self.merge_app_fields(document, handle, draft, body)
         for section, kind in APP_SECTIONS.items():
             for name, item in _items(body.get(section)):
-                self.add_entity(source, Address(kind, handle, name), (*path, section, name), item)
+                self.add_entity(document, Address(kind, handle, name), (*path, section, name), item)
 
     def merge_app_fields(
-        self,
-        document: Document,
-        handle: str,
-        draft: _AppDraft,
-        body: dict[str, Any],
-        positions: Mapping[str, Position],
+        self, document: Document, handle: str, draft: _AppDraft, body: dict[str, Any]
     ) -> None:
+        positions = self.positions.get((APPS, handle), {})
         for name in APP_FIELDS:
             if name not in body:
                 continue
-            position = document.where((APPS, handle, name))
-            previous = draft.fields.get(name)
-            if previous is None:
-                draft.fields[name] = (body[name], position)
+            if name not in draft.fields:
+                draft.fields[name] = body[name]
                 draft.positions.update(
                     (key, where)
                     for key, where in positions.items()
                     if key == name or key.startswith(f"{name}.")
                 )
-            elif previous[0] != body[name]:
+            elif draft.fields[name] != body[name]:
                 self.problems.append(
                     Problem(
                         f"application {handle!r}: {name!r} differs from the value set at "
-                        f"{where_defined(previous[1])}; set it in one file, or the same in both",
-                        position,
+                        f"{where_defined(draft.positions[name])}; set it in one file, or the "
+                        "same in both",
+                        document.where((APPS, handle, name)),
                     )
                 )
 
-    def finish(self, files: list[str]) -> BuildResult:
+    def finish(self, files: list[str]) -> DesiredState:
         for handle, draft in self.apps.items():
             self.finish_application(handle, draft)
         settings = Settings(prune=self.prune[0] if self.prune else frozenset())
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
-        state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
-        return BuildResult(state, self.problems, self.broken, self.expressions, self.texts)
+        return DesiredState(entities=ordered, settings=settings, files=sorted(files))
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address(CONTAINER, None, handle)
         if draft.broken:
             self.broken.add(address)
             return
-        values = {name: value for name, (value, _) in draft.fields.items()}
-        if "title" not in values:
+        if "title" not in draft.fields:
             self.problems.append(
                 Problem(
                     f"application {handle!r} has no title; add `title:` (without a `code:`, "
@@ -225,8 +189,8 @@ class Builder:
             return
         self.entities[address] = Entity(
             address=address,
-            attrs=REGISTRY[CONTAINER].from_manifest(values),
-            code=values.get("code"),
+            attrs=REGISTRY[CONTAINER].from_manifest(draft.fields),
+            code=draft.fields.get("code"),
             position=draft.position,
             field_positions=draft.positions,
         )

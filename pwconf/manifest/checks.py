@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from pwconf.errors import Position, Problem
 from pwconf.kinds import PLURALS, REGISTRY, kind_label
 from pwconf.kinds.base import at, suggest
-from pwconf.manifest.build import BuildResult
+from pwconf.manifest.build import Builder
 from pwconf.manifest.positions import locate_in_scalar
-from pwconf.model import Address, Entity
+from pwconf.model import Address, DesiredState, Entity
 
 
-def check_state(built: BuildResult) -> list[Problem]:
-    checker = _Checker(built)
+def check_state(state: DesiredState, built: Builder) -> list[Problem]:
+    """The problems of `state`, which `built` finished (and knows what it left out)."""
+    checker = _Checker(state, built)
     return [
         *(problem for kind in REGISTRY.values() for problem in kind.check(checker)),
         *checker.pointers(),
@@ -28,10 +29,10 @@ def check_state(built: BuildResult) -> list[Problem]:
 class _Checker:
     """kinds.base.Declared: entities left out for their own errors count as declared."""
 
-    def __init__(self, built: BuildResult) -> None:
-        self.state = built.state
+    def __init__(self, state: DesiredState, built: Builder) -> None:
+        self.state = state
         self.built = built
-        self.declared = set(built.state.entities) | built.broken
+        self.declared = set(state.entities) | built.broken
 
     def is_declared(self, kind: str, app: str | None, name: str) -> bool:
         return Address(kind, app, name) in self.declared
