@@ -27,24 +27,17 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
-# (block, field) of an application's credentials: its kind's sensitive fields.
-CREDENTIAL_FIELDS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(path.split(".")) for path in REGISTRY[CONTAINER].sensitive_fields
-)
 
 
 def is_credential(path: Path) -> bool:
-    """applications.<handle>.ios.key_file and the like."""
-    return len(path) == 4 and path[0] == APPS and (path[2], path[3]) in CREDENTIAL_FIELDS
+    """applications.<handle>.ios.key_file and the like: the application kind's sensitive fields."""
+    if len(path) != 4 or path[0] != APPS:
+        return False
+    return f"{path[2]}.{path[3]}" in REGISTRY[CONTAINER].sensitive_fields
 
 
-class UnresolvedReference(Exception):
-    """One reference cannot be resolved; `offset` is where it starts in the value."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
+class Unresolved(Exception):
+    """A reference that cannot be resolved; the message says why."""
 
 
 @dataclass
@@ -64,19 +57,20 @@ class Interpolator:
         value, origin, errors = self.expand(document, raw, binary_ok=credential)
         if errors:
             start = document.where(path)
-            for error in errors:
-                position = locate_in_scalar(document.text, start, raw, error.offset)
-                self.problems.append(Problem(error.message, position))
+            for message, offset in errors:
+                position = locate_in_scalar(document.text, start, raw, offset)
+                self.problems.append(Problem(message, position))
             self.failed_paths.add(path)
             return Secret("", "invalid") if credential else raw
         return Secret(value, origin) if credential else value
 
     def expand(
         self, document: Document, raw: str, *, binary_ok: bool
-    ) -> tuple[str | bytes, str, list[UnresolvedReference]]:
-        """The value with every reference resolved, its origin, and what failed."""
+    ) -> tuple[str | bytes, str, list[tuple[str, int]]]:
+        """The value with every reference resolved, its origin, and what failed (message, and
+        where in `raw`)."""
         parts: list[str | bytes] = []
-        errors: list[UnresolvedReference] = []
+        errors: list[tuple[str, int]] = []
         origin = ""
         position = 0
         for match in _REFERENCE.finditer(raw):
@@ -85,15 +79,14 @@ class Interpolator:
             if match.group() == "$${":
                 parts.append("${")
             elif reference is None:
-                message = "unterminated '${': add the closing '}'"
-                errors.append(UnresolvedReference(message, match.start()))
+                errors.append(("unterminated '${': add the closing '}'", match.start()))
                 position = len(raw)
                 break
             else:
                 try:
-                    parts.append(self.lookup(document, reference, match.start(), binary_ok))
-                except UnresolvedReference as error:
-                    errors.append(error)
+                    parts.append(self.lookup(document, reference, binary_ok))
+                except Unresolved as exc:
+                    errors.append((str(exc), match.start()))
                 origin = origin or reference
         parts.append(raw[position:])
         present = [part for part in parts if part != ""]
@@ -101,71 +94,57 @@ class Interpolator:
         if len(present) == 1:
             return present[0], origin, errors
         if any(isinstance(part, bytes) for part in present):
-            message = "a binary file can only be the whole value, not part of a text"
-            errors.append(UnresolvedReference(message, 0))
+            errors.append(("a binary file can only be the whole value, not part of a text", 0))
         return "".join(str(part) for part in present), origin, errors
 
-    def lookup(
-        self, document: Document, reference: str, offset: int, binary_ok: bool
-    ) -> str | bytes:
+    def lookup(self, document: Document, reference: str, binary_ok: bool) -> str | bytes:
         source, _, name = reference.partition(":")
         if source == "file":
-            return self.from_file(document, name, offset, binary_ok)
+            return _from_file(document, name, binary_ok)
         if source not in ("env", "var"):
-            raise UnresolvedReference(
+            raise Unresolved(
                 f"unknown reference '${{{reference}}}'; use ${{env:NAME}}, ${{file:path}} or "
-                "${var:NAME} (write $${ for a literal '${')",
-                offset,
+                "${var:NAME} (write $${ for a literal '${')"
             )
         if not NAME_RE.fullmatch(name):
-            raise UnresolvedReference(
-                f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'", offset
-            )
+            raise Unresolved(f"'${{{source}:{name}}}' needs a name made of letters, digits and '_'")
         values = self.env if source == "env" else self.variables
         if name in values:
             return values[name]
         if source == "env":
-            message = f"environment variable {name!r} is not set (referenced as ${{env:{name}}})"
-            raise UnresolvedReference(message, offset)
-        raise UnresolvedReference(
+            raise Unresolved(
+                f"environment variable {name!r} is not set (referenced as ${{env:{name}}})"
+            )
+        raise Unresolved(
             f"variable {name!r} is not defined; pass --var {name}=VALUE or a --var-file "
-            "that sets it",
-            offset,
+            "that sets it"
         )
 
-    def from_file(self, document: Document, name: str, offset: int, binary_ok: bool) -> str | bytes:
-        if not name:
-            raise UnresolvedReference("${file:} needs a path, e.g. ${file:secrets/key.p12}", offset)
-        path = os.path.join(os.path.dirname(document.path), os.path.expanduser(name))
-        data = _read_file(name, path, offset)
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            if binary_ok:
-                return data
-            raise UnresolvedReference(
-                f"file {name!r} is not UTF-8 text; binary files are only accepted in "
-                "credential fields",
-                offset,
-            ) from None
 
-
-def _read_file(name: str, path: str, offset: int) -> bytes:
+def _from_file(document: Document, name: str, binary_ok: bool) -> str | bytes:
+    """The file `name`, relative to the manifest's directory; bytes only if `binary_ok`."""
+    if not name:
+        raise Unresolved("${file:} needs a path, e.g. ${file:secrets/key.p12}")
+    path = os.path.join(os.path.dirname(document.path), os.path.expanduser(name))
     where = f"file {name!r} (relative to the manifest's directory)"
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
-            raise UnresolvedReference(
-                f"{where} is {describe_size(size)}; the limit is {describe_size(MAX_FILE_BYTES)}",
-                offset,
-            )
+            limit = describe_size(MAX_FILE_BYTES)
+            raise Unresolved(f"{where} is {describe_size(size)}; the limit is {limit}")
         with open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read()
     except FileNotFoundError:
-        raise UnresolvedReference(f"{where} does not exist", offset) from None
+        raise Unresolved(f"{where} does not exist") from None
     except IsADirectoryError:
-        raise UnresolvedReference(f"{where} is a directory, not a file", offset) from None
+        raise Unresolved(f"{where} is a directory, not a file") from None
     except OSError as exc:
-        raise UnresolvedReference(
-            f"{where} cannot be read: {exc.strerror or exc}", offset
+        raise Unresolved(f"{where} cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        if binary_ok:
+            return data
+        raise Unresolved(
+            f"file {name!r} is not UTF-8 text; binary files are only accepted in credential fields"
         ) from None
