@@ -1,6 +1,6 @@
 """Reading manifests into the desired state (manifest format version 1).
 
-    files ─read─▶ text ─loader─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
+    files ─read─▶ text ─loader + values─▶ data (${...} resolved, secrets wrapped) + positions
           ─schema─▶ shape checked ─build─▶ merged DesiredState ─checks─▶ references, expressions
 
 Every stage collects problems instead of stopping, so one run reports them all.
@@ -16,7 +16,7 @@ from pwconf.errors import ManifestError, Position, Problem, UsageError
 from pwconf.manifest.build import Builder
 from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
-from pwconf.manifest.loader import Resolve, YamlProblem, load_document
+from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
 from pwconf.manifest.schema import validate_document
 from pwconf.manifest.values import NAME_RE, Interpolator
@@ -64,7 +64,9 @@ def _add_file(
 ) -> list[Problem]:
     """Read and resolve, validate and build one file; its Document is dropped on return."""
     try:
-        document = _read_manifest(manifest.path, manifest.display, interpolator.resolve)
+        text = read_text(manifest.path)
+        document = load_document(manifest.display, manifest.path, text, interpolator.resolve)
+        _check_version(document)
     except FileProblem as exc:
         return [exc.at(manifest.display)]
     found = validate_document(document)  # entities with problems are left out of the build
@@ -72,9 +74,8 @@ def _add_file(
     return [*interpolator.problems, *(problem for _, problem in found)]
 
 
-def _read_manifest(path: str, display: str, resolve: Resolve) -> Document:
-    """The file as a Document whose data is a mapping with a supported version."""
-    document = load_document(display, path, read_text(path), resolve)
+def _check_version(document: Document) -> None:
+    """Raises YamlProblem unless the file's data is a mapping with a supported version."""
     data = document.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
@@ -88,7 +89,6 @@ def _read_manifest(path: str, display: str, resolve: Resolve) -> Document:
             f"unsupported manifest version {version!r}; this pwconf reads `version: 1`",
             document.values[("version",)],
         )
-    return document
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

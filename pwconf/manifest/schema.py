@@ -105,18 +105,15 @@ def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path
             if item in instance[:index]:
                 message = f"{_field(path)} lists {item!r} more than once"
                 yield (*path, index), Problem(message, document.where((*path, index)))
-    elif keyword == "anyOf" and (specific := _of_its_type(error)):
+    elif keyword == "anyOf" and (
+        # the errors of the branches of the value's own type say more than "none matched"
+        # (the schema's anyOfs differ by type only)
+        specific := [e for e in error.context or [] if e.relative_path or e.validator != "type"]
+    ):
         for sub_error in specific:
             yield from _problems(document, sub_error)
     else:
         yield path, Problem(_message(error, path), document.where(path))
-
-
-def _of_its_type(error: ValidationError) -> list[ValidationError]:
-    """The errors of the anyOf branches other than a branch's type mismatch at the value itself:
-    the branches of the value's own type, which say more than "none matched" (the schema's
-    anyOfs differ by type only)."""
-    return [e for e in error.context or [] if e.relative_path or e.validator != "type"]
 
 
 def _message(error: ValidationError, path: Path) -> str:
