@@ -55,7 +55,7 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     for manifest in files:
         problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
     state = builder.finish([manifest.display for manifest in files])
-    problems += [*builder.problems, *check_state(state, builder)]
+    problems += [*builder.problems, *check_state(builder)]
     return Analysis(state, sorted(problems, key=_problem_order))
 
 

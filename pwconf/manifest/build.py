@@ -29,7 +29,8 @@ from pwconf.kinds import (
     REGISTRY,
     kind_label,
 )
-from pwconf.manifest.positions import Document, Path
+from pwconf.kinds.base import at
+from pwconf.manifest.positions import Document, Path, locate_in_scalar
 from pwconf.model import Address, DesiredState, Entity, Settings
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
@@ -53,7 +54,7 @@ class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
     it keeps of a file is the entities, their positions and, for the files that define a
     Kind.text_field, the text (to place problems inside it). `finish` makes the state; the
-    checks then read what else it kept."""
+    kinds' checks then ask it what was declared."""
 
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
@@ -170,7 +171,8 @@ class Builder:
             self.finish_application(handle, draft)
         settings = Settings(prune=self.prune[0] if self.prune else frozenset())
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
-        return DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        self.state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        return self.state
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address(CONTAINER, None, handle)
@@ -194,6 +196,32 @@ class Builder:
             position=draft.position,
             field_positions=draft.positions,
         )
+
+
+    # --- what the kinds' checks ask of the finished state (kinds.base.Declared) ------------
+    def is_declared(self, kind: str, app: str | None, name: str) -> bool:
+        """Entities left out for their own errors count as declared."""
+        address = Address(kind, app, name)
+        return address in self.entities or address in self.broken
+
+    def names(self, kind: str, app: str | None = None) -> list[str]:
+        declared = {*self.entities, *self.broken}
+        return sorted(a.name for a in declared if a.kind == kind and a.app == app)
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        return self.state.of_kind(kind)
+
+    def get(self, address: Address) -> Entity | None:
+        return self.entities.get(address)
+
+    def position_in(self, entity: Entity, field: str, column: int) -> Position | None:
+        """Where the `column`th character (from 1) of the field's text, stripped, is written."""
+        start = at(entity, field)
+        if start is None:
+            return None
+        raw = self.expressions[entity.address]
+        lead = len(raw) - len(raw.lstrip())
+        return locate_in_scalar(self.texts[start.file], start, raw, lead + column - 1)
 
 
 def _items(section: Any) -> list[tuple[str, Any]]:
