@@ -10,8 +10,7 @@
 
 Creates and updates run top-down in REGISTRY order; deletes run bottom-up. The tables the rest
 of pwconf uses (order, plurals, where each kind lives) derive from it.
-Adding a kind means adding its module and one line here.
-"""
+Adding a kind means adding its module and one line here."""
 
 from __future__ import annotations
 

@@ -195,13 +195,12 @@ class Kind:
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> Mapping[str, Any]:
-        """The live attributes with what the API cannot read back filled in from the state file
-        (`desired`: the normalised desired attributes); a new dict, `live` left unchanged."""
+        """A new dict of the live attributes, what the API cannot read back filled in from the
+        state file (`desired`: the normalised desired attributes)."""
         return live.attrs
 
     def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
-        """For a kind the API cannot list: the entities its state file records, each with
-        {"digest": ...} to compare with the digest of the manifests' form."""
+        """For a kind the API cannot list: the entities its state file records ({"digest": ...})."""
         return {}
 
     def follow_replacements(
@@ -229,8 +228,7 @@ class Kind:
         return iter(())
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
-        """Why a create of `entity` is certain to be refused, given the account's application
-        codes; empty when nothing is known to be wrong."""
+        """Why a create of `entity` is certain to be refused, given the account's applications."""
         return []
 
     def forces_replacement(self, path: str) -> bool:
@@ -296,8 +294,7 @@ class Kind:
 
     @cached_property
     def _read_fields(self) -> tuple[tuple[str, str, str, Any], ...]:
-        """(name, wire name, kind pointed at, default) of each field: what to_entity reads, for
-        tens of thousands of rows."""
+        """(name, wire name, kind pointed at, default) of each field, as to_entity reads them."""
         return tuple((f.name, f.wire_name, f.points_at, f.default) for f in self.fields)
 
     def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
@@ -327,18 +324,16 @@ class Kind:
         raise NotImplementedError
 
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_creates`: create `entities` (of one application) in one call and learn
+        """With `batch_creates`: create `entities` (of one application) in one call, learning
         their codes; what the returned Batch does not name was created."""
         raise NotImplementedError
 
     def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_deletes`: delete `entities` (of one application) in one call; what the
-        returned Batch does not name was deleted."""
+        """With `batch_deletes`: delete `entities` (of one application) in one call."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:
-        """With `codes_read_back`: learn the codes of `entities` (of one application, just
-        created) in one read."""
+        """With `codes_read_back`: learn the codes of `entities` (just created) in one read."""
         raise NotImplementedError
 
 

@@ -3,8 +3,7 @@
     files ─read─▶ text ─loader + values─▶ data (${...} resolved, secrets wrapped) + positions
           ─schema─▶ shape checked ─build─▶ merged DesiredState ─checks─▶ references, expressions
 
-Every stage collects problems instead of stopping, so one run reports them all.
-"""
+Every stage collects problems instead of stopping, so one run reports them all."""
 
 from __future__ import annotations
 
@@ -100,20 +99,15 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
 
 
 class Variables(dict[str, str]):
-    """NAME → value for ${var:NAME}, and the real paths of the var files they were read from.
-
-    A var file inside a manifest folder is not read as a manifest when that folder is walked,
-    as Terraform never reads a -var-file as configuration.
-    """
+    """NAME → value for ${var:NAME}, and the real paths of the var files they were read from: a
+    folder's manifests never include them (Terraform never reads a -var-file as configuration)."""
 
     files: frozenset[str] = frozenset()
 
 
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
     """Variables for ${var:NAME}: var files in order, then --var options (later ones win).
-
-    Raises UsageError for a malformed --var, ManifestError for var-file problems.
-    """
+    Raises UsageError for a malformed --var, ManifestError for var-file problems."""
     variables = Variables()
     variables.files = frozenset(os.path.realpath(path) for path in var_files)
     problems: list[Problem] = []

@@ -10,8 +10,7 @@ Merging rules (decided):
   credential block (ios, android) set in two files must have the same value there; different
   values are an error at the second place naming the first. `settings` merges likewise.
 - An entity whose own definition failed the schema is left out of the state (its errors are
-  reported) but its name still counts as declared, so references to it raise no second error.
-"""
+  reported) but its name still counts as declared, so references to it raise no second error."""
 
 from __future__ import annotations
 

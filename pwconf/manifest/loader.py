@@ -3,8 +3,7 @@
 PyYAML's composer builds the nodes over the safe loader's parser (libyaml's when installed),
 refusing what breaks a guard as it comes; plain data is then built from the nodes. Aliases give
 independent copies, merge keys work (own keys win, then earlier merges), scalars are read as
-SafeLoader reads them, except that timestamps stay text and keys are their text (`yes:` is "yes").
-"""
+SafeLoader reads them, but timestamps stay text and keys are their text (`yes:` is "yes")."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 The schema is `pwconf/schema/pwconf.schema.json`, a byte-identical copy of
 `schemas/pwconf.schema.json` (a test keeps them equal). Each error becomes a Problem in manifest
-words, at the position of the key or value concerned. Credential values are never quoted.
-"""
+words, at the position of the key or value concerned. Credential values are never quoted."""
 
 from __future__ import annotations
 

@@ -5,8 +5,7 @@ Every string value may hold references, alone or inside other text; `$${` writes
 (`ios.key_file`, `ios.key_password`, `android.fcm_service_account`) become `Secret` objects
 whatever their origin, the moment they are read; a `${file:...}` there is read as bytes and kept
 as bytes unless it is UTF-8 text (a .p12 key stays bytes). Elsewhere a file must be UTF-8 text.
-Messages name the reference, never the value it yields.
-"""
+Messages name the reference, never the value it yields."""
 
 from __future__ import annotations
 
