@@ -112,7 +112,7 @@ def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, s
     variables.files = frozenset(os.path.realpath(path) for path in var_files)
     problems: list[Problem] = []
     for var_file in var_files:
-        variables.update(_read_var_file(var_file, problems))
+        _read_var_file(var_file, variables, problems)
     if problems:
         raise ManifestError(problems)
     for option in var_options:
@@ -125,22 +125,21 @@ def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, s
     return variables
 
 
-def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
+def _read_var_file(path: str, variables: dict[str, str], problems: list[Problem]) -> None:
     """A YAML mapping of NAME: value (strings, numbers or booleans); an empty file defines none."""
     if not os.path.exists(path):
         problems.append(Problem(f"variables file {path!r} does not exist"))
-        return {}
+        return
     display = display_path(path)
     try:
         document = load_document(display, path, read_text(path))
     except FileProblem as exc:
         if not exc.message.startswith("the file is empty"):
             problems.append(exc.at(display))
-        return {}
+        return
     if not isinstance(document.data, dict):
         problems.append(Problem("a variables file is a mapping of NAME: value", document.where(())))
-        return {}
-    variables: dict[str, str] = {}
+        return
     for name, value in document.data.items():
         if not NAME_RE.fullmatch(name):
             message = f"variable name {name!r} must be letters, digits and '_'"
@@ -152,4 +151,3 @@ def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
         else:
             message = f"variable {name!r} must be a string, number or boolean"
             problems.append(Problem(message, document.where((name,))))
-    return variables
