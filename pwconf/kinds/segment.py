@@ -68,8 +68,7 @@ def _expression_problems(text: str, declared: Declared) -> Iterator[tuple[str, i
 class SegmentKind(Kind):
     name = "segment"
     text_field = "expression"
-    # YAML reads an unquoted expiration date as a date
-    fields = (Field("expression"), Field("application"), Field("expiration_date", coerce=str))
+    fields = (Field("expression"), Field("application"), Field("expiration_date"))
     replaced_on_change = True
     per_application_when_refused = True
 

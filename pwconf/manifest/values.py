@@ -26,13 +26,7 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
-
-
-def is_credential(path: Path) -> bool:
-    """applications.<handle>.ios.key_file and the like: the application kind's sensitive fields."""
-    if len(path) != 4 or path[0] != APPS:
-        return False
-    return f"{path[2]}.{path[3]}" in REGISTRY[CONTAINER].sensitive_fields
+CREDENTIALS = REGISTRY[CONTAINER].sensitive_fields  # "ios.key_file" and the like
 
 
 class Unresolved(Exception):
@@ -50,7 +44,7 @@ class Interpolator:
         """A string value of `document` as the loader reads it, its references resolved; a
         credential field becomes a Secret even when literal. A value left unresolved is kept
         as written, its path in `failed_paths` so that later checks leave it alone."""
-        credential = is_credential(path)
+        credential = len(path) == 4 and path[0] == APPS and f"{path[2]}.{path[3]}" in CREDENTIALS
         if "${" not in raw and not credential:
             return raw
         value, origin, errors = self.expand(document, raw, binary_ok=credential)
