@@ -79,10 +79,8 @@ class Builder:
             self.add_application(document, handle, body)
 
     def add_settings(self, document: Document, settings: Any) -> None:
-        if not isinstance(settings, dict) or "prune" not in settings:
-            return
-        if ("settings",) in self.with_errors:
-            return
+        if ("settings",) in self.with_errors or "prune" not in (settings or {}):
+            return  # (the schema refused any settings that are not a mapping)
         prune = frozenset(KIND_BY_PLURAL[plural] for plural in settings["prune"])
         position = document.where(("settings", "prune"))
         if self.prune is None:
@@ -100,10 +98,11 @@ class Builder:
         position = document.key_where(path)
         first = self.defined_at.get(address)
         if first is not None:
+            where = f" of application {address.app!r}" if address.app else ""
             self.problems.append(
                 Problem(
-                    f"{_label(address)} is already defined at {where_defined(first)}; "
-                    "define it once",
+                    f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
+                    f"{where_defined(first)}; define it once",
                     position,
                 )
             )
@@ -225,11 +224,6 @@ class Builder:
 
 def _items(section: Any) -> list[tuple[str, Any]]:
     return list(section.items()) if isinstance(section, dict) else []
-
-
-def _label(address: Address) -> str:
-    where = f" of application {address.app!r}" if address.app else ""
-    return f"{kind_label(address.kind)} {address.name!r}{where}"
 
 
 def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:
