@@ -28,15 +28,11 @@ class Field:
     """One field of a kind, as the manifests name it."""
 
     name: str
-    wire: str = ""  # its name in the API's records and requests; "" for `name`
+    wire: str = ""  # its name in the API's records and requests when not `name`
     coerce: Callable[[Any], Any] | None = None  # the normal form of a value that is set
     default: Any = None  # the value when unset (normalize coerces it too)
     points_at: str = ""  # the kind of the same application it names; sent by that one's code
     sensitive: tuple[str, ...] = ()  # keys of this block whose values are secret
-
-    @property
-    def wire_name(self) -> str:
-        return self.wire or self.name
 
     def normal(self, value: Any) -> Any:
         value = self.default if value is None else value
@@ -150,8 +146,7 @@ class Kind:
     # An account-wide kind whose list the server may refuse without `application`: then it is
     # read once per application of the account, with `list_read(code)`.
     per_application_when_refused: ClassVar[bool] = False
-    # The creates of one application in one level go in one call (`create_batch`), and so do
-    # the deletes (`delete_batch`).
+    # Creates (deletes) of one application in one level go in one call: create_batch (delete_batch)
     batch_creates: ClassVar[bool] = False
     batch_deletes: ClassVar[bool] = False
     # `create` learns no code: the codes of one application's new entities are read back in
@@ -295,7 +290,7 @@ class Kind:
     @cached_property
     def _read_fields(self) -> tuple[tuple[str, str, str, Any], ...]:
         """(name, wire name, kind pointed at, default) of each field, as to_entity reads them."""
-        return tuple((f.name, f.wire_name, f.points_at, f.default) for f in self.fields)
+        return tuple((f.name, f.wire or f.name, f.points_at, f.default) for f in self.fields)
 
     def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
         """The fields in `names` (all if empty; `<field>_code` for a pointer's new code) by
@@ -308,7 +303,7 @@ class Kind:
             value = entity.attrs.get(f.name)
             if f.points_at and value:
                 value = ctx.codes[Address(f.points_at, entity.app, value)]
-            wire[f.wire_name] = value
+            wire[f.wire or f.name] = value
         return wire
 
     # --- apply ----------------------------------------------------------------------------
