@@ -111,16 +111,11 @@ class Builder:
         if path in self.with_errors or not isinstance(body, dict):
             self.broken.add(address)
             return
-        attrs = REGISTRY[address.kind].from_manifest(body)
-        self.entities[address] = Entity(
-            address=address,
-            attrs=attrs,
-            position=position,
-            field_positions=self.positions.get(path, {}),
-        )
-        text_field = REGISTRY[address.kind].text_field
-        if text_field:
-            self.expressions[address] = body[text_field]
+        kind = REGISTRY[address.kind]
+        attrs, fields = kind.from_manifest(body), self.positions.get(path, {})
+        self.entities[address] = Entity(address, attrs, position=position, field_positions=fields)
+        if kind.text_field:
+            self.expressions[address] = body[kind.text_field]
             self.texts[document.file] = document.text
 
     def add_application(self, document: Document, handle: str, body: Any) -> None:

@@ -187,12 +187,12 @@ def _place(path: Path) -> str:
         return _entity(str(path[2]), path[3], path[4:], f" of {app}")
     if path[0] in KIND_BY_PLURAL and len(path) >= 2:
         return _entity(str(path[0]), path[1], path[2:])
-    return repr(_dotted(path))
+    return repr(".".join(map(str, path)))
 
 
 def _entity(section: str, name: Any, rest: Path = (), suffix: str = "") -> str:
     entity = f"{kind_label(KIND_BY_PLURAL[section])} {name!r}{suffix}"
-    return f"{_dotted(rest)!r} of {entity}" if rest else entity
+    return f"{'.'.join(map(str, rest))!r} of {entity}" if rest else entity
 
 
 def _field(path: Path) -> str:
@@ -200,10 +200,6 @@ def _field(path: Path) -> str:
     if path and isinstance(path[-1], int):
         return f"item {path[-1] + 1} of {_field(path[:-1])}"
     return _place(path) if path else "the file"
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(str(part) for part in path)
 
 
 def _describe_value(value: Any, path: Path) -> str:

@@ -64,8 +64,7 @@ class Interpolator:
         where in `raw`)."""
         parts: list[str | bytes] = []
         errors: list[tuple[str, int]] = []
-        origin = ""
-        position = 0
+        origin, position = "", 0
         for match in _REFERENCE.finditer(raw):
             parts.append(raw[position : match.start()])
             position, reference = match.end(), match.group(1)
