@@ -182,13 +182,8 @@ class Builder:
             )
             self.broken.add(address)
             return
-        self.entities[address] = Entity(
-            address=address,
-            attrs=REGISTRY[CONTAINER].from_manifest(draft.fields),
-            code=draft.fields.get("code"),
-            position=draft.position,
-            field_positions=draft.positions,
-        )
+        attrs, code = REGISTRY[CONTAINER].from_manifest(draft.fields), draft.fields.get("code")
+        self.entities[address] = Entity(address, attrs, code, draft.position, draft.positions)
 
 
     # --- what the kinds' checks ask of the finished state (kinds.base.Declared) ------------
