@@ -22,6 +22,7 @@ from pwconf.manifest.positions import Document, Path
 
 MAX_DEPTH = 100
 MAX_NODES = 1_000_000  # values once aliases are expanded
+Resolve = Callable[[Document, Path, str], Any]  # what a string value read at a path becomes
 
 _TAG = "tag:yaml.org,2002:"
 _TEXT_TAGS = {_TAG + "str", _TAG + "timestamp"}
@@ -126,12 +127,8 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     return YamlProblem(f"not valid YAML: {exc.problem}{context}", mark)  # type: ignore[attr-defined]
 
 
-Resolve = Callable[[Document, Path, str], Any]  # what a string value read at a path becomes
-
-
 def load_document(file: str, path: str, text: str, resolve: Resolve | None = None) -> Document:
-    """Parse one file's text, each string value through `resolve`; raises YamlProblem when it
-    cannot be read as YAML data."""
+    """One file's text as a Document, strings through `resolve`; YamlProblem if not YAML data."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
