@@ -10,8 +10,7 @@
 
 Creates and updates run top-down in REGISTRY order; deletes run bottom-up. The tables the rest
 of pwconf uses (order, plurals, where each kind lives) derive from it.
-Adding a kind means adding its module and one line here.
-"""
+Adding a kind means adding its module and one line here."""
 
 from __future__ import annotations
 
@@ -55,8 +54,7 @@ KIND_BY_PLURAL: dict[str, str] = {plural: name for name, plural in PLURALS.items
 APP_SCOPED: frozenset[str] = frozenset(n for n, k in REGISTRY.items() if k.app_scoped)
 # The sections inside an application in the manifests: {plural: kind}, in KIND_ORDER.
 APP_SECTIONS: dict[str, str] = {PLURALS[n]: n for n in KIND_ORDER if n in APP_SCOPED}
-# The kind that holds the others, and those that belong to the account rather than to one
-# application.
+# The kind that holds the others, and those that belong to the account, not to one application.
 CONTAINER: str = application.KIND.name
 ACCOUNT_WIDE: tuple[str, ...] = tuple(
     n for n in KIND_ORDER if n not in APP_SCOPED and n != CONTAINER
@@ -80,9 +78,9 @@ def journal_records_of_old(record: list[Any], state: State) -> list[list[Any]] |
     op, args = record[0], record[1:]
     events, tags, apps = event.KIND.plural, tag.KIND.plural, application.KIND.plural
     credentials = application.CREDENTIALS
-    if op in ("event", "application", "credentials"):
-        section = {"event": events, "application": apps, "credentials": credentials}[op]
-        return [["record", section, *args]]
+    sections = {"event": events, "application": apps, "credentials": credentials}
+    if op in sections:
+        return [["record", sections[op], *args]]
     if op == "tag":
         name, user_specific = args
         return [["record", tags, name, {"user_specific": user_specific}]]

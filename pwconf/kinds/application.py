@@ -156,11 +156,9 @@ class ApplicationKind(Kind):
     ) -> None:
         for platform in platforms:
             block = entity.attrs[platform]
-            api.configure_application(
-                code, DEVICE_TYPES[platform], **WIRE_BUILDERS[platform](block)
-            )
-            sealed = seal_secrets(block, ctx.state.salt)
-            ctx.state.record(CREDENTIALS, code, platform, value=sealed)
+            wire = WIRE_BUILDERS[platform](block)
+            api.configure_application(code, DEVICE_TYPES[platform], **wire)
+            ctx.state.record(CREDENTIALS, code, platform, value=seal_secrets(block, ctx.state.salt))
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_application(live.code)

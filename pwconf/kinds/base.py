@@ -2,8 +2,7 @@
 
 A kind declares its fields once (`Kind.fields`): normalisation, sensitivity, pointers, export
 order and wire names derive from that table. A kind overrides only what differs, and says how
-to list, create, update and delete it over the API.
-"""
+to list, create, update and delete it over the API."""
 
 from __future__ import annotations
 
@@ -29,15 +28,11 @@ class Field:
     """One field of a kind, as the manifests name it."""
 
     name: str
-    wire: str = ""  # its name in the API's records and requests; "" for `name`
+    wire: str = ""  # its name in the API's records and requests when not `name`
     coerce: Callable[[Any], Any] | None = None  # the normal form of a value that is set
     default: Any = None  # the value when unset (normalize coerces it too)
     points_at: str = ""  # the kind of the same application it names; sent by that one's code
     sensitive: tuple[str, ...] = ()  # keys of this block whose values are secret
-
-    @property
-    def wire_name(self) -> str:
-        return self.wire or self.name
 
     def normal(self, value: Any) -> Any:
         value = self.default if value is None else value
@@ -111,9 +106,6 @@ class LiveView:
         if entity.code is not None:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
-    def handle_for(self, code: str | None) -> str | None:
-        return None if code is None else self.handle_by_code.get(code, code)
-
 
 class ApplyContext:
     """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
@@ -148,15 +140,13 @@ class Kind:
     # For a kind the API cannot list: the notes when its definition changed or it was removed.
     changed_unreadably: ClassVar[str] = ""
     removed_unreadably: ClassVar[str] = ""
-    # Why the changes of `follow_replacements` are made.
-    follow_reason: ClassVar[str] = ""
+    follow_reason: ClassVar[str] = ""  # why the changes of `follow_replacements` are made
     export_note: ClassVar[str] = ""  # said once by every export (of a kind it cannot list)
     needs_detail: ClassVar[bool] = False  # see `detail_read`
     # An account-wide kind whose list the server may refuse without `application`: then it is
     # read once per application of the account, with `list_read(code)`.
     per_application_when_refused: ClassVar[bool] = False
-    # The creates of one application in one level go in one call (`create_batch`), and so do
-    # the deletes (`delete_batch`).
+    # Creates (deletes) of one application in one level go in one call: create_batch (delete_batch)
     batch_creates: ClassVar[bool] = False
     batch_deletes: ClassVar[bool] = False
     # `create` learns no code: the codes of one application's new entities are read back in
@@ -190,7 +180,6 @@ class Kind:
     # --- model -------------------------------------------------------------------------
     def normalize(self, attrs: Mapping[str, Any], view: LiveView | None = None) -> dict[str, Any]:
         """The canonical form both sides are compared in; `view` maps live codes to names.
-
         Idempotent: the planner skips live attributes already equal to the desired form."""
         return {f.name: f.normal(attrs.get(f.name)) for f in self.fields}
 
@@ -201,13 +190,12 @@ class Kind:
     def complete_live(
         self, live: Entity, desired: Mapping[str, Any] | None, state: State
     ) -> Mapping[str, Any]:
-        """The live attributes with what the API cannot read back filled in from the state file
-        (`desired`: the normalised desired attributes); a new dict, `live` left unchanged."""
+        """A new dict of the live attributes, what the API cannot read back filled in from the
+        state file (`desired`: the normalised desired attributes)."""
         return live.attrs
 
     def recorded_live(self, state: State, view: LiveView) -> dict[Address, Entity]:
-        """For a kind the API cannot list: the entities its state file records, each with
-        {"digest": ...} to compare with the digest of the manifests' form."""
+        """For a kind the API cannot list: the entities its state file records ({"digest": ...})."""
         return {}
 
     def follow_replacements(
@@ -219,12 +207,9 @@ class Kind:
         for name, kind in self.pointers:
             target = Address(kind, live.app, live.attrs.get(name) or "")
             if target in replaced:
-                old_code = live_entities[target].code if target in live_entities else None
-                follow_ups.append(
-                    FieldChange(
-                        f"{name}_code", old_code, KNOWN_AFTER_APPLY, self.replaced_on_change
-                    )
-                )
+                old = live_entities[target].code if target in live_entities else None
+                forces = self.replaced_on_change
+                follow_ups.append(FieldChange(f"{name}_code", old, KNOWN_AFTER_APPLY, forces))
         return follow_ups
 
     def comparison_notes(
@@ -238,8 +223,7 @@ class Kind:
         return iter(())
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
-        """Why a create of `entity` is certain to be refused, given the account's application
-        codes; empty when nothing is known to be wrong."""
+        """Why a create of `entity` is certain to be refused, given the account's applications."""
         return []
 
     def forces_replacement(self, path: str) -> bool:
@@ -305,9 +289,8 @@ class Kind:
 
     @cached_property
     def _read_fields(self) -> tuple[tuple[str, str, str, Any], ...]:
-        """(name, wire name, kind pointed at, default) of each field: what to_entity reads, for
-        tens of thousands of rows."""
-        return tuple((f.name, f.wire_name, f.points_at, f.default) for f in self.fields)
+        """(name, wire name, kind pointed at, default) of each field, as to_entity reads them."""
+        return tuple((f.name, f.wire or f.name, f.points_at, f.default) for f in self.fields)
 
     def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
         """The fields in `names` (all if empty; `<field>_code` for a pointer's new code) by
@@ -320,7 +303,7 @@ class Kind:
             value = entity.attrs.get(f.name)
             if f.points_at and value:
                 value = ctx.codes[Address(f.points_at, entity.app, value)]
-            wire[f.wire_name] = value
+            wire[f.wire or f.name] = value
         return wire
 
     # --- apply ----------------------------------------------------------------------------
@@ -336,18 +319,16 @@ class Kind:
         raise NotImplementedError
 
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_creates`: create `entities` (of one application) in one call and learn
+        """With `batch_creates`: create `entities` (of one application) in one call, learning
         their codes; what the returned Batch does not name was created."""
         raise NotImplementedError
 
     def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_deletes`: delete `entities` (of one application) in one call; what the
-        returned Batch does not name was deleted."""
+        """With `batch_deletes`: delete `entities` (of one application) in one call."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:
-        """With `codes_read_back`: learn the codes of `entities` (of one application, just
-        created) in one read."""
+        """With `codes_read_back`: learn the codes of `entities` (just created) in one read."""
         raise NotImplementedError
 
 

@@ -11,13 +11,9 @@ from pwconf.kinds.base import ApplyContext, Field, Kind
 from pwconf.model import Entity
 
 
-def _none_if_empty(text: str) -> str | None:
-    return text or None
-
-
 class CampaignKind(Kind):
     name = "campaign"
-    fields = (Field("description", coerce=_none_if_empty),)
+    fields = (Field("description", coerce=lambda text: text or None),)
     app_scoped = True
     replaced_on_change = True
     code_assigned_by_server = True

@@ -11,14 +11,7 @@ from pwconf.kinds.base import ApplyContext, Exporting, Field, Kind, LiveView
 from pwconf.model import Address, Entity, digest
 from pwconf.state import State
 
-ATTRIBUTE_TYPE_CODES: dict[str, int] = {
-    "integer": 1,
-    "string": 2,
-    "list": 3,
-    "date": 4,
-    "boolean": 5,
-    "price": 6,
-}
+ATTRIBUTE_TYPE_CODES = {"integer": 1, "string": 2, "list": 3, "date": 4, "boolean": 5, "price": 6}
 
 
 class EventKind(Kind):

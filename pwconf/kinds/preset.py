@@ -50,16 +50,12 @@ def _sorted_platforms(names: list[str]) -> list[str]:
     return sorted(set(names), key=lambda name: PLATFORM_IDS.get(name, 999))
 
 
-def _set_content(content: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: content[key] for key in CONTENT_WIRE_NAMES if content.get(key) is not None}
-
-
 class PresetKind(Kind):
     name = "preset"
     fields = (
         Field("segment"),
         Field("platforms", coerce=_sorted_platforms, default=()),
-        Field("content", coerce=_set_content, default={}),
+        Field("content", coerce=lambda content: ordered(content, CONTENT_WIRE_NAMES), default={}),
         Field("send_rate", coerce=int),
         Field("campaign", wire="campaignCode", points_at="campaign"),
     )

@@ -68,8 +68,7 @@ def _expression_problems(text: str, declared: Declared) -> Iterator[tuple[str, i
 class SegmentKind(Kind):
     name = "segment"
     text_field = "expression"
-    # YAML reads an unquoted expiration date as a date
-    fields = (Field("expression"), Field("application"), Field("expiration_date", coerce=str))
+    fields = (Field("expression"), Field("application"), Field("expiration_date"))
     replaced_on_change = True
     per_application_when_refused = True
 
@@ -178,7 +177,8 @@ class SegmentKind(Kind):
 
     def to_entity(self, raw: dict[str, Any], app: str | None, view: LiveView) -> Entity | None:
         expression = canonical_expression(raw.get("filter_expression") or "", view.handle_by_code)
-        application = view.handle_for(raw.get("application"))
+        code = raw.get("application")
+        application = None if code is None else view.handle_by_code.get(code, code)
         return super().to_entity(
             {**raw, "expression": expression, "application": application}, None, view
         )

@@ -69,7 +69,6 @@ TAG_TYPES: dict[str, TagType] = {
     "version": TagType(7, OPERATORS, 'a version string such as "1.2.3"', _is_version),
 }
 TYPE_NAMES: dict[int, str] = {tag_type.code: name for name, tag_type in TAG_TYPES.items()}
-OPERATORS_BY_TYPE = {name: tag_type.operators for name, tag_type in TAG_TYPES.items()}
 
 
 def fits(value: Any, tag_type: str) -> bool:
@@ -147,7 +146,7 @@ class TagKind(Kind):
                 used = "AT(...)" if term.app is not None else "T(...)"
                 flag = f"application_specific: {app_specific}"
                 return f"{used} does not fit tag {term.tag!r} ({flag})"
-            if tag_type not in OPERATORS_BY_TYPE:
+            if tag_type not in TAG_TYPES:
                 return None  # an unknown type: the tag's own warning says so
         return next((message for message, _ in operator_problems(term, tag_type)), None)
 
@@ -237,7 +236,7 @@ class TagKind(Kind):
 def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
     """Whether the operator applies to the tag's type and the value fits (contract §5)."""
     operator, value, column = term.operator, term.value, term.value_column
-    allowed = OPERATORS_BY_TYPE.get(tag_type, ())
+    allowed = TAG_TYPES[tag_type].operators if tag_type in TAG_TYPES else ()
     about = f"tag {term.tag!r} is of type {tag_type}"
     if operator not in allowed:
         return [

@@ -1,10 +1,9 @@
 """Reading manifests into the desired state (manifest format version 1).
 
-    files ─read─▶ text ─loader─▶ data + positions ─values─▶ ${...} resolved, secrets wrapped
+    files ─read─▶ text ─loader + values─▶ data (${...} resolved, secrets wrapped) + positions
           ─schema─▶ shape checked ─build─▶ merged DesiredState ─checks─▶ references, expressions
 
-Every stage collects problems instead of stopping, so one run reports them all.
-"""
+Every stage collects problems instead of stopping, so one run reports them all."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
-from pwconf.manifest.build import Builder, Source
-from pwconf.manifest.checks import CheckContext, check_state
+from pwconf.manifest.build import Builder
+from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
@@ -51,35 +50,31 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     """The manifests under `paths` (default: the current directory), problems sorted by place."""
     var_files = variables.files if isinstance(variables, Variables) else frozenset()
     files, problems = discover(paths, skip=var_files)
-    interpolator = Interpolator(variables, env)
     builder = Builder()
     for manifest in files:
-        problems.extend(_add_file(manifest, interpolator, builder))
-    built = builder.finish([manifest.display for manifest in files])
-    problems.extend(built.problems)
-    problems.extend(
-        check_state(built.state, CheckContext(built.broken, built.expressions, built.locate))
-    )
-    return Analysis(built.state, sorted(problems, key=_problem_order))
+        problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
+    state = builder.finish([manifest.display for manifest in files])
+    problems += [*builder.problems, *check_state(builder)]
+    return Analysis(state, sorted(problems, key=_problem_order))
 
 
 def _add_file(
     manifest: ManifestFile, interpolator: Interpolator, builder: Builder
 ) -> list[Problem]:
-    """Read, resolve, validate and build one file; its Document is dropped on return."""
+    """Read and resolve, validate and build one file; its Document is dropped on return."""
     try:
-        document = _read_manifest(manifest.path, manifest.display)
+        text = read_text(manifest.path)
+        document = load_document(manifest.display, manifest.path, text, interpolator.resolve)
+        _check_version(document)
     except FileProblem as exc:
         return [exc.at(manifest.display)]
-    problems = interpolator.resolve_document(document)
     found = validate_document(document)  # entities with problems are left out of the build
-    builder.add(Source(document, interpolator.failed_paths | {path for path, _ in found}))
-    return [*problems, *(problem for _, problem in found)]
+    builder.add(document, interpolator.failed_paths | {path for path, _ in found})
+    return [*interpolator.problems, *(problem for _, problem in found)]
 
 
-def _read_manifest(path: str, display: str) -> Document:
-    """The file as a Document whose data is a mapping with a supported version."""
-    document = load_document(display, path, read_text(path))
+def _check_version(document: Document) -> None:
+    """Raises YamlProblem unless the file's data is a mapping with a supported version."""
     data = document.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
@@ -93,7 +88,6 @@ def _read_manifest(path: str, display: str) -> Document:
             f"unsupported manifest version {version!r}; this pwconf reads `version: 1`",
             document.values[("version",)],
         )
-    return document
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
@@ -105,25 +99,20 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
 
 
 class Variables(dict[str, str]):
-    """NAME → value for ${var:NAME}, and the real paths of the var files they were read from.
-
-    A var file inside a manifest folder is not read as a manifest when that folder is walked,
-    as Terraform never reads a -var-file as configuration.
-    """
+    """NAME → value for ${var:NAME}, and the real paths of the var files they were read from: a
+    folder's manifests never include them (Terraform never reads a -var-file as configuration)."""
 
     files: frozenset[str] = frozenset()
 
 
 def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, str]:
     """Variables for ${var:NAME}: var files in order, then --var options (later ones win).
-
-    Raises UsageError for a malformed --var, ManifestError for var-file problems.
-    """
+    Raises UsageError for a malformed --var, ManifestError for var-file problems."""
     variables = Variables()
     variables.files = frozenset(os.path.realpath(path) for path in var_files)
     problems: list[Problem] = []
     for var_file in var_files:
-        variables.update(_read_var_file(var_file, problems))
+        _read_var_file(var_file, variables, problems)
     if problems:
         raise ManifestError(problems)
     for option in var_options:
@@ -136,22 +125,21 @@ def parse_variables(var_options: list[str], var_files: list[str]) -> dict[str, s
     return variables
 
 
-def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
+def _read_var_file(path: str, variables: dict[str, str], problems: list[Problem]) -> None:
     """A YAML mapping of NAME: value (strings, numbers or booleans); an empty file defines none."""
     if not os.path.exists(path):
         problems.append(Problem(f"variables file {path!r} does not exist"))
-        return {}
+        return
     display = display_path(path)
     try:
         document = load_document(display, path, read_text(path))
     except FileProblem as exc:
         if not exc.message.startswith("the file is empty"):
             problems.append(exc.at(display))
-        return {}
+        return
     if not isinstance(document.data, dict):
         problems.append(Problem("a variables file is a mapping of NAME: value", document.where(())))
-        return {}
-    variables: dict[str, str] = {}
+        return
     for name, value in document.data.items():
         if not NAME_RE.fullmatch(name):
             message = f"variable name {name!r} must be letters, digits and '_'"
@@ -163,4 +151,3 @@ def _read_var_file(path: str, problems: list[Problem]) -> dict[str, str]:
         else:
             message = f"variable {name!r} must be a string, number or boolean"
             problems.append(Problem(message, document.where((name,))))
-    return variables

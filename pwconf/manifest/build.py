@@ -10,13 +10,11 @@ Merging rules (decided):
   credential block (ios, android) set in two files must have the same value there; different
   values are an error at the second place naming the first. `settings` merges likewise.
 - An entity whose own definition failed the schema is left out of the state (its errors are
-  reported) but its name still counts as declared, so references to it raise no second error.
-"""
+  reported) but its name still counts as declared, so references to it raise no second error."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +28,8 @@ from pwconf.kinds import (
     REGISTRY,
     kind_label,
 )
-from pwconf.manifest.positions import Document, Path, ScalarLocator
+from pwconf.kinds.base import at
+from pwconf.manifest.positions import Document, Path, locate_in_scalar
 from pwconf.model import Address, DesiredState, Entity, Settings
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
@@ -39,39 +38,9 @@ ACCOUNT_SECTIONS = {PLURALS[kind]: kind for kind in ACCOUNT_WIDE}
 
 
 @dataclass
-class Source:
-    """One file, after interpolation and schema validation."""
-
-    document: Document
-    error_paths: set[Path] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self._prefixes = {p[:i] for p in self.error_paths for i in range(len(p) + 1)}
-
-    def has_errors_within(self, path: Path) -> bool:
-        return path in self._prefixes
-
-    def app_fields_have_errors(self, app_path: Path) -> bool:
-        depth = len(app_path)
-        return any(
-            p[:depth] == app_path and (len(p) == depth or p[depth] not in APP_SECTIONS)
-            for p in self.error_paths
-        )
-
-
-@dataclass
-class BuildResult:
-    state: DesiredState
-    problems: list[Problem]
-    broken: set[Address]  # declared, but left out because of their errors
-    expressions: dict[Address, str]  # each entity's Kind.text_field exactly as read
-    locate: ScalarLocator  # positions inside those texts
-
-
-@dataclass
 class _AppDraft:
     position: Position
-    fields: dict[str, tuple[Any, Position]] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     broken: bool = False
 
@@ -83,36 +52,37 @@ def where_defined(position: Position) -> str:
 class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
     it keeps of a file is the entities, their positions and, for the files that define a
-    Kind.text_field, the text (to place problems inside it)."""
+    Kind.text_field, the text (to place problems inside it). `finish` makes the state; the
+    kinds' checks then ask it what was declared."""
 
     def __init__(self) -> None:
         self.entities: dict[Address, Entity] = {}
         self.defined_at: dict[Address, Position] = {}
-        self.broken: set[Address] = set()
+        self.broken: set[Address] = set()  # declared, but left out because of their errors
         self.problems: list[Problem] = []
         self.apps: dict[str, _AppDraft] = {}
         self.prune: tuple[frozenset[str], Position] | None = None
-        self.expressions: dict[Address, str] = {}
-        self.positions: dict[Path, dict[str, Position]] = {}
-        self.locate = ScalarLocator()
+        self.expressions: dict[Address, str] = {}  # each entity's Kind.text_field as read
+        self.texts: dict[str, str] = {}  # the text of each file holding those
 
-    def add(self, source: Source) -> None:
-        data = source.document.data
-        self.positions = _positions_by_entity(source.document)
-        self.add_settings(source, data.get("settings"))
+    def add(self, document: Document, error_paths: set[Path]) -> None:
+        """One file, after interpolation and schema validation; `error_paths`: the values
+        with problems, whose entities are left out."""
+        self.error_paths = error_paths
+        self.with_errors = {p[:i] for p in error_paths for i in range(len(p) + 1)}
+        self.positions = _positions_by_entity(document)
+        self.add_settings(document, document.data.get("settings"))
         for section, kind in ACCOUNT_SECTIONS.items():
-            for name, body in _items(data.get(section)):
-                self.add_entity(source, Address(kind, None, name), (section, name), body)
-        for handle, body in _items(data.get(APPS)):
-            self.add_application(source, handle, body)
+            for name, body in _items(document.data.get(section)):
+                self.add_entity(document, Address(kind, None, name), (section, name), body)
+        for handle, body in _items(document.data.get(APPS)):
+            self.add_application(document, handle, body)
 
-    def add_settings(self, source: Source, settings: Any) -> None:
-        if not isinstance(settings, dict) or "prune" not in settings:
-            return
-        if source.has_errors_within(("settings",)):
-            return
+    def add_settings(self, document: Document, settings: Any) -> None:
+        if ("settings",) in self.with_errors or "prune" not in (settings or {}):
+            return  # (the schema refused any settings that are not a mapping)
         prune = frozenset(KIND_BY_PLURAL[plural] for plural in settings["prune"])
-        position = source.document.where(("settings", "prune"))
+        position = document.where(("settings", "prune"))
         if self.prune is None:
             self.prune = (prune, position)
         elif self.prune[0] != prune:
@@ -124,37 +94,31 @@ class Builder:
                 )
             )
 
-    def add_entity(self, source: Source, address: Address, path: Path, body: Any) -> None:
-        document = source.document
+    def add_entity(self, document: Document, address: Address, path: Path, body: Any) -> None:
         position = document.key_where(path)
         first = self.defined_at.get(address)
         if first is not None:
+            where = f" of application {address.app!r}" if address.app else ""
             self.problems.append(
                 Problem(
-                    f"{_label(address)} is already defined at {where_defined(first)}; "
-                    "define it once",
+                    f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
+                    f"{where_defined(first)}; define it once",
                     position,
                 )
             )
             return
         self.defined_at[address] = position
-        if source.has_errors_within(path) or not isinstance(body, dict):
+        if path in self.with_errors or not isinstance(body, dict):
             self.broken.add(address)
             return
-        attrs = REGISTRY[address.kind].from_manifest(body)
-        self.entities[address] = Entity(
-            address=address,
-            attrs=attrs,
-            position=position,
-            field_positions=self.positions.get(path, {}),
-        )
-        text_field = REGISTRY[address.kind].text_field
-        if text_field:
-            self.expressions[address] = body[text_field]
-            self.locate.keep(document)
+        kind = REGISTRY[address.kind]
+        attrs, fields = kind.from_manifest(body), self.positions.get(path, {})
+        self.entities[address] = Entity(address, attrs, position=position, field_positions=fields)
+        if kind.text_field:
+            self.expressions[address] = body[kind.text_field]
+            self.texts[document.file] = document.text
 
-    def add_application(self, source: Source, handle: str, body: Any) -> None:
-        document = source.document
+    def add_application(self, document: Document, handle: str, body: Any) -> None:
         path: Path = (APPS, handle)
         draft = self.apps.get(handle)
         if draft is None:
@@ -162,58 +126,53 @@ class Builder:
         if not isinstance(body, dict):
             draft.broken = True
             return
-        if source.app_fields_have_errors(path):
-            draft.broken = True
+        errors = [p[2:] for p in self.error_paths if p[:2] == path]
+        if any(not rest or rest[0] not in APP_SECTIONS for rest in errors):
+            draft.broken = True  # its own fields have errors
         else:
-            self.merge_app_fields(document, handle, draft, body, self.positions.get(path, {}))
+            self.merge_app_fields(document, handle, draft, body)
         for section, kind in APP_SECTIONS.items():
             for name, item in _items(body.get(section)):
-                self.add_entity(source, Address(kind, handle, name), (*path, section, name), item)
+                self.add_entity(document, Address(kind, handle, name), (*path, section, name), item)
 
     def merge_app_fields(
-        self,
-        document: Document,
-        handle: str,
-        draft: _AppDraft,
-        body: dict[str, Any],
-        positions: Mapping[str, Position],
+        self, document: Document, handle: str, draft: _AppDraft, body: dict[str, Any]
     ) -> None:
+        positions = self.positions.get((APPS, handle), {})
         for name in APP_FIELDS:
             if name not in body:
                 continue
-            position = document.where((APPS, handle, name))
-            previous = draft.fields.get(name)
-            if previous is None:
-                draft.fields[name] = (body[name], position)
+            if name not in draft.fields:
+                draft.fields[name] = body[name]
                 draft.positions.update(
                     (key, where)
                     for key, where in positions.items()
                     if key == name or key.startswith(f"{name}.")
                 )
-            elif previous[0] != body[name]:
+            elif draft.fields[name] != body[name]:
                 self.problems.append(
                     Problem(
                         f"application {handle!r}: {name!r} differs from the value set at "
-                        f"{where_defined(previous[1])}; set it in one file, or the same in both",
-                        position,
+                        f"{where_defined(draft.positions[name])}; set it in one file, or the "
+                        "same in both",
+                        document.where((APPS, handle, name)),
                     )
                 )
 
-    def finish(self, files: list[str]) -> BuildResult:
+    def finish(self, files: list[str]) -> DesiredState:
         for handle, draft in self.apps.items():
             self.finish_application(handle, draft)
         settings = Settings(prune=self.prune[0] if self.prune else frozenset())
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
-        state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
-        return BuildResult(state, self.problems, self.broken, self.expressions, self.locate)
+        self.state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        return self.state
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address(CONTAINER, None, handle)
         if draft.broken:
             self.broken.add(address)
             return
-        values = {name: value for name, (value, _) in draft.fields.items()}
-        if "title" not in values:
+        if "title" not in draft.fields:
             self.problems.append(
                 Problem(
                     f"application {handle!r} has no title; add `title:` (without a `code:`, "
@@ -223,22 +182,38 @@ class Builder:
             )
             self.broken.add(address)
             return
-        self.entities[address] = Entity(
-            address=address,
-            attrs=REGISTRY[CONTAINER].from_manifest(values),
-            code=values.get("code"),
-            position=draft.position,
-            field_positions=draft.positions,
-        )
+        attrs, code = REGISTRY[CONTAINER].from_manifest(draft.fields), draft.fields.get("code")
+        self.entities[address] = Entity(address, attrs, code, draft.position, draft.positions)
+
+
+    # --- what the kinds' checks ask of the finished state (kinds.base.Declared) ------------
+    def is_declared(self, kind: str, app: str | None, name: str) -> bool:
+        """Entities left out for their own errors count as declared."""
+        address = Address(kind, app, name)
+        return address in self.entities or address in self.broken
+
+    def names(self, kind: str, app: str | None = None) -> list[str]:
+        declared = {*self.entities, *self.broken}
+        return sorted(a.name for a in declared if a.kind == kind and a.app == app)
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        return self.state.of_kind(kind)
+
+    def get(self, address: Address) -> Entity | None:
+        return self.entities.get(address)
+
+    def position_in(self, entity: Entity, field: str, column: int) -> Position | None:
+        """Where the `column`th character (from 1) of the field's text, stripped, is written."""
+        start = at(entity, field)
+        if start is None:
+            return None
+        raw = self.expressions[entity.address]
+        lead = len(raw) - len(raw.lstrip())
+        return locate_in_scalar(self.texts[start.file], start, raw, lead + column - 1)
 
 
 def _items(section: Any) -> list[tuple[str, Any]]:
     return list(section.items()) if isinstance(section, dict) else []
-
-
-def _label(address: Address) -> str:
-    where = f" of application {address.app!r}" if address.app else ""
-    return f"{kind_label(address.kind)} {address.name!r}{where}"
 
 
 def _positions_by_entity(document: Document) -> dict[Path, dict[str, Position]]:

@@ -3,11 +3,11 @@
 PyYAML's composer builds the nodes over the safe loader's parser (libyaml's when installed),
 refusing what breaks a guard as it comes; plain data is then built from the nodes. Aliases give
 independent copies, merge keys work (own keys win, then earlier merges), scalars are read as
-SafeLoader reads them, except that timestamps stay text and keys are their text (`yes:` is "yes").
-"""
+SafeLoader reads them, but timestamps stay text and keys are their text (`yes:` is "yes")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -22,6 +22,7 @@ from pwconf.manifest.positions import Document, Path
 
 MAX_DEPTH = 100
 MAX_NODES = 1_000_000  # values once aliases are expanded
+Resolve = Callable[[Document, Path, str], Any]  # what a string value read at a path becomes
 
 _TAG = "tag:yaml.org,2002:"
 _TEXT_TAGS = {_TAG + "str", _TAG + "timestamp"}
@@ -126,8 +127,8 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     return YamlProblem(f"not valid YAML: {exc.problem}{context}", mark)  # type: ignore[attr-defined]
 
 
-def load_document(file: str, path: str, text: str) -> Document:
-    """Parse one file's text; raises YamlProblem when it cannot be read as YAML data."""
+def load_document(file: str, path: str, text: str, resolve: Resolve | None = None) -> Document:
+    """One file's text as a Document, strings through `resolve`; YamlProblem if not YAML data."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -138,17 +139,15 @@ def load_document(file: str, path: str, text: str) -> Document:
     if root is None:
         raise YamlProblem("the file is empty; a manifest starts with `version: 1`")
     document = Document(file=file, path=path, text=text)
-    document.data = _value(document, root, ())
+    document.data = _value(document, root, (), resolve or (lambda _, __, text: text))
     return document
 
 
-def _value(document: Document, node: Node, path: Path) -> Any:
+def _value(document: Document, node: Node, path: Path, resolve: Resolve) -> Any:
     document.values[path] = node.start_mark
     if isinstance(node, ScalarNode):
         if node.tag in _TEXT_TAGS:
-            if "${" in node.value:
-                document.references.append(path)
-            return node.value
+            return resolve(document, path, node.value)
         try:
             return _SCALARS[node.tag](_CONSTRUCTOR, node) if node.tag in _SCALARS else _refuse(node)
         except (ConstructorError, ValueError, KeyError):
@@ -157,13 +156,13 @@ def _value(document: Document, node: Node, path: Path) -> Any:
     if isinstance(node, SequenceNode):
         if node.tag != _TAG + "seq":
             _refuse(node)
-        return [_value(document, item, (*path, i)) for i, item in enumerate(node.value)]
+        return [_value(document, item, (*path, i), resolve) for i, item in enumerate(node.value)]
     if node.tag != _TAG + "map":
         _refuse(node)
     result: dict[str, Any] = {}
     for key, (key_node, value_node) in _entries(node).items():
         document.keys[(*path, key)] = key_node.start_mark
-        result[key] = _value(document, value_node, (*path, key))
+        result[key] = _value(document, value_node, (*path, key), resolve)
     return result
 
 

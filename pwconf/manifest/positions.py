@@ -27,7 +27,6 @@ class Document:
     data: Any = None
     values: dict[Path, Any] = field(default_factory=dict)  # path → mark of its value
     keys: dict[Path, Any] = field(default_factory=dict)  # path → mark of the key naming it
-    references: list[Path] = field(default_factory=list)  # string values holding "${"
 
     def position(self, mark: Any) -> Position:
         return Position(self.file, mark.line + 1, mark.column + 1)
@@ -44,10 +43,6 @@ class Document:
         """Where the key naming `path` is written; the value's position for list items."""
         mark = self.keys.get(path)
         return self.position(mark) if mark is not None else self.where(path)
-
-    def locate(self, position: Position, value: str, offset: int) -> Position:
-        """The position of character `offset` of the scalar `value` written at `position`."""
-        return locate_in_scalar(self.text, position, value, offset)
 
 
 def locate_in_scalar(text: str, position: Position, value: str, offset: int) -> Position:
@@ -77,20 +72,6 @@ def locate_in_scalar(text: str, position: Position, value: str, offset: int) -> 
         return position
     line = bisect.bisect_right(starts, index)
     return Position(position.file, line, index - starts[line - 1] + 1)
-
-
-class ScalarLocator:
-    """locate_in_scalar for the files whose text it was given; any other position unchanged."""
-
-    def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-
-    def keep(self, document: Document) -> None:
-        self._texts[document.file] = document.text
-
-    def __call__(self, position: Position, value: str, offset: int) -> Position:
-        text = self._texts.get(position.file)
-        return position if text is None else locate_in_scalar(text, position, value, offset)
 
 
 @functools.lru_cache(maxsize=4)

@@ -2,8 +2,7 @@
 
 The schema is `pwconf/schema/pwconf.schema.json`, a byte-identical copy of
 `schemas/pwconf.schema.json` (a test keeps them equal). Each error becomes a Problem in manifest
-words, at the position of the key or value concerned. Credential values are never quoted.
-"""
+words, at the position of the key or value concerned. Credential values are never quoted."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
@@ -23,7 +22,6 @@ from pwconf.kinds.application import DEVICE_TYPES
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
-SENSITIVE = "(sensitive value)"
 APPLICATIONS = PLURALS[CONTAINER]
 
 # What the key of each section names: "<kind> name", an application's "handle".
@@ -57,31 +55,18 @@ def load_schema() -> dict[str, Any]:
 
 @functools.cache
 def validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    """A validator to which a credential (a Secret) is a string, as the manifests wrote it."""
+    strings = Draft202012Validator.TYPE_CHECKER.redefine(
+        "string", lambda _, value: isinstance(value, str | Secret)
+    )
+    checked = validators.extend(Draft202012Validator, type_checker=strings)
+    return checked(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_document(document: Document) -> list[tuple[Path, Problem]]:
     """Every problem of the file's shape, with the path of the value it is about."""
-    errors = validator().iter_errors(_without_secrets(document.data))
+    errors = validator().iter_errors(document.data)
     return [found for error in errors for found in _problems(document, error)]
-
-
-def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
-    """The data with each credential value a placeholder string (a Secret is not a string)."""
-    applications = data.get(APPLICATIONS)
-    if not isinstance(applications, dict):
-        return data
-    masked = {}
-    for handle, app in applications.items():
-        if isinstance(app, dict):
-            blocks = [block for block in DEVICE_TYPES if isinstance(app.get(block), dict)]
-            app = {**app, **{block: _mask(app[block]) for block in blocks}}
-        masked[handle] = app
-    return {**data, APPLICATIONS: masked}
-
-
-def _mask(credentials: dict[str, Any]) -> dict[str, Any]:
-    return {k: SENSITIVE if isinstance(v, Secret) else v for k, v in credentials.items()}
 
 
 # --- errors in manifest words -------------------------------------------------------------
@@ -119,18 +104,15 @@ def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path
             if item in instance[:index]:
                 message = f"{_field(path)} lists {item!r} more than once"
                 yield (*path, index), Problem(message, document.where((*path, index)))
-    elif keyword == "anyOf" and (specific := _of_its_type(error)):
+    elif keyword == "anyOf" and (
+        # the errors of the branches of the value's own type say more than "none matched"
+        # (the schema's anyOfs differ by type only)
+        specific := [e for e in error.context or [] if e.relative_path or e.validator != "type"]
+    ):
         for sub_error in specific:
             yield from _problems(document, sub_error)
     else:
         yield path, Problem(_message(error, path), document.where(path))
-
-
-def _of_its_type(error: ValidationError) -> list[ValidationError]:
-    """The errors of the anyOf branches other than a branch's type mismatch at the value itself:
-    the branches of the value's own type, which say more than "none matched" (the schema's
-    anyOfs differ by type only)."""
-    return [e for e in error.context or [] if e.relative_path or e.validator != "type"]
 
 
 def _message(error: ValidationError, path: Path) -> str:
@@ -205,12 +187,12 @@ def _place(path: Path) -> str:
         return _entity(str(path[2]), path[3], path[4:], f" of {app}")
     if path[0] in KIND_BY_PLURAL and len(path) >= 2:
         return _entity(str(path[0]), path[1], path[2:])
-    return repr(_dotted(path))
+    return repr(".".join(map(str, path)))
 
 
 def _entity(section: str, name: Any, rest: Path = (), suffix: str = "") -> str:
     entity = f"{kind_label(KIND_BY_PLURAL[section])} {name!r}{suffix}"
-    return f"{_dotted(rest)!r} of {entity}" if rest else entity
+    return f"{'.'.join(map(str, rest))!r} of {entity}" if rest else entity
 
 
 def _field(path: Path) -> str:
@@ -218,10 +200,6 @@ def _field(path: Path) -> str:
     if path and isinstance(path[-1], int):
         return f"item {path[-1] + 1} of {_field(path[:-1])}"
     return _place(path) if path else "the file"
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(str(part) for part in path)
 
 
 def _describe_value(value: Any, path: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pwconf.kinds.tag import DEFAULT_TAGS, OPERATORS_BY_TYPE, fits, operator_problems
+from pwconf.kinds.tag import DEFAULT_TAGS, TAG_TYPES, fits, operator_problems
 from pwconf.segments import parse, tag_terms
 from tests.manifest.conftest import Write
 from tests.manifest.helpers import find, run, where
@@ -104,7 +104,7 @@ def test_default_tags_types() -> None:
     assert DEFAULT_TAGS["Application Version"] == "version"
     assert DEFAULT_TAGS["Push Alerts Enabled"] == "boolean"
     assert len(DEFAULT_TAGS) == 10
-    assert set(DEFAULT_TAGS.values()) <= set(OPERATORS_BY_TYPE)
+    assert set(DEFAULT_TAGS.values()) <= set(TAG_TYPES)
 
 
 @pytest.mark.parametrize(

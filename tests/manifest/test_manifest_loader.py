@@ -10,7 +10,7 @@ import yaml
 from pwconf.errors import Position
 from pwconf.manifest import loader
 from pwconf.manifest.loader import YamlProblem, load_document
-from pwconf.manifest.positions import Document
+from pwconf.manifest.positions import Document, locate_in_scalar
 
 TEXT = """\
 version: 1
@@ -87,9 +87,16 @@ def test_scalars_are_read_as_yaml_1_1_but_dates_stay_text_and_keys_are_their_tex
     )
 
 
-def test_references_are_the_strings_holding_a_dollar_brace() -> None:
-    document = doc('a: "${env:X}"\nb: [plain, "x ${var:Y}"]\nc: $$ {not one}\n')
-    assert document.references == [("a",), ("b", 1)]
+def test_each_string_value_is_what_resolve_makes_of_it() -> None:
+    seen: list[tuple[str | int, ...]] = []
+
+    def resolve(document: Document, path: tuple[str | int, ...], raw: str) -> str:
+        seen.append(path)
+        return raw.upper()
+
+    document = load_document("m.yaml", "m.yaml", 'a: "${env:X}"\nb: [plain, 1]\n', resolve)
+    assert document.data == {"a": "${ENV:X}", "b": ["PLAIN", 1]}
+    assert seen == [("a",), ("b", 0)]
 
 
 def test_merge_keys_explicit_keys_win_and_earlier_merges_win(parser: str) -> None:
@@ -214,7 +221,7 @@ LOCATE_CASES = [
 def test_locate_inside_one_line_scalars(written: str, char: str, column: int) -> None:
     document = doc(f"k: {written}\n")
     value = document.data["k"]
-    position = document.locate(document.where(("k",)), value, value.index(char))
+    position = locate_in_scalar(document.text, document.where(("k",)), value, value.index(char))
     assert (position.line, position.column) == (1, column)
 
 
@@ -222,8 +229,8 @@ def test_locate_inside_block_scalars() -> None:
     document = doc('k: >-\n  A(@shop)\n  + T("Age", EQ, 1)\nz: |\n  one\n  two X\n')
     folded = document.data["k"]
     assert folded == 'A(@shop) + T("Age", EQ, 1)'
-    position = document.locate(document.where(("k",)), folded, folded.index("T"))
+    position = locate_in_scalar(document.text, document.where(("k",)), folded, folded.index("T"))
     assert (position.line, position.column) == (3, 5)
     literal = document.data["z"]
-    position = document.locate(document.where(("z",)), literal, literal.index("X"))
+    position = locate_in_scalar(document.text, document.where(("z",)), literal, literal.index("X"))
     assert (position.line, position.column) == (6, 7)
