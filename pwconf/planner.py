@@ -20,12 +20,6 @@ MASS_DELETE_SHARE = 0.30
 MASS_DELETE_MIN_LIVE = 10
 
 
-@dataclass(frozen=True)
-class PlanOptions:
-    scope: Scope = Scope()
-    allow_mass_delete: bool = False
-
-
 @dataclass(slots=True)
 class _Pair:
     """One address on both sides. Entities are built only for the pairs that change."""
@@ -49,13 +43,18 @@ class _Pair:
 
 
 def compare(
-    desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
+    desired: DesiredState,
+    live: LiveState,
+    state: State,
+    *,
+    scope: Scope | None = None,
+    allow_mass_delete: bool = False,
 ) -> Plan:
     """The plan that takes the account from `live` to `desired`: an action per entity in scope.
 
     Kinds the API cannot read (events) are compared with what the state file recorded."""
     plan = Plan(manifest_files=list(desired.files))
-    scope = options.scope
+    scope = scope or Scope()
     wanted = _by_kind(desired.entities.items(), scope)
     found = _by_kind(((a, e) for a, e in live.entities.items() if REGISTRY[a.kind].readable), scope)
     for kind in REGISTRY.values():
@@ -69,7 +68,7 @@ def compare(
     _refuse_certain_failures(plan, live)
     _name_users_of_deleted(plan, desired, live)
     _follow_replacements(plan, desired, live, found)
-    if not options.allow_mass_delete:
+    if not allow_mass_delete:
         _check_mass_delete(plan, live)
     for kind in REGISTRY.values():
         notes = kind.comparison_notes(found[kind.name], desired.entities)

@@ -22,7 +22,7 @@ from pwconf.kinds.application import recorded_codes
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
-from pwconf.planner import PlanOptions, compare
+from pwconf.planner import compare
 from pwconf.state import DEFAULT_NAME, State, default_state_path, workspace_name
 
 EMULATOR_DATA = ".pwconf-emulator.json"
@@ -151,7 +151,7 @@ def make_plan(
         scope=scope,
         progress=progress,
     )
-    plan = compare(desired, live, state, PlanOptions(scope, allow_mass_delete))
+    plan = compare(desired, live, state, scope=scope, allow_mass_delete=allow_mass_delete)
     return Planned(live, state, plan)
 
 
