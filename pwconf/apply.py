@@ -165,7 +165,6 @@ class Applier:
         state: State,
         view: LiveView,
         codes: dict[Address, str],
-        *,
         parallelism: int = 10,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:

@@ -155,25 +155,15 @@ def make_plan(
     return Planned(live, state, plan)
 
 
-def known_codes(live: LiveState) -> dict[Address, str]:
-    """Every code the fetch learned, for the applier to resolve references with."""
+def run_apply(
+    conn: Connection, planned: Planned, parallelism: int, on_event: Any = None
+) -> ApplyResult:
+    """The plan applied; references resolved with every code the fetch learned."""
+    live = planned.live
     codes = {a: e.code for a, e in live.entities.items() if e.code}
     for handle, code in live.view.code_by_handle.items():
         codes[Address(CONTAINER, None, handle)] = code
     for (kind, handle), names in live.view.names_by_code.items():
         codes.update({Address(kind, handle, name): code for code, name in names.items()})
-    return codes
-
-
-def run_apply(
-    conn: Connection, planned: Planned, parallelism: int, on_event: Any = None
-) -> ApplyResult:
-    applier = Applier(
-        conn.api,
-        planned.state,
-        planned.live.view,
-        known_codes(planned.live),
-        parallelism=parallelism,
-        on_event=on_event,
-    )
+    applier = Applier(conn.api, planned.state, live.view, codes, parallelism, on_event)
     return applier.run(planned.plan)
