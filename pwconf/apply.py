@@ -12,7 +12,7 @@ one call per application after the level's creates, only when a later change nee
 object still has its own outcome, journal record and dependents.
 
 What a change records is in the state's journal, on the disk, before the change is reported
-finished (`pwconf.journal`); the state file is rewritten once, at the end, also after Ctrl-C.
+finished (`pwconf.state`); the state file is rewritten once, at the end, also after Ctrl-C.
 """
 
 from __future__ import annotations
