@@ -49,9 +49,6 @@ class ExportResult:
     calls: int = 0
 
 
-# --- handles -------------------------------------------------------------------------------
-
-
 def slug(title: str) -> str:
     """A handle-shaped slug of a title: ASCII, lowercase, [a-z0-9_-], starting with a letter."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -89,9 +86,6 @@ def assign_handles(
         taken.add(handle)
         handles[code] = handle
     return handles
-
-
-# --- export --------------------------------------------------------------------------------
 
 
 def export_account(
@@ -170,13 +164,7 @@ class _Builder:
             files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
         self._check_titles()
         self._closing_notes()
-        return ExportResult(
-            files=files,
-            counts=self.counts,
-            notes=self.notes,
-            warnings=self.warnings,
-            calls=self.live_state.calls,
-        )
+        return ExportResult(files, self.counts, self.notes, self.warnings, self.live_state.calls)
 
     def sections(self, kinds: Iterable[str], app: str | None) -> dict[str, Any]:
         """{plural: {name: body}} of the kinds' live entities export writes."""
@@ -263,9 +251,6 @@ def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
             f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
         ]
     return lines
-
-
-# --- schema and files ----------------------------------------------------------------------
 
 
 def default_schema_url(out: Path) -> tuple[str, bool]:

@@ -117,9 +117,6 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-# --- files ---------------------------------------------------------------------------------
-
-
 def dump(data: Mapping[str, Any]) -> str:
     """Block-style YAML for one mapping, `Comment` keys written as comments."""
     stream = io.StringIO()

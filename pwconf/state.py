@@ -61,7 +61,6 @@ class State:
         self._journal_ident: str | None = None  # of the journal beside the file, open or found
         self._unsaved = False
 
-    # --- reading -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | None) -> State:
         """The state file with the records of a journal not yet written into it.
@@ -85,7 +84,6 @@ class State:
             found = self.records.get(section, {})
             return copy.deepcopy(found if key is None else found.get(key))
 
-    # --- recording -----------------------------------------------------------------------
     def record(self, section: str, *keys: str, value: Any) -> None:
         """records[section][key1]...[keyN] = value."""
         self._change("record", section, *keys, value)
@@ -136,7 +134,6 @@ class State:
             )
         return todays
 
-    # --- the account ---------------------------------------------------------------------
     def claim_account(
         self, fingerprint: str, live_app_codes: Collection[str], recorded_app_codes: Collection[str]
     ) -> str | None:
@@ -167,7 +164,6 @@ class State:
             )
         return None
 
-    # --- writing -------------------------------------------------------------------------
     def save(self) -> None:
         """Rewrite the file; the records of a journal, open or found, are in it from now on,
         and the journal is removed."""
