@@ -46,7 +46,6 @@ class ExportResult:
     counts: dict[str, int]  # per kind (singular names), events always 0
     notes: list[str] = field(default_factory=list)  # not exported, and why
     warnings: list[str] = field(default_factory=list)  # exported, but needs a human look
-    calls: int = 0
 
 
 def slug(title: str) -> str:
@@ -164,7 +163,7 @@ class _Builder:
             files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
         self._check_titles()
         self._closing_notes()
-        return ExportResult(files, self.counts, self.notes, self.warnings, self.live_state.calls)
+        return ExportResult(files, self.counts, self.notes, self.warnings)
 
     def sections(self, kinds: Iterable[str], app: str | None) -> dict[str, Any]:
         """{plural: {name: body}} of the kinds' live entities export writes."""

@@ -31,7 +31,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ DEFAULT_NAME = ".pwconf-state.json"
 WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # The file's own keys; every other object in it is a section of the kinds' records.
 OWN_KEYS = frozenset({"format_version", "salt", "applied", "accounts", "journal_folded"})
+CHANGES = ("record", "forget", "applied", "applied_many")  # what the journal records, by name
 
 
 class State:
@@ -101,15 +102,37 @@ class State:
 
     def _change(self, op: str, *args: Any) -> None:
         with self._lock:
-            _OPS[op](self, *args)
+            self._apply(op, *args)
             if self._journal is not None:
                 self._journal.append([op, *args])
+
+    def _apply(self, op: str, *args: Any) -> None:
+        """One change, named as in the journal (a malformed one raises TypeError or ValueError)."""
+        if op == "record":
+            section, *keys, last, value = args
+            node = self.records.setdefault(section, {})
+            for key in keys:
+                node = node.setdefault(key, {})
+            node[last] = value
+        elif op == "forget":
+            (entries,) = args
+            for section, key in entries:
+                self.records.get(section, {}).pop(key, None)
+        elif op == "applied":
+            address, digest = args
+            if digest is None:
+                self.applied.pop(address, None)
+            else:
+                self.applied[address] = digest
+        elif op == "applied_many":
+            (digests,) = args
+            self.applied.update((address, digest) for address, digest in digests)
 
     def _replay(self, records: list[Any]) -> None:
         for record in records:
             try:
                 for op, *args in self._todays(record):
-                    _OPS[op](self, *args)
+                    self._apply(op, *args)
             except (TypeError, ValueError, AttributeError, IndexError):
                 raise StateError(
                     f"the state journal beside {self.path} holds a malformed record: "
@@ -121,7 +144,7 @@ class State:
         which name the sections)."""
         from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
 
-        if isinstance(record, list) and record and record[0] in _OPS:
+        if isinstance(record, list) and record and record[0] in CHANGES:
             return [record]
         todays = None
         if isinstance(record, list) and record and isinstance(record[0], str):
@@ -263,39 +286,6 @@ def _read_state_file(path: Path) -> dict[str, Any]:
             hint="restore it from a backup",
         )
     return data
-
-
-def _set_record(state: State, section: str, *keys_and_value: Any) -> None:
-    *keys, last, value = keys_and_value
-    node = state.records.setdefault(section, {})
-    for key in keys:
-        node = node.setdefault(key, {})
-    node[last] = value
-
-
-def _drop_record(state: State, entries: list[list[str]]) -> None:
-    for section, key in entries:
-        state.records.get(section, {}).pop(key, None)
-
-
-def _set_applied(state: State, address: str, digest: str | None) -> None:
-    if digest is None:
-        state.applied.pop(address, None)
-    else:
-        state.applied[address] = digest
-
-
-def _set_applied_many(state: State, digests: list[list[str]]) -> None:
-    state.applied.update((address, digest) for address, digest in digests)
-
-
-# The changes a state records, by their name in the journal.
-_OPS: dict[str, Callable[..., None]] = {
-    "record": _set_record,
-    "forget": _drop_record,
-    "applied": _set_applied,
-    "applied_many": _set_applied_many,
-}
 
 
 def _unwritable(path: Path, exc: OSError) -> StateError:
