@@ -96,19 +96,18 @@ class _ObservedApi:
 
         def observed(*args: Any, **kwargs: Any) -> Any:
             started = time.monotonic()
-            addresses = self._addresses
             try:
                 result = target(*args, **kwargs)
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 took = time.monotonic() - started
                 self._emit(
-                    CallEvent(addresses, exc.method or name, False, status, exc.message, took)
+                    CallEvent(self._addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
             self._emit(
                 CallEvent(
-                    addresses,
+                    self._addresses,
                     result.method,
                     True,
                     str(result.status_code),
