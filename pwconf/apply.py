@@ -63,8 +63,11 @@ Event = CallEvent | ChangeEvent
 
 @dataclass
 class ApplyResult:
-    """What the events do not tell (the outcomes and calls are counted from the events)."""
-
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    calls: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -166,6 +169,7 @@ class Applier:
     ) -> None:
         self._emit_lock = threading.Lock()
         self._on_event = on_event
+        self.result = ApplyResult()
         self.api = api
         self.state = state
         self.ctx = ApplyContext(view, codes, state)
@@ -177,6 +181,9 @@ class Applier:
 
     def _emit(self, event: Event) -> None:
         with self._emit_lock:
+            if isinstance(event, CallEvent):
+                self.result.calls += 1
+                self.result.warnings += len(event.warnings)
             if self._on_event:
                 self._on_event(event)
 
@@ -200,8 +207,9 @@ class Applier:
                 record_code(self.state, handle, code)
         finally:
             self._finish_held()
+            self.result.notes.extend(self.ctx.notes)
             self.state.save()
-        return ApplyResult(self.ctx.notes)
+        return self.result
 
     def _run_level(self, pool: ThreadPoolExecutor, level: list[_Step]) -> None:
         runnable = []
@@ -301,6 +309,8 @@ class Applier:
             # kill can see it done and unrecorded.
             self.state.sync_journal()
         self.outcomes[step.key] = outcome
+        with self._emit_lock:
+            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
 
 
