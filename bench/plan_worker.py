@@ -30,7 +30,6 @@ from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.application import record_code
 from pwconf.model import digest, seal_secrets
 from pwconf.plan import Action
-from pwconf.planner import PlanOptions
 from pwconf.state import State
 
 STATE_SALT = "b3nchb3nchb3nchb3nchb3nchb3nch00"
@@ -136,7 +135,7 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     result["peak_rss_mb"] = peak_rss_mb()
     # The diff's CPU on its own: the same planner over the same live state, after the fetch.
     wall, cpu = time.perf_counter(), time.process_time()
-    alone = planner_mod.compare(desired, live, state, PlanOptions(Scope(), False))
+    alone = planner_mod.compare(desired, live, state)
     result["diff_cpu_s"] = time.process_time() - cpu
     result["diff_wall_s"] = time.perf_counter() - wall
     if alone.summary() != plan.summary() or alone.unchanged != plan.unchanged:

@@ -12,7 +12,7 @@ one call per application after the level's creates, only when a later change nee
 object still has its own outcome, journal record and dependents.
 
 What a change records is in the state's journal, on the disk, before the change is reported
-finished (`pwconf.journal`); the state file is rewritten once, at the end, also after Ctrl-C.
+finished (`pwconf.state`); the state file is rewritten once, at the end, also after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -83,15 +83,14 @@ class _Step:
 
 
 class _ObservedApi:
-    """Wraps the API so that every call becomes a CallEvent tied to the change making it."""
+    """The API, each call told as a CallEvent for the changes at `addresses`."""
 
-    def __init__(self, api: Any, emit: Callable[[Event], None]) -> None:
+    def __init__(
+        self, api: Any, emit: Callable[[Event], None], addresses: tuple[Address, ...]
+    ) -> None:
         self._api = api
         self._emit = emit
-        self._local = threading.local()
-
-    def for_addresses(self, *addresses: Address) -> None:
-        self._local.addresses = addresses
+        self._addresses = addresses
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._api, name)
@@ -100,19 +99,18 @@ class _ObservedApi:
 
         def observed(*args: Any, **kwargs: Any) -> Any:
             started = time.monotonic()
-            addresses = self._local.addresses
             try:
                 result = target(*args, **kwargs)
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 took = time.monotonic() - started
                 self._emit(
-                    CallEvent(addresses, exc.method or name, False, status, exc.message, took)
+                    CallEvent(self._addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
             self._emit(
                 CallEvent(
-                    addresses,
+                    self._addresses,
                     result.method,
                     True,
                     str(result.status_code),
@@ -166,18 +164,20 @@ class Applier:
         state: State,
         view: LiveView,
         codes: dict[Address, str],
-        *,
         parallelism: int = 10,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self._emit_lock = threading.Lock()
         self._on_event = on_event
         self.result = ApplyResult()
-        self.api = _ObservedApi(api, self._emit)
+        self.api = api
         self.state = state
         self.ctx = ApplyContext(view, codes, state)
         self.parallelism = parallelism
         self.outcomes: dict[tuple[Address, str], str] = {}
+
+    def _observed(self, *addresses: Address) -> _ObservedApi:
+        return _ObservedApi(self.api, self._emit, addresses)
 
     def _emit(self, event: Event) -> None:
         with self._emit_lock:
@@ -229,19 +229,19 @@ class Applier:
 
     def _run_step(self, step: _Step) -> None:
         change, kind = step.change, REGISTRY[step.change.address.kind]
-        self.api.for_addresses(change.address)
+        api = self._observed(change.address)
         try:
             if step.action == "delete":
-                kind.delete(self.api, change.live, self.ctx)
+                kind.delete(api, change.live, self.ctx)
             elif step.action == "create":
-                kind.create(self.api, change.desired, self.ctx)
+                kind.create(api, change.desired, self.ctx)
                 if kind.codes_read_back and step.key in self._needed:
                     with self._lock:  # finished once its code is read back
                         self._held.setdefault((kind.name, change.address.app), []).append(step)
                     return
             else:
                 paths = [f.path for f in change.fields]
-                kind.update(self.api, change.desired, change.live, paths, self.ctx)
+                kind.update(api, change.desired, change.live, paths, self.ctx)
             self._record(step)
         except _SEND_ERRORS as exc:
             self._finish(step, "failed", _why(exc))
@@ -251,13 +251,12 @@ class Applier:
     def _run_batch(self, steps: list[_Step]) -> None:
         """One call for many; what the server refused as a whole waits to be sent one by one."""
         kind = REGISTRY[steps[0].change.address.kind]
-        deleting = steps[0].action == "delete"
-        self.api.for_addresses(*(step.change.address for step in steps))
+        api = self._observed(*(step.change.address for step in steps))
         try:
-            if deleting:
-                batch = kind.delete_batch(self.api, [step.change.live for step in steps], self.ctx)
+            if steps[0].action == "delete":
+                batch = kind.delete_batch(api, [step.change.live for step in steps], self.ctx)
             else:
-                batch = kind.create_batch(self.api, [s.change.desired for s in steps], self.ctx)
+                batch = kind.create_batch(api, [s.change.desired for s in steps], self.ctx)
         except _SEND_ERRORS as exc:
             batch = Batch({step.change.address: _why(exc) for step in steps})
         retried = set(batch.one_by_one)
@@ -269,19 +268,15 @@ class Applier:
         left = retried | batch.failed.keys()
         self._finish_done([step for step in steps if step.change.address not in left])
 
-    def _take_held(self, group: tuple[str, str | None]) -> list[_Step]:
-        with self._lock:
-            return self._held.pop(group, [])
-
     def _read_back_codes(self, group: tuple[str, str | None]) -> None:
         """One read for the codes of a group's new entities, which are finished only then."""
-        steps = self._take_held(group)
+        with self._lock:
+            steps = self._held.pop(group, [])
         if not steps:
             return
-        self.api.for_addresses(*(step.change.address for step in steps))
-        entities = [step.change.desired for step in steps]
+        api = self._observed(*(step.change.address for step in steps))
         try:
-            REGISTRY[group[0]].read_back_codes(self.api, entities, self.ctx)
+            REGISTRY[group[0]].read_back_codes(api, [s.change.desired for s in steps], self.ctx)
         except PwconfError as exc:
             for step in steps:
                 self._finish(step, "failed", exc.message)
@@ -291,8 +286,10 @@ class Applier:
     def _finish_held(self) -> None:
         """Created entities still waiting for their codes when the apply stops (Ctrl-C, or a
         bug raised): they were created, so they are recorded and done."""
-        for group in list(self._held):
-            self._finish_done(self._take_held(group))
+        with self._lock:
+            held, self._held = self._held, {}
+        for steps in held.values():
+            self._finish_done(steps)
 
     def _finish_done(self, steps: list[_Step]) -> None:
         """Each recorded, then each finished: one journal sync covers them all."""
@@ -323,7 +320,6 @@ _SEND_ERRORS = (PwconfError, KeyError, TypeError, ValueError)
 
 def _why(exc: Exception) -> str:
     return exc.message if isinstance(exc, PwconfError) else unsendable(exc)
-
 
 
 def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:

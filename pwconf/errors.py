@@ -135,6 +135,3 @@ class UnreadableAnswer(ApiError):
             method=method,
             status_code=200,
         )
-        self.path = path
-        self.expected = expected
-        self.found = found

@@ -46,10 +46,6 @@ class ExportResult:
     counts: dict[str, int]  # per kind (singular names), events always 0
     notes: list[str] = field(default_factory=list)  # not exported, and why
     warnings: list[str] = field(default_factory=list)  # exported, but needs a human look
-    calls: int = 0
-
-
-# --- handles -------------------------------------------------------------------------------
 
 
 def slug(title: str) -> str:
@@ -89,9 +85,6 @@ def assign_handles(
         taken.add(handle)
         handles[code] = handle
     return handles
-
-
-# --- export --------------------------------------------------------------------------------
 
 
 def export_account(
@@ -170,13 +163,7 @@ class _Builder:
             files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
         self._check_titles()
         self._closing_notes()
-        return ExportResult(
-            files=files,
-            counts=self.counts,
-            notes=self.notes,
-            warnings=self.warnings,
-            calls=self.live_state.calls,
-        )
+        return ExportResult(files, self.counts, self.notes, self.warnings)
 
     def sections(self, kinds: Iterable[str], app: str | None) -> dict[str, Any]:
         """{plural: {name: body}} of the kinds' live entities export writes."""
@@ -263,9 +250,6 @@ def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
             f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
         ]
     return lines
-
-
-# --- schema and files ----------------------------------------------------------------------
 
 
 def default_schema_url(out: Path) -> tuple[str, bool]:

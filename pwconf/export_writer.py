@@ -64,9 +64,27 @@ class ExportDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # a value met twice is written twice, never as an &anchor and *alias
 
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        return self.represent_scalar(_STR_TAG, data, style=_forced_style(data))
 
-def _represent_str(dumper: ExportDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar(_STR_TAG, text, style=_forced_style(text))
+    def represent_comment(self, comment: Comment) -> yaml.ScalarNode:
+        self.comments.append(str(comment))
+        return self.represent_scalar(_STR_TAG, f"{_MARKER}{len(self.comments) - 1}", style='"')
+
+    def represent_dict(self, data: dict[str, Any]) -> yaml.MappingNode:
+        flow = not isinstance(data, Block) and _inline(self, data)
+        return self.represent_mapping(_MAP_TAG, data.items(), flow_style=flow)
+
+    def represent_list(self, data: list[Any]) -> yaml.SequenceNode:
+        flow = all(_is_scalar(item) for item in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+ExportDumper.add_representer(str, ExportDumper.represent_str)
+ExportDumper.add_representer(Comment, ExportDumper.represent_comment)
+ExportDumper.add_representer(dict, ExportDumper.represent_dict)
+ExportDumper.add_representer(Block, ExportDumper.represent_dict)
+ExportDumper.add_representer(list, ExportDumper.represent_list)
 
 
 def _forced_style(text: str) -> str | None:
@@ -75,28 +93,6 @@ def _forced_style(text: str) -> str | None:
     if _OTHER_READERS_NON_STRING.fullmatch(text):
         return "'"
     return None
-
-
-def _represent_comment(dumper: ExportDumper, comment: Comment) -> yaml.ScalarNode:
-    dumper.comments.append(str(comment))
-    return dumper.represent_scalar(_STR_TAG, f"{_MARKER}{len(dumper.comments) - 1}", style='"')
-
-
-def _represent_dict(dumper: ExportDumper, data: dict[str, Any]) -> yaml.MappingNode:
-    flow = not isinstance(data, Block) and _inline(dumper, data)
-    return dumper.represent_mapping(_MAP_TAG, data.items(), flow_style=flow)
-
-
-def _represent_list(dumper: ExportDumper, data: list[Any]) -> yaml.SequenceNode:
-    flow = all(_is_scalar(item) for item in data)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
-
-
-ExportDumper.add_representer(str, _represent_str)
-ExportDumper.add_representer(Comment, _represent_comment)
-ExportDumper.add_representer(dict, _represent_dict)
-ExportDumper.add_representer(Block, _represent_dict)
-ExportDumper.add_representer(list, _represent_list)
 
 
 def _inline(dumper: ExportDumper, data: Mapping[str, Any]) -> bool:
@@ -115,9 +111,6 @@ def _inline(dumper: ExportDumper, data: Mapping[str, Any]) -> bool:
 
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
-
-
-# --- files ---------------------------------------------------------------------------------
 
 
 def dump(data: Mapping[str, Any]) -> str:

@@ -221,25 +221,9 @@ def _match(
     known_codes: dict[str, str],
     scope: Scope,
 ) -> list[tuple[str, str]]:
-    """Match live applications to the manifests'; (code, handle) of those the scope reads."""
-    matched = match_applications(desired, titles, known_codes)
-    live.view.listed_titles.update(titles)
-    for code, handle in matched.items():
-        live.view.learn_application(handle, code)
-    live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
-    return [
-        (code, handle)
-        for code, handle in matched.items()
-        if scope.includes(Address(CONTAINER, None, handle))
-        or any(target.app == handle for target in scope.targets)
-    ]
-
-
-def match_applications(
-    desired: DesiredState, titles: dict[str, str], known_codes: dict[str, str]
-) -> dict[str, str]:
-    """Live application code -> desired handle: by `code:` when given, else by the code pwconf
-    recorded for the handle (so a renamed title stays the same application), else by title."""
+    """Match live applications to the manifests': by `code:` when given, else by the code pwconf
+    recorded for the handle (so a renamed title stays the same application), else by title.
+    (code, handle) of those the scope reads."""
     codes_by_title: dict[str, list[str]] = {}
     for code, title in titles.items():
         codes_by_title.setdefault(title, []).append(code)
@@ -253,9 +237,17 @@ def match_applications(
             problems.append(Problem(problem, app.position))
         elif code:
             matched[code] = app.name
+            live.view.learn_application(app.name, code)
     if problems:
         raise ManifestError(problems)
-    return matched
+    live.view.listed_titles.update(titles)
+    live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
+    return [
+        (code, handle)
+        for code, handle in matched.items()
+        if scope.includes(Address(CONTAINER, None, handle))
+        or any(target.app == handle for target in scope.targets)
+    ]
 
 
 def _match_one(

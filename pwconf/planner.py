@@ -20,12 +20,6 @@ MASS_DELETE_SHARE = 0.30
 MASS_DELETE_MIN_LIVE = 10
 
 
-@dataclass(frozen=True)
-class PlanOptions:
-    scope: Scope = Scope()
-    allow_mass_delete: bool = False
-
-
 @dataclass(slots=True)
 class _Pair:
     """One address on both sides. Entities are built only for the pairs that change."""
@@ -49,13 +43,18 @@ class _Pair:
 
 
 def compare(
-    desired: DesiredState, live: LiveState, state: State, options: PlanOptions = PlanOptions()
+    desired: DesiredState,
+    live: LiveState,
+    state: State,
+    *,
+    scope: Scope | None = None,
+    allow_mass_delete: bool = False,
 ) -> Plan:
     """The plan that takes the account from `live` to `desired`: an action per entity in scope.
 
     Kinds the API cannot read (events) are compared with what the state file recorded."""
     plan = Plan(manifest_files=list(desired.files))
-    scope = options.scope
+    scope = scope or Scope()
     wanted = _by_kind(desired.entities.items(), scope)
     found = _by_kind(((a, e) for a, e in live.entities.items() if REGISTRY[a.kind].readable), scope)
     for kind in REGISTRY.values():
@@ -69,7 +68,7 @@ def compare(
     _refuse_certain_failures(plan, live)
     _name_users_of_deleted(plan, desired, live)
     _follow_replacements(plan, desired, live, found)
-    if not options.allow_mass_delete:
+    if not allow_mass_delete:
         _check_mass_delete(plan, live)
     for kind in REGISTRY.values():
         notes = kind.comparison_notes(found[kind.name], desired.entities)
@@ -204,7 +203,6 @@ def _create(kind: Kind, pair: _Pair, state: State) -> Change:
         address=pair.address,
         action=Action.CREATE,
         reason=Reason.NOT_IN_ACCOUNT.value,
-        cause=Reason.NOT_IN_ACCOUNT,
         after=after,
         fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
         # pwconf applied it and the account no longer holds it: deleted outside pwconf.
@@ -243,18 +241,17 @@ def _update(
     """An update, or a replace when a field cannot be updated in place."""
     replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
     if follows:
-        cause, reason = Reason.FOLLOWS, kind.follow_reason
+        reason = kind.follow_reason
     elif replacing:
-        cause, reason = Reason.NOT_UPDATABLE, f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
+        reason = f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
     else:
-        cause, reason = Reason.DIFFERS, Reason.DIFFERS.value
+        reason = Reason.DIFFERS.value
     if drift:
         reason += "; changed outside pwconf since the last apply"
     return Change(
         address=desired.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=reason,
-        cause=cause,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, after),
         fields=tuple(fields),
@@ -279,7 +276,6 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
             address=live.address,
             action=Action.DELETE,
             reason=f"{Reason.PRUNED.value} {PLURALS[kind.name]}",
-            cause=Reason.PRUNED,
             before=display_attrs(kind, live.attrs),
             data_loss=bool(kind.data_loss_on_delete),
             live_code=live.code,

@@ -22,7 +22,7 @@ from pwconf.kinds.application import recorded_codes
 from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
-from pwconf.planner import PlanOptions, compare
+from pwconf.planner import compare
 from pwconf.state import DEFAULT_NAME, State, default_state_path, workspace_name
 
 EMULATOR_DATA = ".pwconf-emulator.json"
@@ -151,29 +151,19 @@ def make_plan(
         scope=scope,
         progress=progress,
     )
-    plan = compare(desired, live, state, PlanOptions(scope, allow_mass_delete))
+    plan = compare(desired, live, state, scope=scope, allow_mass_delete=allow_mass_delete)
     return Planned(live, state, plan)
-
-
-def known_codes(live: LiveState) -> dict[Address, str]:
-    """Every code the fetch learned, for the applier to resolve references with."""
-    codes = {a: e.code for a, e in live.entities.items() if e.code}
-    for handle, code in live.view.code_by_handle.items():
-        codes[Address(CONTAINER, None, handle)] = code
-    for (kind, handle), names in live.view.names_by_code.items():
-        codes.update({Address(kind, handle, name): code for code, name in names.items()})
-    return codes
 
 
 def run_apply(
     conn: Connection, planned: Planned, parallelism: int, on_event: Any = None
 ) -> ApplyResult:
-    applier = Applier(
-        conn.api,
-        planned.state,
-        planned.live.view,
-        known_codes(planned.live),
-        parallelism=parallelism,
-        on_event=on_event,
-    )
+    """The plan applied; references resolved with every code the fetch learned."""
+    live = planned.live
+    codes = {a: e.code for a, e in live.entities.items() if e.code}
+    for handle, code in live.view.code_by_handle.items():
+        codes[Address(CONTAINER, None, handle)] = code
+    for (kind, handle), names in live.view.names_by_code.items():
+        codes.update({Address(kind, handle, name): code for code, name in names.items()})
+    applier = Applier(conn.api, planned.state, live.view, codes, parallelism, on_event)
     return applier.run(planned.plan)

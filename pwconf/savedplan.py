@@ -9,8 +9,9 @@ them, or the manifests, changed since.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import PlanRefused, StateError, UsageError
@@ -23,47 +24,43 @@ SAVED_FORMAT = 1
 
 @dataclass
 class SavedPlan:
+    """A saved plan as its file holds it."""
+
+    pwconf_saved_plan: int  # SAVED_FORMAT
     api_url: str
     manifest_files: list[str]  # as given to `plan`, relative to `made_in`
-    made_in: str  # the folder `plan --out` ran in
-    changes: list[tuple[str, str]]  # (address, action)
     touched: list[str]
-    live_fingerprints: dict[str, str]
-    desired_digests: dict[str, str]
+    live_fingerprints: dict[str, str | None]
+    desired_digests: dict[str, str | None]
+    plan: dict[str, Any]  # as `plan --json` renders it
+    made_in: str = ""  # the folder `plan --out` ran in
 
 
 def save_plan(path: Path, plan: Plan, api_url: str) -> None:
     touched = sorted({str(c.address) for c in plan.changes})
-    document = {
-        "pwconf_saved_plan": SAVED_FORMAT,
-        "api_url": api_url,
-        "manifest_files": plan.manifest_files,
-        "made_in": str(Path.cwd()),
-        "touched": touched,
-        "live_fingerprints": {a: plan.live_fingerprint(a) for a in touched},
-        "desired_digests": {a: plan.desired_digest(a) for a in touched},
-        "plan": plan_to_dict(plan),
-    }
-    write_atomically(path, json.dumps(document, indent=2, sort_keys=True))
+    saved = SavedPlan(
+        SAVED_FORMAT,
+        api_url,
+        plan.manifest_files,
+        touched,
+        live_fingerprints={a: plan.live_fingerprint(a) for a in touched},
+        desired_digests={a: plan.desired_digest(a) for a in touched},
+        plan=plan_to_dict(plan),
+        made_in=str(Path.cwd()),
+    )
+    write_atomically(path, json.dumps(asdict(saved), indent=2, sort_keys=True))
 
 
 def load_saved(path: Path) -> SavedPlan:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        saved = SavedPlan(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StateError(f"cannot read the saved plan {path}: {exc}") from None
-    if not isinstance(document, dict) or document.get("pwconf_saved_plan") != SAVED_FORMAT:
+    except TypeError:  # not an object, or not these fields
+        saved = None
+    if saved is None or saved.pwconf_saved_plan != SAVED_FORMAT:
         raise StateError(f"{path} is not a plan saved by this version of pwconf (plan --out)")
-    changes = document["plan"].get("changes", [])
-    return SavedPlan(
-        api_url=document["api_url"],
-        manifest_files=document["manifest_files"],
-        made_in=document.get("made_in", ""),
-        changes=[(c["address"], "/".join(c["actions"])) for c in changes],
-        touched=document["touched"],
-        live_fingerprints=document["live_fingerprints"],
-        desired_digests=document["desired_digests"],
-    )
+    return saved
 
 
 def check_manifests_reachable(saved: SavedPlan) -> None:
@@ -95,7 +92,8 @@ def check_saved(saved: SavedPlan, plan: Plan, api_url: str) -> None:
         if saved.desired_digests.get(address) != plan.desired_digest(address):
             stale.append(f"{address}: changed in the manifests")
     current = [(str(c.address), "/".join(c.action.json_actions)) for c in plan.changes]
-    if not stale and sorted(current) != sorted(saved.changes):
+    before = [(c["address"], "/".join(c["actions"])) for c in saved.plan.get("changes", [])]
+    if not stale and sorted(current) != sorted(before):
         stale.append("the changes planned now differ from the saved plan")
     if stale:
         raise PlanRefused(

@@ -26,7 +26,11 @@ def check_scope(
     state: State | None = None,
 ) -> None:
     """Raise UsageError naming each app or target that matches nothing, with close matches."""
-    known_apps, known_targets = _known_names(desired, state)
+    known_apps = {application_of(a) for a in desired.entities} - {None}
+    known_targets = {str(address) for address in desired.entities}
+    if state is not None:
+        known_apps |= set(recorded_codes(state))
+        known_targets |= set(state.applied)
     unmatched = [
         (f"--app {app}", _close(app, known_apps)) for app in sorted(apps) if app not in known_apps
     ]
@@ -48,16 +52,6 @@ def check_scope(
     raise UsageError(
         message, hint="a scope that matches nothing would plan nothing; check the spelling"
     )
-
-
-def _known_names(desired: DesiredState, state: State | None) -> tuple[set[str], set[str]]:
-    """Application handles and entity addresses, from the manifests and the state file."""
-    apps = {application_of(a) for a in desired.entities} - {None}
-    targets = {str(address) for address in desired.entities}
-    if state is not None:
-        apps |= set(recorded_codes(state))
-        targets |= set(state.applied)
-    return apps, targets
 
 
 def _close(text: str, known: set[str]) -> str:

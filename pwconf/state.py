@@ -5,33 +5,45 @@ manifests so that it claims no invented diffs, perpetual changes or duplicates.
   per file, seals the credentials recorded;
 - `applied`: per address, a digest of what was last applied (drift vs a change in the manifests);
 - `accounts`: salted fingerprints of the API URL and token it was used with;
-- `journal_folded`: the id of the last journal (`pwconf.journal`) written into the file.
+- `journal_folded`: the id of the last journal written into the file.
 
-The file is rewritten atomically. During an apply each record also goes to the journal; the
-file is rewritten from both at the end, or by the next `apply` or `plan --out` after a crash.
+The file is rewritten atomically. During an apply each record also goes to a journal beside it:
+one JSON line, written with a single `write()` on an O_APPEND descriptor as it is made, and
+`fsync`ed before its change is reported finished, so before a later level can use it. After
+kill -9 the kernel still holds every line written; the only record lost is one whose call
+answered and whose line was not written yet. After power loss every change reported finished is
+on the disk; a last line cut short is ignored on reading. `fsync` is a group commit: P workers
+finishing at once cost one `fsync`, not P.
+
+The journal's first line names it (a random id). The file is rewritten from state and journal at
+the end, or by the next `apply` or `plan --out` after a crash, and records that id as folded
+before the journal is removed: a crash between the two leaves a journal that the next reader
+sees is already in the state and skips.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from pwconf.atomic_file import write_atomically
+from pwconf.atomic_file import fsync_directory, write_atomically
 from pwconf.errors import StateError, UsageError
-from pwconf.journal import Journal, journal_path, read_journal, remove_journal
 
 FORMAT_VERSION = 1
 DEFAULT_NAME = ".pwconf-state.json"
 WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # The file's own keys; every other object in it is a section of the kinds' records.
 OWN_KEYS = frozenset({"format_version", "salt", "applied", "accounts", "journal_folded"})
+CHANGES = ("record", "forget", "applied", "applied_many")  # what the journal records, by name
 
 
 class State:
@@ -46,11 +58,10 @@ class State:
         self.applied: dict[str, str] = data.get("applied", {})
         self.accounts: list[str] = list(data.get("accounts", []))
         self.journal_folded: str | None = data.get("journal_folded")
-        self._journal: Journal | None = None
-        self._found_journal: str | None = None  # a journal left beside the file by a crash
+        self._journal: Journal | None = None  # open: this process writes it
+        self._journal_ident: str | None = None  # of the journal beside the file, open or found
         self._unsaved = False
 
-    # --- reading -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | None) -> State:
         """The state file with the records of a journal not yet written into it.
@@ -62,10 +73,9 @@ class State:
             return cls(path)
         ident, records = read_journal(journal_path(path))
         state = cls(path, _read_state_file(path)) if path.exists() else cls(path)
-        if ident is not None:
-            state._found_journal = ident
-            if ident != state.journal_folded:
-                state._replay(records)
+        state._journal_ident = ident
+        if ident not in (None, state.journal_folded):
+            state._replay(records)
         return state
 
     def recorded(self, section: str, key: str | None = None) -> Any:
@@ -75,7 +85,6 @@ class State:
             found = self.records.get(section, {})
             return copy.deepcopy(found if key is None else found.get(key))
 
-    # --- recording -----------------------------------------------------------------------
     def record(self, section: str, *keys: str, value: Any) -> None:
         """records[section][key1]...[keyN] = value."""
         self._change("record", section, *keys, value)
@@ -93,15 +102,37 @@ class State:
 
     def _change(self, op: str, *args: Any) -> None:
         with self._lock:
-            _OPS[op](self, *args)
+            self._apply(op, *args)
             if self._journal is not None:
                 self._journal.append([op, *args])
+
+    def _apply(self, op: str, *args: Any) -> None:
+        """One change, named as in the journal (a malformed one raises TypeError or ValueError)."""
+        if op == "record":
+            section, *keys, last, value = args
+            node = self.records.setdefault(section, {})
+            for key in keys:
+                node = node.setdefault(key, {})
+            node[last] = value
+        elif op == "forget":
+            (entries,) = args
+            for section, key in entries:
+                self.records.get(section, {}).pop(key, None)
+        elif op == "applied":
+            address, digest = args
+            if digest is None:
+                self.applied.pop(address, None)
+            else:
+                self.applied[address] = digest
+        elif op == "applied_many":
+            (digests,) = args
+            self.applied.update((address, digest) for address, digest in digests)
 
     def _replay(self, records: list[Any]) -> None:
         for record in records:
             try:
                 for op, *args in self._todays(record):
-                    _OPS[op](self, *args)
+                    self._apply(op, *args)
             except (TypeError, ValueError, AttributeError, IndexError):
                 raise StateError(
                     f"the state journal beside {self.path} holds a malformed record: "
@@ -113,7 +144,7 @@ class State:
         which name the sections)."""
         from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
 
-        if isinstance(record, list) and record and record[0] in _OPS:
+        if isinstance(record, list) and record and record[0] in CHANGES:
             return [record]
         todays = None
         if isinstance(record, list) and record and isinstance(record[0], str):
@@ -126,7 +157,6 @@ class State:
             )
         return todays
 
-    # --- the account ---------------------------------------------------------------------
     def claim_account(
         self, fingerprint: str, live_app_codes: Collection[str], recorded_app_codes: Collection[str]
     ) -> str | None:
@@ -157,37 +187,31 @@ class State:
             )
         return None
 
-    # --- writing -------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        with self._lock:
-            folded = self._journal.ident if self._journal is not None else self._found_journal
-            return {
-                "format_version": FORMAT_VERSION,
-                "salt": self.salt,
-                **self.records,
-                "applied": self.applied,
-                "accounts": self.accounts,
-                "journal_folded": folded or self.journal_folded,
-            }
-
     def save(self) -> None:
         """Rewrite the file; the records of a journal, open or found, are in it from now on,
         and the journal is removed."""
         if self.path is None:
             return
-        data = self.to_dict()
+        with self._lock:
+            data = {
+                "format_version": FORMAT_VERSION,
+                "salt": self.salt,
+                **self.records,
+                "applied": self.applied,
+                "accounts": self.accounts,
+                "journal_folded": self._journal_ident or self.journal_folded,
+            }
         try:
             write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True))
         except OSError as exc:
             raise _unwritable(self.path, exc) from None
         self.journal_folded = data["journal_folded"]
         self._unsaved = False
-        if self._journal is not None:
-            journal, self._journal = self._journal, None
-            journal.remove()
-        if self._found_journal is not None:
+        if self._journal_ident is not None:
+            if self._journal is not None:
+                self._journal.close()
+            self._journal = self._journal_ident = None
             remove_journal(journal_path(self.path))
-            self._found_journal = None
 
     def start_journal(self) -> None:
         """From now on every record also goes to a journal beside the file. A crash's journal,
@@ -195,11 +219,10 @@ class State:
         caller holds the state's lock (`pwconf.lock`)."""
         if self.path is None or self._journal is not None:
             return
-        if not self.path.exists():
+        if not self.path.exists() or self._journal_ident is not None or self._unsaved:
             self.save()
-        self.save_pending()
         try:
-            self._journal = Journal.create(journal_path(self.path))
+            self._journal = Journal(journal_path(self.path))
         except FileExistsError:
             raise StateError(
                 f"another process is writing the state journal beside {self.path}",
@@ -207,6 +230,7 @@ class State:
             ) from None
         except OSError as exc:
             raise _unwritable(journal_path(self.path), exc) from None
+        self._journal_ident = self._journal.ident
 
     def sync_journal(self) -> None:
         """What was recorded so far is on the disk (a no-op without a journal)."""
@@ -220,7 +244,7 @@ class State:
     def save_pending(self) -> None:
         """Write what the file does not hold yet (a crash's journal, a new account); the caller
         holds the state's lock."""
-        if self._found_journal is not None or self._unsaved:
+        if self._journal_ident is not None or self._unsaved:
             self.save()
 
     def check_writable(self) -> None:
@@ -264,39 +288,6 @@ def _read_state_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _set_record(state: State, section: str, *keys_and_value: Any) -> None:
-    *keys, last, value = keys_and_value
-    node = state.records.setdefault(section, {})
-    for key in keys:
-        node = node.setdefault(key, {})
-    node[last] = value
-
-
-def _drop_record(state: State, entries: list[list[str]]) -> None:
-    for section, key in entries:
-        state.records.get(section, {}).pop(key, None)
-
-
-def _set_applied(state: State, address: str, digest: str | None) -> None:
-    if digest is None:
-        state.applied.pop(address, None)
-    else:
-        state.applied[address] = digest
-
-
-def _set_applied_many(state: State, digests: list[list[str]]) -> None:
-    state.applied.update((address, digest) for address, digest in digests)
-
-
-# The changes a state records, by their name in the journal.
-_OPS: dict[str, Callable[..., None]] = {
-    "record": _set_record,
-    "forget": _drop_record,
-    "applied": _set_applied,
-    "applied_many": _set_applied_many,
-}
-
-
 def _unwritable(path: Path, exc: OSError) -> StateError:
     return StateError(
         f"cannot write the state file {path}: {exc.strerror or exc}",
@@ -329,3 +320,90 @@ def default_state_path(paths: list[str], name: str = DEFAULT_NAME) -> Path:
     first = Path(paths[0]) if paths else Path.cwd()
     folder = first if first.is_dir() else first.parent
     return folder / name
+
+
+# --- the journal --------------------------------------------------------------------------
+
+
+def journal_path(state_path: Path) -> Path:
+    return state_path.with_name(state_path.name + ".journal")
+
+
+class Journal:
+    """An open journal, appended to by several threads."""
+
+    def __init__(self, path: Path) -> None:
+        """A new journal (replacing none: the caller has folded and removed the last one)."""
+        self.path = path
+        self.ident = secrets.token_hex(8)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0  # lines written
+        self._synced = 0  # lines known to be on the disk
+        self.append({"journal": self.ident})
+        self.sync()
+        fsync_directory(path.parent)  # the new name itself survives a crash
+
+    def append(self, record: Any) -> None:
+        line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
+        with self._write_lock:
+            unwritten = memoryview(line)
+            while unwritten:
+                unwritten = unwritten[os.write(self._fd, unwritten) :]
+            self._written += 1
+
+    def sync(self) -> None:
+        """Every line appended so far is on the disk when this returns."""
+        with self._write_lock:
+            wanted = self._written
+        with self._sync_lock:
+            if self._synced >= wanted:
+                return
+            with self._write_lock:
+                covered = self._written
+            os.fsync(self._fd)
+            self._synced = covered
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+def read_journal(path: Path) -> tuple[str | None, list[Any]]:
+    """(id, records) of the journal at `path`; (None, []) when there is none. A last line
+    without its newline was cut short by a crash and is left out; a journal cut short before
+    its first line ends has the id "" and no records."""
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None, []
+    except OSError as exc:
+        raise StateError(f"cannot read the state journal {path}: {exc.strerror or exc}") from None
+    lines = raw.split(b"\n")[:-1]  # the part after the last newline is unfinished
+    records = []
+    for number, line in enumerate(lines, 1):
+        try:
+            records.append(json.loads(line))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise StateError(
+                f"the state journal {path} is damaged at line {number}",
+                hint="move it away; the next plan re-learns what it can read from the account",
+            ) from None
+    if not records:
+        return "", []
+    header = records[0]
+    if not isinstance(header, dict) or not isinstance(header.get("journal"), str):
+        raise StateError(f"{path} is not a pwconf state journal")
+    return header["journal"], records[1:]
+
+
+def remove_journal(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StateError(
+            f"cannot remove the state journal {path}: {exc.strerror or exc}",
+            hint="its records are in the state file now: remove it by hand",
+        ) from None
+    fsync_directory(path.parent)

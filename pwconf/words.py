@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 
-def counted(count: int, singular: str, plural: str | None = None) -> str:
+def counted(count: int, noun: str) -> str:
     """`count` with thousands separators and the noun in the right number."""
-    noun = singular if count == 1 else (plural or f"{singular}s")
-    return f"{count:,} {noun}"
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def duration(seconds: float) -> str:

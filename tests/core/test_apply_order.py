@@ -8,12 +8,11 @@ import pytest
 
 from pwconf import apply
 from pwconf.apply import plan_steps
-from pwconf.journal import journal_path, read_journal
 from pwconf.kinds import REGISTRY
 from pwconf.kinds.base import LiveView
 from pwconf.model import Address, Entity, digest
 from pwconf.plan import Action, Change, Plan
-from pwconf.state import State
+from pwconf.state import State, journal_path, read_journal
 
 PRESET = Address("preset", "shop", "welcome")
 GEOZONE = Address("geozone", "shop", "door")

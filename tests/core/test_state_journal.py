@@ -9,10 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pwconf import journal as journal_module
 from pwconf.errors import StateError, UsageError
-from pwconf.journal import journal_path, read_journal
-from pwconf.state import State, check_state_choice, workspace_name
+from pwconf.state import (
+    Journal,
+    State,
+    check_state_choice,
+    journal_path,
+    read_journal,
+    workspace_name,
+)
 
 
 def recorded(state: State) -> list[str]:
@@ -133,7 +138,7 @@ def test_a_damaged_journal_is_an_error_not_a_guess(tmp_path: Path, body: str, me
 def test_workers_finishing_together_share_one_fsync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    journal = journal_module.Journal.create(tmp_path / "j")
+    journal = Journal(tmp_path / "j")
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))

@@ -25,8 +25,8 @@ import requests
 
 from pwconf.emulator.core import METHODS
 from pwconf.emulator.server import EmulatorServer
-from pwconf.journal import journal_path
 from pwconf.lock import lock_path
+from pwconf.state import journal_path
 from tests.e2e.test_e2e_apply import snapshot
 
 PARALLELISM = 4
