@@ -61,13 +61,14 @@ class FieldChange:
 
 
 class Reason(Enum):
-    """Why a change is planned: `Change.reason` is the value with the details (which fields, which
-    kind, changed outside pwconf); a follow-up's is its kind's `follow_reason`."""
+    """Why a change is planned; `Change.reason` is its display text, built from the value with
+    the details (which fields, which kind, changed outside pwconf)."""
 
     NOT_IN_ACCOUNT = "not in the account"
     DIFFERS = "differs from the manifests"
     NOT_UPDATABLE = "cannot be updated in place"
     PRUNED = "not in the manifests and settings.prune includes"
+    FOLLOWS = "points at a replaced entity, which gets a new code"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Change:
     depends_on: tuple[Address, ...] = ()
     desired: Entity | None = None
     live: Entity | None = None
+    cause: Reason = Reason.DIFFERS
 
 
 @dataclass

@@ -203,6 +203,7 @@ def _create(kind: Kind, pair: _Pair, state: State) -> Change:
         address=pair.address,
         action=Action.CREATE,
         reason=Reason.NOT_IN_ACCOUNT.value,
+        cause=Reason.NOT_IN_ACCOUNT,
         after=after,
         fields=tuple(FieldChange(path, None, value) for path, value in after.items()),
         # pwconf applied it and the account no longer holds it: deleted outside pwconf.
@@ -241,17 +242,18 @@ def _update(
     """An update, or a replace when a field cannot be updated in place."""
     replacing = sorted({f.path.split(".")[0] for f in fields if f.forces_replacement})
     if follows:
-        reason = kind.follow_reason
+        cause, reason = Reason.FOLLOWS, kind.follow_reason
     elif replacing:
-        reason = f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
+        cause, reason = Reason.NOT_UPDATABLE, f"{', '.join(replacing)} {Reason.NOT_UPDATABLE.value}"
     else:
-        reason = Reason.DIFFERS.value
+        cause, reason = Reason.DIFFERS, Reason.DIFFERS.value
     if drift:
         reason += "; changed outside pwconf since the last apply"
     return Change(
         address=desired.address,
         action=Action.REPLACE if replacing else Action.UPDATE,
         reason=reason,
+        cause=cause,
         before=display_attrs(kind, live.attrs),
         after=display_attrs(kind, after),
         fields=tuple(fields),
@@ -276,6 +278,7 @@ def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredStat
             address=live.address,
             action=Action.DELETE,
             reason=f"{Reason.PRUNED.value} {PLURALS[kind.name]}",
+            cause=Reason.PRUNED,
             before=display_attrs(kind, live.attrs),
             data_loss=bool(kind.data_loss_on_delete),
             live_code=live.code,

@@ -21,13 +21,12 @@ from pwconf.render.json_plan import render_json
 from pwconf.state import State
 
 APPS = ("shop", "news")
-# The reasons each action may give (a follow-up's is its kind's follow_reason).
-FOLLOWS = "which gets a new code"
-REASONS = {
-    Action.CREATE: {Reason.NOT_IN_ACCOUNT.value},
-    Action.UPDATE: {Reason.DIFFERS.value, FOLLOWS},
-    Action.REPLACE: {Reason.NOT_UPDATABLE.value, FOLLOWS},
-    Action.DELETE: {Reason.PRUNED.value},
+# The causes each action may have.
+CAUSES = {
+    Action.CREATE: {Reason.NOT_IN_ACCOUNT},
+    Action.UPDATE: {Reason.DIFFERS, Reason.FOLLOWS},
+    Action.REPLACE: {Reason.NOT_UPDATABLE, Reason.FOLLOWS},
+    Action.DELETE: {Reason.PRUNED},
 }
 NAMES = st.sampled_from(["a", "b", "c"])
 TAG_TYPES = st.sampled_from(["integer", "string", "boolean"])
@@ -124,7 +123,8 @@ def test_applying_the_plan_reaches_the_desired_state(wanted: dict, present: dict
     live = live_state(present)
     plan = compare(desired, live, state, allow_mass_delete=True)
     for change in plan.changes:
-        assert any(text in change.reason for text in REASONS[change.action])
+        assert change.cause in CAUSES[change.action]
+        assert change.cause.value in change.reason or change.cause is Reason.FOLLOWS
 
     second = compare(desired, applied(plan, live, state), state)
     assert second.changes == []
