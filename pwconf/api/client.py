@@ -1,14 +1,11 @@
 """The client: per-method retry policy and typed errors over pooled connections (http.py).
 
-Every Pushwoosh method is `POST {base}/{method}` with `{"request": {..., "auth": token}}`, and
-most errors arrive inside HTTP 200 bodies, so a generic HTTP retry (urllib3's skips POST) cannot
-help: the policy lives here (contract §9).
+Every method is `POST {base}/{method}` with `{"request": {..., "auth": token}}` and most errors
+arrive inside HTTP 200 bodies, so the retry policy lives here (contract §9):
 
-- reads (`kind="read"`) are retried on connection errors, 429 and 500/502/503/504;
-- writes are retried when that is safe: always after a connect failure (nothing was sent) or a
-  429, and after an unknown outcome only when the method is idempotent (update*, delete*,
-  configureApplication);
-- creates go through `create()`, which reads the entity back before any second attempt;
+- reads are retried on connection errors, 429 and 500/502/503/504;
+- writes always after a connect failure (nothing was sent) or a 429, and after an unknown
+  outcome only when idempotent; creates (`create()`) read the entity back before trying again;
 - the token never appears in a message, note, repr or log line.
 """
 
@@ -16,9 +13,9 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import itertools
 import json
 import logging
-import math
 import random
 import time
 from collections.abc import Callable
@@ -55,8 +52,7 @@ ALREADY_EXISTED = "already existed"
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one logical call did, over all of its attempts: returned on success, and the
-    `result` attribute of the ApiError raised on a failure."""
+    """What one call did over all its attempts; also the `result` of the ApiError it raised."""
 
     method: str
     http_status: int | None
@@ -98,21 +94,12 @@ class _Tracker:
     method: str
     started: float = field(default_factory=time.monotonic)
     attempts: int = 0
-    _notes: list[list[Any]] = field(default_factory=list)  # [text, count]
-
-    def note(self, text: str) -> None:
-        """Add a note; a repeat of the previous note becomes a count ("... (x3)")."""
-        if self._notes and self._notes[-1][0] == text:
-            self._notes[-1][1] += 1
-        else:
-            self._notes.append([text, 1])
-
-    def notes(self) -> tuple[str, ...]:
-        return tuple(text if n == 1 else f"{text} (x{n})" for text, n in self._notes)
+    notes: list[str] = field(default_factory=list)
 
     def result(self, outcome: _Outcome, *, extra_note: str = "") -> CallResult:
         if extra_note:
-            self.note(extra_note)
+            self.notes.append(extra_note)
+        runs = [(text, len(list(run))) for text, run in itertools.groupby(self.notes)]
         warnings = (outcome.message,) if _is_warning(outcome) else ()
         return CallResult(
             method=self.method,
@@ -123,7 +110,7 @@ class _Tracker:
             warnings=warnings,
             duration=time.monotonic() - self.started,
             attempts=self.attempts,
-            notes=self.notes(),
+            notes=tuple(text if n == 1 else f"{text} (x{n})" for text, n in runs),
         )
 
 
@@ -191,7 +178,7 @@ class ApiClient:
             return self.call(method, fields, kind="write")
         except (ArgumentError, NotFound) as exc:
             result: CallResult | None = getattr(exc, "result", None)
-            if result is None or not means_gone(exc):
+            if result is None or not means_gone(result):
                 raise
             return replace(result, notes=(*result.notes, ALREADY_GONE))
 
@@ -201,17 +188,13 @@ class ApiClient:
         fields: dict[str, Any],
         find_existing: Callable[[], CallResult | None] | None,
     ) -> CallResult:
-        """A create that is never blindly repeated.
+        """A create never blindly repeated: after an unknown outcome `find_existing()` reads the
+        entity back first; found, its result is returned noted "outcome confirmed by reading
+        back", else the write is tried again.
 
-        After an unknown outcome (read timeout, connection dropped after sending, 5xx),
-        `find_existing()` reads the entity back before any second attempt: found, its result
-        is returned with the note "outcome confirmed by reading back"; not found, the write
-        is tried again (bounded by max_attempts).
-
-        `find_existing=None` is for a method with no read (createEvent): the retry relies on
-        the server refusing a duplicate name, and a 210 "... already exists" on a retry after
-        an unknown outcome counts as success with the note "already existed".
-        """
+        `find_existing=None` is for a method with no read (createEvent): the retry relies on the
+        server refusing a duplicate, and a 210 "... already exists" after an unknown outcome
+        counts as success noted "already existed"."""
         return self._run(method, fields, retry_unknown=True, creating=True, find=find_existing)
 
     def _run(
@@ -223,11 +206,8 @@ class ApiClient:
         creating: bool = False,
         find: Callable[[], CallResult | None] | None = None,
     ) -> CallResult:
-        """The one retry loop: attempts until success, a final failure or the attempts run out.
-
-        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`).
-        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
-        took effect."""
+        """The one retry loop, until success, a final failure or the attempts run out.
+        `creating`: a 210 "already exists" after an unknown outcome means it took effect."""
         track = _Tracker(method)
         body = json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
         after_unknown = False
@@ -235,27 +215,24 @@ class ApiClient:
             outcome = self._attempt(method, body, track)
             if outcome.verdict is _Verdict.SUCCESS:
                 return track.result(outcome)
-            if outcome.verdict is _Verdict.FAILED:
-                if not (creating and after_unknown and _already_exists(outcome)):
-                    raise self._error(outcome, track)
+            if creating and after_unknown and _already_exists(outcome):  # an attempt took effect
                 if find is None:
                     return track.result(outcome, extra_note=ALREADY_EXISTED)
-                found = self._read_back(outcome, track, find)
-                if found is None:
-                    raise self._error(outcome, track)
-                return found
+                if found := self._read_back(outcome, track, find):
+                    return found
+            if outcome.verdict is _Verdict.FAILED:
+                raise self._error(outcome, track)
             if outcome.verdict is _Verdict.UNKNOWN:
                 after_unknown = True
                 if find is not None:
                     # give a slow server time to finish before reading back
                     note = f"outcome unknown after {outcome.label}"
                     self._sleep(self._delay(outcome, track, note))
-                    found = self._read_back(outcome, track, find)
-                    if found is not None:
+                    if found := self._read_back(outcome, track, find):
                         return found
                     if track.attempts >= self.max_attempts:
                         raise self._exhausted(outcome, track)
-                    track.note("not found by reading back, so tried again")
+                    track.notes.append("not found by reading back, so tried again")
                     continue
                 if not retry_unknown:
                     why = "the write is not idempotent, so not retried"
@@ -273,8 +250,7 @@ class ApiClient:
             outcome = _http_outcome(self._transport.post(method, body))
         except TransportFailure as failure:
             outcome = _transport_outcome(failure)
-        if self._auth and self._token in outcome.message:
-            outcome = replace(outcome, message=self.redact(outcome.message))
+        outcome = replace(outcome, message=self.redact(outcome.message))
         elapsed_ms = (time.monotonic() - began) * 1000
         log.debug("%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms)
         return outcome
@@ -284,13 +260,13 @@ class ApiClient:
         noted on the call."""
         note = note or f"retried after {outcome.label}"
         if outcome.retry_after is not None:
-            delay = min(max(outcome.retry_after, 0.0), self.backoff_max)
+            delay = min(outcome.retry_after, self.backoff_max)
             note = f"{note} (waited {delay:g}s for Retry-After)"
         else:
             ceiling = min(self.backoff_max, self.backoff_base * 2 ** (track.attempts - 1))
             delay = self._rng.uniform(0.0, ceiling)
-        track.note(note)
-        return float(delay)
+        track.notes.append(note)
+        return delay
 
     def _read_back(
         self, outcome: _Outcome, track: _Tracker, find: Callable[[], CallResult | None]
@@ -311,21 +287,20 @@ class ApiClient:
 
     def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""
-        text = f"{track.method}: {status}{outcome.message}"
-        return self._build(outcome.error, text, outcome, track)
+        return self._build(outcome, track, f"{track.method}: {status}{outcome.message}")
 
     def _exhausted(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         text = f"{track.method} failed after {track.attempts} attempts: {outcome.label}"
-        return self._build(outcome.error, text, outcome, track)
+        return self._build(outcome, track, text)
 
     def _unknown(self, outcome: _Outcome, track: _Tracker, why: str) -> ApiError:
         text = f"{track.method}: outcome unknown after {outcome.label}; {why}"
-        return self._build(OutcomeUnknown, text, outcome, track)
+        return self._build(outcome, track, text, OutcomeUnknown)
 
     def _build(
-        self, cls: type[ApiError], text: str, outcome: _Outcome, track: _Tracker
+        self, outcome: _Outcome, track: _Tracker, text: str, cls: type[ApiError] | None = None
     ) -> ApiError:
-        exc = cls(
+        exc = (cls or outcome.error)(
             self.redact(text),
             method=track.method,
             status_code=outcome.status_code,
@@ -344,17 +319,14 @@ def is_idempotent_write(method: str) -> bool:
     return method.startswith(("update", "delete")) or method == "configureApplication"
 
 
-def means_gone(exc: ApiError) -> bool:
-    """A delete's failure that says the entity does not exist (contract §9).
-
-    Body status 404, or 210 with "not found" in the message; messages about the account,
-    the token or access ("Access denied or application not found") are real failures.
-    HTTP 404 (unknown method) is not "gone".
-    """
-    text = str(getattr(getattr(exc, "result", None), "message", "")).lower()
-    if exc.status_code == 404 and exc.http_status == 200:
+def means_gone(failed: CallResult) -> bool:
+    """A delete's failure that says the entity does not exist (contract §9): body status 404,
+    or 210 with "not found", unless about the account, the token or access ("Access denied or
+    application not found"). HTTP 404 (unknown method) is not "gone"."""
+    text = failed.message.lower()
+    if failed.status_code == 404 and failed.http_status == 200:
         return True
-    if exc.status_code != 210 or "not found" not in text:
+    if failed.status_code != 210 or "not found" not in text:
         return False
     return not any(word in text for word in ("account", "access denied", "token"))
 
@@ -452,15 +424,14 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        seconds = float(value.strip())
+        seconds = float(value)
     except ValueError:
         pass
     else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+        return seconds if 0 <= seconds < float("inf") else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    when = when.replace(tzinfo=when.tzinfo or UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
