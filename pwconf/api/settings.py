@@ -94,11 +94,8 @@ CA_SETTINGS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CER
 
 
 def resolve_network(base_url: str, env: Mapping[str, str] = os.environ) -> Network:
-    """The proxy and trust store for `base_url`, each checked, from the environment.
-
-    Raises UsageError naming the setting when a proxy URL cannot be used or a trust-store file
-    does not exist: a mistyped private CA must never quietly become public trust.
-    """
+    """The proxy and trust store for `base_url` from the environment; a UsageError names a
+    setting that cannot be used: a mistyped private CA must never quietly become public trust."""
     parts = urlsplit(base_url)
     if parts.scheme != "https":
         return Network()  # plain http is only allowed to loopback, where no proxy applies
@@ -122,19 +119,15 @@ def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
 
 def _verify(env: Mapping[str, str]) -> bool | str:
     """The first trust-store setting that is set; every one that is set must exist."""
-    chosen: bool | str = True
-    for name in reversed(CA_SETTINGS):
-        path = env.get(name)
-        if not path:
-            continue
-        wanted = "folder" if name == "SSL_CERT_DIR" else "file"
-        if not (Path(path).is_dir() if wanted == "folder" else Path(path).is_file()):
+    given = [(name, env[name]) for name in CA_SETTINGS if env.get(name)]
+    for name, path in reversed(given):
+        folder = name == "SSL_CERT_DIR"
+        if not (Path(path).is_dir() if folder else Path(path).is_file()):
             raise UsageError(
-                f"{name} names {path}, which is not a {wanted}",
+                f"{name} names {path}, which is not a {'folder' if folder else 'file'}",
                 hint=f"fix or unset {name}; pwconf never falls back to another trust store",
             )
-        chosen = path
-    return chosen
+    return given[0][1] if given else True
 
 
 def is_loopback(host: str) -> bool:
@@ -162,7 +155,7 @@ def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
     try:
         token = Path(token_file).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise UsageError(
             f"cannot read the token file {token_file}: {reason}",
             hint=f"check the path, or set {TOKEN_ENV}",
