@@ -6,7 +6,7 @@ arrive inside HTTP 200 bodies, so the retry policy lives here (contract §9):
 - reads are retried on connection errors, 429 and 500/502/503/504;
 - writes always after a connect failure (nothing was sent) or a 429, and after an unknown
   outcome only when idempotent; creates (`create()`) read the entity back before trying again;
-- the token never appears in a message, note, repr or log line.
+- the token never appears in a message, note or repr.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import email.utils
 import enum
 import itertools
 import json
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -39,8 +38,6 @@ from pwconf.errors import (
 )
 from pwconf.model import Secret
 from pwconf.printable import printable
-
-log = logging.getLogger("pwconf.api")
 
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
@@ -245,15 +242,11 @@ class ApiClient:
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
-        began = time.monotonic()
         try:
             outcome = _http_outcome(self._transport.post(method, body))
         except TransportFailure as failure:
             outcome = _transport_outcome(failure)
-        outcome = replace(outcome, message=self.redact(outcome.message))
-        elapsed_ms = (time.monotonic() - began) * 1000
-        log.debug("%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms)
-        return outcome
+        return replace(outcome, message=self.redact(outcome.message))
 
     def _delay(self, outcome: _Outcome, track: _Tracker, note: str = "") -> float:
         """Seconds before the next attempt (Retry-After if given, capped; else full jitter),
