@@ -213,19 +213,11 @@ def _unhex(value: str) -> str | None:
 
 # a string literal (its end quote may be missing), or a word outside one
 _LITERAL_OR_WORD = re.compile(r"\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?|[A-Za-z_]+", re.S)
-_ANY_CASE_OPERATOR = re.compile(r"\b(?i:eq|noteq|in|notin|gte|lte|between|notset)\b")
 
 
-def _upper_case_operators(value: Any) -> bool:
-    return type(value) is str and all(m.isupper() for m in _ANY_CASE_OPERATOR.findall(value))
-
-
-def _expression(value: Any) -> Coerced:
+def _upper_case_operators(expression: str) -> str:
     """A segment expression with each operator outside string literals in upper case."""
-    if not isinstance(value, str):
-        return None
-    upper = _LITERAL_OR_WORD.sub(_upper_case_operator, value)
-    return upper, ("upper case" if upper != value else None)
+    return _LITERAL_OR_WORD.sub(_upper_case_operator, expression)
 
 
 def _upper_case_operator(match: re.Match[str]) -> str:
@@ -248,7 +240,12 @@ SDK = Scalar(
     _sdk,
     nullable=True,
 )
-EXPRESSION = Scalar("a string", _upper_case_operators, _expression, found="operators in lower case")
+EXPRESSION = Scalar(
+    "a string",
+    lambda value: type(value) is str and _upper_case_operators(value) == value,
+    lambda value: (_upper_case_operators(value), "upper case") if isinstance(value, str) else None,
+    found="operators in lower case",
+)
 # a filter's expiration date; the documentation writes "null" for none
 EXPIRATION = Scalar(
     "a string or null",
