@@ -110,8 +110,6 @@ class _Probe:
         self.ask_error_answer()
         return self.report
 
-    # ---- one call -----------------------------------------------------------------------
-
     def send(
         self, read: Read, label: str, expected: tuple[type[ApiError], ...] = ()
     ) -> CallResult | None:

@@ -41,7 +41,6 @@ from pwconf.printable import printable
 
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
-RETRIED_HTTP = frozenset({500, 502, 503, 504})
 CONFIRMED = "outcome confirmed by reading back"
 ALREADY_GONE = "already gone"
 ALREADY_EXISTED = "already existed"
@@ -97,14 +96,14 @@ class _Tracker:
         if extra_note:
             self.notes.append(extra_note)
         runs = [(text, len(list(run))) for text, run in itertools.groupby(self.notes)]
-        warnings = (outcome.message,) if _is_warning(outcome) else ()
+        warning = outcome.status_code == 200 and outcome.message.startswith("Warnings:")
         return CallResult(
             method=self.method,
             http_status=outcome.http_status,
             status_code=outcome.status_code,
             message=outcome.message,
             response=outcome.response,
-            warnings=warnings,
+            warnings=(outcome.message,) if warning else (),
             duration=time.monotonic() - self.started,
             attempts=self.attempts,
             notes=tuple(text if n == 1 else f"{text} (x{n})" for text, n in runs),
@@ -276,8 +275,6 @@ class ApiClient:
         )  # fmt: skip
         return track.result(confirmed, extra_note=CONFIRMED)
 
-    # ---- errors -------------------------------------------------------------------------
-
     def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""
         return self._build(outcome, track, f"{track.method}: {status}{outcome.message}")
@@ -324,10 +321,6 @@ def means_gone(failed: CallResult) -> bool:
     return not any(word in text for word in ("account", "access denied", "token"))
 
 
-def _is_warning(outcome: _Outcome) -> bool:
-    return outcome.status_code == 200 and outcome.message.startswith("Warnings:")
-
-
 def _already_exists(outcome: _Outcome) -> bool:
     return outcome.status_code == 210 and "already exists" in outcome.message.lower()
 
@@ -340,7 +333,12 @@ def _mentions_token(outcome: _Outcome) -> bool:
 
 
 _BODY_ERRORS = {210: ArgumentError, 403: PermissionDenied, 404: NotFound}
-_HTTP_ERRORS = {400: BadRequest, 401: AuthenticationError, 403: PermissionDenied, 404: NotFound}
+_HTTP_ERRORS = {
+    400: BadRequest, 401: AuthenticationError, 403: PermissionDenied, 404: NotFound,
+    429: RateLimited,
+}  # fmt: skip
+# the HTTP errors retried (any other is final): nothing was done, or the outcome is unknown
+_HTTP_RETRIED = {429: _Verdict.SAFE_RETRY, **dict.fromkeys((500, 502, 503, 504), _Verdict.UNKNOWN)}
 
 
 def _http_outcome(reply: Reply) -> _Outcome:
@@ -353,12 +351,8 @@ def _http_outcome(reply: Reply) -> _Outcome:
         return _body_outcome(code, message, response, status)
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
-    verdict = _Verdict.FAILED
+    verdict = _HTTP_RETRIED.get(status, _Verdict.FAILED)
     error = _HTTP_ERRORS.get(status, ServerError if status >= 500 else ApiError)
-    if status == 429:
-        verdict, error = _Verdict.SAFE_RETRY, RateLimited
-    elif status in RETRIED_HTTP:
-        verdict = _Verdict.UNKNOWN
     retry_after = None if verdict is _Verdict.FAILED else parse_retry_after(reply.retry_after)
     return _Outcome(
         verdict, f"HTTP {status}", error, http_status=status, status_code=code, message=message,

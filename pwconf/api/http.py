@@ -97,11 +97,8 @@ class Transport:
             raise _failure(exc, answered=False, url=self.base_url) from None
         try:
             data = self._read_body(response.raw, deadline)
-        except TransportFailure:
-            response.close()  # never hand a half-read connection back to the pool
-            raise
         except Exception as exc:
-            response.close()
+            response.close()  # never hand a half-read connection back to the pool
             raise _failure(exc, answered=True, url=self.base_url) from None
         return Reply(
             response.status_code, response.reason or "", data, response.headers.get("Retry-After")
@@ -139,6 +136,8 @@ REACH_HINT = "check --api-url / PUSHWOOSH_API_URL, and HTTPS_PROXY / NO_PROXY if
 
 def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
     """What an exception of requests or urllib3 means for the retry policy."""
+    if isinstance(exc, TransportFailure):
+        return exc
     if isinstance(exc, requests.exceptions.SSLError):
         text = f"TLS error: {_innermost(exc)}"
         return TransportFailure(text, sent=False, final=True, hint=TLS_HINT)

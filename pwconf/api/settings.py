@@ -41,7 +41,7 @@ def resolve_settings(
 ) -> ApiSettings:
     """Resolve the base URL and the token, or raise UsageError saying what to fix."""
     base_url = validate_base_url(api_url or env.get(URL_ENV) or DEFAULT_API_URL)
-    return ApiSettings(base_url=base_url, token=resolve_token(token_file, env))
+    return ApiSettings(base_url, resolve_token(token_file, env))
 
 
 def validate_base_url(url: str) -> str:
