@@ -248,8 +248,7 @@ class ApiClient:
         return replace(outcome, message=self.redact(outcome.message))
 
     def _delay(self, outcome: _Outcome, track: _Tracker, note: str = "") -> float:
-        """Seconds before the next attempt (Retry-After if given, capped; else full jitter),
-        noted on the call."""
+        """Seconds before the next attempt, noted: Retry-After (capped) if given, else jitter."""
         note = note or f"retried after {outcome.label}"
         if outcome.retry_after is not None:
             delay = min(outcome.retry_after, self.backoff_max)
@@ -380,8 +379,7 @@ def _body_outcome(code: int | None, message: str, response: Any, http_status: in
 
 
 def _parse_body(data: bytes) -> tuple[int | None, str, Any]:
-    """The status_code, status_message and response of a JSON body; None, "" and None for
-    what it lacks."""
+    """The status_code, status_message and response of a JSON body (None, "", None if not)."""
     try:
         body = json.loads(data)
     except ValueError:  # UnicodeDecodeError included

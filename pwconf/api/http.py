@@ -74,7 +74,7 @@ class Transport:
         self._network = network
         self._adapter = HTTPAdapter(
             pool_connections=1,
-            pool_maxsize=max(1, pool_size),
+            pool_maxsize=pool_size,
             max_retries=urllib3.Retry(0, read=False, redirect=False),
         )
 
@@ -157,10 +157,8 @@ def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    reason = exc.args[0] if exc.args else None  # usually a MaxRetryError with its own reason
+    return isinstance(getattr(reason, "reason", reason), urllib3.exceptions.NewConnectionError)
 
 
 def _innermost(exc: BaseException) -> str:

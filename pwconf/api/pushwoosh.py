@@ -234,8 +234,7 @@ class Pushwoosh:
 
     def all_filters(self) -> Rows:
         """Every filter of the account: one account-wide listFilters, or one per application
-        when the server refuses it without `application` (the current documentation marks it
-        required, contract §11)."""
+        when the server refuses it without `application` (contract §11)."""
         try:
             return self.rows(Reads.list_filters())
         except ArgumentError:

@@ -311,19 +311,19 @@ class Obj(Shape):
     @staticmethod
     def _key(value: dict[str, Any], name: str, key: Key, path: str, reading: _Reading) -> Any:
         found = name if name in value else next((a for a in key.aliases if a in value), None)
-        if found is not None and found != name:
+        if found not in (None, name):
             reading.differ(f"{path}.{found}", f'the key "{found}"', f'"{name}"')
-        raw = value.get(found) if found is not None else None
-        if found is not None and (raw is not None or key.shape.nullable):
+        raw = value.get(found, ABSENT)
+        if raw is not ABSENT and (raw is not None or key.shape.nullable):
             return key.shape.read(raw, f"{path}.{found}", reading)
         where = f"{path}.{name}"
-        missing = "absent" if found is None else "null"
+        missing = "absent" if raw is ABSENT else "null"
         stand_in = reading.known.get(key.known) if key.known else None
         if stand_in is not None:
             reading.differ(where, missing, f"{key.known_as} ({printable(str(stand_in))})")
             return stand_in
         if key.absent is None:
-            reading.fail(where, key.shape.expected, raw if found is not None else ABSENT)
+            reading.fail(where, key.shape.expected, raw)
         if not key.quiet:
             reading.differ(where, missing, key.absent)
         return key.default
@@ -523,9 +523,8 @@ ANSWERS: dict[str, Shape] = {
 
 def read_answer(method: str, response: Any, known: Mapping[str, Any] | None = None) -> Checked:
     """The `response` of a successful answer of `method` in the contract's form, with the
-    places it differed; a method whose answer pwconf never looks into is returned as it is.
-    `known`: what pwconf knew before the call (its request fields, a listed row), used where
-    the answer leaves it out. Raises UnreadableAnswer."""
+    places it differed (as it is for a method pwconf never looks into). `known`: what pwconf
+    knew before the call (request fields, a listed row). Raises UnreadableAnswer."""
     shape = ANSWERS.get(method)
     if shape is None:
         return Checked(response)
