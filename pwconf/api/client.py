@@ -341,13 +341,26 @@ _HTTP_RETRIED = {429: _Verdict.SAFE_RETRY, **dict.fromkeys((500, 502, 503, 504),
 
 
 def _http_outcome(reply: Reply) -> _Outcome:
+    """An answer by its HTTP status; one of HTTP 200 (or 210) by the status_code in its body."""
     status = reply.status
     code, message, response = _parse_body(reply.body)
     if status == 210 and code is None:  # [decided] an error some servers carry in the HTTP status
         code, message, response = 210, "", None  # (§11)
+    if status == 200 and code is None:
+        return _Outcome(
+            _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
+            http_status=200, message="invalid response body",
+        )  # fmt: skip
     message = message or printable(reply.reason or "HTTP error").strip()
     if status in (200, 210):
-        return _body_outcome(code, message, response, status)
+        verdict = _Verdict.SUCCESS if code == 200 else _Verdict.FAILED
+        if code >= 500:
+            verdict = _Verdict.UNKNOWN
+        error = _BODY_ERRORS.get(code, ServerError if code >= 500 else ApiError)
+        return _Outcome(
+            verdict, f"status {code}", error, http_status=status, status_code=code,
+            message=message, response=response,
+        )  # fmt: skip
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
     verdict = _HTTP_RETRIED.get(status, _Verdict.FAILED)
@@ -356,25 +369,6 @@ def _http_outcome(reply: Reply) -> _Outcome:
     return _Outcome(
         verdict, f"HTTP {status}", error, http_status=status, status_code=code, message=message,
         retry_after=retry_after,
-    )  # fmt: skip
-
-
-def _body_outcome(code: int | None, message: str, response: Any, http_status: int) -> _Outcome:
-    """An answer of HTTP 200 (or 210), by the status_code in its body."""
-    if code is None:
-        return _Outcome(
-            _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
-            http_status=200, message="invalid response body",
-        )  # fmt: skip
-    if code == 200:
-        verdict, error = _Verdict.SUCCESS, ApiError
-    elif code >= 500:
-        verdict, error = _Verdict.UNKNOWN, ServerError
-    else:
-        verdict, error = _Verdict.FAILED, _BODY_ERRORS.get(code, ApiError)
-    return _Outcome(
-        verdict, f"status {code}", error, http_status=http_status, status_code=code,
-        message=message, response=response,
     )  # fmt: skip
 
 
