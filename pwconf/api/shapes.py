@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from pwconf.errors import UnreadableAnswer
@@ -93,13 +93,14 @@ def describe(value: Any) -> str:
 class Shape:
     """What one value of an answer must be; `read` returns it in the contract's form."""
 
-    expected = "a value"
+    expected: str  # what the value must be, for a message
     nullable = False  # null is read by the shape, not as a missing key
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         raise NotImplementedError
 
-    def plain(self, value: Any) -> bool:
+    @staticmethod
+    def plain(value: Any) -> bool:
         """True when `value` is a scalar already in the contract's form (nothing to note)."""
         return False
 
@@ -115,24 +116,16 @@ class Shape:
 Coerced = tuple[Any, str | None] | None
 
 
+@dataclass(frozen=True)
 class Scalar(Shape):
     """A value taken as it is when `plain`, else read by `coerce`; `found` describes what a
     coercion changed when the value itself would not say it."""
 
-    def __init__(
-        self,
-        expected: str,
-        plain: Callable[[Any], bool],
-        coerce: Callable[[Any], Coerced] = lambda value: None,
-        *,
-        nullable: bool = False,
-        found: str = "",
-    ) -> None:
-        self.expected = expected
-        self.plain = plain
-        self.coerce = coerce
-        self.nullable = nullable
-        self.found = found
+    expected: str
+    plain: Callable[[Any], bool]
+    coerce: Callable[[Any], Coerced] = lambda value: None
+    nullable: bool = field(default=False, kw_only=True)
+    found: str = field(default="", kw_only=True)
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if self.plain(value):
