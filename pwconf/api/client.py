@@ -185,12 +185,9 @@ class ApiClient:
         find_existing: Callable[[], CallResult | None] | None,
     ) -> CallResult:
         """A create never blindly repeated: after an unknown outcome `find_existing()` reads the
-        entity back first; found, its result is returned noted "outcome confirmed by reading
-        back", else the write is tried again.
-
-        `find_existing=None` is for a method with no read (createEvent): the retry relies on the
-        server refusing a duplicate, and a 210 "... already exists" after an unknown outcome
-        counts as success noted "already existed"."""
+        entity back first (found: "outcome confirmed by reading back"; else tried again). Without
+        it (createEvent, which has no read) the server refuses a duplicate: its 210 "... already
+        exists" after an unknown outcome counts as success, noted "already existed"."""
         return self._run(method, fields, retry_unknown=True, creating=True, find=find_existing)
 
     def _run(

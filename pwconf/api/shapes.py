@@ -54,13 +54,13 @@ class Checked:
     differences: tuple[Difference, ...] = ()
 
 
+@dataclass
 class _Reading:
     """One answer being read: what pwconf knew before the call, and the differences found."""
 
-    def __init__(self, method: str, known: Mapping[str, Any]) -> None:
-        self.method = method
-        self.known = known
-        self.differences: list[Difference] = []
+    method: str
+    known: Mapping[str, Any]
+    differences: list[Difference] = field(default_factory=list)
 
     def differ(self, path: str, found: str, read_as: str) -> None:
         self.differences.append(Difference(path, found, read_as))
@@ -322,12 +322,11 @@ class Obj(Shape):
         return key.default
 
 
+@dataclass(frozen=True)
 class ListOf(Shape):
+    item: Shape
     expected = "a list"
     nullable = True  # null, and PHP's empty array sent as {}, are read as an empty list
-
-    def __init__(self, item: Shape) -> None:
-        self.item = item
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None or value == {}:
