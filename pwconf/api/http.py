@@ -44,18 +44,15 @@ class Reply:
     retry_after: str | None
 
 
+@dataclass(eq=False)
 class TransportFailure(Exception):
     """No usable HTTP answer. `sent`: the request may have reached the server; `final`: retrying
     cannot help (a certificate that is not trusted)."""
 
-    def __init__(
-        self, description: str, *, sent: bool, final: bool = False, hint: str = ""
-    ) -> None:
-        super().__init__(description)
-        self.description = description
-        self.sent = sent
-        self.final = final
-        self.hint = hint
+    description: str
+    sent: bool
+    final: bool = False
+    hint: str = ""
 
 
 @dataclass(frozen=True)
