@@ -297,9 +297,6 @@ class ApiClient:
         return exc
 
 
-# ---- classification (pure functions) ---------------------------------------------------
-
-
 def is_idempotent_write(method: str) -> bool:
     """update*, delete* and configureApplication may be repeated safely."""
     return method.startswith(("update", "delete")) or method == "configureApplication"

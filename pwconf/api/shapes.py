@@ -110,8 +110,6 @@ class Shape:
         return value if self.plain(value) else ABSENT
 
 
-# ---- scalars ---------------------------------------------------------------------------------
-
 # (the value read, how it was read when that differs from what was found), or None: unreadable
 Coerced = tuple[Any, str | None] | None
 
@@ -252,9 +250,6 @@ CONTENT = Scalar(
 )
 
 
-# ---- containers ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Key:
     """One key of an object. `absent`: how a missing key (or a null for a shape that takes
@@ -341,14 +336,13 @@ class ListOf(Shape):
         return items
 
 
+@dataclass(frozen=True)
 class MapOf(Shape):
     """An object of keys the server chooses (application codes) to values of one shape."""
 
+    value: Shape
+    expected: str
     nullable = True  # null, and PHP's empty array [], are read as an empty object
-
-    def __init__(self, value: Shape, what: str) -> None:
-        self.value = value
-        self.expected = f"an object of {what}"
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None or value == []:
@@ -427,7 +421,7 @@ APPLICATION = Obj({
     "sdk_ios": Key(SDK, absent="null", aliases=("ios_sdk",)),
     "sdk_android": Key(SDK, absent="null", aliases=("android_sdk",)),
     "providers": Key(
-        MapOf(FLAG, "platform to true or false"),
+        MapOf(FLAG, "an object of platform to true or false"),
         absent="unknown (a platform counts as configured where pwconf's state recorded it)",
     ),
 })  # fmt: skip
@@ -486,7 +480,7 @@ def _listing(key: str, row: Shape) -> Obj:
 ANSWERS: dict[str, Shape] = {
     # reads
     "getApplications": Obj({
-        "applications": Key(MapOf(TEXT, "application code to title")),
+        "applications": Key(MapOf(TEXT, "an object of application code to title")),
         "page": Key(WHOLE_OR_NULL, absent="unknown", quiet=True),
         "total": Key(WHOLE_OR_NULL, absent="1 page", default=1),
     }),
