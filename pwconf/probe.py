@@ -172,12 +172,11 @@ class _Probe:
             else:
                 how = (f"the error came with HTTP status {exc.http_status} and status_code "
                        f"{exc.status_code} ({exc.message}); read as the same error")  # fmt: skip
-                self.note(read, label, DIFFERED, differences=(how,),
-                          http_status=exc.http_status)  # fmt: skip
-        else:
-            if result is not None:
-                how = "answered success for an application that does not exist"
-                self.note(read, label, DIFFERED, differences=(how,), http_status=200)
+                self.note(read, label, DIFFERED, differences=(how,), http_status=exc.http_status)
+            return
+        if result is not None:
+            how = "answered success for an application that does not exist"
+            self.note(read, label, DIFFERED, differences=(how,), http_status=200)
 
     def skip(self, method: str, why: str) -> None:
         self.report.findings.append(Finding(method, method, {}, NOT_CALLED, problem=why))

@@ -35,9 +35,7 @@ class ApiSettings:
 
 
 def resolve_settings(
-    api_url: str | None,
-    token_file: str | None,
-    env: Mapping[str, str] = os.environ,
+    api_url: str | None, token_file: str | None, env: Mapping[str, str] = os.environ
 ) -> ApiSettings:
     """Resolve the base URL and the token, or raise UsageError saying what to fix."""
     base_url = validate_base_url(api_url or env.get(URL_ENV) or DEFAULT_API_URL)
