@@ -87,8 +87,7 @@ class Reads:
     @staticmethod
     def get_preset(code: str, listed_row: dict[str, Any] | None = None) -> Read:
         """`listed_row` (its row of listPresets) gives the name where the answer leaves it out."""
-        known = {"name": listed_row["name"]} if listed_row else {}
-        return Read("getPreset", {"preset_code": code}, "preset", known)
+        return Read("getPreset", {"preset_code": code}, "preset", listed_row or {})
 
     @staticmethod
     def list_clusters(app: str | None) -> Read:
@@ -329,9 +328,8 @@ class Pushwoosh:
         return self.read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
-        """Add geozones (wire dicts). If after an unknown outcome only some of them are found,
-        the outcome stays unknown (OutcomeUnknown): the caller finds each one by its name
-        (GeozoneKind.create_batch), or passes one geozone per call."""
+        """Add geozones (wire dicts). If after an unknown outcome only some are found, it stays
+        unknown (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch)."""
         names = [zone["name"] for zone in geozones]
 
         def find() -> CallResult | None:

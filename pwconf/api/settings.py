@@ -1,8 +1,5 @@
-"""Where pwconf finds the Pushwoosh API: the base URL and the server API token.
-
-The token comes from the environment (PUSHWOOSH_API_TOKEN) or from a file (--token-file),
-never from a command-line value, and it is masked in every repr.
-"""
+"""Where pwconf finds the Pushwoosh API: the base URL, the proxy and trust store, and the token
+(from PUSHWOOSH_API_TOKEN or --token-file, never a command-line value; masked in every repr)."""
 
 from __future__ import annotations
 
@@ -141,8 +138,7 @@ def is_loopback(host: str) -> bool:
 def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
     """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file;
     a missing, unreadable or empty file is a UsageError."""
-    token = (env.get(TOKEN_ENV) or "").strip()
-    if token:
+    if token := (env.get(TOKEN_ENV) or "").strip():
         return token
     if not token_file:
         raise UsageError(
