@@ -1,9 +1,8 @@
 """The probe: each read method pwconf relies on, asked once (only `get*` and `list*`), its
-answer read through the shape pwconf expects (api/shapes.py) and every place it differed noted.
-
-One page of each list, one getApplication and one getPreset of one application (the first
-listed, or the one asked for), plus one getApplication of a code no account has, to see how an
-error answer arrives. The answers kept for a bug report are redacted (see `redact`).
+answer read through the shape pwconf expects (api/shapes.py) and every place it differed noted:
+one page of each list, one getApplication and one getPreset of one application (the first listed,
+or the one asked for), and one getApplication of a code no account has, to see how an error
+answer arrives. The answers kept for a bug report are redacted (see `redact`).
 """
 
 from __future__ import annotations

@@ -41,9 +41,7 @@ from pwconf.printable import printable
 
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
-CONFIRMED = "outcome confirmed by reading back"
-ALREADY_GONE = "already gone"
-ALREADY_EXISTED = "already existed"
+ALREADY_GONE = "already gone"  # the note of a delete that found nothing to delete
 
 
 @dataclass(frozen=True)
@@ -210,7 +208,7 @@ class ApiClient:
                 return track.result(outcome)
             if creating and after_unknown and _already_exists(outcome):  # an attempt took effect
                 if find is None:
-                    return track.result(outcome, extra_note=ALREADY_EXISTED)
+                    return track.result(outcome, extra_note="already existed")
                 if found := self._read_back(outcome, track, find):
                     return found
             if outcome.verdict is _Verdict.FAILED:
@@ -269,7 +267,7 @@ class ApiClient:
             _Verdict.SUCCESS, "confirmed", http_status=found.http_status, status_code=200,
             message="OK", response=found.response,
         )  # fmt: skip
-        return track.result(confirmed, extra_note=CONFIRMED)
+        return track.result(confirmed, extra_note="outcome confirmed by reading back")
 
     def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""

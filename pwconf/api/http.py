@@ -1,14 +1,13 @@
 """HTTP for the API client: an `HTTPAdapter` of `requests` keeping a keep-alive connection per
 worker (no Session: it would merge the environment, run hooks and keep cookies on every call).
 
-- proxies and the trust store are resolved once, by `api.settings.resolve_network`;
-- urllib3 retries nothing (the retry policy is pwconf's, client.py) and no redirect is followed:
-  a 3xx comes back as an answer, since the token in the body must reach the configured host only;
+- proxies and the trust store come resolved, by `api.settings.resolve_network`;
+- urllib3 retries nothing (the retry policy is client.py's) and follows no redirect: a 3xx comes
+  back as an answer, since the token in the body must reach the configured host only;
 - every attempt has an overall deadline and the body a size cap, before and after gzip decoding,
-  both checked between the pieces of the streamed body, each waited for at most the read timeout.
-
-A failure without an HTTP answer raises TransportFailure, which says whether the request may
-have reached the server; `_failure` maps every exception of requests and urllib3 onto it.
+  both checked between the pieces of the streamed body, each waited for at most the read timeout;
+- a failure without an HTTP answer raises TransportFailure, saying whether the request may have
+  reached the server (`_failure` maps every exception of requests and urllib3 onto it).
 """
 
 from __future__ import annotations
