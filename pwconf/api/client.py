@@ -396,10 +396,9 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     try:
         seconds = float(value)
+        return seconds if 0 <= seconds < float("inf") else None
     except ValueError:
         pass
-    else:
-        return seconds if 0 <= seconds < float("inf") else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -169,17 +169,14 @@ def _whole(value: Any) -> Coerced:
     return None
 
 
-_FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
+_FLAGS = {0: False, 1: True, "0": False, "1": True, "false": False, "true": True}
 
 
 def _flag(value: Any) -> Coerced:
-    if type(value) is int and value in (0, 1):
-        flag = bool(value)
-    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
-        flag = _FLAG_TEXT[value.strip().lower()]
-    else:
+    key = value.strip().lower() if isinstance(value, str) else value
+    if type(key) not in (int, str) or key not in _FLAGS:
         return None
-    return flag, str(flag).lower()
+    return _FLAGS[key], str(_FLAGS[key]).lower()
 
 
 def _sdk(value: Any) -> Coerced:
