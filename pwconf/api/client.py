@@ -301,9 +301,8 @@ def is_idempotent_write(method: str) -> bool:
 
 
 def means_gone(failed: CallResult) -> bool:
-    """A delete's failure that says the entity does not exist (contract §9): body status 404,
-    or 210 with "not found", unless about the account, the token or access ("Access denied or
-    application not found"). HTTP 404 (unknown method) is not "gone"."""
+    """A delete's failure saying the entity does not exist (§9): body status 404, or 210 "not
+    found" unless about the account, the token or access. HTTP 404 (unknown method) is not."""
     text = failed.message.lower()
     if failed.status_code == 404 and failed.http_status == 200:
         return True

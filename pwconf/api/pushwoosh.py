@@ -20,9 +20,8 @@ Rows = list[dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One read call as data, so that the fetch can send it from its pool. Its rows: the list
-    (or the one object) under `key` of the checked answer, or the answer itself if `key` is
-    None. `known`: what pwconf knew before the call (a listed row), where the answer lacks it."""
+    """One read call as data (the fetch sends it from its pool). Its rows: what is under `key` in
+    the checked answer (all of it if None); `known`: what pwconf knew before (a listed row)."""
 
     method: str
     fields: dict[str, Any]

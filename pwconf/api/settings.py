@@ -98,11 +98,10 @@ def resolve_network(base_url: str, env: Mapping[str, str] = os.environ) -> Netwo
 
 
 def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
-    if is_loopback(host):
-        return {}
     lowered = {name.lower(): value for name, value in env.items() if value}
     proxy = lowered.get("https_proxy") or lowered.get("all_proxy")
-    if not proxy or requests.utils.should_bypass_proxies(url, lowered.get("no_proxy", "")):
+    no_proxy = lowered.get("no_proxy", "")
+    if is_loopback(host) or not proxy or requests.utils.should_bypass_proxies(url, no_proxy):
         return {}
     parts = _http_url(
         proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "an http:// or https://",
