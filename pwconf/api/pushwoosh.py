@@ -1,8 +1,8 @@
 """One function per Pushwoosh method (contract §2–§8a), each returning a CallResult.
 
 Deletes go through `client.delete()` (already gone counts as done) and creates through
-`client.create()` with a read-back that finds the entity by its name or title ([decided] unique
-where pwconf creates them), so a create whose response was lost is never duplicated.
+`client.create()` with a read-back finding the entity by its title or name ([decided] unique in
+the account or application), so a create whose response was lost is never duplicated.
 """
 
 from __future__ import annotations
