@@ -1,14 +1,8 @@
-"""The probe: each read method pwconf relies on, asked once, its answer read through the shape
-pwconf expects (api/shapes.py) and every place it differed noted. Read-only: only `get*` and
-`list*` methods are called.
-
-One page of each list, one getApplication and one getPreset (where the application has a
-preset), of one application (the first getApplications lists, or the one asked for), plus one
-getApplication of a code no account has, to see how an error answer arrives.
-
-What a finding keeps of an answer, for a bug report, is redacted: a credential field's value,
-any value of getApplication pwconf does not read, and the token wherever it appears are masked;
-lists keep their first items only.
+"""The probe: each read method pwconf relies on, asked once (only `get*` and `list*`), its
+answer read through the shape pwconf expects (api/shapes.py) and every place it differed noted:
+one page of each list, one getApplication and one getPreset of one application (the first listed,
+or the one asked for), and one getApplication of a code no account has, to see how an error
+answer arrives. The answers kept for a bug report are redacted (see `redact`).
 """
 
 from __future__ import annotations
@@ -19,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.api.client import CallResult
-from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, page_titles
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads
 from pwconf.api.settings import MASK
 from pwconf.api.shapes import Difference
 from pwconf.errors import (
@@ -92,8 +86,7 @@ class _Probe:
     def run(self, app: str | None) -> ProbeReport:
         page = self.ask(Reads.get_applications(1))
         self.ask(Reads.list_tags())
-        codes = list(page_titles(page)) if page else []
-        app = app or (codes[0] if codes else None)
+        app = app or next(iter(page["applications"] if page else ()), None)
         self.ask_filters(app)
         if app is None:
             why = "the account has no application" if page else "getApplications could not be read"
@@ -103,21 +96,18 @@ class _Probe:
         else:
             self.ask(Reads.get_application(app))
             self.ask(Reads.get_campaigns(app))  # the first page: a plan may lack the methods
-            listing = Reads.list_presets(app)
-            presets = self.ask(listing)
+            presets = self.ask(Reads.list_presets(app))
             self.ask(Reads.list_clusters(app))
             self.ask(Reads.list_geozones(app))
             if presets is None:
                 self.skip("getPreset", "no preset code: listPresets could not be read")
-            elif presets[listing.key]:
-                first = presets[listing.key][0]
+            elif presets["presets"]:
+                first = presets["presets"][0]
                 self.ask(Reads.get_preset(first["code"], listed_row=first))
             else:
                 self.skip("getPreset", f"application {app} has no preset")
         self.ask_error_answer()
         return self.report
-
-    # ---- one call -----------------------------------------------------------------------
 
     def send(
         self, read: Read, label: str, expected: tuple[type[ApiError], ...] = ()
@@ -181,12 +171,11 @@ class _Probe:
             else:
                 how = (f"the error came with HTTP status {exc.http_status} and status_code "
                        f"{exc.status_code} ({exc.message}); read as the same error")  # fmt: skip
-                self.note(read, label, DIFFERED, differences=(how,),
-                          http_status=exc.http_status)  # fmt: skip
-        else:
-            if result is not None:
-                how = "answered success for an application that does not exist"
-                self.note(read, label, DIFFERED, differences=(how,), http_status=200)
+                self.note(read, label, DIFFERED, differences=(how,), http_status=exc.http_status)
+            return
+        if result is not None:
+            how = "answered success for an application that does not exist"
+            self.note(read, label, DIFFERED, differences=(how,), http_status=200)
 
     def skip(self, method: str, why: str) -> None:
         self.report.findings.append(Finding(method, method, {}, NOT_CALLED, problem=why))
@@ -227,12 +216,11 @@ def redact(value: Any, mask_text: Callable[[str], str], *, application: bool = F
 
     def walk(item: Any, in_application: bool = False) -> Any:
         if isinstance(item, dict):
-            shown = {}
-            for key, inner in item.items():
-                masked = _masked_value(key, inner, in_application)
-                enters = application and key == "application" and not in_application
-                shown[key] = masked if masked is not None else walk(inner, enters)
-            return shown
+            return {
+                key: MASK if _hidden(key, inner, in_application)
+                else walk(inner, application and key == "application" and not in_application)
+                for key, inner in item.items()
+            }  # fmt: skip
         if isinstance(item, list):
             kept = [walk(inner) for inner in item[:LISTED_ITEMS]]
             more = len(item) - LISTED_ITEMS
@@ -244,10 +232,8 @@ def redact(value: Any, mask_text: Callable[[str], str], *, application: bool = F
     return walk(value)
 
 
-def _masked_value(key: str, value: Any, in_application: bool) -> str | None:
-    """MASK for a value to hide, else None. An empty value is shown: it says the key is empty."""
+def _hidden(key: str, value: Any, in_application: bool) -> bool:
+    """A value to mask; an empty one is shown: it says the key is empty."""
     if value in (None, "", {}, []) or isinstance(value, bool):
-        return None
-    if in_application and key not in APPLICATION_KEYS:
-        return MASK
-    return MASK if CREDENTIAL_KEY.search(key) else None
+        return False
+    return (in_application and key not in APPLICATION_KEYS) or bool(CREDENTIAL_KEY.search(key))

@@ -1,24 +1,20 @@
 """The client: per-method retry policy and typed errors over pooled connections (http.py).
 
-Every Pushwoosh method is `POST {base}/{method}` with `{"request": {..., "auth": token}}`, and
-most errors arrive inside HTTP 200 bodies, so a generic HTTP retry (urllib3's skips POST) cannot
-help: the policy lives here (contract §9).
+Every method is `POST {base}/{method}` with `{"request": {..., "auth": token}}` and most errors
+arrive inside HTTP 200 bodies, so the retry policy lives here (contract §9):
 
-- reads (`kind="read"`) are retried on connection errors, 429 and 500/502/503/504;
-- writes are retried when that is safe: always after a connect failure (nothing was sent) or a
-  429, and after an unknown outcome only when the method is idempotent (update*, delete*,
-  configureApplication);
-- creates go through `create()`, which reads the entity back before any second attempt;
-- the token never appears in a message, note, repr or log line.
+- reads are retried on connection errors, 429 and 500/502/503/504;
+- writes always after a connect failure (nothing was sent) or a 429, and after an unknown
+  outcome only when idempotent; creates (`create()`) read the entity back before trying again;
+- the token never appears in a message, note or repr.
 """
 
 from __future__ import annotations
 
 import email.utils
 import enum
+import itertools
 import json
-import logging
-import math
 import random
 import time
 from collections.abc import Callable
@@ -43,20 +39,14 @@ from pwconf.errors import (
 from pwconf.model import Secret
 from pwconf.printable import printable
 
-log = logging.getLogger("pwconf.api")
-
 Kind = Literal["read", "write"]
 DEFAULT_TIMEOUTS = Timeouts()
-RETRIED_HTTP = frozenset({500, 502, 503, 504})
-CONFIRMED = "outcome confirmed by reading back"
-ALREADY_GONE = "already gone"
-ALREADY_EXISTED = "already existed"
+ALREADY_GONE = "already gone"  # the note of a delete that found nothing to delete
 
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one logical call did, over all of its attempts: returned on success, and the
-    `result` attribute of the ApiError raised on a failure."""
+    """What one call did over all its attempts; also the `result` of the ApiError it raised."""
 
     method: str
     http_status: int | None
@@ -98,32 +88,23 @@ class _Tracker:
     method: str
     started: float = field(default_factory=time.monotonic)
     attempts: int = 0
-    _notes: list[list[Any]] = field(default_factory=list)  # [text, count]
-
-    def note(self, text: str) -> None:
-        """Add a note; a repeat of the previous note becomes a count ("... (x3)")."""
-        if self._notes and self._notes[-1][0] == text:
-            self._notes[-1][1] += 1
-        else:
-            self._notes.append([text, 1])
-
-    def notes(self) -> tuple[str, ...]:
-        return tuple(text if n == 1 else f"{text} (x{n})" for text, n in self._notes)
+    notes: list[str] = field(default_factory=list)
 
     def result(self, outcome: _Outcome, *, extra_note: str = "") -> CallResult:
         if extra_note:
-            self.note(extra_note)
-        warnings = (outcome.message,) if _is_warning(outcome) else ()
+            self.notes.append(extra_note)
+        runs = [(text, len(list(run))) for text, run in itertools.groupby(self.notes)]
+        warning = outcome.status_code == 200 and outcome.message.startswith("Warnings:")
         return CallResult(
             method=self.method,
             http_status=outcome.http_status,
             status_code=outcome.status_code,
             message=outcome.message,
             response=outcome.response,
-            warnings=warnings,
+            warnings=(outcome.message,) if warning else (),
             duration=time.monotonic() - self.started,
             attempts=self.attempts,
-            notes=self.notes(),
+            notes=tuple(text if n == 1 else f"{text} (x{n})" for text, n in runs),
         )
 
 
@@ -191,7 +172,7 @@ class ApiClient:
             return self.call(method, fields, kind="write")
         except (ArgumentError, NotFound) as exc:
             result: CallResult | None = getattr(exc, "result", None)
-            if result is None or not means_gone(exc):
+            if result is None or not means_gone(result):
                 raise
             return replace(result, notes=(*result.notes, ALREADY_GONE))
 
@@ -201,17 +182,10 @@ class ApiClient:
         fields: dict[str, Any],
         find_existing: Callable[[], CallResult | None] | None,
     ) -> CallResult:
-        """A create that is never blindly repeated.
-
-        After an unknown outcome (read timeout, connection dropped after sending, 5xx),
-        `find_existing()` reads the entity back before any second attempt: found, its result
-        is returned with the note "outcome confirmed by reading back"; not found, the write
-        is tried again (bounded by max_attempts).
-
-        `find_existing=None` is for a method with no read (createEvent): the retry relies on
-        the server refusing a duplicate name, and a 210 "... already exists" on a retry after
-        an unknown outcome counts as success with the note "already existed".
-        """
+        """A create never blindly repeated: after an unknown outcome `find_existing()` reads the
+        entity back first (found: "outcome confirmed by reading back"; else tried again). Without
+        it (createEvent, which has no read) the server refuses a duplicate: its 210 "... already
+        exists" after an unknown outcome counts as success, noted "already existed"."""
         return self._run(method, fields, retry_unknown=True, creating=True, find=find_existing)
 
     def _run(
@@ -223,11 +197,8 @@ class ApiClient:
         creating: bool = False,
         find: Callable[[], CallResult | None] | None = None,
     ) -> CallResult:
-        """The one retry loop: attempts until success, a final failure or the attempts run out.
-
-        `retry_unknown`: an unknown outcome may be tried again (after reading back with `find`).
-        `creating`: a 210 "already exists" after an unknown outcome means the first attempt
-        took effect."""
+        """The one retry loop, until success, a final failure or the attempts run out.
+        `creating`: a 210 "already exists" after an unknown outcome means it took effect."""
         track = _Tracker(method)
         body = json.dumps({"request": {**fields, **self._auth}}, separators=(",", ":")).encode()
         after_unknown = False
@@ -235,27 +206,24 @@ class ApiClient:
             outcome = self._attempt(method, body, track)
             if outcome.verdict is _Verdict.SUCCESS:
                 return track.result(outcome)
-            if outcome.verdict is _Verdict.FAILED:
-                if not (creating and after_unknown and _already_exists(outcome)):
-                    raise self._error(outcome, track)
+            if creating and after_unknown and _already_exists(outcome):  # an attempt took effect
                 if find is None:
-                    return track.result(outcome, extra_note=ALREADY_EXISTED)
-                found = self._read_back(outcome, track, find)
-                if found is None:
-                    raise self._error(outcome, track)
-                return found
+                    return track.result(outcome, extra_note="already existed")
+                if found := self._read_back(outcome, track, find):
+                    return found
+            if outcome.verdict is _Verdict.FAILED:
+                raise self._error(outcome, track)
             if outcome.verdict is _Verdict.UNKNOWN:
                 after_unknown = True
                 if find is not None:
                     # give a slow server time to finish before reading back
                     note = f"outcome unknown after {outcome.label}"
                     self._sleep(self._delay(outcome, track, note))
-                    found = self._read_back(outcome, track, find)
-                    if found is not None:
+                    if found := self._read_back(outcome, track, find):
                         return found
                     if track.attempts >= self.max_attempts:
                         raise self._exhausted(outcome, track)
-                    track.note("not found by reading back, so tried again")
+                    track.notes.append("not found by reading back, so tried again")
                     continue
                 if not retry_unknown:
                     why = "the write is not idempotent, so not retried"
@@ -268,29 +236,23 @@ class ApiClient:
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
-        began = time.monotonic()
         try:
             outcome = _http_outcome(self._transport.post(method, body))
         except TransportFailure as failure:
             outcome = _transport_outcome(failure)
-        if self._auth and self._token in outcome.message:
-            outcome = replace(outcome, message=self.redact(outcome.message))
-        elapsed_ms = (time.monotonic() - began) * 1000
-        log.debug("%s attempt %d: %s (%.0f ms)", method, track.attempts, outcome.label, elapsed_ms)
-        return outcome
+        return replace(outcome, message=self.redact(outcome.message))
 
     def _delay(self, outcome: _Outcome, track: _Tracker, note: str = "") -> float:
-        """Seconds before the next attempt (Retry-After if given, capped; else full jitter),
-        noted on the call."""
+        """Seconds before the next attempt, noted: Retry-After (capped) if given, else jitter."""
         note = note or f"retried after {outcome.label}"
         if outcome.retry_after is not None:
-            delay = min(max(outcome.retry_after, 0.0), self.backoff_max)
+            delay = min(outcome.retry_after, self.backoff_max)
             note = f"{note} (waited {delay:g}s for Retry-After)"
         else:
             ceiling = min(self.backoff_max, self.backoff_base * 2 ** (track.attempts - 1))
             delay = self._rng.uniform(0.0, ceiling)
-        track.note(note)
-        return float(delay)
+        track.notes.append(note)
+        return delay
 
     def _read_back(
         self, outcome: _Outcome, track: _Tracker, find: Callable[[], CallResult | None]
@@ -305,27 +267,24 @@ class ApiClient:
             _Verdict.SUCCESS, "confirmed", http_status=found.http_status, status_code=200,
             message="OK", response=found.response,
         )  # fmt: skip
-        return track.result(confirmed, extra_note=CONFIRMED)
-
-    # ---- errors -------------------------------------------------------------------------
+        return track.result(confirmed, extra_note="outcome confirmed by reading back")
 
     def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""
-        text = f"{track.method}: {status}{outcome.message}"
-        return self._build(outcome.error, text, outcome, track)
+        return self._build(outcome, track, f"{track.method}: {status}{outcome.message}")
 
     def _exhausted(self, outcome: _Outcome, track: _Tracker) -> ApiError:
         text = f"{track.method} failed after {track.attempts} attempts: {outcome.label}"
-        return self._build(outcome.error, text, outcome, track)
+        return self._build(outcome, track, text)
 
     def _unknown(self, outcome: _Outcome, track: _Tracker, why: str) -> ApiError:
         text = f"{track.method}: outcome unknown after {outcome.label}; {why}"
-        return self._build(OutcomeUnknown, text, outcome, track)
+        return self._build(outcome, track, text, OutcomeUnknown)
 
     def _build(
-        self, cls: type[ApiError], text: str, outcome: _Outcome, track: _Tracker
+        self, outcome: _Outcome, track: _Tracker, text: str, cls: type[ApiError] | None = None
     ) -> ApiError:
-        exc = cls(
+        exc = (cls or outcome.error)(
             self.redact(text),
             method=track.method,
             status_code=outcome.status_code,
@@ -336,31 +295,20 @@ class ApiClient:
         return exc
 
 
-# ---- classification (pure functions) ---------------------------------------------------
-
-
 def is_idempotent_write(method: str) -> bool:
     """update*, delete* and configureApplication may be repeated safely."""
     return method.startswith(("update", "delete")) or method == "configureApplication"
 
 
-def means_gone(exc: ApiError) -> bool:
-    """A delete's failure that says the entity does not exist (contract §9).
-
-    Body status 404, or 210 with "not found" in the message; messages about the account,
-    the token or access ("Access denied or application not found") are real failures.
-    HTTP 404 (unknown method) is not "gone".
-    """
-    text = str(getattr(getattr(exc, "result", None), "message", "")).lower()
-    if exc.status_code == 404 and exc.http_status == 200:
+def means_gone(failed: CallResult) -> bool:
+    """A delete's failure saying the entity does not exist (§9): body status 404, or 210 "not
+    found" unless about the account, the token or access. HTTP 404 (unknown method) is not."""
+    text = failed.message.lower()
+    if failed.status_code == 404 and failed.http_status == 200:
         return True
-    if exc.status_code != 210 or "not found" not in text:
+    if failed.status_code != 210 or "not found" not in text:
         return False
     return not any(word in text for word in ("account", "access denied", "token"))
-
-
-def _is_warning(outcome: _Outcome) -> bool:
-    return outcome.status_code == 200 and outcome.message.startswith("Warnings:")
 
 
 def _already_exists(outcome: _Outcome) -> bool:
@@ -375,25 +323,39 @@ def _mentions_token(outcome: _Outcome) -> bool:
 
 
 _BODY_ERRORS = {210: ArgumentError, 403: PermissionDenied, 404: NotFound}
-_HTTP_ERRORS = {400: BadRequest, 401: AuthenticationError, 403: PermissionDenied, 404: NotFound}
+_HTTP_ERRORS = {
+    400: BadRequest, 401: AuthenticationError, 403: PermissionDenied, 404: NotFound,
+    429: RateLimited,
+}  # fmt: skip
+# the HTTP errors retried (any other is final): nothing was done, or the outcome is unknown
+_HTTP_RETRIED = {429: _Verdict.SAFE_RETRY, **dict.fromkeys((500, 502, 503, 504), _Verdict.UNKNOWN)}
 
 
 def _http_outcome(reply: Reply) -> _Outcome:
+    """An answer by its HTTP status; one of HTTP 200 (or 210) by the status_code in its body."""
     status = reply.status
     code, message, response = _parse_body(reply.body)
     if status == 210 and code is None:  # [decided] an error some servers carry in the HTTP status
         code, message, response = 210, "", None  # (§11)
+    if status == 200 and code is None:
+        return _Outcome(
+            _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
+            http_status=200, message="invalid response body",
+        )  # fmt: skip
     message = message or printable(reply.reason or "HTTP error").strip()
     if status in (200, 210):
-        return _body_outcome(code, message, response, status)
+        verdict = _Verdict.SUCCESS if code == 200 else _Verdict.FAILED
+        if code >= 500:
+            verdict = _Verdict.UNKNOWN
+        error = _BODY_ERRORS.get(code, ServerError if code >= 500 else ApiError)
+        return _Outcome(
+            verdict, f"status {code}", error, http_status=status, status_code=code,
+            message=message, response=response,
+        )  # fmt: skip
     if 300 <= status < 400:
         message = "redirect not followed: the token goes to the configured API URL only"
-    verdict = _Verdict.FAILED
+    verdict = _HTTP_RETRIED.get(status, _Verdict.FAILED)
     error = _HTTP_ERRORS.get(status, ServerError if status >= 500 else ApiError)
-    if status == 429:
-        verdict, error = _Verdict.SAFE_RETRY, RateLimited
-    elif status in RETRIED_HTTP:
-        verdict = _Verdict.UNKNOWN
     retry_after = None if verdict is _Verdict.FAILED else parse_retry_after(reply.retry_after)
     return _Outcome(
         verdict, f"HTTP {status}", error, http_status=status, status_code=code, message=message,
@@ -401,28 +363,8 @@ def _http_outcome(reply: Reply) -> _Outcome:
     )  # fmt: skip
 
 
-def _body_outcome(code: int | None, message: str, response: Any, http_status: int) -> _Outcome:
-    """An answer of HTTP 200 (or 210), by the status_code in its body."""
-    if code is None:
-        return _Outcome(
-            _Verdict.UNKNOWN, "HTTP 200 without a valid JSON body", ServerError,
-            http_status=200, message="invalid response body",
-        )  # fmt: skip
-    if code == 200:
-        verdict, error = _Verdict.SUCCESS, ApiError
-    elif code >= 500:
-        verdict, error = _Verdict.UNKNOWN, ServerError
-    else:
-        verdict, error = _Verdict.FAILED, _BODY_ERRORS.get(code, ApiError)
-    return _Outcome(
-        verdict, f"status {code}", error, http_status=http_status, status_code=code,
-        message=message, response=response,
-    )  # fmt: skip
-
-
 def _parse_body(data: bytes) -> tuple[int | None, str, Any]:
-    """The status_code, status_message and response of a JSON body; None, "" and None for
-    what it lacks."""
+    """The status_code, status_message and response of a JSON body (None, "", None if not)."""
     try:
         body = json.loads(data)
     except ValueError:  # UnicodeDecodeError included
@@ -452,15 +394,13 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        seconds = float(value.strip())
+        seconds = float(value)
+        return seconds if 0 <= seconds < float("inf") else None
     except ValueError:
         pass
-    else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    when = when.replace(tzinfo=when.tzinfo or UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

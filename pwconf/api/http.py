@@ -1,19 +1,13 @@
-"""HTTP for the API client, through `requests`.
+"""HTTP for the API client: an `HTTPAdapter` of `requests` keeping a keep-alive connection per
+worker (no Session: it would merge the environment, run hooks and keep cookies on every call).
 
-One `requests.Session` whose `HTTPAdapter` keeps a keep-alive connection per worker. A request is
-prepared once per method name and copied with each body, then sent through the adapter:
-`Session.request` would merge the environment, run hooks and handle cookies on every call.
-
-- proxies and the trust store are resolved once, by `api.settings.resolve_network`;
-- urllib3 retries nothing (the retry policy is pwconf's, client.py) and no redirect is followed:
-  a 3xx comes back as an answer, since the token in the body must reach the configured host only;
+- proxies and the trust store come resolved, by `api.settings.resolve_network`;
+- urllib3 retries nothing (the retry policy is client.py's) and follows no redirect: a 3xx comes
+  back as an answer, since the token in the body must reach the configured host only;
 - every attempt has an overall deadline and the body a size cap, before and after gzip decoding,
-  both checked between the pieces of the streamed body, each waited for at most the read timeout.
-  The status line and headers are read by urllib3 under the read timeout and its size limits.
-
-A failure without an HTTP answer raises TransportFailure, which says whether the request may
-have reached the server. Every exception of requests and urllib3 is mapped onto it in `_failure`,
-and nowhere else.
+  both checked between the pieces of the streamed body, each waited for at most the read timeout;
+- a failure without an HTTP answer raises TransportFailure, saying whether the request may have
+  reached the server (`_failure` maps every exception of requests and urllib3 onto it).
 """
 
 from __future__ import annotations
@@ -49,18 +43,15 @@ class Reply:
     retry_after: str | None
 
 
+@dataclass(eq=False)
 class TransportFailure(Exception):
     """No usable HTTP answer. `sent`: the request may have reached the server; `final`: retrying
     cannot help (a certificate that is not trusted)."""
 
-    def __init__(
-        self, description: str, *, sent: bool, final: bool = False, hint: str = ""
-    ) -> None:
-        super().__init__(description)
-        self.description = description
-        self.sent = sent
-        self.final = final
-        self.hint = hint
+    description: str
+    sent: bool
+    final: bool = False
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,21 +68,18 @@ class Transport:
         self.base_url = base_url
         self.timeouts = timeouts
         self._network = network
-        self._session = requests.Session()
-        self._session.trust_env = False  # the environment was read once, into `network`
-        self._session.headers.clear()
-        self._session.headers.update(HEADERS)
-        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size))
-        self._adapter.max_retries = urllib3.Retry(0, read=False, redirect=False)
-        self._session.mount("https://", self._adapter)
-        self._session.mount("http://", self._adapter)
-        self._templates: dict[str, requests.PreparedRequest] = {}
+        self._adapter = HTTPAdapter(
+            pool_connections=1,
+            pool_maxsize=pool_size,
+            max_retries=urllib3.Retry(0, read=False, redirect=False),
+        )
 
     def close(self) -> None:
-        self._session.close()
+        self._adapter.close()
 
     def post(self, method: str, body: bytes) -> Reply:
-        request = self._prepared(method, body)  # outside the try: a bug here sent nothing
+        url = f"{self.base_url}/{method}"
+        request = requests.Request("POST", url, headers=HEADERS, data=body).prepare()
         deadline = time.monotonic() + self.timeouts.attempt
         try:
             response = self._adapter.send(
@@ -105,26 +93,12 @@ class Transport:
             raise _failure(exc, answered=False, url=self.base_url) from None
         try:
             data = self._read_body(response.raw, deadline)
-        except TransportFailure:
-            response.close()  # never hand a half-read connection back to the pool
-            raise
         except Exception as exc:
-            response.close()
+            response.close()  # never hand a half-read connection back to the pool
             raise _failure(exc, answered=True, url=self.base_url) from None
         return Reply(
             response.status_code, response.reason or "", data, response.headers.get("Retry-After")
         )
-
-    def _prepared(self, method: str, body: bytes) -> requests.PreparedRequest:
-        template = self._templates.get(method)
-        if template is None:
-            url = f"{self.base_url}/{method}"
-            template = self._session.prepare_request(requests.Request("POST", url, data=b""))
-            self._templates[method] = template
-        request = template.copy()
-        request.body = body
-        request.headers["Content-Length"] = str(len(body))
-        return request
 
     def _read_body(self, raw: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         declared = raw.headers.get("Content-Length", "")
@@ -158,6 +132,8 @@ REACH_HINT = "check --api-url / PUSHWOOSH_API_URL, and HTTPS_PROXY / NO_PROXY if
 
 def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
     """What an exception of requests or urllib3 means for the retry policy."""
+    if isinstance(exc, TransportFailure):
+        return exc
     if isinstance(exc, requests.exceptions.SSLError):
         text = f"TLS error: {_innermost(exc)}"
         return TransportFailure(text, sent=False, final=True, hint=TLS_HINT)
@@ -177,10 +153,8 @@ def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    reason = exc.args[0] if exc.args else None  # usually a MaxRetryError with its own reason
+    return isinstance(getattr(reason, "reason", reason), urllib3.exceptions.NewConnectionError)
 
 
 def _innermost(exc: BaseException) -> str:

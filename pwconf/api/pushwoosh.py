@@ -1,8 +1,8 @@
 """One function per Pushwoosh method (contract §2–§8a), each returning a CallResult.
 
-Reads use `kind="read"`, updates `kind="write"`, deletes `client.delete()` (already gone counts
-as done) and creates `client.create()` with a read-back that finds the entity by its name, so a
-create whose response was lost is never duplicated.
+Deletes go through `client.delete()` (already gone counts as done) and creates through
+`client.create()` with a read-back finding the entity by its title or name ([decided] unique in
+the account or application), so a create whose response was lost is never duplicated.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ Rows = list[dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One read call as data, so that the fetch can send it from its pool. Its rows are the
-    list (or the one object) under `key` of the answer read through the method's shape, or
-    the answer itself when `key` is None; `known` is what pwconf knew before the call (a
-    listed row), for where the answer leaves it out."""
+    """One read call as data (the fetch sends it from its pool). Its rows: what is under `key` in
+    the checked answer (all of it if None); `known`: what pwconf knew before (a listed row)."""
 
     method: str
     fields: dict[str, Any]
@@ -88,8 +86,7 @@ class Reads:
     @staticmethod
     def get_preset(code: str, listed_row: dict[str, Any] | None = None) -> Read:
         """`listed_row` (its row of listPresets) gives the name where the answer leaves it out."""
-        known = {"name": listed_row["name"]} if listed_row else {}
-        return Read("getPreset", {"preset_code": code}, "preset", known)
+        return Read("getPreset", {"preset_code": code}, "preset", listed_row or {})
 
     @staticmethod
     def list_clusters(app: str | None) -> Read:
@@ -131,8 +128,8 @@ class Pushwoosh:
         return self.client.call(read.method, read.fields, kind="read")
 
     def rows(self, read: Read | None, on_page: Callable[[bool], None] | None = None) -> Rows:
-        """The rows of a read and of every page after it (one call each: a page's cursor is
-        only known from the page before); `on_page(more)` after each page."""
+        """The rows of a read and of every page after it, one call at a time (a page's cursor
+        comes with the page before); `on_page(more)` after each page."""
         rows: Rows = []
         while read is not None:
             page, read = read.page(self.send(read).response)
@@ -156,8 +153,6 @@ class Pushwoosh:
     def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
         return self.client.call(method, fields, kind="write")
 
-    # ---- applications (§2) ---------------------------------------------------------------
-
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
         page, total = 1, 1
@@ -175,7 +170,6 @@ class Pushwoosh:
         self, title: str, sdk_ios: str | None = None, sdk_android: str | None = None
     ) -> CallResult:
         def find() -> CallResult | None:
-            # [decided] titles are unique within what pwconf manages, so a title identifies it
             pages = self.application_pages()
             code = next((c for page in pages for c, t in page.items() if t == title), None)
             return _found("createApplication", {"application": code}) if code else None
@@ -193,8 +187,6 @@ class Pushwoosh:
         """Fields are the wire names of §2; credentials are write-only and never echoed."""
         request = {"application": code, "device_type": device_type, **fields}
         return self._write("configureApplication", request)
-
-    # ---- tags (§3) -----------------------------------------------------------------------
 
     def add_tag(
         self,
@@ -219,8 +211,6 @@ class Pushwoosh:
         # [decided] a missing name gives 210 "Tag not found": counted as already gone
         return self.client.delete("deleteTag", {"tag": {"name": name}})
 
-    # ---- events (§4) ---------------------------------------------------------------------
-
     def create_event(
         self,
         app: str,
@@ -240,12 +230,9 @@ class Pushwoosh:
         )
         return self._create("createEvent", fields, None)
 
-    # ---- segments / filters (§5) ---------------------------------------------------------
-
     def all_filters(self) -> Rows:
         """Every filter of the account: one account-wide listFilters, or one per application
-        when the server refuses it without `application` (the current documentation marks it
-        required, contract §11)."""
+        when the server refuses it without `application` (contract §11)."""
         try:
             return self.rows(Reads.list_filters())
         except ArgumentError:
@@ -273,8 +260,6 @@ class Pushwoosh:
 
     def delete_filter(self, name: str) -> CallResult:
         return self.client.delete("deleteFilter", {"name": name})
-
-    # ---- presets (§6) --------------------------------------------------------------------
 
     def list_presets(self, app: str) -> CallResult:
         return self.read(Reads.list_presets(app))
@@ -312,11 +297,8 @@ class Pushwoosh:
     def delete_preset(self, code: str) -> CallResult:
         return self.client.delete("deletePreset", {"preset_code": code})
 
-    # ---- campaigns (§8a) -----------------------------------------------------------------
-
     def create_campaign(self, app: str, name: str, description: str | None) -> CallResult:
         def find() -> CallResult | None:
-            # [decided] campaign names are unique within an application
             found = _by_name(self.rows(Reads.get_campaigns(app)), name)
             return _found("createCampaign", {"campaign": found["code"]}) if found else None
 
@@ -326,14 +308,11 @@ class Pushwoosh:
     def delete_campaign(self, code: str) -> CallResult:
         return self.client.delete("deleteCampaign", {"campaign": code})
 
-    # ---- geozone clusters (§7) -----------------------------------------------------------
-
     def list_clusters(self, app: str) -> CallResult:
         return self.read(Reads.list_clusters(app))
 
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
         def find() -> CallResult | None:
-            # [decided] cluster names are unique within an application
             found = _by_name(self.rows(Reads.list_clusters(app)), name)
             return _found("addGeoZoneCluster", {"GeoZoneCluster": found["code"]}) if found else None
 
@@ -344,18 +323,12 @@ class Pushwoosh:
         fields = {"application": app, "geoZoneCluster": code}
         return self.client.delete("deleteGeoZoneCluster", fields)
 
-    # ---- geozones (§8) -------------------------------------------------------------------
-
     def list_geozones(self, app: str) -> CallResult:
         return self.read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
-        """Add geozones (wire dicts); after an unknown outcome they are found by name.
-
-        [decided] geozone names are unique within an application. If only some of a batch
-        are found, the outcome stays unknown (OutcomeUnknown): the caller finds each one by its
-        name (GeozoneKind.create_batch), or passes one geozone per call.
-        """
+        """Add geozones (wire dicts). If after an unknown outcome only some are found, it stays
+        unknown (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch)."""
         names = [zone["name"] for zone in geozones]
 
         def find() -> CallResult | None:

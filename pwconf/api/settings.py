@@ -1,8 +1,5 @@
-"""Where pwconf finds the Pushwoosh API: the base URL and the server API token.
-
-The token comes from the environment (PUSHWOOSH_API_TOKEN) or from a file (--token-file),
-never from a command-line value, and it is masked in every repr.
-"""
+"""Where pwconf finds the Pushwoosh API: the base URL, the proxy and trust store, and the token
+(from PUSHWOOSH_API_TOKEN or --token-file, never a command-line value; masked in every repr)."""
 
 from __future__ import annotations
 
@@ -35,13 +32,11 @@ class ApiSettings:
 
 
 def resolve_settings(
-    api_url: str | None,
-    token_file: str | None,
-    env: Mapping[str, str] = os.environ,
+    api_url: str | None, token_file: str | None, env: Mapping[str, str] = os.environ
 ) -> ApiSettings:
     """Resolve the base URL and the token, or raise UsageError saying what to fix."""
     base_url = validate_base_url(api_url or env.get(URL_ENV) or DEFAULT_API_URL)
-    return ApiSettings(base_url=base_url, token=resolve_token(token_file, env))
+    return ApiSettings(base_url, resolve_token(token_file, env))
 
 
 def validate_base_url(url: str) -> str:
@@ -94,11 +89,8 @@ CA_SETTINGS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CER
 
 
 def resolve_network(base_url: str, env: Mapping[str, str] = os.environ) -> Network:
-    """The proxy and trust store for `base_url`, each checked, from the environment.
-
-    Raises UsageError naming the setting when a proxy URL cannot be used or a trust-store file
-    does not exist: a mistyped private CA must never quietly become public trust.
-    """
+    """The proxy and trust store for `base_url` from the environment; a UsageError names a
+    setting that cannot be used: a mistyped private CA must never quietly become public trust."""
     parts = urlsplit(base_url)
     if parts.scheme != "https":
         return Network()  # plain http is only allowed to loopback, where no proxy applies
@@ -106,11 +98,10 @@ def resolve_network(base_url: str, env: Mapping[str, str] = os.environ) -> Netwo
 
 
 def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
-    if is_loopback(host):
-        return {}
     lowered = {name.lower(): value for name, value in env.items() if value}
     proxy = lowered.get("https_proxy") or lowered.get("all_proxy")
-    if not proxy or requests.utils.should_bypass_proxies(url, lowered.get("no_proxy", "")):
+    no_proxy = lowered.get("no_proxy", "")
+    if is_loopback(host) or not proxy or requests.utils.should_bypass_proxies(url, no_proxy):
         return {}
     parts = _http_url(
         proxy if "://" in proxy else f"http://{proxy}", "HTTPS_PROXY", "an http:// or https://",
@@ -122,19 +113,15 @@ def _proxies(url: str, host: str, env: Mapping[str, str]) -> dict[str, str]:
 
 def _verify(env: Mapping[str, str]) -> bool | str:
     """The first trust-store setting that is set; every one that is set must exist."""
-    chosen: bool | str = True
-    for name in reversed(CA_SETTINGS):
-        path = env.get(name)
-        if not path:
-            continue
-        wanted = "folder" if name == "SSL_CERT_DIR" else "file"
-        if not (Path(path).is_dir() if wanted == "folder" else Path(path).is_file()):
+    given = [(name, env[name]) for name in CA_SETTINGS if env.get(name)]
+    for name, path in reversed(given):
+        folder = name == "SSL_CERT_DIR"
+        if not (Path(path).is_dir() if folder else Path(path).is_file()):
             raise UsageError(
-                f"{name} names {path}, which is not a {wanted}",
+                f"{name} names {path}, which is not a {'folder' if folder else 'file'}",
                 hint=f"fix or unset {name}; pwconf never falls back to another trust store",
             )
-        chosen = path
-    return chosen
+    return given[0][1] if given else True
 
 
 def is_loopback(host: str) -> bool:
@@ -150,8 +137,7 @@ def is_loopback(host: str) -> bool:
 def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
     """PUSHWOOSH_API_TOKEN if set and not blank, else the stripped content of the token file;
     a missing, unreadable or empty file is a UsageError."""
-    token = (env.get(TOKEN_ENV) or "").strip()
-    if token:
+    if token := (env.get(TOKEN_ENV) or "").strip():
         return token
     if not token_file:
         raise UsageError(
@@ -162,7 +148,7 @@ def resolve_token(token_file: str | None, env: Mapping[str, str]) -> str:
     try:
         token = Path(token_file).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise UsageError(
             f"cannot read the token file {token_file}: {reason}",
             hint=f"check the path, or set {TOKEN_ENV}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from pwconf.errors import UnreadableAnswer
@@ -54,13 +54,13 @@ class Checked:
     differences: tuple[Difference, ...] = ()
 
 
+@dataclass
 class _Reading:
     """One answer being read: what pwconf knew before the call, and the differences found."""
 
-    def __init__(self, method: str, known: Mapping[str, Any]) -> None:
-        self.method = method
-        self.known = known
-        self.differences: list[Difference] = []
+    method: str
+    known: Mapping[str, Any]
+    differences: list[Difference] = field(default_factory=list)
 
     def differ(self, path: str, found: str, read_as: str) -> None:
         self.differences.append(Difference(path, found, read_as))
@@ -93,13 +93,14 @@ def describe(value: Any) -> str:
 class Shape:
     """What one value of an answer must be; `read` returns it in the contract's form."""
 
-    expected = "a value"
+    expected: str  # what the value must be, for a message
     nullable = False  # null is read by the shape, not as a missing key
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         raise NotImplementedError
 
-    def plain(self, value: Any) -> bool:
+    @staticmethod
+    def plain(value: Any) -> bool:
         """True when `value` is a scalar already in the contract's form (nothing to note)."""
         return False
 
@@ -109,30 +110,20 @@ class Shape:
         return value if self.plain(value) else ABSENT
 
 
-# ---- scalars ---------------------------------------------------------------------------------
-
 # (the value read, how it was read when that differs from what was found), or None: unreadable
 Coerced = tuple[Any, str | None] | None
 
 
+@dataclass(frozen=True)
 class Scalar(Shape):
     """A value taken as it is when `plain`, else read by `coerce`; `found` describes what a
     coercion changed when the value itself would not say it."""
 
-    def __init__(
-        self,
-        expected: str,
-        plain: Callable[[Any], bool],
-        coerce: Callable[[Any], Coerced] = lambda value: None,
-        *,
-        nullable: bool = False,
-        found: str = "",
-    ) -> None:
-        self.expected = expected
-        self.plain = plain
-        self.coerce = coerce
-        self.nullable = nullable
-        self.found = found
+    expected: str
+    plain: Callable[[Any], bool]
+    coerce: Callable[[Any], Coerced] = lambda value: None
+    nullable: bool = field(default=False, kw_only=True)
+    found: str = field(default="", kw_only=True)
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if self.plain(value):
@@ -178,17 +169,14 @@ def _whole(value: Any) -> Coerced:
     return None
 
 
-_FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
+_FLAGS = {0: False, 1: True, "0": False, "1": True, "false": False, "true": True}
 
 
 def _flag(value: Any) -> Coerced:
-    if type(value) is int and value in (0, 1):
-        flag = bool(value)
-    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
-        flag = _FLAG_TEXT[value.strip().lower()]
-    else:
+    key = value.strip().lower() if isinstance(value, str) else value
+    if type(key) not in (int, str) or key not in _FLAGS:
         return None
-    return flag, str(flag).lower()
+    return _FLAGS[key], str(_FLAGS[key]).lower()
 
 
 def _sdk(value: Any) -> Coerced:
@@ -213,19 +201,11 @@ def _unhex(value: str) -> str | None:
 
 # a string literal (its end quote may be missing), or a word outside one
 _LITERAL_OR_WORD = re.compile(r"\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?|[A-Za-z_]+", re.S)
-_ANY_CASE_OPERATOR = re.compile(r"\b(?i:eq|noteq|in|notin|gte|lte|between|notset)\b")
 
 
-def _upper_case_operators(value: Any) -> bool:
-    return type(value) is str and all(m.isupper() for m in _ANY_CASE_OPERATOR.findall(value))
-
-
-def _expression(value: Any) -> Coerced:
+def _upper_case_operators(expression: str) -> str:
     """A segment expression with each operator outside string literals in upper case."""
-    if not isinstance(value, str):
-        return None
-    upper = _LITERAL_OR_WORD.sub(_upper_case_operator, value)
-    return upper, ("upper case" if upper != value else None)
+    return _LITERAL_OR_WORD.sub(_upper_case_operator, expression)
 
 
 def _upper_case_operator(match: re.Match[str]) -> str:
@@ -248,7 +228,12 @@ SDK = Scalar(
     _sdk,
     nullable=True,
 )
-EXPRESSION = Scalar("a string", _upper_case_operators, _expression, found="operators in lower case")
+EXPRESSION = Scalar(
+    "a string",
+    lambda value: type(value) is str and _upper_case_operators(value) == value,
+    lambda value: (_upper_case_operators(value), "upper case") if isinstance(value, str) else None,
+    found="operators in lower case",
+)
 # a filter's expiration date; the documentation writes "null" for none
 EXPIRATION = Scalar(
     "a string or null",
@@ -260,9 +245,6 @@ EXPIRATION = Scalar(
 CONTENT = Scalar(
     "an object", _of_type(dict), lambda value: ({}, None) if value is None else None, nullable=True
 )
-
-
-# ---- containers ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -314,30 +296,29 @@ class Obj(Shape):
     @staticmethod
     def _key(value: dict[str, Any], name: str, key: Key, path: str, reading: _Reading) -> Any:
         found = name if name in value else next((a for a in key.aliases if a in value), None)
-        if found is not None and found != name:
+        if found not in (None, name):
             reading.differ(f"{path}.{found}", f'the key "{found}"', f'"{name}"')
-        raw = value.get(found) if found is not None else None
-        if found is not None and (raw is not None or key.shape.nullable):
+        raw = value.get(found, ABSENT)
+        if raw is not ABSENT and (raw is not None or key.shape.nullable):
             return key.shape.read(raw, f"{path}.{found}", reading)
         where = f"{path}.{name}"
-        missing = "absent" if found is None else "null"
+        missing = "absent" if raw is ABSENT else "null"
         stand_in = reading.known.get(key.known) if key.known else None
         if stand_in is not None:
             reading.differ(where, missing, f"{key.known_as} ({printable(str(stand_in))})")
             return stand_in
         if key.absent is None:
-            reading.fail(where, key.shape.expected, raw if found is not None else ABSENT)
+            reading.fail(where, key.shape.expected, raw)
         if not key.quiet:
             reading.differ(where, missing, key.absent)
         return key.default
 
 
+@dataclass(frozen=True)
 class ListOf(Shape):
+    item: Shape
     expected = "a list"
     nullable = True  # null, and PHP's empty array sent as {}, are read as an empty list
-
-    def __init__(self, item: Shape) -> None:
-        self.item = item
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None or value == {}:
@@ -352,14 +333,13 @@ class ListOf(Shape):
         return items
 
 
+@dataclass(frozen=True)
 class MapOf(Shape):
     """An object of keys the server chooses (application codes) to values of one shape."""
 
+    value: Shape
+    expected: str
     nullable = True  # null, and PHP's empty array [], are read as an empty object
-
-    def __init__(self, value: Shape, what: str) -> None:
-        self.value = value
-        self.expected = f"an object of {what}"
 
     def read(self, value: Any, path: str, reading: _Reading) -> Any:
         if value is None or value == []:
@@ -438,7 +418,7 @@ APPLICATION = Obj({
     "sdk_ios": Key(SDK, absent="null", aliases=("ios_sdk",)),
     "sdk_android": Key(SDK, absent="null", aliases=("android_sdk",)),
     "providers": Key(
-        MapOf(FLAG, "platform to true or false"),
+        MapOf(FLAG, "an object of platform to true or false"),
         absent="unknown (a platform counts as configured where pwconf's state recorded it)",
     ),
 })  # fmt: skip
@@ -497,7 +477,7 @@ def _listing(key: str, row: Shape) -> Obj:
 ANSWERS: dict[str, Shape] = {
     # reads
     "getApplications": Obj({
-        "applications": Key(MapOf(TEXT, "application code to title")),
+        "applications": Key(MapOf(TEXT, "an object of application code to title")),
         "page": Key(WHOLE_OR_NULL, absent="unknown", quiet=True),
         "total": Key(WHOLE_OR_NULL, absent="1 page", default=1),
     }),
@@ -526,9 +506,8 @@ ANSWERS: dict[str, Shape] = {
 
 def read_answer(method: str, response: Any, known: Mapping[str, Any] | None = None) -> Checked:
     """The `response` of a successful answer of `method` in the contract's form, with the
-    places it differed; a method whose answer pwconf never looks into is returned as it is.
-    `known`: what pwconf knew before the call (its request fields, a listed row), used where
-    the answer leaves it out. Raises UnreadableAnswer."""
+    places it differed (as it is for a method pwconf never looks into). `known`: what pwconf
+    knew before the call (request fields, a listed row). Raises UnreadableAnswer."""
     shape = ANSWERS.get(method)
     if shape is None:
         return Checked(response)
