@@ -154,6 +154,12 @@ class Account:
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
     applications: dict[str, Application] = field(default_factory=dict)  # by code, in order
 
+    def drop_application(self, code: str) -> None:
+        """Forget an application with everything in it and the filters bound to it."""
+        del self.applications[code]
+        for name in [name for name, found in self.filters.items() if found["application"] == code]:
+            del self.filters[name]
+
 
 AccountRef = Account | str
 
@@ -180,7 +186,6 @@ class Store:
     def _clear(self) -> None:
         self.accounts: dict[str, Account] = {}
         self.tokens: dict[str, Token] = {}
-        self.applications: dict[str, Application] = {}  # every account's, by code
         self.used_codes: set[str] = set()
         self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
         self.default_account_id = ""
@@ -270,20 +275,6 @@ class Store:
         for token in self.server_tokens:
             self.tokens.setdefault(token, Token(token, self.default_account_id))
 
-    def delete_account(self, account: AccountRef) -> None:
-        """Remove an account and its applications; its tokens stay (`Account not found`)."""
-        with self.lock:
-            target = self.account(account)
-            for code in list(target.applications):
-                self.remove_application(code)
-            del self.accounts[target.id]
-            self.mark_changed()
-
-    def suspend_account(self, account: AccountRef, suspended: bool = True) -> None:
-        with self.lock:
-            self.account(account).suspended = suspended
-            self.mark_changed()
-
     def set_over_plan(self, account: AccountRef, over_plan: bool = True) -> None:
         """An over-plan account gets the plan warning on every successful answer."""
         with self.lock:
@@ -296,37 +287,13 @@ class Store:
         with self.lock:
             owner = self.account(account)
             app = Application(code=self.new_code(), account_id=owner.id, title=title, **fields)
-            self._attach_application(owner, app)
+            owner.applications[app.code] = app
             if app.authorize_all_tokens:
                 for token in self.tokens.values():
                     if token.account_id == owner.id and token.applications is not None:
                         token.applications.add(app.code)
             self.mark_changed()
             return app
-
-    def _attach_application(self, owner: Account, app: Application) -> None:
-        if app.code in self.applications:
-            raise StoreError(f"duplicate application code {app.code!r}")
-        owner.applications[app.code] = app
-        self.applications[app.code] = app
-        self.used_codes.add(app.code)
-
-    def suspend_application(self, code: str, suspended: bool = True) -> None:
-        with self.lock:
-            if code not in self.applications:
-                raise StoreError(f"no application {code!r}")
-            self.applications[code].suspended = suspended
-            self.mark_changed()
-
-    def remove_application(self, code: str) -> None:
-        """Delete an application with everything in it and the filters bound to it."""
-        with self.lock:
-            app = self.applications.pop(code)
-            owner = self.accounts[app.account_id]
-            del owner.applications[code]
-            for name in [n for n, f in owner.filters.items() if f["application"] == code]:
-                del owner.filters[name]
-            self.mark_changed()
 
     # -- snapshot ------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -418,10 +385,10 @@ class Store:
             providers={"ios": False, "android": False, **(raw.get("providers") or {})},
             credentials=dict(raw.get("credentials") or {}),
         )
-        try:
-            self._attach_application(account, app)
-        except StoreError as exc:
-            raise StoreError(f"{where}: {exc}") from None
+        if any(app.code in other.applications for other in self.accounts.values()):
+            raise StoreError(f"{where}: duplicate application code {app.code!r}")
+        account.applications[app.code] = app
+        self.used_codes.add(app.code)
         self._load_leaves(app, APPLICATION_LEAVES, raw, where)
 
     def _load_leaves(
