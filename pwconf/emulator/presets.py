@@ -174,11 +174,7 @@ class PresetMethods(Handlers):
 
     def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
-        return {"preset": {
-            "code": preset["code"], "name": preset["name"], "applicationCode": app.code,
-            "campaignCode": preset["campaignCode"], "content": preset["content"],
-            "scheduling": preset["scheduling"], "segmentation": preset["segmentation"],
-        }}
+        return {"preset": {**preset, "applicationCode": app.code}}
 
     def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)

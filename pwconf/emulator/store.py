@@ -177,18 +177,7 @@ class Store:
     # -- whole-state operations ----------------------------------------------------------------
     def reset(self) -> None:
         """Forget everything: one empty default account with the default tags and server tokens."""
-        with self.lock:
-            self._clear()
-            self.default_account_id = self._new_account(DEFAULT_ACCOUNT_NAME).id
-            self._register_server_tokens()
-            self.mark_changed()
-
-    def _clear(self) -> None:
-        self.accounts: dict[str, Account] = {}
-        self.tokens: dict[str, Token] = {}
-        self.used_codes: set[str] = set()
-        self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
-        self.default_account_id = ""
+        self.load({})
 
     def mark_changed(self) -> None:
         self.version += 1
@@ -271,10 +260,6 @@ class Store:
             self.mark_changed()
             return entry
 
-    def _register_server_tokens(self) -> None:
-        for token in self.server_tokens:
-            self.tokens.setdefault(token, Token(token, self.default_account_id))
-
     def set_over_plan(self, account: AccountRef, over_plan: bool = True) -> None:
         """An over-plan account gets the plan warning on every successful answer."""
         with self.lock:
@@ -320,18 +305,20 @@ class Store:
             previous = self.__dict__.copy()
             try:
                 self._load(data)
-            except StoreError:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # StoreError too
                 self.__dict__.update(previous)
-                raise
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                self.__dict__.update(previous)
+                if isinstance(exc, StoreError):
+                    raise
                 raise StoreError(f"invalid snapshot: {exc!r}") from exc
             self.mark_changed()
 
     def _load(self, data: dict[str, Any]) -> None:
-        self._clear()
+        self.accounts: dict[str, Account] = {}
+        self.tokens: dict[str, Token] = {}
+        self.used_codes: set[str] = set()
         self.seed = int(data.get("seed", self.seed))
         counters = data.get("counters") or {}
+        self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
         self.counters["code"] = int(counters.get("code", 0))
         accounts = data.get("accounts") or []
         if not isinstance(accounts, list):
@@ -354,7 +341,8 @@ class Store:
                 token, raw.get("account") or self.default_account_id,
                 set(apps) if apps is not None else None,
             )
-        self._register_server_tokens()
+        for token in self.server_tokens:
+            self.tokens.setdefault(token, Token(token, self.default_account_id))
 
     def _load_account(self, raw: dict[str, Any], where: str) -> None:
         account_id = _required(raw, "id", where)
