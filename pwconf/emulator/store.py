@@ -3,7 +3,7 @@
 One :class:`Store` holds it all behind one re-entrant lock (``store.lock``), taken by the core for
 each whole API call and by every helper here, so tests may seed a running server directly. Leaf
 entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in their
-snapshot shape (``LEAVES``). Nested values (``content``, ``timetable``...) are replaced, never
+snapshot shape (``ENTITIES``). Nested values (``content``, ``timetable``...) are replaced, never
 mutated in place, so snapshots and answers may share them.
 
 Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
@@ -18,11 +18,10 @@ Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
                                      "clusters": [...], "campaigns": [...], "geozones": [...]}]}],
      "tokens": [{"token", "account", "applications": null | [application codes]}]}
 
-On load only the identifying keys are required (account ``id``, application ``code`` and
-``title``, the ``REQUIRED`` keys of ``LEAVES``); the others take defaults, missing codes and ids
-are generated, a code given twice is an error, filter expressions are not re-parsed. Default tags,
-and the server's own tokens (on the default account), always come back. ``load`` keeps references
-to the nested values it is given.
+On load only the ``REQUIRED`` keys of ``ENTITIES`` must be given; the others take defaults,
+missing codes and ids are generated, a code given twice is an error, filter expressions are not
+re-parsed. Default tags, and the server's own tokens (on the default account), always come back.
+``load`` keeps references to the nested values it is given.
 """
 
 from __future__ import annotations
@@ -55,9 +54,15 @@ DEFAULT_TAGS: tuple[tuple[str, int, bool], ...] = (
 )
 
 REQUIRED, CODE, ID = "<required>", "<new code>", "<new id>"
-# Each kind of leaf: the key it is stored by, and its snapshot keys in order with their defaults
-# (REQUIRED: a snapshot must give it; CODE and ID: generated).
-LEAVES: dict[str, tuple[str, dict[str, Any]]] = {
+# Each kind of entity: the key it is stored by, and its snapshot keys in order with their defaults
+# (REQUIRED: a snapshot must give it; CODE and ID: generated). Accounts and applications hold their
+# leaves too, and applications their providers and credentials.
+ENTITIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "accounts": ("id", {"id": REQUIRED, "name": None, "suspended": False, "over_plan": False}),
+    "applications": ("code", {
+        "code": REQUIRED, "title": REQUIRED, "sdk_ios": "pw", "sdk_android": "pw", "icon": None,
+        "authorize_all_tokens": False, "suspended": False,
+    }),
     "tags": ("name", {
         "name": REQUIRED, "type": REQUIRED, "application_specific": False,
         "user_specific": False, "default": False,
@@ -84,10 +89,7 @@ LEAVES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 ACCOUNT_LEAVES = ("tags", "filters")
 APPLICATION_LEAVES = ("events", "presets", "clusters", "campaigns", "geozones")
-GEOZONE_FIELDS = tuple(key for key in LEAVES["geozones"][1] if key != "id")
-_APPLICATION_KEYS = (
-    "code", "title", "sdk_ios", "sdk_android", "icon", "authorize_all_tokens", "suspended",
-)
+GEOZONE_FIELDS = tuple(key for key in ENTITIES["geozones"][1] if key != "id")
 
 
 class StoreError(ValueError):
@@ -345,15 +347,11 @@ class Store:
             self.tokens.setdefault(token, Token(token, self.default_account_id))
 
     def _load_account(self, raw: dict[str, Any], where: str) -> None:
-        account_id = _required(raw, "id", where)
-        if account_id in self.accounts:
-            raise StoreError(f"{where}: duplicate account id {account_id!r}")
-        account = self.accounts[account_id] = Account(
-            id=account_id,
-            name=raw.get("name", account_id),
-            suspended=bool(raw.get("suspended", False)),
-            over_plan=bool(raw.get("over_plan", False)),
-        )
+        account = Account(**self._leaf("accounts", raw, where))
+        if account.id in self.accounts:
+            raise StoreError(f"{where}: duplicate account id {account.id!r}")
+        account.name = account.name or account.id
+        self.accounts[account.id] = account
         self._load_leaves(account, ("tags",), raw, where)
         self._add_default_tags(account)
         for i, raw_app in enumerate(raw.get("applications") or []):
@@ -362,14 +360,7 @@ class Store:
 
     def _load_application(self, account: Account, raw: dict[str, Any], where: str) -> None:
         app = Application(
-            code=_required(raw, "code", where),
-            account_id=account.id,
-            title=_required(raw, "title", where),
-            sdk_ios=raw.get("sdk_ios") or "pw",
-            sdk_android=raw.get("sdk_android") or "pw",
-            icon=raw.get("icon"),
-            authorize_all_tokens=bool(raw.get("authorize_all_tokens", False)),
-            suspended=bool(raw.get("suspended", False)),
+            **self._leaf("applications", raw, where), account_id=account.id,
             providers={"ios": False, "android": False, **(raw.get("providers") or {})},
             credentials=dict(raw.get("credentials") or {}),
         )
@@ -383,7 +374,7 @@ class Store:
         self, owner: Account | Application, kinds: Iterable[str], raw: dict[str, Any], where: str
     ) -> None:
         for kind in kinds:
-            index_key = LEAVES[kind][0]
+            index_key = ENTITIES[kind][0]
             stored = getattr(owner, kind)
             for i, raw_leaf in enumerate(raw.get(kind) or []):
                 leaf = self._leaf(kind, raw_leaf, f"{where}.{kind}[{i}]")
@@ -391,7 +382,7 @@ class Store:
 
     def _leaf(self, kind: str, raw: dict[str, Any], where: str) -> dict[str, Any]:
         leaf = {}
-        for key, default in LEAVES[kind][1].items():
+        for key, default in ENTITIES[kind][1].items():
             value = _required(raw, key, where) if default == REQUIRED else raw.get(key)
             if default == CODE:
                 if value and value in self.used_codes:
@@ -419,10 +410,7 @@ def _required(raw: Any, key: str, where: str) -> Any:
 
 def _dump_account(account: Account) -> dict[str, Any]:
     return {
-        "id": account.id,
-        "name": account.name,
-        "suspended": account.suspended,
-        "over_plan": account.over_plan,
+        **{key: getattr(account, key) for key in ENTITIES["accounts"][1]},
         **_dump_leaves(account, ACCOUNT_LEAVES),
         "applications": [_dump_application(app) for app in account.applications.values()],
     }
@@ -430,7 +418,7 @@ def _dump_account(account: Account) -> dict[str, Any]:
 
 def _dump_application(app: Application) -> dict[str, Any]:
     return {
-        **{key: getattr(app, key) for key in _APPLICATION_KEYS},
+        **{key: getattr(app, key) for key in ENTITIES["applications"][1]},
         "providers": dict(app.providers),
         "credentials": {k: dict(v) for k, v in app.credentials.items()},
         **_dump_leaves(app, APPLICATION_LEAVES),
