@@ -49,7 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
-from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
+from pwconf.emulator.faults import DROP, ERROR_AFTER, Decision, Faults
 from pwconf.emulator.fields import Result, http_error
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
@@ -214,20 +214,19 @@ class EmulatorServer:
         decision = self.faults.decide()
         if decision.latency_s:
             time.sleep(decision.latency_s)  # outside every lock
-        if decision.action == DROP:
+        if decision.fault == DROP:
             handler.close_connection = True
             self._journal(method, request, None, None, started, "drop")
             return
         status, body, headers = self._api_answer(method, request, parse_error, decision)
-        fault = decision.action if decision.action != PASS else None
         # Journal first: a client reading /_emulator/calls after its answer must find the call.
-        self._journal(method, request, status, body.get("status_code"), started, fault)
+        self._journal(method, request, status, body.get("status_code"), started, decision.fault)
         handler.send_json(status, body, headers)
 
     def _api_answer(
         self, method: str, request: Any, parse_error: str | None, decision: Decision
     ) -> Result:
-        if decision.answer is not None and decision.action != ERROR_AFTER:
+        if decision.answer is not None and decision.fault != ERROR_AFTER:
             return decision.answer
         if parse_error is not None:
             return http_error(400, parse_error)
