@@ -126,8 +126,7 @@ def _check_rate_limit(value: Any) -> dict[str, Any] | None:
         raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
     limit = {"every": None, "burst": 1, "retry_after": 1, **value}
     for name in ("every", "burst"):
-        number = limit[name]
-        if not is_whole(number) or number < 1:
+        if not is_whole(limit[name]) or limit[name] < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
     if not is_number(limit["retry_after"]) or limit["retry_after"] < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")

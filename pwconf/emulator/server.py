@@ -146,7 +146,7 @@ class EmulatorServer:
         if self._httpd is not None:
             return self
         try:
-            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+            self._httpd = _HTTPServer((self.host, self.port), self)
         except OSError as exc:
             raise EmulatorError(f"can not listen on {self.host}:{self.port}: {exc}") from None
         self.port = self._httpd.server_address[1]
@@ -323,15 +323,12 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-        emulator: EmulatorServer,
-    ) -> None:
+    def __init__(self, address: tuple[str, int], emulator: EmulatorServer) -> None:
         self.emulator = emulator
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
+        super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can take seconds.
