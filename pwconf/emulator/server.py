@@ -1,28 +1,19 @@
 """The emulator served over HTTP on a loopback address.
 
-Routes:
+Routes (the ``/_emulator/`` ones are the emulator's own, never faulted and never journaled):
 
-- ``POST /json/1.3/{method}`` with ``{"request": {...}}``: the Pushwoosh API (see ``core``).
-  Malformed JSON or no ``request`` object: HTTP 400. Another verb: HTTP 405.
-- ``/_emulator/...``: the emulator's own endpoints, never faulted and never journaled:
-
-  ===========================  ==============================================================
-  ``GET health``               ``{"status": "ok"}``
-  ``GET calls[?method=M]``     the journal (last 10,000 API calls), oldest first: ``{"method",
-                               "request" (auth as "***"), "status" (HTTP; null if dropped),
-                               "status_code" (body), "duration_ms", "time", "fault"}``
-  ``DELETE calls``             clear the journal
-  ``GET state``                the store snapshot (format in ``store``)
-  ``PUT state``                replace the state with the snapshot in the body
-  ``POST reset``               back to one empty default account with the default tags
-  ``GET faults``               the fault settings (see ``faults``)
-  ``PUT faults``               change some of them: ``{"latency_ms", "error_rate",
-                               "error_after_rate", "drop_rate", "rate_limit", "seed"}``
-  ``GET answer-shapes``        ``{"on": [names], "known": {name: description}}`` (see
-                               ``answer_shapes``)
-  ``PUT answer-shapes``        ``{"on": [names]}``: answer in exactly these shapes (``[]``: the
-                               contract's)
-  ===========================  ==============================================================
+- ``POST /json/1.3/{method}`` with ``{"request": {...}}``: the Pushwoosh API (see ``core``);
+  malformed JSON or no ``request`` object: HTTP 400; another verb: HTTP 405.
+- ``GET /_emulator/health``: ``{"status": "ok"}``.
+- ``GET /_emulator/calls[?method=M]``: the journal (last 10,000 API calls), oldest first:
+  ``{"method", "request" (auth as "***"), "status" (HTTP; null if dropped), "status_code"
+  (body), "duration_ms", "time", "fault"}``; ``DELETE``: clear it.
+- ``GET /_emulator/state``: the snapshot (format in ``store``); ``PUT``: replace the state by one.
+- ``POST /_emulator/reset``: back to one empty default account with the default tags.
+- ``GET /_emulator/faults``: the fault settings (see ``faults``); ``PUT``: change some of them.
+- ``GET /_emulator/answer-shapes``: ``{"on": [names], "known": {name: description}}`` (see
+  ``answer_shapes``); ``PUT {"on": [names]}``: answer in exactly these shapes (``[]``: the
+  contract's).
 
 HTTP/1.1 keep-alive with a Content-Length on every answer, so pooled clients reuse connections.
 """
