@@ -257,8 +257,7 @@ class PresetMethods(Handlers):
         merged = {**current, **{key: call.request[key] for key in GEOZONE_FIELDS
                                 if key in call.request}}
         geozone = _checked_geozone(app, Fields(merged))
-        owner = app.geozone_ids_by_name().get(geozone["name"])
-        if owner is not None and owner != geozone_id:
+        if app.geozone_ids_by_name().get(geozone["name"], geozone_id) != geozone_id:
             fail(f"Geozone already exists: name {geozone['name']!r}")
         geozone["id"] = geozone_id
         app.geozones[geozone_id] = geozone

@@ -368,7 +368,6 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        verb = self.command
         body = self._read_body()
         if body is None:
             self.send_json(*http_error(400, "Malformed request: unreadable body"))
@@ -378,10 +377,10 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         if parts.path.startswith(ADMIN_PREFIX):
             path = parts.path[len(ADMIN_PREFIX):].strip("/")
-            self.send_json(*emulator.handle_admin(verb, path, parts.query, body))
+            self.send_json(*emulator.handle_admin(self.command, path, parts.query, body))
         elif parts.path.startswith(API_PREFIX):
             method = parts.path[len(API_PREFIX):].strip("/")
-            if verb != "POST":
+            if self.command != "POST":
                 self.send_json(*http_error(405, "Every API method is a POST", {"Allow": "POST"}))
             else:
                 emulator.handle_api(self, method, body)

@@ -98,7 +98,6 @@ class StoreError(ValueError):
 
 @dataclass(slots=True, eq=False)
 class Token:
-    token: str
     account_id: str
     applications: set[str] | None = None  # None: every application of the account
 
@@ -254,11 +253,9 @@ class Store:
         with self.lock:
             if not token:
                 raise StoreError("a token must be a non-empty string")
-            entry = Token(
-                token, self.account(account).id,
-                set(applications) if applications is not None else None,
+            entry = self.tokens[token] = Token(
+                self.account(account).id, None if applications is None else set(applications)
             )
-            self.tokens[token] = entry
             self.mark_changed()
             return entry
 
@@ -293,9 +290,9 @@ class Store:
                 "default_account": self.default_account_id,
                 "accounts": [_dump_account(a) for a in self.accounts.values()],
                 "tokens": [
-                    {"token": t.token, "account": t.account_id,
+                    {"token": token, "account": t.account_id,
                      "applications": None if t.applications is None else sorted(t.applications)}
-                    for t in self.tokens.values()
+                    for token, t in self.tokens.items()
                 ],
             }
 
@@ -339,12 +336,10 @@ class Store:
         for index, raw in enumerate(data.get("tokens") or []):
             token = _required(raw, "token", f"tokens[{index}]")
             apps = raw.get("applications")
-            self.tokens[token] = Token(
-                token, raw.get("account") or self.default_account_id,
-                set(apps) if apps is not None else None,
-            )
+            account_id = raw.get("account") or self.default_account_id
+            self.tokens[token] = Token(account_id, None if apps is None else set(apps))
         for token in self.server_tokens:
-            self.tokens.setdefault(token, Token(token, self.default_account_id))
+            self.tokens.setdefault(token, Token(self.default_account_id))
 
     def _load_account(self, raw: dict[str, Any], where: str) -> None:
         account = Account(**self._leaf("accounts", raw, where))
