@@ -258,8 +258,8 @@ class EmulatorServer:
             ("GET", "calls"): lambda: self.journal.entries(method),
             ("DELETE", "calls"): self.journal.clear,
             ("GET", "state"): self.store.snapshot,
-            ("PUT", "state"): lambda: self._replace_state(self.store.load, body(b"null")),
-            ("POST", "reset"): lambda: self._replace_state(self.store.reset),
+            ("PUT", "state"): lambda: self._replace_state(body(b"null")),
+            ("POST", "reset"): lambda: self._replace_state({}),
             ("GET", "faults"): self.faults.to_dict,
             ("PUT", "faults"): lambda: self._set_faults(body(b"{}")),
             ("GET", "answer-shapes"): self._shapes_answer,
@@ -276,8 +276,8 @@ class EmulatorServer:
             return 400, {"error": str(exc)}, {}
         return 200, {"status": "ok"} if answer is None else answer, {}
 
-    def _replace_state(self, change: Callable[..., None], *args: Any) -> None:
-        change(*args)
+    def _replace_state(self, snapshot: Any) -> None:
+        self.store.load(snapshot)
         self.core.reset_rate_limits()
         self.save()
 

@@ -173,12 +173,7 @@ class Store:
         if not self.server_tokens:
             raise StoreError("at least one server token is needed")
         self.version = 0  # bumped on every change; the server saves when it moves
-        self.reset()
-
-    # -- whole-state operations ----------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget everything: one empty default account with the default tags and server tokens."""
-        self.load({})
+        self.load({})  # the empty state: a default account with the default tags, the server tokens
 
     def mark_changed(self) -> None:
         self.version += 1
