@@ -117,13 +117,12 @@ _VALUE_CHANGES: dict[str, tuple[Callable[[Any], Any], dict[str, tuple[str, ...]]
 
 
 def _grouped(zones: list[dict[str, Any]], clusters: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    cluster_names = {code: cluster["name"] for code, cluster in clusters.items()}
-    groups: dict[str | None, list[dict[str, Any]]] = {code: [] for code in cluster_names}
+    groups: dict[str | None, list[dict[str, Any]]] = {code: [] for code in clusters}
     for zone in zones:
         rest = {key: value for key, value in zone.items() if key != "cluster"}
         groups.setdefault(zone.get("cluster"), []).append(rest)
     return {"clusters": [
-        {"name": cluster_names.get(code) if code else None, "code": code, "geoZones": members}
+        {"name": clusters.get(code, {}).get("name"), "code": code, "geoZones": members}
         for code, members in groups.items()
     ]}  # fmt: skip
 

@@ -54,7 +54,7 @@ class ApplicationMethods(Handlers):
 
     def delete_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
-        self.store.remove_application(app.code)
+        call.account.drop_application(app.code)
 
     def get_application(self, call: Call) -> Any:
         app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)

@@ -75,7 +75,6 @@ _SEND_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 class _Method:
     handler: Callable[[Emulator, Call], Any]
     writes: bool = False
-    filtration: bool = False  # refused to suspended accounts with its own message
 
 
 class Emulator(ApplicationMethods, PresetMethods):
@@ -111,17 +110,16 @@ class Emulator(ApplicationMethods, PresetMethods):
                 call = self._authenticate(request)
                 if method == "createMessage":
                     self._count_message_call(call.account.id)
-                if call.account.suspended and spec.filtration:
+                if call.account.suspended and method in ("createFilter", "listFilters"):
                     fail("Suspended account can not use device filtration")
                 if call.account.suspended and spec.writes:
                     fail("Account has been suspended")
                 response = spec.handler(self, call)
                 if spec.writes:
                     self.store.mark_changed()
-                if self.shapes:
-                    code = call.request.get("application")
-                    app = call.account.applications.get(code) if isinstance(code, str) else None
-                    response = answer_shapes.reshape(self.shapes, method, response, app)
+                code = call.request.get("application")
+                app = call.account.applications.get(code) if isinstance(code, str) else None
+                response = answer_shapes.reshape(self.shapes, method, response, app)
         except ApiError as error:
             status, answer, headers = error.result()
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
@@ -200,7 +198,6 @@ METHODS: dict[str, _Method] = {
     name: _Method(
         getattr(Emulator, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()),
         writes=not name.startswith(("get", "list")),
-        filtration=name in ("createFilter", "listFilters"),
     )
     for name in (
         "createApplication", "updateApplication", "deleteApplication", "getApplication",

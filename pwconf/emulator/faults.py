@@ -23,17 +23,15 @@ from typing import Any
 
 from pwconf.emulator.fields import Result, http_error, is_number, is_whole
 
-PASS, DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = (
-    "pass", "drop", "rate_limit", "error_before", "error_after",
-)
+DROP, RATE_LIMIT, ERROR_BEFORE, ERROR_AFTER = "drop", "rate_limit", "error_before", "error_after"
 _RATES = ("error_rate", "error_after_rate", "drop_rate")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with one call: the injected answer, if any, replaces the method's."""
+    """What to do with one call: the fault (None: none), its answer replacing the method's."""
 
-    action: str
+    fault: str | None
     latency_s: float
     answer: Result | None = None
 
@@ -95,7 +93,7 @@ class Faults:
                 return Decision(ERROR_BEFORE, latency_s, _server_error(status))
             if after_roll < self.error_after_rate:
                 return Decision(ERROR_AFTER, latency_s, _server_error(500))
-            return Decision(PASS, latency_s)
+            return Decision(None, latency_s)
 
 
 def _server_error(status: int) -> Result:
@@ -128,8 +126,7 @@ def _check_rate_limit(value: Any) -> dict[str, Any] | None:
         raise ValueError('rate_limit must be null or {"every": N, "burst": K, "retry_after": S}')
     limit = {"every": None, "burst": 1, "retry_after": 1, **value}
     for name in ("every", "burst"):
-        number = limit[name]
-        if not is_whole(number) or number < 1:
+        if not is_whole(limit[name]) or limit[name] < 1:
             raise ValueError(f"rate_limit.{name} must be an integer >= 1")
     if not is_number(limit["retry_after"]) or limit["retry_after"] < 0:
         raise ValueError("rate_limit.retry_after must be a number of seconds >= 0")

@@ -36,21 +36,18 @@ def _member(code: Any, path: str, app: Application, kind: str) -> str:
 
 
 def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
-    geozone = {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
-    geozone["name"] = raw.get("name", string)
-    geozone["lat"] = raw.get("lat", number, low=-90, high=90)
-    geozone["lng"] = raw.get("lng", number, low=-180, high=180)
-    geozone["cooldown"] = raw.get("cooldown", integer, low=0)
-    # [doc] range 50-1000 metres; [decided] outside it is a 210.
-    geozone["range"] = raw.get("range", number, low=50, high=1000)
-    if geozone["content"] is None and geozone["presetCode"] is None:
+    raw.get("name", string)
+    raw.get("lat", number, low=-90, high=90)
+    raw.get("lng", number, low=-180, high=180)
+    raw.get("cooldown", integer, low=0)
+    raw.get("range", number, low=50, high=1000)  # [doc] 50-1000 metres; [decided] else a 210
+    if not raw.has("content") and not raw.has("presetCode"):
         fail(f"Missing required field: {raw.prefix}content or {raw.prefix}presetCode")
     raw.get("content", localized, default=None)
-    raw.get("presetCode", _member, app, "preset", default=None)
-    raw.get("cluster", _member, app, "cluster", default=None)
-    raw.get("campaign", _member, app, "campaign", default=None)
+    for key, kind in (("presetCode", "preset"), ("cluster", "cluster"), ("campaign", "campaign")):
+        raw.get(key, _member, app, kind, default=None)
     raw.get("timetable", json_object, default=None)
-    return geozone
+    return {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
 
 
 class PresetMethods(Handlers):
@@ -59,9 +56,7 @@ class PresetMethods(Handlers):
         self._unrestricted(call)
         name = call.get("name", string)
         expression = call.get("filter_expression", string)
-        application = None
-        if call.has("application"):
-            application = self._application(call, suspended_ok=True).code
+        application = self._filter_application(call)
         expiration = call.get("expiration_date", iso_date, default=None)
         if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
@@ -81,10 +76,10 @@ class PresetMethods(Handlers):
         # [decided, emulator] a filter lives through its expiration date, gone the day after,
         # unless a preset uses it.
         expiration = found["expiration_date"] if found else None
-        if not expiration or expiration >= self.today().isoformat():
-            return found
-        if any(preset["segmentation"].get("filter") == name
-               for app in account.applications.values() for preset in app.presets.values()):
+        if not expiration or expiration >= self.today().isoformat() or any(
+            preset["segmentation"].get("filter") == name
+            for app in account.applications.values() for preset in app.presets.values()
+        ):
             return found
         del account.filters[name]
         self.store.mark_changed()  # a read may remove an expired filter
@@ -94,19 +89,16 @@ class PresetMethods(Handlers):
         need_application = answer_shapes.FILTERS_NEED_APPLICATION in self.shapes
         if need_application and not call.has("application"):
             fail(MSG_NO_APPLICATION)
-        application = None
-        if call.has("application"):
-            application = self._application(call, suspended_ok=True).code
-        listed = []
-        for name in list(call.account.filters):
-            found = self._live_filter(call.account, name)
-            if found is None:
-                continue
-            if application in (None, found["application"]) or (
-                need_application and found["application"] is None
-            ):  # with the shape, a filter of no application serves every one
-                listed.append(dict(found))
-        return {"filters": listed}
+        application = self._filter_application(call)
+        # With the shape, a filter bound to no application serves every one.
+        shown = {application, None} if need_application else {application}
+        live = [self._live_filter(call.account, name) for name in list(call.account.filters)]
+        return {"filters": [dict(found) for found in live if found is not None
+                            and (application is None or found["application"] in shown)]}
+
+    def _filter_application(self, call: Call) -> str | None:
+        """The code of the application a filter call names, if it names one (suspended or not)."""
+        return self._application(call, suspended_ok=True).code if call.has("application") else None
 
     def delete_filter(self, call: Call) -> Any:
         self._unrestricted(call)
@@ -174,11 +166,7 @@ class PresetMethods(Handlers):
 
     def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
-        return {"preset": {
-            "code": preset["code"], "name": preset["name"], "applicationCode": app.code,
-            "campaignCode": preset["campaignCode"], "content": preset["content"],
-            "scheduling": preset["scheduling"], "segmentation": preset["segmentation"],
-        }}
+        return {"preset": {**preset, "applicationCode": app.code}}
 
     def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
@@ -269,8 +257,7 @@ class PresetMethods(Handlers):
         merged = {**current, **{key: call.request[key] for key in GEOZONE_FIELDS
                                 if key in call.request}}
         geozone = _checked_geozone(app, Fields(merged))
-        owner = app.geozone_ids_by_name().get(geozone["name"])
-        if owner is not None and owner != geozone_id:
+        if app.geozone_ids_by_name().get(geozone["name"], geozone_id) != geozone_id:
             fail(f"Geozone already exists: name {geozone['name']!r}")
         geozone["id"] = geozone_id
         app.geozones[geozone_id] = geozone

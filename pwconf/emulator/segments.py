@@ -261,22 +261,18 @@ def _value_problem(operator: str, tag_type: int, value: Any) -> str | None:
 
 
 def _scalar_problem(tag_type: int, item: Any) -> str | None:
-    numeric = is_number(item)
-    if tag_type == INTEGER and not is_whole(item):
-        return f"integer tag needs integer values, got {item!r}"
-    if tag_type == DECIMAL and not numeric:
-        return f"decimal tag needs numeric values, got {item!r}"
-    if tag_type == BOOLEAN and not isinstance(item, bool):
-        return f"boolean tag needs true or false, got {item!r}"
-    if tag_type in (STRING, LIST) and not isinstance(item, str) and not numeric:
-        return f"{'string' if tag_type == STRING else 'list'} tag needs string values, got {item!r}"
-    if tag_type == DATE and not (
-        numeric or (isinstance(item, str) and (_DATE_VALUE.match(item) or _DAYS_AGO.match(item)))
-    ):
-        return f'date tag needs "YYYY-MM-DD", "N days ago" or a timestamp, got {item!r}'
-    if tag_type == VERSION and not (isinstance(item, str) or numeric):
-        return f"version tag needs version strings, got {item!r}"
-    return None
+    text, numeric = isinstance(item, str), is_number(item)
+    date = text and bool(_DATE_VALUE.match(item) or _DAYS_AGO.match(item))
+    accepted, needs = {
+        INTEGER: (is_whole(item), "integer tag needs integer values"),
+        DECIMAL: (numeric, "decimal tag needs numeric values"),
+        BOOLEAN: (isinstance(item, bool), "boolean tag needs true or false"),
+        STRING: (text or numeric, "string tag needs string values"),
+        LIST: (text or numeric, "list tag needs string values"),
+        DATE: (date or numeric, 'date tag needs "YYYY-MM-DD", "N days ago" or a timestamp'),
+        VERSION: (text or numeric, "version tag needs version strings"),
+    }.get(tag_type, (True, ""))
+    return None if accepted else f"{needs}, got {item!r}"
 
 
 def check(text: str, applications: Container[str], tag_types: Mapping[str, int]) -> None:

@@ -1,28 +1,19 @@
 """The emulator served over HTTP on a loopback address.
 
-Routes:
+Routes (the ``/_emulator/`` ones are the emulator's own, never faulted and never journaled):
 
-- ``POST /json/1.3/{method}`` with ``{"request": {...}}``: the Pushwoosh API (see ``core``).
-  Malformed JSON or no ``request`` object: HTTP 400. Another verb: HTTP 405.
-- ``/_emulator/...``: the emulator's own endpoints, never faulted and never journaled:
-
-  ===========================  ==============================================================
-  ``GET health``               ``{"status": "ok"}``
-  ``GET calls[?method=M]``     the journal (last 10,000 API calls), oldest first: ``{"method",
-                               "request" (auth as "***"), "status" (HTTP; null if dropped),
-                               "status_code" (body), "duration_ms", "time", "fault"}``
-  ``DELETE calls``             clear the journal
-  ``GET state``                the store snapshot (format in ``store``)
-  ``PUT state``                replace the state with the snapshot in the body
-  ``POST reset``               back to one empty default account with the default tags
-  ``GET faults``               the fault settings (see ``faults``)
-  ``PUT faults``               change some of them: ``{"latency_ms", "error_rate",
-                               "error_after_rate", "drop_rate", "rate_limit", "seed"}``
-  ``GET answer-shapes``        ``{"on": [names], "known": {name: description}}`` (see
-                               ``answer_shapes``)
-  ``PUT answer-shapes``        ``{"on": [names]}``: answer in exactly these shapes (``[]``: the
-                               contract's)
-  ===========================  ==============================================================
+- ``POST /json/1.3/{method}`` with ``{"request": {...}}``: the Pushwoosh API (see ``core``);
+  malformed JSON or no ``request`` object: HTTP 400; another verb: HTTP 405.
+- ``GET /_emulator/health``: ``{"status": "ok"}``.
+- ``GET /_emulator/calls[?method=M]``: the journal (last 10,000 API calls), oldest first:
+  ``{"method", "request" (auth as "***"), "status" (HTTP; null if dropped), "status_code"
+  (body), "duration_ms", "time", "fault"}``; ``DELETE``: clear it.
+- ``GET /_emulator/state``: the snapshot (format in ``store``); ``PUT``: replace the state by one.
+- ``POST /_emulator/reset``: back to one empty default account with the default tags.
+- ``GET /_emulator/faults``: the fault settings (see ``faults``); ``PUT``: change some of them.
+- ``GET /_emulator/answer-shapes``: ``{"on": [names], "known": {name: description}}`` (see
+  ``answer_shapes``); ``PUT {"on": [names]}``: answer in exactly these shapes (``[]``: the
+  contract's).
 
 HTTP/1.1 keep-alive with a Content-Length on every answer, so pooled clients reuse connections.
 """
@@ -49,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 from pwconf.atomic_file import write_atomically
 from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
-from pwconf.emulator.faults import DROP, ERROR_AFTER, PASS, Decision, Faults
+from pwconf.emulator.faults import DROP, ERROR_AFTER, Decision, Faults
 from pwconf.emulator.fields import Result, http_error
 from pwconf.emulator.store import Store, StoreError, read_snapshot_file
 
@@ -146,7 +137,7 @@ class EmulatorServer:
         if self._httpd is not None:
             return self
         try:
-            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+            self._httpd = _HTTPServer((self.host, self.port), self)
         except OSError as exc:
             raise EmulatorError(f"can not listen on {self.host}:{self.port}: {exc}") from None
         self.port = self._httpd.server_address[1]
@@ -214,20 +205,19 @@ class EmulatorServer:
         decision = self.faults.decide()
         if decision.latency_s:
             time.sleep(decision.latency_s)  # outside every lock
-        if decision.action == DROP:
+        if decision.fault == DROP:
             handler.close_connection = True
             self._journal(method, request, None, None, started, "drop")
             return
         status, body, headers = self._api_answer(method, request, parse_error, decision)
-        fault = decision.action if decision.action != PASS else None
         # Journal first: a client reading /_emulator/calls after its answer must find the call.
-        self._journal(method, request, status, body.get("status_code"), started, fault)
+        self._journal(method, request, status, body.get("status_code"), started, decision.fault)
         handler.send_json(status, body, headers)
 
     def _api_answer(
         self, method: str, request: Any, parse_error: str | None, decision: Decision
     ) -> Result:
-        if decision.answer is not None and decision.action != ERROR_AFTER:
+        if decision.answer is not None and decision.fault != ERROR_AFTER:
             return decision.answer
         if parse_error is not None:
             return http_error(400, parse_error)
@@ -268,8 +258,8 @@ class EmulatorServer:
             ("GET", "calls"): lambda: self.journal.entries(method),
             ("DELETE", "calls"): self.journal.clear,
             ("GET", "state"): self.store.snapshot,
-            ("PUT", "state"): lambda: self._replace_state(self.store.load, body(b"null")),
-            ("POST", "reset"): lambda: self._replace_state(self.store.reset),
+            ("PUT", "state"): lambda: self._replace_state(body(b"null")),
+            ("POST", "reset"): lambda: self._replace_state({}),
             ("GET", "faults"): self.faults.to_dict,
             ("PUT", "faults"): lambda: self._set_faults(body(b"{}")),
             ("GET", "answer-shapes"): self._shapes_answer,
@@ -286,8 +276,8 @@ class EmulatorServer:
             return 400, {"error": str(exc)}, {}
         return 200, {"status": "ok"} if answer is None else answer, {}
 
-    def _replace_state(self, change: Callable[..., None], *args: Any) -> None:
-        change(*args)
+    def _replace_state(self, snapshot: Any) -> None:
+        self.store.load(snapshot)
         self.core.reset_rate_limits()
         self.save()
 
@@ -324,15 +314,12 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-        emulator: EmulatorServer,
-    ) -> None:
+    def __init__(self, address: tuple[str, int], emulator: EmulatorServer) -> None:
         self.emulator = emulator
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
+        super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can take seconds.
@@ -381,7 +368,6 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        verb = self.command
         body = self._read_body()
         if body is None:
             self.send_json(*http_error(400, "Malformed request: unreadable body"))
@@ -391,10 +377,10 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         if parts.path.startswith(ADMIN_PREFIX):
             path = parts.path[len(ADMIN_PREFIX):].strip("/")
-            self.send_json(*emulator.handle_admin(verb, path, parts.query, body))
+            self.send_json(*emulator.handle_admin(self.command, path, parts.query, body))
         elif parts.path.startswith(API_PREFIX):
             method = parts.path[len(API_PREFIX):].strip("/")
-            if verb != "POST":
+            if self.command != "POST":
                 self.send_json(*http_error(405, "Every API method is a POST", {"Allow": "POST"}))
             else:
                 emulator.handle_api(self, method, body)

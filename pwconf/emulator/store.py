@@ -3,7 +3,7 @@
 One :class:`Store` holds it all behind one re-entrant lock (``store.lock``), taken by the core for
 each whole API call and by every helper here, so tests may seed a running server directly. Leaf
 entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in their
-snapshot shape (``LEAVES``). Nested values (``content``, ``timetable``...) are replaced, never
+snapshot shape (``ENTITIES``). Nested values (``content``, ``timetable``...) are replaced, never
 mutated in place, so snapshots and answers may share them.
 
 Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
@@ -18,11 +18,10 @@ Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
                                      "clusters": [...], "campaigns": [...], "geozones": [...]}]}],
      "tokens": [{"token", "account", "applications": null | [application codes]}]}
 
-On load only the identifying keys are required (account ``id``, application ``code`` and
-``title``, the ``REQUIRED`` keys of ``LEAVES``); the others take defaults, missing codes and ids
-are generated, a code given twice is an error, filter expressions are not re-parsed. Default tags,
-and the server's own tokens (on the default account), always come back. ``load`` keeps references
-to the nested values it is given.
+On load only the ``REQUIRED`` keys of ``ENTITIES`` must be given; the others take defaults,
+missing codes and ids are generated, a code given twice is an error, filter expressions are not
+re-parsed. Default tags, and the server's own tokens (on the default account), always come back.
+``load`` keeps references to the nested values it is given.
 """
 
 from __future__ import annotations
@@ -55,9 +54,15 @@ DEFAULT_TAGS: tuple[tuple[str, int, bool], ...] = (
 )
 
 REQUIRED, CODE, ID = "<required>", "<new code>", "<new id>"
-# Each kind of leaf: the key it is stored by, and its snapshot keys in order with their defaults
-# (REQUIRED: a snapshot must give it; CODE and ID: generated).
-LEAVES: dict[str, tuple[str, dict[str, Any]]] = {
+# Each kind of entity: the key it is stored by, and its snapshot keys in order with their defaults
+# (REQUIRED: a snapshot must give it; CODE and ID: generated). Accounts and applications hold their
+# leaves too, and applications their providers and credentials.
+ENTITIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "accounts": ("id", {"id": REQUIRED, "name": None, "suspended": False, "over_plan": False}),
+    "applications": ("code", {
+        "code": REQUIRED, "title": REQUIRED, "sdk_ios": "pw", "sdk_android": "pw", "icon": None,
+        "authorize_all_tokens": False, "suspended": False,
+    }),
     "tags": ("name", {
         "name": REQUIRED, "type": REQUIRED, "application_specific": False,
         "user_specific": False, "default": False,
@@ -84,10 +89,7 @@ LEAVES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 ACCOUNT_LEAVES = ("tags", "filters")
 APPLICATION_LEAVES = ("events", "presets", "clusters", "campaigns", "geozones")
-GEOZONE_FIELDS = tuple(key for key in LEAVES["geozones"][1] if key != "id")
-_APPLICATION_KEYS = (
-    "code", "title", "sdk_ios", "sdk_android", "icon", "authorize_all_tokens", "suspended",
-)
+GEOZONE_FIELDS = tuple(key for key in ENTITIES["geozones"][1] if key != "id")
 
 
 class StoreError(ValueError):
@@ -96,7 +98,6 @@ class StoreError(ValueError):
 
 @dataclass(slots=True, eq=False)
 class Token:
-    token: str
     account_id: str
     applications: set[str] | None = None  # None: every application of the account
 
@@ -154,6 +155,12 @@ class Account:
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
     applications: dict[str, Application] = field(default_factory=dict)  # by code, in order
 
+    def drop_application(self, code: str) -> None:
+        """Forget an application with everything in it and the filters bound to it."""
+        del self.applications[code]
+        for name in [name for name, found in self.filters.items() if found["application"] == code]:
+            del self.filters[name]
+
 
 AccountRef = Account | str
 
@@ -166,24 +173,7 @@ class Store:
         if not self.server_tokens:
             raise StoreError("at least one server token is needed")
         self.version = 0  # bumped on every change; the server saves when it moves
-        self.reset()
-
-    # -- whole-state operations ----------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget everything: one empty default account with the default tags and server tokens."""
-        with self.lock:
-            self._clear()
-            self.default_account_id = self._new_account(DEFAULT_ACCOUNT_NAME).id
-            self._register_server_tokens()
-            self.mark_changed()
-
-    def _clear(self) -> None:
-        self.accounts: dict[str, Account] = {}
-        self.tokens: dict[str, Token] = {}
-        self.applications: dict[str, Application] = {}  # every account's, by code
-        self.used_codes: set[str] = set()
-        self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
-        self.default_account_id = ""
+        self.load({})  # the empty state: a default account with the default tags, the server tokens
 
     def mark_changed(self) -> None:
         self.version += 1
@@ -258,31 +248,11 @@ class Store:
         with self.lock:
             if not token:
                 raise StoreError("a token must be a non-empty string")
-            entry = Token(
-                token, self.account(account).id,
-                set(applications) if applications is not None else None,
+            entry = self.tokens[token] = Token(
+                self.account(account).id, None if applications is None else set(applications)
             )
-            self.tokens[token] = entry
             self.mark_changed()
             return entry
-
-    def _register_server_tokens(self) -> None:
-        for token in self.server_tokens:
-            self.tokens.setdefault(token, Token(token, self.default_account_id))
-
-    def delete_account(self, account: AccountRef) -> None:
-        """Remove an account and its applications; its tokens stay (`Account not found`)."""
-        with self.lock:
-            target = self.account(account)
-            for code in list(target.applications):
-                self.remove_application(code)
-            del self.accounts[target.id]
-            self.mark_changed()
-
-    def suspend_account(self, account: AccountRef, suspended: bool = True) -> None:
-        with self.lock:
-            self.account(account).suspended = suspended
-            self.mark_changed()
 
     def set_over_plan(self, account: AccountRef, over_plan: bool = True) -> None:
         """An over-plan account gets the plan warning on every successful answer."""
@@ -296,37 +266,13 @@ class Store:
         with self.lock:
             owner = self.account(account)
             app = Application(code=self.new_code(), account_id=owner.id, title=title, **fields)
-            self._attach_application(owner, app)
+            owner.applications[app.code] = app
             if app.authorize_all_tokens:
                 for token in self.tokens.values():
                     if token.account_id == owner.id and token.applications is not None:
                         token.applications.add(app.code)
             self.mark_changed()
             return app
-
-    def _attach_application(self, owner: Account, app: Application) -> None:
-        if app.code in self.applications:
-            raise StoreError(f"duplicate application code {app.code!r}")
-        owner.applications[app.code] = app
-        self.applications[app.code] = app
-        self.used_codes.add(app.code)
-
-    def suspend_application(self, code: str, suspended: bool = True) -> None:
-        with self.lock:
-            if code not in self.applications:
-                raise StoreError(f"no application {code!r}")
-            self.applications[code].suspended = suspended
-            self.mark_changed()
-
-    def remove_application(self, code: str) -> None:
-        """Delete an application with everything in it and the filters bound to it."""
-        with self.lock:
-            app = self.applications.pop(code)
-            owner = self.accounts[app.account_id]
-            del owner.applications[code]
-            for name in [n for n, f in owner.filters.items() if f["application"] == code]:
-                del owner.filters[name]
-            self.mark_changed()
 
     # -- snapshot ------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -339,9 +285,9 @@ class Store:
                 "default_account": self.default_account_id,
                 "accounts": [_dump_account(a) for a in self.accounts.values()],
                 "tokens": [
-                    {"token": t.token, "account": t.account_id,
+                    {"token": token, "account": t.account_id,
                      "applications": None if t.applications is None else sorted(t.applications)}
-                    for t in self.tokens.values()
+                    for token, t in self.tokens.items()
                 ],
             }
 
@@ -353,18 +299,20 @@ class Store:
             previous = self.__dict__.copy()
             try:
                 self._load(data)
-            except StoreError:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # StoreError too
                 self.__dict__.update(previous)
-                raise
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                self.__dict__.update(previous)
+                if isinstance(exc, StoreError):
+                    raise
                 raise StoreError(f"invalid snapshot: {exc!r}") from exc
             self.mark_changed()
 
     def _load(self, data: dict[str, Any]) -> None:
-        self._clear()
+        self.accounts: dict[str, Account] = {}
+        self.tokens: dict[str, Token] = {}
+        self.used_codes: set[str] = set()
         self.seed = int(data.get("seed", self.seed))
         counters = data.get("counters") or {}
+        self.counters = {"code": 0, "event": 0, "geozone": 0, "account": 0}
         self.counters["code"] = int(counters.get("code", 0))
         accounts = data.get("accounts") or []
         if not isinstance(accounts, list):
@@ -383,22 +331,17 @@ class Store:
         for index, raw in enumerate(data.get("tokens") or []):
             token = _required(raw, "token", f"tokens[{index}]")
             apps = raw.get("applications")
-            self.tokens[token] = Token(
-                token, raw.get("account") or self.default_account_id,
-                set(apps) if apps is not None else None,
-            )
-        self._register_server_tokens()
+            account_id = raw.get("account") or self.default_account_id
+            self.tokens[token] = Token(account_id, None if apps is None else set(apps))
+        for token in self.server_tokens:
+            self.tokens.setdefault(token, Token(self.default_account_id))
 
     def _load_account(self, raw: dict[str, Any], where: str) -> None:
-        account_id = _required(raw, "id", where)
-        if account_id in self.accounts:
-            raise StoreError(f"{where}: duplicate account id {account_id!r}")
-        account = self.accounts[account_id] = Account(
-            id=account_id,
-            name=raw.get("name", account_id),
-            suspended=bool(raw.get("suspended", False)),
-            over_plan=bool(raw.get("over_plan", False)),
-        )
+        account = Account(**self._leaf("accounts", raw, where))
+        if account.id in self.accounts:
+            raise StoreError(f"{where}: duplicate account id {account.id!r}")
+        account.name = account.name or account.id
+        self.accounts[account.id] = account
         self._load_leaves(account, ("tags",), raw, where)
         self._add_default_tags(account)
         for i, raw_app in enumerate(raw.get("applications") or []):
@@ -407,28 +350,21 @@ class Store:
 
     def _load_application(self, account: Account, raw: dict[str, Any], where: str) -> None:
         app = Application(
-            code=_required(raw, "code", where),
-            account_id=account.id,
-            title=_required(raw, "title", where),
-            sdk_ios=raw.get("sdk_ios") or "pw",
-            sdk_android=raw.get("sdk_android") or "pw",
-            icon=raw.get("icon"),
-            authorize_all_tokens=bool(raw.get("authorize_all_tokens", False)),
-            suspended=bool(raw.get("suspended", False)),
+            **self._leaf("applications", raw, where), account_id=account.id,
             providers={"ios": False, "android": False, **(raw.get("providers") or {})},
             credentials=dict(raw.get("credentials") or {}),
         )
-        try:
-            self._attach_application(account, app)
-        except StoreError as exc:
-            raise StoreError(f"{where}: {exc}") from None
+        if any(app.code in other.applications for other in self.accounts.values()):
+            raise StoreError(f"{where}: duplicate application code {app.code!r}")
+        account.applications[app.code] = app
+        self.used_codes.add(app.code)
         self._load_leaves(app, APPLICATION_LEAVES, raw, where)
 
     def _load_leaves(
         self, owner: Account | Application, kinds: Iterable[str], raw: dict[str, Any], where: str
     ) -> None:
         for kind in kinds:
-            index_key = LEAVES[kind][0]
+            index_key = ENTITIES[kind][0]
             stored = getattr(owner, kind)
             for i, raw_leaf in enumerate(raw.get(kind) or []):
                 leaf = self._leaf(kind, raw_leaf, f"{where}.{kind}[{i}]")
@@ -436,7 +372,7 @@ class Store:
 
     def _leaf(self, kind: str, raw: dict[str, Any], where: str) -> dict[str, Any]:
         leaf = {}
-        for key, default in LEAVES[kind][1].items():
+        for key, default in ENTITIES[kind][1].items():
             value = _required(raw, key, where) if default == REQUIRED else raw.get(key)
             if default == CODE:
                 if value and value in self.used_codes:
@@ -464,10 +400,7 @@ def _required(raw: Any, key: str, where: str) -> Any:
 
 def _dump_account(account: Account) -> dict[str, Any]:
     return {
-        "id": account.id,
-        "name": account.name,
-        "suspended": account.suspended,
-        "over_plan": account.over_plan,
+        **{key: getattr(account, key) for key in ENTITIES["accounts"][1]},
         **_dump_leaves(account, ACCOUNT_LEAVES),
         "applications": [_dump_application(app) for app in account.applications.values()],
     }
@@ -475,7 +408,7 @@ def _dump_account(account: Account) -> dict[str, Any]:
 
 def _dump_application(app: Application) -> dict[str, Any]:
     return {
-        **{key: getattr(app, key) for key in _APPLICATION_KEYS},
+        **{key: getattr(app, key) for key in ENTITIES["applications"][1]},
         "providers": dict(app.providers),
         "credentials": {k: dict(v) for k, v in app.credentials.items()},
         **_dump_leaves(app, APPLICATION_LEAVES),

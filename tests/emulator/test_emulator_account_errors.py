@@ -70,12 +70,12 @@ def test_unknown_token(api: Api) -> None:
 def test_token_of_a_deleted_account(api: Api, server: EmulatorServer) -> None:
     account = server.store.add_account("gone", tokens=["ghost-token"])
     assert api.ok("listTags", auth="ghost-token")["tags"]
-    server.store.delete_account(account)
+    del server.store.accounts[account.id]  # its token stays
     assert api.error("listTags", auth="ghost-token") == "Account not found"
 
 
 def test_suspended_account(api: Api, server: EmulatorServer, app: str) -> None:
-    server.store.suspend_account(server.store.default_account)
+    server.store.default_account.suspended = True
     assert api.error("addTag", tag={"name": "x", "type": 1}) == "Account has been suspended"
     assert api.error("createApplication", title="x") == "Account has been suspended"
     assert api.error("createMessage", application=app, notifications=[NOTIFICATION]) == (
@@ -117,7 +117,7 @@ def test_application_not_found_vs_access_denied(api: Api, server: EmulatorServer
 
 def test_application_suspended(api: Api, server: EmulatorServer, app: str) -> None:
     preset = api.new_preset(app)
-    server.store.suspend_application(app)
+    server.store.default_account.applications[app].suspended = True
     for method in ("createEvent", "listPresets", "listGeoZones", "addGeoZoneCluster",
                    "updateApplication", "configureApplication"):
         assert api.error(method, application=app) == "Application suspended", method

@@ -104,15 +104,16 @@ def test_store_helpers_and_snapshot_are_json_able() -> None:
     other = store.add_account("other", tokens=["c"])
     app = store.add_application(other, "X")
     store.add_token(other, "narrow", applications=[app.code])
-    store.suspend_application(app.code)
+    app.suspended = True
     store.set_over_plan(other)
-    store.suspend_account(other)
+    other.suspended = True
     snapshot = json.loads(json.dumps(store.snapshot()))
     copy = Store(seed=1, tokens=["a", "b"])
     copy.load(snapshot)
     assert copy.snapshot() == snapshot
     assert copy.tokens["narrow"].applications == {app.code}
-    assert copy.applications[app.code].suspended and copy.accounts[other.id].over_plan
+    copied = copy.accounts[other.id]
+    assert copied.applications[app.code].suspended and copied.over_plan and copied.suspended
 
 
 def test_data_file_is_saved_atomically_after_each_change_and_reloaded(tmp_path: Path) -> None:
@@ -166,4 +167,10 @@ def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     apps = [{"code": f"AAAAA-{n}", "title": "A", "presets": [preset]} for n in (1, 2)]
     data.write_text(json.dumps({"accounts": [{"id": "a", "applications": apps}]}))
     with pytest.raises(EmulatorError, match="duplicate code 'PPPPP-11111'"):
+        EmulatorServer(port=0, data_file=data)
+    app = {"code": "AAAAA-00001", "title": "A"}
+    data.write_text(json.dumps({"accounts": [{"id": "a", "applications": [app]},
+                                             {"id": "b", "applications": [app]}]}))
+    with pytest.raises(EmulatorError, match=r"accounts\[1\]\.applications\[0\]: duplicate "
+                       "application code 'AAAAA-00001'"):
         EmulatorServer(port=0, data_file=data)

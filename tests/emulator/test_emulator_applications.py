@@ -84,7 +84,8 @@ def test_configure_ios_and_android_never_echo_credentials(api: Api, server: Emul
     answer = api.call("getApplication", application=app)
     assert answer.json()["response"]["application"]["providers"] == providers
     assert "s3cret-pass" not in answer.text and "PRIVATE-KEY-XYZ" not in answer.text
-    assert server.store.applications[app].credentials["ios"]["ios_key_password"] == "s3cret-pass"
+    stored = server.store.default_account.applications[app].credentials
+    assert stored["ios"]["ios_key_password"] == "s3cret-pass"
 
 
 def test_configure_validation(api: Api, app: str) -> None:
@@ -122,5 +123,5 @@ def test_delete_removes_everything_of_the_app(api: Api, server: EmulatorServer) 
     assert api.error("getPreset", preset_code=preset) == "Preset not found"
     assert [f["name"] for f in api.ok("listFilters")["filters"]] == ["other"]
     assert list(api.ok("getApplications")["applications"]) == [other]
-    assert app not in server.store.applications
+    assert app not in server.store.default_account.applications
     assert api.error("deleteApplication", application=app) == "Application not found"

@@ -65,7 +65,7 @@ def test_create_event(api: Api, app: str, server: EmulatorServer) -> None:
     assert api.error("createEvent", application=app, name="Purchase") == "Event already exists"
     other = api.new_app("Other")
     api.ok("createEvent", application=other, name="Purchase")  # unique per application only
-    stored = server.store.applications[app].events["Purchase"]
+    stored = server.store.default_account.applications[app].events["Purchase"]
     assert stored["eventAttributes"] == [{"name": "amount", "type": 6}]
     assert stored["trackRevenue"] is True
 
