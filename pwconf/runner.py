@@ -47,13 +47,12 @@ class Connection:
     api: Pushwoosh
     base_url: str
     embedded: bool
+    parallelism: int  # calls in flight at once
 
 
 @contextmanager
 def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connection]:
     """A client for the real service, or for an emulator started in this process."""
-    if options.parallelism < 1:
-        raise UsageError("--parallelism must be at least 1")
     server = None
     network = Network()
     if options.emulator:
@@ -71,7 +70,7 @@ def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connectio
         base_url, token, workers=options.parallelism, network=network, timeouts=timeouts
     )
     try:
-        yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
+        yield Connection(Pushwoosh(client), base_url, server is not None, options.parallelism)
     finally:
         client.close()
         if server is not None:
@@ -137,17 +136,15 @@ def make_plan(
     conn: Connection,
     desired: DesiredState,
     state: State,
-    *,
     scope: Scope,
-    parallelism: int,
-    allow_mass_delete: bool,
+    allow_mass_delete: bool = False,
     progress: Progress | None = None,
 ) -> Planned:
     live = fetch_live(
         conn.api,
         desired,
         known_codes=recorded_codes(state),
-        parallelism=parallelism,
+        parallelism=conn.parallelism,
         scope=scope,
         progress=progress,
     )
@@ -155,9 +152,7 @@ def make_plan(
     return Planned(live, state, plan)
 
 
-def run_apply(
-    conn: Connection, planned: Planned, parallelism: int, on_event: Any = None
-) -> ApplyResult:
+def run_apply(conn: Connection, planned: Planned, on_event: Any = None) -> ApplyResult:
     """The plan applied; references resolved with every code the fetch learned."""
     live = planned.live
     codes = {a: e.code for a, e in live.entities.items() if e.code}
@@ -165,5 +160,5 @@ def run_apply(
         codes[Address(CONTAINER, None, handle)] = code
     for (kind, handle), names in live.view.names_by_code.items():
         codes.update({Address(kind, handle, name): code for code, name in names.items()})
-    applier = Applier(conn.api, planned.state, live.view, codes, parallelism, on_event)
+    applier = Applier(conn.api, planned.state, live.view, codes, conn.parallelism, on_event)
     return applier.run(planned.plan)

@@ -70,7 +70,7 @@ def apply(
         planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
-        result, report = _run(conn, planned, kw["connection"].parallelism, as_json, color)
+        result, report = _run(conn, planned, as_json, color)
     if as_json:
         click.echo(summary_json(report, result))
     else:
@@ -80,7 +80,7 @@ def apply(
 
 
 def _run(
-    conn: Connection, planned: Planned, parallelism: int, as_json: bool, color: bool
+    conn: Connection, planned: Planned, as_json: bool, color: bool
 ) -> tuple[ApplyResult, ApplyReport]:
     """The apply with its report; an interrupted apply is reported, then exits 130 or 143."""
     status = StatusLine.on_stderr()
@@ -96,7 +96,7 @@ def _run(
         click.echo()  # the plan above, the report below
     try:
         with ticking(status, report.progress_text):
-            return run_apply(conn, planned, parallelism, report.on_event), report
+            return run_apply(conn, planned, report.on_event), report
     except KeyboardInterrupt as interrupt:
         ignore_further_signals()
         # The applier saved the state on its way out; saving again makes sure of it, even when

@@ -98,15 +98,7 @@ def planning_session(
                 click.echo(f"note: {note}", err=True)
         state = State.load(path)
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-            planned = make_plan(
-                conn,
-                desired,
-                state,
-                scope=scope,
-                parallelism=connection.parallelism,
-                allow_mass_delete=allow_mass_delete,
-                progress=progress,
-            )
+            planned = make_plan(conn, desired, state, scope, allow_mass_delete, progress)
         progress.finish(planned.live.calls)
         _claim_account(conn, planned)
         if lock_for is not None:
