@@ -223,7 +223,7 @@ class _Builder:
                 "commented-out ${file:...}/${env:...} placeholders written instead"
             )
         if self.partial:
-            others = sorted(c for c in self.live_state.unmatched_apps if c not in self.handles)
+            others = [c for c in self.live_state.view.listed_titles if c not in self.handles]
             if others:
                 self.notes.append(
                     f"{counted(len(others), 'other application')}: not chosen with --app"

@@ -54,7 +54,6 @@ class Scope:
 class LiveState:
     entities: dict[Address, Entity] = field(default_factory=dict)
     view: LiveView = field(default_factory=LiveView)
-    unmatched_apps: dict[str, str] = field(default_factory=dict)  # code -> title
     calls: int = 0
 
 
@@ -241,7 +240,6 @@ def _match(
     if problems:
         raise ManifestError(problems)
     live.view.listed_titles.update(titles)
-    live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
     return [
         (code, handle)
         for code, handle in matched.items()

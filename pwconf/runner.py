@@ -23,10 +23,9 @@ from pwconf.manifest import load_desired, parse_variables
 from pwconf.model import Address, DesiredState
 from pwconf.plan import Plan
 from pwconf.planner import compare
-from pwconf.state import DEFAULT_NAME, State, default_state_path, workspace_name
+from pwconf.state import State, default_state_path
 
 EMULATOR_DATA = ".pwconf-emulator.json"
-EMULATOR_STATE = ".pwconf-emulator-state.json"
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connectio
     if options.emulator:
         from pwconf.emulator.server import EmulatorServer
 
-        data = Path(options.emulator_data or default_state_path(list(paths), EMULATOR_DATA))
+        data = Path(options.emulator_data or default_state_path(paths, EMULATOR_DATA))
         server = EmulatorServer(host="127.0.0.1", port=0, data_file=str(data)).start()
         base_url, token = server.url, server.token
     else:
@@ -100,15 +99,6 @@ def load(
     paths: Sequence[str], variables: Sequence[str], var_files: Sequence[str], env: Mapping[str, str]
 ) -> DesiredState:
     return load_desired(list(paths), parse_variables(list(variables), list(var_files)), env)
-
-
-def state_path(
-    paths: Sequence[str], explicit: str | None, embedded: bool, workspace: str | None = None
-) -> Path:
-    if explicit:
-        return Path(explicit)
-    name = EMULATOR_STATE if embedded else DEFAULT_NAME
-    return default_state_path(list(paths), workspace_name(name, workspace))
 
 
 def parse_targets(targets: Iterable[str]) -> frozenset[Address]:

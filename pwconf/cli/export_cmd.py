@@ -20,8 +20,8 @@ from pwconf.export import (
     write_export,
 )
 from pwconf.kinds import kind_label
-from pwconf.runner import ConnectOptions, connect, state_path
-from pwconf.state import State, check_state_choice
+from pwconf.runner import ConnectOptions, connect
+from pwconf.state import State, state_path
 from pwconf.words import counted
 
 
@@ -62,7 +62,9 @@ def export(
     .pwconf-state.json in --out, and with --emulator .pwconf-emulator-state.json).
     """
     state_file = connection.state_file
-    check_state_choice(state_file, connection.workspace)
+    # The state file beside the manifests, as plan and apply find it: a re-export into a
+    # managed folder (--force) reads what the last apply recorded.
+    state_at = state_path([out], state_file, connection.emulator, connection.workspace)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -70,9 +72,6 @@ def export(
     if not schema_url:
         schema_url, schema_found = default_schema_url(out_dir)
     with connect(connection, []) as conn:
-        # The state file beside the manifests, as plan and apply find it: a re-export into a
-        # managed folder (--force) reads what the last apply recorded.
-        state_at = state_path([out], state_file, conn.embedded, connection.workspace)
         if state_file and not state_at.is_file():
             raise UsageError(f"--state {state_file}: no such file")
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:

@@ -192,7 +192,6 @@ def test_the_plan_is_the_same_whatever_order_the_live_entities_are_in(
     shuffled = LiveState(
         entities=dict(data.draw(st.permutations(list(live.entities.items())))),
         view=live.view,
-        unmatched_apps=live.unmatched_apps,
     )
     again = compare(desired, shuffled, state, scope=scope, allow_mass_delete=True)
     assert render_json(again) == render_json(whole)
