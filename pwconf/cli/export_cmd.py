@@ -13,7 +13,7 @@ from pwconf.cli.options import api_options, reports_errors
 from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.errors import UsageError
 from pwconf.export import (
-    ExportResult,
+    Export,
     default_schema_url,
     export_account,
     other_manifests,
@@ -91,7 +91,7 @@ def export(
 
 
 def summary(
-    result: ExportResult, out: Path, others: list[Path], schema_url: str, schema_found: bool
+    result: Export, out: Path, others: list[Path], schema_url: str, schema_found: bool
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
     counts = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in result.counts.items())
