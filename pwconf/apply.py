@@ -329,9 +329,7 @@ def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
     for step in steps:
         address = step.change.address
         kind = REGISTRY[address.kind]
-        if (step.action == "create" and kind.batch_creates) or (
-            step.action == "delete" and kind.batch_deletes
-        ):
+        if kind.batched and step.action != "update":
             groups.setdefault((step.action, address.kind, address.app), []).append(step)
         else:
             singles.append(step)

@@ -146,9 +146,8 @@ class Kind:
     # An account-wide kind whose list the server may refuse without `application`: then it is
     # read once per application of the account, with `list_read(code)`.
     per_application_when_refused: ClassVar[bool] = False
-    # Creates (deletes) of one application in one level go in one call: create_batch (delete_batch)
-    batch_creates: ClassVar[bool] = False
-    batch_deletes: ClassVar[bool] = False
+    # The creates, and the deletes, of one application in one level go in one call each
+    batched: ClassVar[bool] = False
     # `create` learns no code: the codes of one application's new entities are read back in
     # one call (`read_back_codes`) after the level's creates, when a later change needs them.
     codes_read_back: ClassVar[bool] = False
@@ -319,12 +318,12 @@ class Kind:
         raise NotImplementedError
 
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_creates`: create `entities` (of one application) in one call, learning
+        """With `batched`: create `entities` (of one application) in one call, learning
         their codes; what the returned Batch does not name was created."""
         raise NotImplementedError
 
     def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_deletes`: delete `entities` (of one application) in one call."""
+        """With `batched`: delete `entities` (of one application) in one call."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:

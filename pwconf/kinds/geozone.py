@@ -34,6 +34,7 @@ class GeozoneKind(Kind):
     )
     app_scoped = True
     code_assigned_by_server = True
+    batched = True
     follow_reason = "points at a replaced preset, cluster or campaign, which gets a new code"
 
     def check(self, declared: Declared) -> Iterator[Problem]:
@@ -64,8 +65,6 @@ class GeozoneKind(Kind):
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         result = api.add_geozones(ctx.app_code(entity.app), [self._create_wire(entity, ctx)])
         ctx.codes[entity.address] = str(result.response["GeoZones"][0])
-
-    batch_creates = True
 
     def create_batch(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> Batch:
         """One addGeoZone for all of them; its ids come back in request order (contract §8)."""
@@ -115,8 +114,6 @@ class GeozoneKind(Kind):
     ) -> None:
         wire = self.wire(desired, ctx, {path.split(".")[0] for path in paths})
         api.update_geozone(ctx.app_code(desired.app), int(live.code or 0), **wire)
-
-    batch_deletes = True
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         self.delete_batch(api, [live], ctx)
