@@ -189,7 +189,6 @@ class Applier:
 
     def run(self, plan: Plan) -> ApplyResult:
         self._plan = plan
-        self.state.check_writable()
         self.state.start_journal()
         unchanged = _unchanged_digests(plan)  # needs no API call: it overlaps the calls
         levels = plan_steps(plan)

@@ -248,11 +248,6 @@ class State:
         if self._journal_ident is not None or self._unsaved:
             self.save()
 
-    def check_writable(self) -> None:
-        """Fail now, before an apply's first call, if the state file could not be saved."""
-        if self.path is not None:
-            check_writable(self.path)
-
 
 def check_writable(path: Path) -> None:
     """Raise a StateError naming the problem if a file could not be written at `path`."""

@@ -67,7 +67,6 @@ def apply(
         if not plan.has_changes:
             return
         _check_data_loss(plan, allow_data_loss)
-        planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
         result, report = _run(conn, planned, as_json, color)
