@@ -265,7 +265,7 @@ def _update(
 def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredState) -> None:
     if live.name in kind.never_delete and live.app is None:
         return
-    if kind.name not in desired.settings.prune:
+    if kind.name not in desired.prune:
         label = live.name if live.app is None else f"{live.app}/{live.name}"
         plan.unmanaged.setdefault(PLURALS[kind.name], []).append(label)
         return

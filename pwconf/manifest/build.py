@@ -30,7 +30,7 @@ from pwconf.kinds import (
 )
 from pwconf.kinds.base import at
 from pwconf.manifest.positions import Document, Path, locate_in_scalar
-from pwconf.model import Address, DesiredState, Entity, Settings
+from pwconf.model import Address, DesiredState, Entity
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
 APP_FIELDS = ("code", *(field.name for field in REGISTRY[CONTAINER].fields))
@@ -162,9 +162,9 @@ class Builder:
     def finish(self, files: list[str]) -> DesiredState:
         for handle, draft in self.apps.items():
             self.finish_application(handle, draft)
-        settings = Settings(prune=self.prune[0] if self.prune else frozenset())
+        prune = self.prune[0] if self.prune else frozenset()
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
-        self.state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        self.state = DesiredState(entities=ordered, prune=prune, files=sorted(files))
         return self.state
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
