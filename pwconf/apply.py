@@ -30,7 +30,7 @@ from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.application import record_code
 from pwconf.kinds.base import ApplyContext, Batch, LiveView, unsendable
 from pwconf.model import Address, digest
-from pwconf.plan import Action, Change, Plan
+from pwconf.plan import Change, Plan
 from pwconf.state import State
 
 
@@ -129,7 +129,7 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
     """The steps grouped in levels: deletes bottom-up, then creates and updates top-down."""
     steps: dict[tuple[Address, str], _Step] = {}
     for change in plan.changes:
-        for action in [] if change.action is Action.NOOP else change.action.json_actions:
+        for action in change.action.json_actions:
             steps[change.address, action] = _Step(change, action)
     _link_dependencies(steps)
     deletes: dict[str, list[_Step]] = {kind: [] for kind in reversed(KIND_ORDER)}
