@@ -121,10 +121,6 @@ class Plan:
         value = self.desired_values.get(Address.parse(address))
         return None if value is None else digest(value)
 
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes)
-
     def summary(self) -> dict[str, int]:
         count = Counter(change.action for change in self.changes)
         return {

@@ -64,7 +64,7 @@ def apply(
             click.echo(json.dumps({"type": "plan", "plan": plan_to_dict(plan)}, sort_keys=True))
         else:
             click.echo(render_text(plan, color=color))
-        if not plan.has_changes:
+        if not plan.changes:
             return
         _check_data_loss(plan, allow_data_loss)
         if saved is None and not auto_approve:

@@ -59,7 +59,7 @@ def plan(
         click.echo(render_text(planned.plan, color=use_color(no_color)))
         if out:
             click.echo(f"\nSaved the plan to {out}; apply it with `pwconf apply --plan {out}`.")
-    if detailed_exitcode and planned.plan.has_changes:
+    if detailed_exitcode and planned.plan.changes:
         sys.exit(2)
 
 

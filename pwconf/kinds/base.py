@@ -218,8 +218,22 @@ class Kind:
         return []
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The problems only the whole desired state shows (pointers are checked for all)."""
-        return iter(())
+        """The problems only the whole desired state shows; here, a field naming an entity of
+        the same application that the application does not declare."""
+        from pwconf.kinds import PLURALS, kind_label  # the registry imports this module
+
+        for entity in declared.of_kind(self.name):
+            for field_name, target in self.pointers:
+                name = entity.attrs.get(field_name)
+                if name is None or declared.is_declared(target, entity.app, name):
+                    continue
+                known = declared.names(target, entity.app)
+                yield Problem(
+                    f"{kind_label(self.name)} {entity.name!r} of application {entity.app!r} "
+                    f"uses {field_name} {name!r}, which application {entity.app!r} does not "
+                    f"declare under `{PLURALS[target]}:`{suggest(name, known)}",
+                    at(entity, field_name),
+                )
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
         """Why a create of `entity` is certain to be refused, given the account's applications."""

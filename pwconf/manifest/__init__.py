@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pwconf.errors import ManifestError, Position, Problem, UsageError
+from pwconf.kinds import REGISTRY
 from pwconf.manifest.build import Builder
-from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
@@ -54,7 +54,8 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     for manifest in files:
         problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
     state = builder.finish([manifest.display for manifest in files])
-    problems += [*builder.problems, *check_state(builder)]
+    problems += builder.problems
+    problems += [problem for kind in REGISTRY.values() for problem in kind.check(builder)]
     return Analysis(state, sorted(problems, key=_problem_order))
 
 
