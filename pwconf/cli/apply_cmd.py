@@ -17,10 +17,11 @@ from pwconf.cli.progress import StatusLine, ticking
 from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
 from pwconf.errors import PlanRefused, UsageError
 from pwconf.fetch import Scope
+from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
 from pwconf.runner import Connection, Planned, run_apply
-from pwconf.savedplan import addresses_from, check_manifests_reachable, check_saved, load_saved
+from pwconf.savedplan import check_manifests_reachable, check_saved, load_saved
 
 
 @planning_command(
@@ -53,7 +54,7 @@ def apply(
         if not kw["paths"]:
             check_manifests_reachable(saved)
         kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
-        kw["scope"] = Scope(targets=addresses_from(saved))
+        kw["scope"] = Scope(targets=frozenset(map(Address.parse, saved.touched)))
     color = use_color(no_color)
     terminate_like_interrupt()
     with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):

@@ -107,15 +107,15 @@ class LiveView:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
 
+@dataclass
 class ApplyContext:
     """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
     applier uses it: a level ends before the next starts; each entity writes only its own code."""
 
-    def __init__(self, view: LiveView, codes: dict[Address, str], state: State) -> None:
-        self.view = view
-        self.codes = dict(codes)
-        self.state = state
-        self.notes: list[str] = []  # outcomes worth telling beside the calls
+    view: LiveView
+    codes: dict[Address, str]
+    state: State
+    notes: list[str] = field(default_factory=list)  # outcomes worth telling beside the calls
 
     def app_code(self, handle: str | None) -> str:
         return self.view.code_by_handle[handle or ""]
