@@ -93,7 +93,7 @@ def _by_kind(
 def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
     """A create or replace the server is certain to refuse (an expression naming an application
     the account does not have) is an error now, not a failure halfway through an apply."""
-    codes = set(live.view.handle_by_code) | set(live.view.listed_titles)
+    codes = set(live.view.listed_titles)  # every application of the account
     problems = [
         f"{change.address}: {problem}"
         for change in plan.changes

@@ -106,8 +106,7 @@ def _claim_account(conn: Connection, planned: Planned) -> None:
     """The state file notes which account it is used with, and refuses another's."""
     state, live = planned.state, planned.live
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
-    live_codes = set(live.view.handle_by_code) | set(live.view.listed_titles)
-    note = state.claim_account(fingerprint, live_codes, recorded_codes(state).values())
+    note = state.claim_account(fingerprint, live.view.listed_titles, recorded_codes(state).values())
     if note:
         click.echo(f"note: {note}", err=True)
 
