@@ -29,6 +29,10 @@ class Position:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    @property
+    def file_line(self) -> str:
+        return f"{self.file}:{self.line}"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -36,11 +40,10 @@ class Problem:
 
     message: str
     position: Position | None = None
-    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.position}: " if self.position else ""
-        return f"{where}{self.severity}: {self.message}"
+        return f"{where}error: {self.message}"
 
 
 class ManifestError(PwconfError):

@@ -73,7 +73,7 @@ class ApplicationKind(Kind):
                 first = first_with.setdefault(value, app)
                 if first is not app:
                     position = at(first, what)
-                    there = f"{position.file}:{position.line}" if position else "elsewhere"
+                    there = position.file_line if position else "elsewhere"
                     yield Problem(
                         f"application {app.name!r} has the same {what} {value!r} as application "
                         f"{first.name!r} ({there}); each application needs its own (live "

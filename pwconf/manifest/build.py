@@ -45,10 +45,6 @@ class _AppDraft:
     broken: bool = False
 
 
-def where_defined(position: Position) -> str:
-    return f"{position.file}:{position.line}"
-
-
 class Builder:
     """Takes the files one at a time, so that only one file's Document is held at once: what
     it keeps of a file is the entities, their positions and, for the files that define a
@@ -89,7 +85,7 @@ class Builder:
             self.problems.append(
                 Problem(
                     "settings.prune differs from the one set at "
-                    f"{where_defined(self.prune[1])}; set it in one file",
+                    f"{self.prune[1].file_line}; set it in one file",
                     position,
                 )
             )
@@ -102,7 +98,7 @@ class Builder:
             self.problems.append(
                 Problem(
                     f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
-                    f"{where_defined(first)}; define it once",
+                    f"{first.file_line}; define it once",
                     position,
                 )
             )
@@ -153,7 +149,7 @@ class Builder:
                 self.problems.append(
                     Problem(
                         f"application {handle!r}: {name!r} differs from the value set at "
-                        f"{where_defined(draft.positions[name])}; set it in one file, or the "
+                        f"{draft.positions[name].file_line}; set it in one file, or the "
                         "same in both",
                         document.where((APPS, handle, name)),
                     )
