@@ -22,7 +22,7 @@ from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
 from pwconf.kinds.application import recorded_codes
-from pwconf.kinds.base import ordered
+from pwconf.kinds.base import Exporting, ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
 from pwconf.words import counted
@@ -111,13 +111,11 @@ def export_account(
         address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
-    export = Export(live, handles, schema_url, state, partial=bool(apps))
-    export.build()
-    return export
+    return Export(live, handles, schema_url, state, partial=bool(apps))
 
 
-class Export:
-    """One export (kinds.base.Exporting): the files, and what the kinds wrote, noted and warned."""
+class Export(Exporting):
+    """One export, made as it is constructed: the files, and what the kinds noted and warned."""
 
     def __init__(
         self,
@@ -127,29 +125,19 @@ class Export:
         state: State | None,
         partial: bool,
     ) -> None:
-        self.live_state = live
+        exported = {Address(CONTAINER, None, handle) for handle in handles.values()}
+        super().__init__(live.entities, state, written=exported)
+        self.listed_titles = live.view.listed_titles
         self.handles = handles
         self.schema_url = schema_url
-        self.state = state
         self.partial = partial
         # in the order of the summary: the kinds the API lists first
         self.counts = {k: 0 for k in sorted(REGISTRY, key=lambda k: not REGISTRY[k].readable)}
         self.files: dict[str, str] = {}
-        self.header: list[str] = []
-        self.notes: list[str] = []  # not written, and why
-        self.summary: list[str] = []
-        self.warnings: list[str] = []  # written, but needs a human look
-        self.written = {Address(CONTAINER, None, handle) for handle in handles.values()}
-        self.left_out: dict[Address, str] = {}
         self.credentials: list[str] = []  # "handle (platforms)" of the credentials not written
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
             self.by_app.setdefault((address.kind, address.app), []).append(entity)
-
-    def live(self, address: Address) -> Entity | None:
-        return self.live_state.entities.get(address)
-
-    def build(self) -> None:
         self.files[ACCOUNT_FILE] = self.account_file()
         for code, handle in self.handles.items():
             self.files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
@@ -214,7 +202,7 @@ class Export:
                 "commented-out ${file:...}/${env:...} placeholders written instead"
             )
         if self.partial:
-            others = [c for c in self.live_state.view.listed_titles if c not in self.handles]
+            others = [code for code in self.listed_titles if code not in self.handles]
             if others:
                 self.notes.append(
                     f"{counted(len(others), 'other application')}: not chosen with --app"

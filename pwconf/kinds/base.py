@@ -57,18 +57,21 @@ class Declared(Protocol):
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None: ...
 
 
-class Exporting(Protocol):
+@dataclass
+class Exporting:
     """What a kind's export may ask of the export under way, and tell it."""
 
+    live_entities: Mapping[Address, Entity]
     state: State | None  # pwconf's state file, when given
-    header: list[str]  # the file's header comment
-    notes: list[str]  # not written, and why
-    summary: list[str]  # notes said once the file's entries are written
-    warnings: list[str]  # written, but needs a human look
     written: set[Address]  # entities written so far, and the applications exported
-    left_out: dict[Address, str]  # entities not written, and why
+    left_out: dict[Address, str] = field(default_factory=dict)  # not written, and why
+    header: list[str] = field(default_factory=list)  # the file's header comment
+    notes: list[str] = field(default_factory=list)  # not written, and why
+    summary: list[str] = field(default_factory=list)  # said once the file's entries are written
+    warnings: list[str] = field(default_factory=list)  # written, but needs a human look
 
-    def live(self, address: Address) -> Entity | None: ...
+    def live(self, address: Address) -> Entity | None:
+        return self.live_entities.get(address)
 
 
 def at(entity: Entity, field_name: str) -> Position | None:
