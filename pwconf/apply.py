@@ -172,7 +172,7 @@ class Applier:
         self.result = ApplyResult()
         self.api = api
         self.state = state
-        self.ctx = ApplyContext(view, codes, state)
+        self.ctx = ApplyContext(view, codes, state, notes=self.result.notes)
         self.parallelism = parallelism
         self.outcomes: dict[tuple[Address, str], str] = {}
 
@@ -206,7 +206,6 @@ class Applier:
                 record_code(self.state, handle, code)
         finally:
             self._finish_held()
-            self.result.notes.extend(self.ctx.notes)
             self.state.save()
         return self.result
 

@@ -170,11 +170,6 @@ class Kind:
         return tuple((f.name, f.points_at) for f in self.fields if f.points_at)
 
     @cached_property
-    def names_from(self) -> frozenset[str]:
-        """The kinds whose code -> name maps this kind's live records need."""
-        return frozenset(kind for _, kind in self.pointers)
-
-    @cached_property
     def sensitive_fields(self) -> frozenset[str]:
         """Dotted paths shown as sensitive."""
         return frozenset(f"{f.name}.{key}" for f in self.fields for key in f.sensitive)
