@@ -20,13 +20,13 @@ from pwconf.runner import (
     Connection,
     ConnectOptions,
     Planned,
+    check_scope,
     connect,
     load,
     make_plan,
     parse_targets,
 )
 from pwconf.savedplan import save_plan
-from pwconf.scope_check import check_scope
 from pwconf.state import State, check_writable, state_path
 
 
