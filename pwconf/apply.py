@@ -82,18 +82,16 @@ class _Step:
         return (self.change.address, self.action)
 
 
+@dataclass(frozen=True)
 class _ObservedApi:
     """The API, each call told as a CallEvent for the changes at `addresses`."""
 
-    def __init__(
-        self, api: Any, emit: Callable[[Event], None], addresses: tuple[Address, ...]
-    ) -> None:
-        self._api = api
-        self._emit = emit
-        self._addresses = addresses
+    api: Any
+    emit: Callable[[Event], None]
+    addresses: tuple[Address, ...]
 
     def __getattr__(self, name: str) -> Any:
-        target = getattr(self._api, name)
+        target = getattr(self.api, name)
         if not callable(target):
             return target
 
@@ -104,13 +102,13 @@ class _ObservedApi:
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 took = time.monotonic() - started
-                self._emit(
-                    CallEvent(self._addresses, exc.method or name, False, status, exc.message, took)
+                self.emit(
+                    CallEvent(self.addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
-            self._emit(
+            self.emit(
                 CallEvent(
-                    self._addresses,
+                    self.addresses,
                     result.method,
                     True,
                     str(result.status_code),
