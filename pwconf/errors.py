@@ -18,7 +18,7 @@ class PwconfError(Exception):
             self.hint = hint
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """A place in a manifest file; line and column are 1-based."""
 
@@ -32,6 +32,9 @@ class Position:
     @property
     def file_line(self) -> str:
         return f"{self.file}:{self.line}"
+
+
+NOWHERE = Position("", 0, 0)  # before every place in a file, when sorted
 
 
 @dataclass(frozen=True)
