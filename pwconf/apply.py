@@ -296,8 +296,11 @@ class Applier:
 
     def _record(self, step: _Step) -> None:
         address = str(step.change.address)
-        applied = None if step.action == "delete" else self._plan.desired_digest(address)
-        self.state.record_applied(address, applied)
+        if step.action == "delete":
+            self.ctx.codes.pop(step.change.address, None)  # a later create learns the new one
+            self.state.record_applied(address, None)
+        else:
+            self.state.record_applied(address, self._plan.desired_digest(address))
 
     def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
         if outcome != "skipped":

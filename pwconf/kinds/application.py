@@ -166,7 +166,6 @@ class ApplicationKind(Kind):
         handles = [(self.plural, h) for h, c in recorded_codes(ctx.state).items() if c == code]
         # credentials and events are keyed by application code
         ctx.state.forget(*handles, (CREDENTIALS, code), (event.KIND.plural, code))
-        ctx.codes.pop(live.address, None)
 
 
 KIND = ApplicationKind()

@@ -123,8 +123,6 @@ class GeozoneKind(Kind):
         # deleteGeoZone takes a list; one already gone is not an error (Pushwoosh.delete_geozones)
         ids = [int(entity.code or 0) for entity in entities]
         api.delete_geozones(ctx.app_code(entities[0].app), ids)
-        for entity in entities:
-            ctx.codes.pop(entity.address, None)
         return Batch()
 
 

@@ -164,7 +164,6 @@ class PresetKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_preset(live.code)
-        ctx.codes.pop(live.address, None)
 
 
 KIND = PresetKind()

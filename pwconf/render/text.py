@@ -122,11 +122,11 @@ def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
 
 def unmanaged_summary(kind: str, names: list[str]) -> str:
     """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more`."""
-    noun = KIND_BY_PLURAL[kind] if len(names) == 1 else kind
     shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
     if len(names) > UNMANAGED_NAMES_SHOWN:
         shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
-    return f"{len(names):,} {noun.replace('_', ' ')} not in the manifests, left alone: {shown}"
+    label = kind_label(KIND_BY_PLURAL[kind], len(names))
+    return f"{len(names):,} {label} not in the manifests, left alone: {shown}"
 
 
 def note_lines(plan: Plan) -> list[PlanLine]:
