@@ -182,6 +182,8 @@ class Applier:
             if isinstance(event, CallEvent):
                 self.result.calls += 1
                 self.result.warnings += len(event.warnings)
+            else:
+                setattr(self.result, event.outcome, getattr(self.result, event.outcome) + 1)
             if self._on_event:
                 self._on_event(event)
 
@@ -308,8 +310,6 @@ class Applier:
             # kill can see it done and unrecorded.
             self.state.sync_journal()
         self.outcomes[step.key] = outcome
-        with self._emit_lock:
-            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
 
 
