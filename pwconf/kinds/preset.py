@@ -74,7 +74,7 @@ class PresetKind(Kind):
             if name is None:
                 continue
             uses = f"preset {preset.name!r} of application {preset.app!r} uses segment {name!r}"
-            segment = declared.get(Address(SEGMENT, None, name))
+            segment = declared.entities.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
             position = at(preset, "segment")
             if not declared.is_declared(SEGMENT, None, name):

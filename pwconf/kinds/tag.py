@@ -107,7 +107,7 @@ class TagKind(Kind):
 
     def term_problems(self, term: TagTerm, declared: Declared) -> list[tuple[str, int]]:
         """What is wrong with a tag term of a segment expression (message, column)."""
-        tag = declared.get(Address(self.name, None, term.tag))
+        tag = declared.entities.get(Address(self.name, None, term.tag))
         if tag is not None:
             tag_type, app_specific = tag.attrs["type"], tag.attrs["application_specific"]
         elif term.tag in DEFAULT_TAGS:  # either T() or AT() is accepted for default tags

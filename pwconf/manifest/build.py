@@ -195,9 +195,6 @@ class Builder:
     def of_kind(self, kind: str) -> list[Entity]:
         return self.state.of_kind(kind)
 
-    def get(self, address: Address) -> Entity | None:
-        return self.entities.get(address)
-
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None:
         """Where the `column`th character (from 1) of the field's text, stripped, is written."""
         start = at(entity, field)
