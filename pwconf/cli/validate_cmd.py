@@ -60,11 +60,5 @@ def _report(
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    position = problem.position
-    return {
-        "file": position.file if position else None,
-        "line": position.line if position else None,
-        "column": position.column if position else None,
-        "severity": "error",
-        "message": problem.message,
-    }
+    where = {key: getattr(problem.position, key, None) for key in ("file", "line", "column")}
+    return {**where, "severity": "error", "message": problem.message}

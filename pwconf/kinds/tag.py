@@ -14,6 +14,7 @@ from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, Li
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
+from pwconf.words import counted
 
 _DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
@@ -168,8 +169,6 @@ class TagKind(Kind):
 
     def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
         """Neither the default tags nor a user_specific flag pwconf's state file did not record."""
-        from pwconf.words import counted
-
         export.header.append(
             "Not written: the default tags every account has (Language, Country, ...)."
         )
