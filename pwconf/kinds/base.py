@@ -65,7 +65,7 @@ class Exporting:
     live_entities: Mapping[Address, Entity]
     state: State | None  # pwconf's state file, when given
     written: set[Address]  # entities written so far, and the applications exported
-    left_out: dict[Address, str] = field(default_factory=dict)  # not written, and why
+    left_out: dict[Address, str] = field(default_factory=dict)  # entities not written, and why
     header: list[str] = field(default_factory=list)  # the file's header comment
     notes: list[str] = field(default_factory=list)  # not written, and why
     summary: list[str] = field(default_factory=list)  # said once the file's entries are written
