@@ -276,7 +276,7 @@ def cmd_apply(args: argparse.Namespace) -> dict[str, Any]:
         result["plan"] = summarise(planned.plan, limit=5)
         result["write_minimum"] = write_minimum(planned.plan)
         wall = time.perf_counter()
-        applied = runner.run_apply(conn, planned, args.parallelism, on_event)
+        applied = runner.run_apply(conn, planned, on_event)
         result["apply_wall_s"] = time.perf_counter() - wall
         result["cpu_s"] = time.process_time() - cpu
     result["wall_s"] = result["plan_wall_s"] + result["apply_wall_s"]
@@ -327,7 +327,7 @@ def replan(args: argparse.Namespace, desired: Any) -> dict[str, Any]:
 def full_plan(conn: Any, desired: Any, state: State, parallelism: int) -> runner.Planned:
     """What `pwconf plan` does: the whole account, no mass deletes."""
     return runner.make_plan(
-        conn, desired, state, scope=Scope(), parallelism=parallelism, allow_mass_delete=False
+        conn, desired, state, scope=Scope(), allow_mass_delete=False
     )
 
 

@@ -30,7 +30,7 @@ from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.application import record_code
 from pwconf.kinds.base import ApplyContext, Batch, LiveView, unsendable
 from pwconf.model import Address, digest
-from pwconf.plan import Action, Change, Plan
+from pwconf.plan import Change, Plan
 from pwconf.state import State
 
 
@@ -82,18 +82,16 @@ class _Step:
         return (self.change.address, self.action)
 
 
+@dataclass(frozen=True)
 class _ObservedApi:
     """The API, each call told as a CallEvent for the changes at `addresses`."""
 
-    def __init__(
-        self, api: Any, emit: Callable[[Event], None], addresses: tuple[Address, ...]
-    ) -> None:
-        self._api = api
-        self._emit = emit
-        self._addresses = addresses
+    api: Any
+    emit: Callable[[Event], None]
+    addresses: tuple[Address, ...]
 
     def __getattr__(self, name: str) -> Any:
-        target = getattr(self._api, name)
+        target = getattr(self.api, name)
         if not callable(target):
             return target
 
@@ -104,13 +102,13 @@ class _ObservedApi:
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 took = time.monotonic() - started
-                self._emit(
-                    CallEvent(self._addresses, exc.method or name, False, status, exc.message, took)
+                self.emit(
+                    CallEvent(self.addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
-            self._emit(
+            self.emit(
                 CallEvent(
-                    self._addresses,
+                    self.addresses,
                     result.method,
                     True,
                     str(result.status_code),
@@ -129,7 +127,7 @@ def plan_steps(plan: Plan) -> list[list[_Step]]:
     """The steps grouped in levels: deletes bottom-up, then creates and updates top-down."""
     steps: dict[tuple[Address, str], _Step] = {}
     for change in plan.changes:
-        for action in [] if change.action is Action.NOOP else change.action.json_actions:
+        for action in change.action.json_actions:
             steps[change.address, action] = _Step(change, action)
     _link_dependencies(steps)
     deletes: dict[str, list[_Step]] = {kind: [] for kind in reversed(KIND_ORDER)}
@@ -172,7 +170,7 @@ class Applier:
         self.result = ApplyResult()
         self.api = api
         self.state = state
-        self.ctx = ApplyContext(view, codes, state)
+        self.ctx = ApplyContext(view, codes, state, notes=self.result.notes)
         self.parallelism = parallelism
         self.outcomes: dict[tuple[Address, str], str] = {}
 
@@ -184,12 +182,13 @@ class Applier:
             if isinstance(event, CallEvent):
                 self.result.calls += 1
                 self.result.warnings += len(event.warnings)
+            else:
+                setattr(self.result, event.outcome, getattr(self.result, event.outcome) + 1)
             if self._on_event:
                 self._on_event(event)
 
     def run(self, plan: Plan) -> ApplyResult:
         self._plan = plan
-        self.state.check_writable()
         self.state.start_journal()
         unchanged = _unchanged_digests(plan)  # needs no API call: it overlaps the calls
         levels = plan_steps(plan)
@@ -207,7 +206,6 @@ class Applier:
                 record_code(self.state, handle, code)
         finally:
             self._finish_held()
-            self.result.notes.extend(self.ctx.notes)
             self.state.save()
         return self.result
 
@@ -300,8 +298,11 @@ class Applier:
 
     def _record(self, step: _Step) -> None:
         address = str(step.change.address)
-        applied = None if step.action == "delete" else self._plan.desired_digest(address)
-        self.state.record_applied(address, applied)
+        if step.action == "delete":
+            self.ctx.codes.pop(step.change.address, None)  # a later create learns the new one
+            self.state.record_applied(address, None)
+        else:
+            self.state.record_applied(address, self._plan.desired_digest(address))
 
     def _finish(self, step: _Step, outcome: str, detail: str = "") -> None:
         if outcome != "skipped":
@@ -309,8 +310,6 @@ class Applier:
             # kill can see it done and unrecorded.
             self.state.sync_journal()
         self.outcomes[step.key] = outcome
-        with self._emit_lock:
-            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         self._emit(ChangeEvent(step.change.address, step.action, outcome, detail))
 
 
@@ -329,9 +328,7 @@ def _batched(steps: list[_Step]) -> tuple[list[_Step], list[list[_Step]]]:
     for step in steps:
         address = step.change.address
         kind = REGISTRY[address.kind]
-        if (step.action == "create" and kind.batch_creates) or (
-            step.action == "delete" and kind.batch_deletes
-        ):
+        if kind.batched and step.action != "update":
             groups.setdefault((step.action, address.kind, address.app), []).append(step)
         else:
             singles.append(step)

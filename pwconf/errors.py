@@ -18,7 +18,7 @@ class PwconfError(Exception):
             self.hint = hint
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """A place in a manifest file; line and column are 1-based."""
 
@@ -29,6 +29,13 @@ class Position:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    @property
+    def file_line(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+NOWHERE = Position("", 0, 0)  # before every place in a file, when sorted
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -36,11 +43,10 @@ class Problem:
 
     message: str
     position: Position | None = None
-    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.position}: " if self.position else ""
-        return f"{where}{self.severity}: {self.message}"
+        return f"{where}error: {self.message}"
 
 
 class ManifestError(PwconfError):

@@ -13,7 +13,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
 from pwconf.kinds.application import recorded_codes
-from pwconf.kinds.base import ordered
+from pwconf.kinds.base import Exporting, ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
 from pwconf.words import counted
@@ -36,16 +35,6 @@ MANIFEST_VERSION = 1
 # A handle may be used as `@handle` in segment expressions (pwconf.segments), a YAML key and a
 # file name: it starts with a letter and holds only [a-z0-9_-].
 USER_HANDLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")  # what manifests accept
-
-
-@dataclass
-class ExportResult:
-    """What an export produced: file texts by relative path, and what to tell the user."""
-
-    files: dict[str, str]
-    counts: dict[str, int]  # per kind (singular names), events always 0
-    notes: list[str] = field(default_factory=list)  # not exported, and why
-    warnings: list[str] = field(default_factory=list)  # exported, but needs a human look
 
 
 def slug(title: str) -> str:
@@ -95,8 +84,8 @@ def export_account(
     parallelism: int = 10,
     state: State | None = None,
     progress: Progress | None = None,
-) -> ExportResult:
-    """The account's manifests as {relative path: YAML text}.
+) -> Export:
+    """The account's manifests (`files`: {relative path: YAML text}) and what to tell of them.
 
     `apps`: application codes to export (default: all); the account-wide kinds are always
     exported. `state`: pwconf's state file, to learn what Pushwoosh does not return (tags'
@@ -122,11 +111,11 @@ def export_account(
         address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
-    return _Builder(live, handles, schema_url, state, partial=bool(apps)).build()
+    return Export(live, handles, schema_url, state, partial=bool(apps))
 
 
-class _Builder:
-    """One export under way (kinds.base.Exporting): what the kinds write, note and warn."""
+class Export(Exporting):
+    """One export, made as it is constructed: the files, and what the kinds noted and warned."""
 
     def __init__(
         self,
@@ -136,34 +125,24 @@ class _Builder:
         state: State | None,
         partial: bool,
     ) -> None:
-        self.live_state = live
+        exported = {Address(CONTAINER, None, handle) for handle in handles.values()}
+        super().__init__(live.entities, state, written=exported)
+        self.listed_titles = live.view.listed_titles
         self.handles = handles
         self.schema_url = schema_url
-        self.state = state
         self.partial = partial
         # in the order of the summary: the kinds the API lists first
         self.counts = {k: 0 for k in sorted(REGISTRY, key=lambda k: not REGISTRY[k].readable)}
-        self.header: list[str] = []
-        self.notes: list[str] = []
-        self.summary: list[str] = []
-        self.warnings: list[str] = []
-        self.written = {Address(CONTAINER, None, handle) for handle in handles.values()}
-        self.left_out: dict[Address, str] = {}
+        self.files: dict[str, str] = {}
         self.credentials: list[str] = []  # "handle (platforms)" of the credentials not written
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
             self.by_app.setdefault((address.kind, address.app), []).append(entity)
-
-    def live(self, address: Address) -> Entity | None:
-        return self.live_state.entities.get(address)
-
-    def build(self) -> ExportResult:
-        files = {ACCOUNT_FILE: self.account_file()}
+        self.files[ACCOUNT_FILE] = self.account_file()
         for code, handle in self.handles.items():
-            files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
+            self.files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)
         self._check_titles()
         self._closing_notes()
-        return ExportResult(files, self.counts, self.notes, self.warnings)
 
     def sections(self, kinds: Iterable[str], app: str | None) -> dict[str, Any]:
         """{plural: {name: body}} of the kinds' live entities export writes."""
@@ -223,7 +202,7 @@ class _Builder:
                 "commented-out ${file:...}/${env:...} placeholders written instead"
             )
         if self.partial:
-            others = sorted(c for c in self.live_state.unmatched_apps if c not in self.handles)
+            others = [code for code in self.listed_titles if code not in self.handles]
             if others:
                 self.notes.append(
                     f"{counted(len(others), 'other application')}: not chosen with --app"

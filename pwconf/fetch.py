@@ -54,7 +54,6 @@ class Scope:
 class LiveState:
     entities: dict[Address, Entity] = field(default_factory=dict)
     view: LiveView = field(default_factory=LiveView)
-    unmatched_apps: dict[str, str] = field(default_factory=dict)  # code -> title
     calls: int = 0
 
 
@@ -154,7 +153,7 @@ def _read_applications(
 ) -> list[Answer]:
     """Every list of every matched application, and the second reads its rows need. The lists
     whose rows need a second read go first: they are on the critical path."""
-    wanted = kinds.union(*(REGISTRY[name].names_from for name in kinds))
+    wanted = kinds | {target for name in kinds for _, target in REGISTRY[name].pointers}
     readable = [
         kind
         for name, kind in REGISTRY.items()
@@ -193,7 +192,7 @@ def _convert(answers: list[Answer], view: LiveView, scope: Scope) -> dict[Addres
     """The entities of every answer (emptied on the way), kind by kind in registry order, so
     that the names a kind points at by code are known before its rows are converted."""
     order = {kind_name: index for index, kind_name in enumerate(REGISTRY)}
-    named = {name for kind in REGISTRY.values() for name in kind.names_from}
+    named = {target for kind in REGISTRY.values() for _, target in kind.pointers}
     entities: dict[Address, Entity] = {}
     seen: set[Address] = set()
     answers.sort(key=lambda answer: order[answer[0]], reverse=True)
@@ -241,7 +240,6 @@ def _match(
     if problems:
         raise ManifestError(problems)
     live.view.listed_titles.update(titles)
-    live.unmatched_apps = {c: t for c, t in titles.items() if c not in matched}
     return [
         (code, handle)
         for code, handle in matched.items()

@@ -115,18 +115,11 @@ class Entity:
 
 
 @dataclass
-class Settings:
-    """The `settings:` block of the manifests."""
-
-    prune: frozenset[str] = frozenset()  # singular kind names
-
-
-@dataclass
 class DesiredState:
     """Everything the manifests ask for, after loading, merging and checking."""
 
     entities: dict[Address, Entity] = field(default_factory=dict)
-    settings: Settings = field(default_factory=Settings)
+    prune: frozenset[str] = frozenset()  # the kinds `settings.prune` names (singular)
     files: list[str] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[Entity]:

@@ -17,7 +17,6 @@ class Action(StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
-    NOOP = "no-op"
 
     @property
     def json_actions(self) -> list[str]:
@@ -26,7 +25,7 @@ class Action(StrEnum):
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}[self]
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self]
 
 
 @dataclass(frozen=True, repr=False)
@@ -104,7 +103,7 @@ class Note:
 
 @dataclass
 class Plan:
-    changes: list[Change] = field(default_factory=list)  # no no-ops; in apply order
+    changes: list[Change] = field(default_factory=list)  # in apply order
     unchanged: int = 0
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
     notes: list[Note] = field(default_factory=list)
@@ -121,10 +120,6 @@ class Plan:
     def desired_digest(self, address: str) -> str | None:
         value = self.desired_values.get(Address.parse(address))
         return None if value is None else digest(value)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes)
 
     def summary(self) -> dict[str, int]:
         count = Counter(change.action for change in self.changes)

@@ -10,7 +10,7 @@ from typing import Any
 from pwconf.diff import display_attrs, field_changes, same_value
 from pwconf.errors import PlanRefused
 from pwconf.fetch import LiveState, Scope
-from pwconf.kinds import KIND_ORDER, PLURALS, REGISTRY
+from pwconf.kinds import PLURALS, REGISTRY
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity, digest, seal_secrets
 from pwconf.plan import KNOWN_AFTER_APPLY, Action, Change, FieldChange, Note, Plan, Reason
@@ -75,11 +75,7 @@ def compare(
         plan.notes += [Note(None, text) for text in notes]
     plan.changes.sort(key=lambda c: c.address.sort_key)
     plan.notes.sort(key=lambda n: n.address.sort_key if n.address else ())
-    plan.unmanaged = {
-        PLURALS[kind]: sorted(plan.unmanaged[PLURALS[kind]])
-        for kind in KIND_ORDER
-        if PLURALS[kind] in plan.unmanaged
-    }
+    plan.unmanaged = {kind: sorted(names) for kind, names in plan.unmanaged.items()}
     return plan
 
 
@@ -97,7 +93,7 @@ def _by_kind(
 def _refuse_certain_failures(plan: Plan, live: LiveState) -> None:
     """A create or replace the server is certain to refuse (an expression naming an application
     the account does not have) is an error now, not a failure halfway through an apply."""
-    codes = set(live.view.handle_by_code) | set(live.unmatched_apps)
+    codes = set(live.view.listed_titles)  # every application of the account
     problems = [
         f"{change.address}: {problem}"
         for change in plan.changes
@@ -269,7 +265,7 @@ def _update(
 def _decide_unmanaged(plan: Plan, kind: Kind, live: Entity, desired: DesiredState) -> None:
     if live.name in kind.never_delete and live.app is None:
         return
-    if kind.name not in desired.settings.prune:
+    if kind.name not in desired.prune:
         label = live.name if live.app is None else f"{live.app}/{live.name}"
         plan.unmanaged.setdefault(PLURALS[kind.name], []).append(label)
         return
@@ -334,10 +330,7 @@ def _follow_replacements(
 
 def _check_mass_delete(plan: Plan, live: LiveState) -> None:
     deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
-    for kind_name in KIND_ORDER:
-        count = deletes[kind_name]
-        if not count:
-            continue
+    for kind_name, count in deletes.items():  # in kind order, as the changes are so far
         never = REGISTRY[kind_name].never_delete
         live_count = sum(1 for a in live.entities if a.kind == kind_name and a.name not in never)
         if live_count >= MASS_DELETE_MIN_LIVE and count > MASS_DELETE_SHARE * live_count:

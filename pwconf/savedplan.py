@@ -15,7 +15,6 @@ from typing import Any
 
 from pwconf.atomic_file import write_atomically
 from pwconf.errors import PlanRefused, StateError, UsageError
-from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render.json_plan import plan_to_dict
 
@@ -100,7 +99,3 @@ def check_saved(saved: SavedPlan, plan: Plan, api_url: str) -> None:
             "the saved plan is stale; changed since it was made:\n  " + "\n  ".join(stale),
             hint="run `pwconf plan --out FILE` again and review the new plan",
         )
-
-
-def addresses_from(saved: SavedPlan) -> frozenset[Address]:
-    return frozenset(Address.parse(a) for a in saved.touched)

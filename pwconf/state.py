@@ -31,7 +31,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from pwconf.errors import StateError, UsageError
 
 FORMAT_VERSION = 1
 DEFAULT_NAME = ".pwconf-state.json"
+EMULATOR_NAME = ".pwconf-emulator-state.json"  # with --emulator
 WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # The file's own keys; every other object in it is a section of the kinds' records.
 OWN_KEYS = frozenset({"format_version", "salt", "applied", "accounts", "journal_folded"})
@@ -247,11 +248,6 @@ class State:
         if self._journal_ident is not None or self._unsaved:
             self.save()
 
-    def check_writable(self) -> None:
-        """Fail now, before an apply's first call, if the state file could not be saved."""
-        if self.path is not None:
-            check_writable(self.path)
-
 
 def check_writable(path: Path) -> None:
     """Raise a StateError naming the problem if a file could not be written at `path`."""
@@ -295,27 +291,28 @@ def _unwritable(path: Path, exc: OSError) -> StateError:
     )
 
 
-def check_state_choice(state_file: str | None, workspace: str | None) -> None:
-    """--state and --workspace, checked before anything else is done."""
-    if state_file and workspace:
+def state_path(
+    paths: Sequence[str], explicit: str | None, emulator: bool, workspace: str | None = None
+) -> Path:
+    """--state, else the state file beside the manifests (the embedded emulator's with
+    --emulator); in workspace `prod`, `.pwconf-state.json` is `.pwconf-state.prod.json`."""
+    if explicit and workspace:
         raise UsageError("--state and --workspace both choose the state file: give one of them")
-    workspace_name(DEFAULT_NAME, workspace)
+    if explicit:
+        return Path(explicit)
+    name = EMULATOR_NAME if emulator else DEFAULT_NAME
+    if workspace:
+        if not WORKSPACE.fullmatch(workspace):
+            raise UsageError(
+                f"--workspace {workspace!r}: use letters, digits, '-' and '_' (it becomes part of "
+                "the state file's name)"
+            )
+        stem, _, suffix = name.rpartition(".")
+        name = f"{stem}.{workspace}.{suffix}"
+    return default_state_path(paths, name)
 
 
-def workspace_name(name: str, workspace: str | None) -> str:
-    """`.pwconf-state.json` in workspace `prod` is `.pwconf-state.prod.json`."""
-    if not workspace:
-        return name
-    if not WORKSPACE.fullmatch(workspace):
-        raise UsageError(
-            f"--workspace {workspace!r}: use letters, digits, '-' and '_' (it becomes part of "
-            "the state file's name)"
-        )
-    stem, dot, suffix = name.rpartition(".")
-    return f"{stem}.{workspace}.{suffix}" if dot else f"{name}.{workspace}"
-
-
-def default_state_path(paths: list[str], name: str = DEFAULT_NAME) -> Path:
+def default_state_path(paths: Sequence[str], name: str) -> Path:
     """Beside the manifests: in the first path if it is a directory, else in its folder."""
     first = Path(paths[0]) if paths else Path.cwd()
     folder = first if first.is_dir() else first.parent

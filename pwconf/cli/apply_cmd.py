@@ -17,10 +17,11 @@ from pwconf.cli.progress import StatusLine, ticking
 from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
 from pwconf.errors import PlanRefused, UsageError
 from pwconf.fetch import Scope
+from pwconf.model import Address
 from pwconf.plan import Plan
 from pwconf.render import plan_to_dict, render_text
 from pwconf.runner import Connection, Planned, run_apply
-from pwconf.savedplan import addresses_from, check_manifests_reachable, check_saved, load_saved
+from pwconf.savedplan import check_manifests_reachable, check_saved, load_saved
 
 
 @planning_command(
@@ -53,7 +54,7 @@ def apply(
         if not kw["paths"]:
             check_manifests_reachable(saved)
         kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
-        kw["scope"] = Scope(targets=addresses_from(saved))
+        kw["scope"] = Scope(targets=frozenset(map(Address.parse, saved.touched)))
     color = use_color(no_color)
     terminate_like_interrupt()
     with planning_session(**kw, lock_for="pwconf apply") as (conn, planned):
@@ -64,13 +65,12 @@ def apply(
             click.echo(json.dumps({"type": "plan", "plan": plan_to_dict(plan)}, sort_keys=True))
         else:
             click.echo(render_text(plan, color=color))
-        if not plan.has_changes:
+        if not plan.changes:
             return
         _check_data_loss(plan, allow_data_loss)
-        planned.state.check_writable()  # before asking, not after
         if saved is None and not auto_approve:
             _confirm()
-        result, report = _run(conn, planned, kw["connection"].parallelism, as_json, color)
+        result, report = _run(conn, planned, as_json, color)
     if as_json:
         click.echo(summary_json(report, result))
     else:
@@ -80,7 +80,7 @@ def apply(
 
 
 def _run(
-    conn: Connection, planned: Planned, parallelism: int, as_json: bool, color: bool
+    conn: Connection, planned: Planned, as_json: bool, color: bool
 ) -> tuple[ApplyResult, ApplyReport]:
     """The apply with its report; an interrupted apply is reported, then exits 130 or 143."""
     status = StatusLine.on_stderr()
@@ -96,7 +96,7 @@ def _run(
         click.echo()  # the plan above, the report below
     try:
         with ticking(status, report.progress_text):
-            return run_apply(conn, planned, parallelism, report.on_event), report
+            return run_apply(conn, planned, report.on_event), report
     except KeyboardInterrupt as interrupt:
         ignore_further_signals()
         # The applier saved the state on its way out; saving again makes sure of it, even when

@@ -13,15 +13,15 @@ from pwconf.cli.options import api_options, reports_errors
 from pwconf.cli.progress import ReadProgress, StatusLine
 from pwconf.errors import UsageError
 from pwconf.export import (
-    ExportResult,
+    Export,
     default_schema_url,
     export_account,
     other_manifests,
     write_export,
 )
 from pwconf.kinds import kind_label
-from pwconf.runner import ConnectOptions, connect, state_path
-from pwconf.state import State, check_state_choice
+from pwconf.runner import ConnectOptions, connect
+from pwconf.state import State, state_path
 from pwconf.words import counted
 
 
@@ -62,7 +62,9 @@ def export(
     .pwconf-state.json in --out, and with --emulator .pwconf-emulator-state.json).
     """
     state_file = connection.state_file
-    check_state_choice(state_file, connection.workspace)
+    # The state file beside the manifests, as plan and apply find it: a re-export into a
+    # managed folder (--force) reads what the last apply recorded.
+    state_at = state_path([out], state_file, connection.emulator, connection.workspace)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -70,9 +72,6 @@ def export(
     if not schema_url:
         schema_url, schema_found = default_schema_url(out_dir)
     with connect(connection, []) as conn:
-        # The state file beside the manifests, as plan and apply find it: a re-export into a
-        # managed folder (--force) reads what the last apply recorded.
-        state_at = state_path([out], state_file, conn.embedded, connection.workspace)
         if state_file and not state_at.is_file():
             raise UsageError(f"--state {state_file}: no such file")
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:
@@ -92,7 +91,7 @@ def export(
 
 
 def summary(
-    result: ExportResult, out: Path, others: list[Path], schema_url: str, schema_found: bool
+    result: Export, out: Path, others: list[Path], schema_url: str, schema_found: bool
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
     counts = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in result.counts.items())

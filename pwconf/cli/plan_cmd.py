@@ -20,15 +20,14 @@ from pwconf.runner import (
     Connection,
     ConnectOptions,
     Planned,
+    check_scope,
     connect,
     load,
     make_plan,
     parse_targets,
-    state_path,
 )
 from pwconf.savedplan import save_plan
-from pwconf.scope_check import check_scope
-from pwconf.state import State, check_state_choice, check_writable
+from pwconf.state import State, check_writable, state_path
 
 
 @planning_command(
@@ -60,7 +59,7 @@ def plan(
         click.echo(render_text(planned.plan, color=use_color(no_color)))
         if out:
             click.echo(f"\nSaved the plan to {out}; apply it with `pwconf apply --plan {out}`.")
-    if detailed_exitcode and planned.plan.has_changes:
+    if detailed_exitcode and planned.plan.changes:
         sys.exit(2)
 
 
@@ -82,31 +81,20 @@ def planning_session(
     read the account and plan; the connection stays open until the block ends. With `lock_for`
     (the command, named to whoever waits) the state file stays locked as long, and a crash's
     journal is written into it once the plan is made."""
-    state_file, workspace = connection.state_file, connection.workspace
-    check_state_choice(state_file, workspace)
+    path = state_path(paths, connection.state_file, connection.emulator, connection.workspace)
     desired = load(paths, variables, var_files, os.environ)
     if scope is None:
         scope = Scope(apps=frozenset(apps), targets=parse_targets(targets))
         if not scope.is_full:  # a full scope matches everything: no state file to read for it
-            known = State.load(state_path(paths, state_file, connection.emulator, workspace))
-            check_scope(desired, scope.apps, scope.targets, known)
+            check_scope(desired, scope.apps, scope.targets, State.load(path))
     with connect(connection, paths) as conn, ExitStack() as locked:
-        path = state_path(paths, state_file, conn.embedded, workspace)
         if lock_for is not None:
             check_writable(path)  # the lock file goes beside it: say what is wrong in its terms
             for note in locked.enter_context(state_lock(path, lock_for, lock_timeout)).notes:
                 click.echo(f"note: {note}", err=True)
         state = State.load(path)
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-            planned = make_plan(
-                conn,
-                desired,
-                state,
-                scope=scope,
-                parallelism=connection.parallelism,
-                allow_mass_delete=allow_mass_delete,
-                progress=progress,
-            )
+            planned = make_plan(conn, desired, state, scope, allow_mass_delete, progress)
         progress.finish(planned.live.calls)
         _claim_account(conn, planned)
         if lock_for is not None:
@@ -118,8 +106,7 @@ def _claim_account(conn: Connection, planned: Planned) -> None:
     """The state file notes which account it is used with, and refuses another's."""
     state, live = planned.state, planned.live
     fingerprint = conn.api.client.account_fingerprint(state.salt, server_label(conn))
-    live_codes = set(live.view.handle_by_code) | set(live.unmatched_apps)
-    note = state.claim_account(fingerprint, live_codes, recorded_codes(state).values())
+    note = state.claim_account(fingerprint, live.view.listed_titles, recorded_codes(state).values())
     if note:
         click.echo(f"note: {note}", err=True)
 

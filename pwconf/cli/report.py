@@ -89,7 +89,6 @@ class ApplyReport:
         self._objects = {
             change.address: _Object(change.action, tuple(change.action.json_actions))
             for change in plan.changes
-            if change.action is not Action.NOOP
         }
         self.tally = Tally(changes=len(self._objects))
         self._echo = echo

@@ -6,8 +6,7 @@ import click
 
 from pwconf.cli.options import reports_errors, workspace_option
 from pwconf.lock import UNREADABLE, force_unlock, lock_path
-from pwconf.runner import state_path
-from pwconf.state import check_state_choice
+from pwconf.state import state_path
 
 
 @click.command("force-unlock")
@@ -26,8 +25,7 @@ def force_unlock_cmd(paths: tuple[str, ...], state_file: str | None, workspace: 
     Needed only when the holder ran on another machine sharing the folder and cannot release
     it; a lock left by an ended process on this machine is taken over by the next apply.
     Refused while the holder is running."""
-    check_state_choice(state_file, workspace)
-    path = state_path(list(paths), state_file, False, workspace)
+    path = state_path(paths, state_file, False, workspace)
     holder = force_unlock(path)
     if holder is None:
         click.echo(f"{path} is not locked.")

@@ -12,8 +12,9 @@ import click
 
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
-from pwconf.kinds import KIND_ORDER, kind_label
+from pwconf.kinds import kind_label
 from pwconf.manifest import analyse, parse_variables
+from pwconf.model import DesiredState
 from pwconf.words import counted
 
 
@@ -29,7 +30,7 @@ def validate(
         values = parse_variables(list(variables), list(var_files))
     except (ManifestError, UsageError) as exc:
         problems = exc.problems if isinstance(exc, ManifestError) else [Problem(exc.message)]
-        _report(False, problems, 0, {}, as_json)
+        _report(False, problems, 0, DesiredState().counts(), as_json)
         raise SystemExit(1) from None
     analysis = analyse(list(paths), values, os.environ)
     files, counts = len(analysis.state.files), analysis.state.counts()
@@ -40,7 +41,6 @@ def validate(
 def _report(
     valid: bool, problems: list[Problem], files: int, counts: dict[str, int], as_json: bool
 ) -> None:
-    counts = {kind: counts.get(kind, 0) for kind in KIND_ORDER}
     if as_json:
         document = {
             "valid": valid,
@@ -60,11 +60,5 @@ def _report(
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    position = problem.position
-    return {
-        "file": position.file if position else None,
-        "line": position.line if position else None,
-        "column": position.column if position else None,
-        "severity": problem.severity,
-        "message": problem.message,
-    }
+    where = {key: getattr(problem.position, key, None) for key in ("file", "line", "column")}
+    return {**where, "severity": "error", "message": problem.message}

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pwconf.api.pushwoosh import Read, Reads
-from pwconf.errors import Problem
+from pwconf.errors import NOWHERE, Problem
 from pwconf.kinds import event
 from pwconf.kinds.base import ApplyContext, Declared, Field, Kind, LiveView, at
 from pwconf.model import Entity, Secret, seal_secrets
@@ -63,7 +63,7 @@ class ApplicationKind(Kind):
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         """No two applications share a title or a code: live ones are matched by them."""
-        apps = sorted(declared.of_kind(self.name), key=_defined_order)
+        apps = sorted(declared.of_kind(self.name), key=lambda app: app.position or NOWHERE)
         for what in ("title", "code"):
             first_with: dict[Any, Entity] = {}
             for app in apps:
@@ -73,7 +73,7 @@ class ApplicationKind(Kind):
                 first = first_with.setdefault(value, app)
                 if first is not app:
                     position = at(first, what)
-                    there = f"{position.file}:{position.line}" if position else "elsewhere"
+                    there = position.file_line if position else "elsewhere"
                     yield Problem(
                         f"application {app.name!r} has the same {what} {value!r} as application "
                         f"{first.name!r} ({there}); each application needs its own (live "
@@ -166,12 +166,6 @@ class ApplicationKind(Kind):
         handles = [(self.plural, h) for h, c in recorded_codes(ctx.state).items() if c == code]
         # credentials and events are keyed by application code
         ctx.state.forget(*handles, (CREDENTIALS, code), (event.KIND.plural, code))
-        ctx.codes.pop(live.address, None)
-
-
-def _defined_order(entity: Entity) -> tuple[str, int, int]:
-    position = entity.position
-    return (position.file, position.line, position.column) if position else ("", 0, 0)
 
 
 KIND = ApplicationKind()

@@ -50,25 +50,29 @@ def unsendable(exc: Exception) -> str:
 class Declared(Protocol):
     """What a kind's manifest checks may ask of the whole desired state."""
 
+    entities: dict[Address, Entity]  # those left out for their own errors are not here
+
     def is_declared(self, kind: str, app: str | None, name: str) -> bool: ...
     def names(self, kind: str, app: str | None = None) -> list[str]: ...
     def of_kind(self, kind: str) -> list[Entity]: ...
-    def get(self, address: Address) -> Entity | None: ...
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None: ...
 
 
-class Exporting(Protocol):
+@dataclass
+class Exporting:
     """What a kind's export may ask of the export under way, and tell it."""
 
+    live_entities: Mapping[Address, Entity]
     state: State | None  # pwconf's state file, when given
-    header: list[str]  # the file's header comment
-    notes: list[str]  # not written, and why
-    summary: list[str]  # notes said once the file's entries are written
-    warnings: list[str]  # written, but needs a human look
     written: set[Address]  # entities written so far, and the applications exported
-    left_out: dict[Address, str]  # entities not written, and why
+    left_out: dict[Address, str] = field(default_factory=dict)  # entities not written, and why
+    header: list[str] = field(default_factory=list)  # the file's header comment
+    notes: list[str] = field(default_factory=list)  # not written, and why
+    summary: list[str] = field(default_factory=list)  # said once the file's entries are written
+    warnings: list[str] = field(default_factory=list)  # written, but needs a human look
 
-    def live(self, address: Address) -> Entity | None: ...
+    def live(self, address: Address) -> Entity | None:
+        return self.live_entities.get(address)
 
 
 def at(entity: Entity, field_name: str) -> Position | None:
@@ -107,15 +111,15 @@ class LiveView:
             self.names_by_code.setdefault((entity.kind, entity.app), {})[entity.code] = entity.name
 
 
+@dataclass
 class ApplyContext:
     """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
     applier uses it: a level ends before the next starts; each entity writes only its own code."""
 
-    def __init__(self, view: LiveView, codes: dict[Address, str], state: State) -> None:
-        self.view = view
-        self.codes = dict(codes)
-        self.state = state
-        self.notes: list[str] = []  # outcomes worth telling beside the calls
+    view: LiveView
+    codes: dict[Address, str]
+    state: State
+    notes: list[str] = field(default_factory=list)  # outcomes worth telling beside the calls
 
     def app_code(self, handle: str | None) -> str:
         return self.view.code_by_handle[handle or ""]
@@ -146,9 +150,8 @@ class Kind:
     # An account-wide kind whose list the server may refuse without `application`: then it is
     # read once per application of the account, with `list_read(code)`.
     per_application_when_refused: ClassVar[bool] = False
-    # Creates (deletes) of one application in one level go in one call: create_batch (delete_batch)
-    batch_creates: ClassVar[bool] = False
-    batch_deletes: ClassVar[bool] = False
+    # The creates, and the deletes, of one application in one level go in one call each
+    batched: ClassVar[bool] = False
     # `create` learns no code: the codes of one application's new entities are read back in
     # one call (`read_back_codes`) after the level's creates, when a later change needs them.
     codes_read_back: ClassVar[bool] = False
@@ -166,11 +169,6 @@ class Kind:
     def pointers(self) -> tuple[tuple[str, str], ...]:
         """(field, kind) of the fields naming another entity of the same application."""
         return tuple((f.name, f.points_at) for f in self.fields if f.points_at)
-
-    @cached_property
-    def names_from(self) -> frozenset[str]:
-        """The kinds whose code -> name maps this kind's live records need."""
-        return frozenset(kind for _, kind in self.pointers)
 
     @cached_property
     def sensitive_fields(self) -> frozenset[str]:
@@ -219,8 +217,22 @@ class Kind:
         return []
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The problems only the whole desired state shows (pointers are checked for all)."""
-        return iter(())
+        """The problems only the whole desired state shows; here, a field naming an entity of
+        the same application that the application does not declare."""
+        from pwconf.kinds import PLURALS, kind_label  # the registry imports this module
+
+        for entity in declared.of_kind(self.name):
+            for field_name, target in self.pointers:
+                name = entity.attrs.get(field_name)
+                if name is None or declared.is_declared(target, entity.app, name):
+                    continue
+                known = declared.names(target, entity.app)
+                yield Problem(
+                    f"{kind_label(self.name)} {entity.name!r} of application {entity.app!r} "
+                    f"uses {field_name} {name!r}, which application {entity.app!r} does not "
+                    f"declare under `{PLURALS[target]}:`{suggest(name, known)}",
+                    at(entity, field_name),
+                )
 
     def certain_failures(self, entity: Entity, application_codes: set[str]) -> list[str]:
         """Why a create of `entity` is certain to be refused, given the account's applications."""
@@ -319,12 +331,12 @@ class Kind:
         raise NotImplementedError
 
     def create_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_creates`: create `entities` (of one application) in one call, learning
+        """With `batched`: create `entities` (of one application) in one call, learning
         their codes; what the returned Batch does not name was created."""
         raise NotImplementedError
 
     def delete_batch(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> Batch:
-        """With `batch_deletes`: delete `entities` (of one application) in one call."""
+        """With `batched`: delete `entities` (of one application) in one call."""
         raise NotImplementedError
 
     def read_back_codes(self, api: Pushwoosh, entities: list[Entity], ctx: ApplyContext) -> None:

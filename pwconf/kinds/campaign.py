@@ -29,7 +29,6 @@ class CampaignKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_campaign(live.code)
-        ctx.codes.pop(live.address, None)
 
 
 KIND = CampaignKind()

@@ -34,9 +34,11 @@ class GeozoneKind(Kind):
     )
     app_scoped = True
     code_assigned_by_server = True
+    batched = True
     follow_reason = "points at a replaced preset, cluster or campaign, which gets a new code"
 
     def check(self, declared: Declared) -> Iterator[Problem]:
+        yield from super().check(declared)
         for zone in declared.of_kind(self.name):
             preset, content = zone.attrs["preset"], zone.attrs["content"]
             if (preset is None) == (content is None):
@@ -64,8 +66,6 @@ class GeozoneKind(Kind):
     def create(self, api: Any, entity: Entity, ctx: ApplyContext) -> None:
         result = api.add_geozones(ctx.app_code(entity.app), [self._create_wire(entity, ctx)])
         ctx.codes[entity.address] = str(result.response["GeoZones"][0])
-
-    batch_creates = True
 
     def create_batch(self, api: Any, entities: list[Entity], ctx: ApplyContext) -> Batch:
         """One addGeoZone for all of them; its ids come back in request order (contract §8)."""
@@ -116,8 +116,6 @@ class GeozoneKind(Kind):
         wire = self.wire(desired, ctx, {path.split(".")[0] for path in paths})
         api.update_geozone(ctx.app_code(desired.app), int(live.code or 0), **wire)
 
-    batch_deletes = True
-
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         self.delete_batch(api, [live], ctx)
 
@@ -125,8 +123,6 @@ class GeozoneKind(Kind):
         # deleteGeoZone takes a list; one already gone is not an error (Pushwoosh.delete_geozones)
         ids = [int(entity.code or 0) for entity in entities]
         api.delete_geozones(ctx.app_code(entities[0].app), ids)
-        for entity in entities:
-            ctx.codes.pop(entity.address, None)
         return Batch()
 
 

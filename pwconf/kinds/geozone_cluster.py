@@ -26,7 +26,6 @@ class GeozoneClusterKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_cluster(ctx.app_code(live.app), live.code)
-        ctx.codes.pop(live.address, None)
 
 
 KIND = GeozoneClusterKind()

@@ -68,12 +68,13 @@ class PresetKind(Kind):
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         """A preset's segment is declared, and bound to no other application."""
+        yield from super().check(declared)
         for preset in declared.of_kind(self.name):
             name = preset.attrs["segment"]
             if name is None:
                 continue
             uses = f"preset {preset.name!r} of application {preset.app!r} uses segment {name!r}"
-            segment = declared.get(Address(SEGMENT, None, name))
+            segment = declared.entities.get(Address(SEGMENT, None, name))
             bound = segment.attrs["application"] if segment else None
             position = at(preset, "segment")
             if not declared.is_declared(SEGMENT, None, name):
@@ -163,7 +164,6 @@ class PresetKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_preset(live.code)
-        ctx.codes.pop(live.address, None)
 
 
 KIND = PresetKind()

@@ -14,6 +14,7 @@ from pwconf.kinds.base import ApplyContext, Declared, Exporting, Field, Kind, Li
 from pwconf.model import Address, Entity
 from pwconf.segments import OPERATORS, TagTerm
 from pwconf.state import State
+from pwconf.words import counted
 
 _DAYS_AGO_RE = re.compile(r"^\d+ days? ago$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
@@ -107,7 +108,7 @@ class TagKind(Kind):
 
     def term_problems(self, term: TagTerm, declared: Declared) -> list[tuple[str, int]]:
         """What is wrong with a tag term of a segment expression (message, column)."""
-        tag = declared.get(Address(self.name, None, term.tag))
+        tag = declared.entities.get(Address(self.name, None, term.tag))
         if tag is not None:
             tag_type, app_specific = tag.attrs["type"], tag.attrs["application_specific"]
         elif term.tag in DEFAULT_TAGS:  # either T() or AT() is accepted for default tags
@@ -168,8 +169,6 @@ class TagKind(Kind):
 
     def export_all(self, entities: list[Entity], export: Exporting) -> dict[str, Any]:
         """Neither the default tags nor a user_specific flag pwconf's state file did not record."""
-        from pwconf.words import counted
-
         export.header.append(
             "Not written: the default tags every account has (Language, Country, ...)."
         )

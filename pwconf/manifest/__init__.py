@@ -11,9 +11,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pwconf.errors import ManifestError, Position, Problem, UsageError
+from pwconf.errors import NOWHERE, ManifestError, Problem, UsageError
+from pwconf.kinds import REGISTRY
 from pwconf.manifest.build import Builder
-from pwconf.manifest.checks import check_state
 from pwconf.manifest.files import FileProblem, ManifestFile, discover, display_path, read_text
 from pwconf.manifest.loader import YamlProblem, load_document
 from pwconf.manifest.positions import Document
@@ -54,8 +54,9 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
     for manifest in files:
         problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
     state = builder.finish([manifest.display for manifest in files])
-    problems += [*builder.problems, *check_state(builder)]
-    return Analysis(state, sorted(problems, key=_problem_order))
+    problems += builder.problems
+    problems += [problem for kind in REGISTRY.values() for problem in kind.check(builder)]
+    return Analysis(state, sorted(problems, key=lambda p: (p.position or NOWHERE, p.message)))
 
 
 def _add_file(
@@ -88,11 +89,6 @@ def _check_version(document: Document) -> None:
             f"unsupported manifest version {version!r}; this pwconf reads `version: 1`",
             document.values[("version",)],
         )
-
-
-def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
-    where = problem.position or Position("", 0, 0)
-    return (where.file, where.line, where.column, problem.message)
 
 
 # --- variables ----------------------------------------------------------------------------

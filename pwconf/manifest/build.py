@@ -30,7 +30,7 @@ from pwconf.kinds import (
 )
 from pwconf.kinds.base import at
 from pwconf.manifest.positions import Document, Path, locate_in_scalar
-from pwconf.model import Address, DesiredState, Entity, Settings
+from pwconf.model import Address, DesiredState, Entity
 
 APPS = PLURALS[CONTAINER]  # the section of the applications
 APP_FIELDS = ("code", *(field.name for field in REGISTRY[CONTAINER].fields))
@@ -43,10 +43,6 @@ class _AppDraft:
     fields: dict[str, Any] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     broken: bool = False
-
-
-def where_defined(position: Position) -> str:
-    return f"{position.file}:{position.line}"
 
 
 class Builder:
@@ -89,7 +85,7 @@ class Builder:
             self.problems.append(
                 Problem(
                     "settings.prune differs from the one set at "
-                    f"{where_defined(self.prune[1])}; set it in one file",
+                    f"{self.prune[1].file_line}; set it in one file",
                     position,
                 )
             )
@@ -102,7 +98,7 @@ class Builder:
             self.problems.append(
                 Problem(
                     f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
-                    f"{where_defined(first)}; define it once",
+                    f"{first.file_line}; define it once",
                     position,
                 )
             )
@@ -153,7 +149,7 @@ class Builder:
                 self.problems.append(
                     Problem(
                         f"application {handle!r}: {name!r} differs from the value set at "
-                        f"{where_defined(draft.positions[name])}; set it in one file, or the "
+                        f"{draft.positions[name].file_line}; set it in one file, or the "
                         "same in both",
                         document.where((APPS, handle, name)),
                     )
@@ -162,9 +158,9 @@ class Builder:
     def finish(self, files: list[str]) -> DesiredState:
         for handle, draft in self.apps.items():
             self.finish_application(handle, draft)
-        settings = Settings(prune=self.prune[0] if self.prune else frozenset())
+        prune = self.prune[0] if self.prune else frozenset()
         ordered = dict(sorted(self.entities.items(), key=lambda item: item[0].sort_key))
-        self.state = DesiredState(entities=ordered, settings=settings, files=sorted(files))
+        self.state = DesiredState(entities=ordered, prune=prune, files=sorted(files))
         return self.state
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
@@ -198,9 +194,6 @@ class Builder:
 
     def of_kind(self, kind: str) -> list[Entity]:
         return self.state.of_kind(kind)
-
-    def get(self, address: Address) -> Entity | None:
-        return self.entities.get(address)
 
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None:
         """Where the `column`th character (from 1) of the field's text, stripped, is written."""

@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from pwconf.errors import Position, Problem
 from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, PLURALS, kind_label
 from pwconf.kinds.application import DEVICE_TYPES
+from pwconf.kinds.base import suggest
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
@@ -131,8 +132,7 @@ def _message(error: ValidationError, path: Path) -> str:
             return f"{field} must be {wanted}, not {got}{hint}"
         case "enum":
             names = [str(choice) for choice in limit]
-            close = isinstance(instance, str) and difflib.get_close_matches(instance, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = suggest(instance, names) if isinstance(instance, str) else ""
             return f"{field} must be one of: {', '.join(names)}; got {got}{hint}"
         case "const":
             return f"{field} must be {limit!r}, not {got}"

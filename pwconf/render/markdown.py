@@ -21,7 +21,6 @@ from pwconf.render.text import (
     drift_marker,
     format_line,
     prune_example,
-    shown_changes,
     unmanaged_kinds,
     unmanaged_summary,
 )
@@ -35,7 +34,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """The plan as GitHub Markdown of at most `limit` characters, without a trailing newline."""
-    changes = shown_changes(plan)
+    changes = plan.changes
     full = markdown_document(plan, changes)
     if len(full) <= limit:
         return full
@@ -88,9 +87,8 @@ def details_block(changes: list[Change]) -> str:
 
 def diff_line(line: PlanLine) -> str:
     """A plan line with its action symbol in column 0, as GitHub's diff highlighting expects."""
-    if line.role is Role.HEADER:
-        action = line.action or Action.NOOP
-        return f"{action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
+    if line.role is Role.HEADER and line.action:
+        return f"{line.action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
     if line.role is Role.PLAIN:
         return f" {line.text}" if line.text else ""
     return _diff_char(line) + format_line(line)[1:]

@@ -51,18 +51,13 @@ VALUE_COLORS = {"-": "red", "+": "green"}
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as text, without a trailing newline. ANSI colours only when `color`."""
     sections = [
-        change_section_lines(shown_changes(plan)),
+        change_section_lines(plan.changes),
         unmanaged_lines(plan.unmanaged),
         note_lines(plan),
         [PlanLine(sentence) for sentence in closing_sentences(plan)],
     ]
     texts = ("\n".join(format_line(line, color=color) for line in lines) for lines in sections)
     return "\n\n".join(filter(None, texts))
-
-
-def shown_changes(plan: Plan) -> list[Change]:
-    """The changes worth a block: all of them but stray no-ops."""
-    return [change for change in plan.changes if change.action is not Action.NOOP]
 
 
 def change_section_lines(changes: list[Change]) -> list[PlanLine]:
@@ -127,11 +122,11 @@ def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
 
 def unmanaged_summary(kind: str, names: list[str]) -> str:
     """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more`."""
-    noun = KIND_BY_PLURAL[kind] if len(names) == 1 else kind
     shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
     if len(names) > UNMANAGED_NAMES_SHOWN:
         shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
-    return f"{len(names):,} {noun.replace('_', ' ')} not in the manifests, left alone: {shown}"
+    label = kind_label(KIND_BY_PLURAL[kind], len(names))
+    return f"{len(names):,} {label} not in the manifests, left alone: {shown}"
 
 
 def note_lines(plan: Plan) -> list[PlanLine]:
@@ -146,7 +141,7 @@ def note_lines(plan: Plan) -> list[PlanLine]:
 
 def closing_sentences(plan: Plan) -> list[str]:
     """The plan's counts; with no changes, that there are none and how many are unchanged."""
-    if not shown_changes(plan):
+    if not plan.changes:
         return [NO_CHANGES, f"{counted(plan.unchanged, 'managed object')} unchanged."]
     counts = plan.summary()
     return [
@@ -156,11 +151,10 @@ def closing_sentences(plan: Plan) -> list[str]:
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
-    if line.role is Role.HEADER:
-        action = line.action or Action.NOOP
-        symbol = action.symbol.rjust(SYMBOL_WIDTH)
-        if color and action in ACTION_COLORS:
-            symbol = click.style(symbol, fg=ACTION_COLORS[action], bold=True)
+    if line.role is Role.HEADER and line.action:
+        symbol = line.action.symbol.rjust(SYMBOL_WIDTH)
+        if color:
+            symbol = click.style(symbol, fg=ACTION_COLORS[line.action], bold=True)
         return f"{symbol} {line.text}{_style_marker(line.marker, color)}"
     if line.role is Role.DATA_LOSS:
         return BODY_INDENT + (click.style(line.text, fg="red", bold=True) if color else line.text)

@@ -6,7 +6,7 @@ import pytest
 
 from pwconf.errors import UsageError
 from pwconf.model import Address, DesiredState, Entity
-from pwconf.scope_check import check_scope
+from pwconf.runner import check_scope
 from pwconf.state import State
 
 

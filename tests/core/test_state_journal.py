@@ -13,10 +13,9 @@ from pwconf.errors import StateError, UsageError
 from pwconf.state import (
     Journal,
     State,
-    check_state_choice,
     journal_path,
     read_journal,
-    workspace_name,
+    state_path,
 )
 
 
@@ -225,20 +224,22 @@ def test_the_fingerprint_never_holds_the_token_and_depends_on_the_salt() -> None
 # --- workspaces -----------------------------------------------------------------------------
 
 
-def test_a_workspace_names_its_own_state_file() -> None:
-    assert workspace_name(".pwconf-state.json", "production") == ".pwconf-state.production.json"
-    assert workspace_name(".pwconf-state.json", None) == ".pwconf-state.json"
+def test_a_workspace_names_its_own_state_file(tmp_path: Path) -> None:
+    folder = [str(tmp_path)]
+    assert state_path(folder, None, False, "prod") == tmp_path / ".pwconf-state.prod.json"
+    assert state_path(folder, None, False) == tmp_path / ".pwconf-state.json"
+    assert state_path(folder, None, True, "ci") == tmp_path / ".pwconf-emulator-state.ci.json"
 
 
 @pytest.mark.parametrize("name", ["../prod", "a/b", ".hidden", "a b", "-x"])
 def test_a_workspace_name_is_letters_digits_dash_underscore(name: str) -> None:
     with pytest.raises(UsageError, match="--workspace"):
-        check_state_choice(None, name)
+        state_path([], None, False, name)
 
 
 def test_state_and_workspace_together_are_a_usage_error() -> None:
     with pytest.raises(UsageError, match="give one of them"):
-        check_state_choice("s.json", "prod")
+        state_path([], "s.json", False, "prod")
 
 
 def test_a_journal_cut_short_before_its_first_line_is_removed_by_the_next_apply(

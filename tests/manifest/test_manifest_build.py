@@ -79,7 +79,7 @@ def test_counts_files_and_settings(state: DesiredState) -> None:
         "geozone": 2,
     }
     assert state.files == ["m.yaml"]
-    assert state.settings.prune == frozenset({"tag", "geozone_cluster"})
+    assert state.prune == frozenset({"tag", "geozone_cluster"})
 
 
 def test_application_attrs(state: DesiredState) -> None:

@@ -237,9 +237,3 @@ def test_unmanaged_says_singular_for_one() -> None:
 def test_notes_are_listed_with_their_address() -> None:
     text = render_text(Plan(notes=[Note(TAG, "left alone"), Note(None, "general")]))
     assert "Notes:\n  - tag.Age: left alone\n  - general" in text
-
-
-def test_no_op_changes_are_not_rendered() -> None:
-    text = render_text(Plan(changes=[Change(TAG, Action.NOOP, "")], unchanged=1))
-    assert "tag.Age" not in text
-    assert text.startswith("No changes.")
