@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pwconf.api.client import CallResult
-from pwconf.api.pushwoosh import Pushwoosh, Read, Reads
+from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, page_titles
 from pwconf.api.settings import MASK
 from pwconf.api.shapes import Difference
 from pwconf.errors import (
@@ -86,7 +86,7 @@ class _Probe:
     def run(self, app: str | None) -> ProbeReport:
         page = self.ask(Reads.get_applications(1))
         self.ask(Reads.list_tags())
-        app = app or next(iter(page["applications"] if page else ()), None)
+        app = app or next(iter(page_titles(page) if page else ()), None)
         self.ask_filters(app)
         if app is None:
             why = "the account has no application" if page else "getApplications could not be read"
@@ -96,13 +96,14 @@ class _Probe:
         else:
             self.ask(Reads.get_application(app))
             self.ask(Reads.get_campaigns(app))  # the first page: a plan may lack the methods
-            presets = self.ask(Reads.list_presets(app))
+            listing = Reads.list_presets(app)
+            presets = self.ask(listing)
             self.ask(Reads.list_clusters(app))
             self.ask(Reads.list_geozones(app))
             if presets is None:
                 self.skip("getPreset", "no preset code: listPresets could not be read")
-            elif presets["presets"]:
-                first = presets["presets"][0]
+            elif presets[listing.key]:
+                first = presets[listing.key][0]
                 self.ask(Reads.get_preset(first["code"], listed_row=first))
             else:
                 self.skip("getPreset", f"application {app} has no preset")
