@@ -1,8 +1,10 @@
 """One function per Pushwoosh method (contract §2–§8a), each returning a CallResult.
 
 Deletes go through `client.delete()` (already gone counts as done) and creates through
-`client.create()` with a read-back finding the entity by its title or name ([decided] unique in
-the account or application), so a create whose response was lost is never duplicated.
+`client.create()` with a read-back finding the entity by its title or name, so a create whose
+response was lost is never duplicated. [decided] Names are unique within an application (tags:
+the account); titles are not documented as unique (§2): pwconf requires them unique within what
+it manages.
 """
 
 from __future__ import annotations
@@ -170,6 +172,7 @@ class Pushwoosh:
         self, title: str, sdk_ios: str | None = None, sdk_android: str | None = None
     ) -> CallResult:
         def find() -> CallResult | None:
+            # [decided] titles are unique within what pwconf manages, so a title identifies it
             pages = self.application_pages()
             code = next((c for page in pages for c, t in page.items() if t == title), None)
             return _found("createApplication", {"application": code}) if code else None
@@ -327,8 +330,10 @@ class Pushwoosh:
         return self.read(Reads.list_geozones(app))
 
     def add_geozones(self, app: str, geozones: list[dict[str, Any]]) -> CallResult:
-        """Add geozones (wire dicts). If after an unknown outcome only some are found, it stays
-        unknown (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch)."""
+        """Add geozones (wire dicts); after an unknown outcome they are found by name ([decided]
+        unique within an application). If only some are found, the outcome stays unknown
+        (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch), or passes
+        one geozone per call."""
         names = [zone["name"] for zone in geozones]
 
         def find() -> CallResult | None:

@@ -45,8 +45,8 @@ class Interpolator:
         credential field becomes a Secret even when literal. A value left unresolved is kept
         as written, its path in `failed_paths` so that later checks leave it alone."""
         credential = len(path) == 4 and path[0] == APPS and f"{path[2]}.{path[3]}" in CREDENTIALS
-        if "${" not in raw and not credential:
-            return raw
+        if "${" not in raw and not credential or path == ("version",):
+            return raw  # the version line is read as written: its message may quote it
         value, origin, errors = self.expand(document, raw, binary_ok=credential)
         if errors:
             start = document.where(path)

@@ -32,6 +32,7 @@ CASES: list[tuple[str, str, int, int]] = [
     ("missing-version", "missing `version: 1`", 1, 1),
     ("wrong-version", "unsupported manifest version 2", 1, 10),
     ("version-as-string", "unsupported manifest version '1'", 1, 10),
+    ("version-from-reference", "unsupported manifest version '${env:MANIFEST_VERSION}'", 1, 10),
     # YAML features turned against the loader
     ("duplicate-key", "duplicate key 'Age' (first defined at line 3)", 5, 3),
     ("deep-nesting", "nested more than 100 levels deep", 3, 108),
@@ -134,6 +135,13 @@ def test_bad_input_is_reported_at_its_place(
     assert problem.position is not None
     assert Path(problem.position.file).name == path.name
     assert where(problem) == (line, column)
+
+
+def test_a_version_from_a_reference_is_never_resolved_into_the_message() -> None:
+    path = BAD / "version-from-reference.yaml"
+    analysis = run([str(path)], env={"MANIFEST_VERSION": "hunter2"})
+    assert not analysis.valid
+    assert all("hunter2" not in problem.message for problem in analysis.problems)
 
 
 def test_every_fixture_has_a_case() -> None:
