@@ -9,7 +9,7 @@ them, or the manifests, changed since.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,13 @@ def save_plan(path: Path, plan: Plan, api_url: str) -> None:
 
 def load_saved(path: Path) -> SavedPlan:
     try:
-        saved = SavedPlan(**json.loads(path.read_text(encoding="utf-8")))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StateError(f"cannot read the saved plan {path}: {exc}") from None
-    except TypeError:  # not an object, or not these fields
+    known = {field.name for field in fields(SavedPlan)}
+    try:  # keys it does not know are left alone, as a newer pwconf may add some
+        saved = SavedPlan(**{key: value for key, value in document.items() if key in known})
+    except (AttributeError, TypeError):  # not an object, or a field missing
         saved = None
     if saved is None or saved.pwconf_saved_plan != SAVED_FORMAT:
         raise StateError(f"{path} is not a plan saved by this version of pwconf (plan --out)")

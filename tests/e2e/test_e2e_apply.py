@@ -226,6 +226,38 @@ def test_a_fresh_saved_plan_applies_without_asking(account, scenario, tmp_path) 
     assert plan(scenario["v2"], scenario["state"]).exit_code == 0
 
 
+def test_a_saved_plan_with_a_key_it_does_not_know_still_applies(
+    account, scenario, tmp_path
+) -> None:
+    apply(scenario["v1"], scenario["state"])
+    saved = tmp_path / "plan.json"
+    plan(scenario["v2"], scenario["state"], "--out", saved)
+    document = json.loads(saved.read_text())
+    saved.write_text(json.dumps({**document, "added_by_a_newer_pwconf": 1}))
+
+    result = invoke("apply", "--plan", saved, "--state", scenario["state"], "--allow-data-loss")
+
+    assert result.exit_code == 0, result.output
+
+
+def test_a_saved_plan_missing_a_field_is_refused_before_any_call(
+    account, scenario, tmp_path
+) -> None:
+    saved = tmp_path / "plan.json"
+    plan(scenario["v1"], scenario["state"], "--out", saved)
+    document = json.loads(saved.read_text())
+    del document["touched"]
+    saved.write_text(json.dumps(document))
+    clear_journal(account)
+
+    result = invoke("apply", "--plan", saved, "--state", scenario["state"])
+
+    assert result.exit_code == 1
+    assert "is not a plan saved by this version of pwconf" in result.output
+    assert "Traceback" not in result.output
+    assert journal(account) == []
+
+
 def test_a_saved_plan_applied_from_another_folder_names_the_folder_it_was_made_in(
     account, quickstart, tmp_path, monkeypatch
 ) -> None:
