@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -235,17 +236,28 @@ def _calls_text(tally: Tally) -> str:
 
 
 def event_json(event: Event) -> str:
-    record = asdict(event)
     if isinstance(event, CallEvent):
-        # `address` is the first object it was made for; `addresses` names all of a batch
-        record.update(
-            type="call",
-            address=str(event.addresses[0]),
-            addresses=[str(address) for address in event.addresses],
-            duration=round(event.duration, 4),
-        )
+        record: dict[str, Any] = {
+            "type": "call",
+            # the first object it was made for; `addresses` names all of a batch
+            "address": str(event.addresses[0]),
+            "addresses": [str(address) for address in event.addresses],
+            "method": event.method,
+            "ok": event.ok,
+            "status": event.status,
+            "message": event.message,
+            "duration": round(event.duration, 4),
+            "warnings": list(event.warnings),
+            "notes": list(event.notes),
+        }
     else:
-        record.update(type="change", address=str(event.address))
+        record = {
+            "type": "change",
+            "address": str(event.address),
+            "step": event.step,
+            "outcome": event.outcome,
+            "detail": event.detail,
+        }
     return json.dumps(record, sort_keys=True)
 
 
@@ -256,11 +268,16 @@ def summary_json(
     tally = report.tally
     return json.dumps(
         {
-            **asdict(tally),
             "type": "summary",
             "ok": not interrupted and not tally.failed and not tally.skipped,
             "interrupted": interrupted,
+            "changes": tally.changes,
+            "done": tally.done,
+            "failed": tally.failed,
+            "skipped": tally.skipped,
             "not_started": tally.not_started,
+            "warnings": tally.warnings,
+            "calls": tally.calls,
             "elapsed_s": round(report.elapsed, 3),
             "notes": result.notes if result is not None else [],
         },

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from pwconf.apply import ApplyResult, CallEvent, ChangeEvent
 from pwconf.cli.progress import ReadProgress, StatusLine
-from pwconf.cli.report import ApplyReport, interrupted_text, summary_json, summary_text
+from pwconf.cli.report import (
+    ApplyReport,
+    event_json,
+    interrupted_text,
+    summary_json,
+    summary_text,
+)
 from pwconf.model import Address
 from pwconf.plan import Action, Change, Plan
 from pwconf.words import counted, duration
@@ -130,6 +136,24 @@ def test_summaries_count_changes_and_give_the_elapsed_time() -> None:
     ]
     assert '"elapsed_s": 2.5' in summary_json(report, ApplyResult())
     assert '"done": 2' in summary_json(report, ApplyResult())
+
+
+def test_the_json_records_of_apply_have_exactly_their_documented_keys() -> None:
+    address = Address("tag", None, "Age")
+    call = json.loads(event_json(CallEvent((address,), "addTag", True, "200", "OK", 0.1)))
+    change = json.loads(event_json(ChangeEvent(address, "create", "done")))
+    report, _ = report_for(tags(1), every_object=True)
+    summary = json.loads(summary_json(report, ApplyResult()))
+
+    assert set(call) == {
+        "type", "address", "addresses", "method", "ok", "status", "message", "duration",
+        "warnings", "notes",
+    }  # fmt: skip
+    assert set(change) == {"type", "address", "step", "outcome", "detail"}
+    assert set(summary) == {
+        "type", "ok", "interrupted", "changes", "done", "failed", "skipped", "not_started",
+        "warnings", "calls", "elapsed_s", "notes",
+    }  # fmt: skip
 
 
 def test_an_interrupted_apply_says_what_is_left_and_how_to_finish() -> None:

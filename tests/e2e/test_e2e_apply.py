@@ -226,13 +226,17 @@ def test_a_fresh_saved_plan_applies_without_asking(account, scenario, tmp_path) 
     assert plan(scenario["v2"], scenario["state"]).exit_code == 0
 
 
-def test_a_saved_plan_with_a_key_it_does_not_know_still_applies(
+def test_a_saved_plan_has_its_keys_and_one_it_does_not_know_still_applies(
     account, scenario, tmp_path
 ) -> None:
     apply(scenario["v1"], scenario["state"])
     saved = tmp_path / "plan.json"
     plan(scenario["v2"], scenario["state"], "--out", saved)
     document = json.loads(saved.read_text())
+    assert set(document) == {
+        "pwconf_saved_plan", "api_url", "manifest_files", "made_in", "touched",
+        "live_fingerprints", "desired_digests", "plan",
+    }  # fmt: skip
     saved.write_text(json.dumps({**document, "added_by_a_newer_pwconf": 1}))
 
     result = invoke("apply", "--plan", saved, "--state", scenario["state"], "--allow-data-loss")
