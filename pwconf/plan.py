@@ -105,7 +105,7 @@ class Note:
 class Plan:
     changes: list[Change] = field(default_factory=list)  # in apply order
     unchanged: int = 0
-    unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> display names
+    unmanaged: dict[str, list[str]] = field(default_factory=dict)  # plural kind name -> names
     notes: list[Note] = field(default_factory=list)
     # What was compared: digests are taken only when a saved plan or an apply needs them, so
     # that a plan of 100,000 unchanged entities does not hash them all.

@@ -128,6 +128,8 @@ class State:
         elif op == "applied_many":
             (digests,) = args
             self.applied.update((address, digest) for address, digest in digests)
+        else:
+            raise ValueError(f"unknown journal record {op!r}")
 
     def _replay(self, records: list[Any]) -> None:
         for record in records:

@@ -7,7 +7,8 @@ handle cookies on every call).
 - urllib3 retries nothing (the retry policy is client.py's) and follows no redirect: a 3xx comes
   back as an answer, since the token in the body must reach the configured host only;
 - every attempt has an overall deadline and the body a size cap, before and after gzip decoding,
-  both checked between the pieces of the streamed body, each waited for at most the read timeout;
+  both checked between the pieces of the streamed body, each waited for at most the read timeout
+  (the status line and headers are read by urllib3 under the read timeout and its size limits);
 - a failure without an HTTP answer raises TransportFailure, saying whether the request may have
   reached the server (`_failure` maps every exception of requests and urllib3 onto it).
 """

@@ -1,10 +1,10 @@
 """The emulator's data model: accounts, tokens, applications and everything inside them.
 
 One :class:`Store` holds it all behind one re-entrant lock (``store.lock``), taken by the core for
-each whole API call and by every helper here, so tests may seed a running server directly. Leaf
-entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain dicts in their
-snapshot shape (``ENTITIES``). Nested values (``content``, ``timetable``...) are replaced, never
-mutated in place, so snapshots and answers may share them.
+each whole API call and by every helper here (tests that set a flag directly do so between
+calls). Leaf entities (tags, filters, events, presets, clusters, campaigns, geozones) are plain
+dicts in their snapshot shape (``ENTITIES``). Nested values (``content``, ``timetable``...) are
+replaced, never mutated in place, so snapshots and answers may share them.
 
 Snapshot (``GET``/``PUT /_emulator/state``, the ``--data`` file)::
 
