@@ -86,7 +86,8 @@ class _Probe:
     def run(self, app: str | None) -> ProbeReport:
         page = self.ask(Reads.get_applications(1))
         self.ask(Reads.list_tags())
-        app = app or next(iter(page_titles(page) if page else ()), None)
+        if app is None and page:
+            app = next(iter(page_titles(page)), None)  # the first application listed
         self.ask_filters(app)
         if app is None:
             why = "the account has no application" if page else "getApplications could not be read"

@@ -209,7 +209,7 @@ class ApiClient:
             if creating and after_unknown and _already_exists(outcome):  # an attempt took effect
                 if find is None:
                     return track.result(outcome, extra_note="already existed")
-                if found := self._read_back(outcome, track, find):
+                if (found := self._read_back(outcome, track, find)) is not None:
                     return found
             if outcome.verdict is _Verdict.FAILED:
                 raise self._error(outcome, track)
@@ -219,7 +219,7 @@ class ApiClient:
                     # give a slow server time to finish before reading back
                     note = f"outcome unknown after {outcome.label}"
                     self._sleep(self._delay(outcome, track, note))
-                    if found := self._read_back(outcome, track, find):
+                    if (found := self._read_back(outcome, track, find)) is not None:
                         return found
                     if track.attempts >= self.max_attempts:
                         raise self._exhausted(outcome, track)

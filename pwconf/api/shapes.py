@@ -169,14 +169,17 @@ def _whole(value: Any) -> Coerced:
     return None
 
 
-_FLAGS = {0: False, 1: True, "0": False, "1": True, "false": False, "true": True}
+_FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
 
 
 def _flag(value: Any) -> Coerced:
-    key = value.strip().lower() if isinstance(value, str) else value
-    if type(key) not in (int, str) or key not in _FLAGS:
+    if type(value) is int and value in (0, 1):
+        flag = bool(value)
+    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
+        flag = _FLAG_TEXT[value.strip().lower()]
+    else:
         return None
-    return _FLAGS[key], str(_FLAGS[key]).lower()
+    return flag, str(flag).lower()
 
 
 def _sdk(value: Any) -> Coerced:

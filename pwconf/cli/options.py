@@ -62,11 +62,13 @@ def _connection_options(*, with_state: bool) -> Callable[[F], F]:
     """Where the account is and how to reach it (and which state file goes with it), passed on
     as one `ConnectOptions` named `connection`. The token never comes from the command line."""
 
+    stateless = () if with_state else ("state_file", "workspace")
+    names = [f.name for f in dataclasses.fields(ConnectOptions) if f.name not in stateless]
+
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def with_connection(*args: Any, **kwargs: Any) -> Any:
-            names = [f.name for f in dataclasses.fields(ConnectOptions) if f.name in kwargs]
-            chosen = {name: kwargs.pop(name) for name in names}
+            chosen = {name: kwargs.pop(name) for name in names}  # each one an option below
             return func(*args, connection=ConnectOptions(**chosen), **kwargs)
 
         return with_connection  # type: ignore[return-value]

@@ -137,7 +137,8 @@ class ApplyReport:
         """One call, counted once; what it said goes to every object it was made for."""
         self.tally.calls += 1
         self.tally.warnings += len(event.warnings)
-        for item in filter(None, map(self._objects.get, event.addresses)):
+        reported = (self._objects[a] for a in event.addresses if a in self._objects)
+        for item in reported:
             item.remarks += [f"warning: {event.method}: {text}" for text in event.warnings]
             item.remarks += [f"note: {event.method}: {text}" for text in event.notes]
             if not event.ok:

@@ -166,7 +166,11 @@ class PresetMethods(Handlers):
 
     def get_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)
-        return {"preset": {**preset, "applicationCode": app.code}}
+        return {"preset": {  # the keys of contract §6, not whatever the store keeps
+            "code": preset["code"], "name": preset["name"], "applicationCode": app.code,
+            "campaignCode": preset["campaignCode"], "content": preset["content"],
+            "scheduling": preset["scheduling"], "segmentation": preset["segmentation"],
+        }}  # fmt: skip
 
     def delete_preset(self, call: Call) -> Any:
         app, preset = self._preset(call)

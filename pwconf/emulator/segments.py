@@ -21,7 +21,7 @@ of ``A()`` and ``G()``. Positions in error messages are 1-based character offset
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 from pwconf.emulator.fields import ApiError, is_number, is_whole
@@ -260,19 +260,31 @@ def _value_problem(operator: str, tag_type: int, value: Any) -> str | None:
     return None
 
 
+def _text_or_number(item: Any) -> bool:
+    return isinstance(item, str) or is_number(item)
+
+
+def _date_or_number(item: Any) -> bool:
+    if isinstance(item, str):
+        return bool(_DATE_VALUE.match(item) or _DAYS_AGO.match(item))
+    return is_number(item)
+
+
+# what a single value of each tag type must be, and what the message says otherwise
+_VALUE_RULES: dict[int, tuple[Callable[[Any], bool], str]] = {
+    INTEGER: (is_whole, "integer tag needs integer values"),
+    DECIMAL: (is_number, "decimal tag needs numeric values"),
+    BOOLEAN: (lambda item: isinstance(item, bool), "boolean tag needs true or false"),
+    STRING: (_text_or_number, "string tag needs string values"),
+    LIST: (_text_or_number, "list tag needs string values"),
+    DATE: (_date_or_number, 'date tag needs "YYYY-MM-DD", "N days ago" or a timestamp'),
+    VERSION: (_text_or_number, "version tag needs version strings"),
+}
+
+
 def _scalar_problem(tag_type: int, item: Any) -> str | None:
-    text, numeric = isinstance(item, str), is_number(item)
-    date = text and bool(_DATE_VALUE.match(item) or _DAYS_AGO.match(item))
-    accepted, needs = {
-        INTEGER: (is_whole(item), "integer tag needs integer values"),
-        DECIMAL: (numeric, "decimal tag needs numeric values"),
-        BOOLEAN: (isinstance(item, bool), "boolean tag needs true or false"),
-        STRING: (text or numeric, "string tag needs string values"),
-        LIST: (text or numeric, "list tag needs string values"),
-        DATE: (date or numeric, 'date tag needs "YYYY-MM-DD", "N days ago" or a timestamp'),
-        VERSION: (text or numeric, "version tag needs version strings"),
-    }.get(tag_type, (True, ""))
-    return None if accepted else f"{needs}, got {item!r}"
+    fits, needs = _VALUE_RULES.get(tag_type, (lambda item: True, ""))
+    return None if fits(item) else f"{needs}, got {item!r}"
 
 
 def check(text: str, applications: Container[str], tag_types: Mapping[str, int]) -> None:

@@ -68,6 +68,7 @@ def _expression_problems(text: str, declared: Declared) -> Iterator[tuple[str, i
 class SegmentKind(Kind):
     name = "segment"
     text_field = "expression"
+    # expiration_date needs no coercion: the loader keeps YAML dates as the text written
     fields = (Field("expression"), Field("application"), Field("expiration_date"))
     replaced_on_change = True
     per_application_when_refused = True

@@ -60,6 +60,11 @@ class Builder:
         self.prune: tuple[frozenset[str], Position] | None = None
         self.expressions: dict[Address, str] = {}  # each entity's Kind.text_field as read
         self.texts: dict[str, str] = {}  # the text of each file holding those
+        # of the file being added: the values with problems, and the paths that lead to them
+        self.error_paths: set[Path] = set()
+        self.with_errors: set[Path] = set()
+        self.positions: dict[Path, dict[str, Position]] = {}  # by entity path, then field
+        self.state = DesiredState()  # made by `finish`
 
     def add(self, document: Document, error_paths: set[Path]) -> None:
         """One file, after interpolation and schema validation; `error_paths`: the values
