@@ -217,8 +217,12 @@ class Kind:
         return []
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        """The problems only the whole desired state shows; here, a field naming an entity of
-        the same application that the application does not declare."""
+        """The kind's own problems that only the whole desired state shows."""
+        return iter(())
+
+    def pointer_problems(self, declared: Declared) -> Iterator[Problem]:
+        """A field naming an entity of the same application that the application does not
+        declare (checked for every kind, apart from `check`)."""
         from pwconf.kinds import PLURALS, kind_label  # the registry imports this module
 
         for entity in declared.of_kind(self.name):

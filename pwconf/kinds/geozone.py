@@ -38,7 +38,6 @@ class GeozoneKind(Kind):
     follow_reason = "points at a replaced preset, cluster or campaign, which gets a new code"
 
     def check(self, declared: Declared) -> Iterator[Problem]:
-        yield from super().check(declared)
         for zone in declared.of_kind(self.name):
             preset, content = zone.attrs["preset"], zone.attrs["content"]
             if (preset is None) == (content is None):

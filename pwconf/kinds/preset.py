@@ -68,7 +68,6 @@ class PresetKind(Kind):
 
     def check(self, declared: Declared) -> Iterator[Problem]:
         """A preset's segment is declared, and bound to no other application."""
-        yield from super().check(declared)
         for preset in declared.of_kind(self.name):
             name = preset.attrs["segment"]
             if name is None:

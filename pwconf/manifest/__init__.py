@@ -55,7 +55,8 @@ def analyse(paths: list[str], variables: Mapping[str, str], env: Mapping[str, st
         problems.extend(_add_file(manifest, Interpolator(variables, env), builder))
     state = builder.finish([manifest.display for manifest in files])
     problems += builder.problems
-    problems += [problem for kind in REGISTRY.values() for problem in kind.check(builder)]
+    for kind in REGISTRY.values():
+        problems += [*kind.pointer_problems(builder), *kind.check(builder)]
     return Analysis(state, sorted(problems, key=lambda p: (p.position or NOWHERE, p.message)))
 
 

@@ -87,6 +87,7 @@ CASES: list[tuple[str, str, int, int]] = [
     ("geozone-unknown-preset", "uses preset 'welcom'", 15, 17),
     ("geozone-unknown-cluster", "uses cluster 'downtown'", 16, 18),
     ("preset-unknown-segment", "uses segment 'adultz', which is not declared", 7, 18),
+    ("preset-unknown-campaign", "uses campaign 'autum-reads', which application 'shop'", 11, 19),
     ("segment-unknown-application", "bound to application 'shopp'", 8, 18),
     # segment expressions: the column points inside the expression
     ("expression-syntax-error", "expected ',' after the tag name, found 'GTE'", 6, 25),
