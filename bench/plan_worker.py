@@ -127,7 +127,7 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     options = runner.ConnectOptions(api_url=args.api_url, parallelism=args.parallelism)
     with runner.connect(options, [args.manifests]) as conn:
         wall, cpu = time.perf_counter(), time.process_time()
-        planned = full_plan(conn, desired, state, args.parallelism)
+        planned = full_plan(conn, desired, state)
         result["plan_wall_s"] = time.perf_counter() - wall
         result["plan_cpu_s"] = time.process_time() - cpu
     live, plan = planned.live, planned.plan
@@ -270,7 +270,7 @@ def cmd_apply(args: argparse.Namespace) -> dict[str, Any]:
     options = runner.ConnectOptions(api_url=args.api_url, parallelism=args.parallelism)
     with runner.connect(options, [args.manifests]) as conn:
         wall, cpu = time.perf_counter(), time.process_time()
-        planned = full_plan(conn, desired, state, args.parallelism)
+        planned = full_plan(conn, desired, state)
         result["plan_wall_s"] = time.perf_counter() - wall
         result["fetch_calls"] = planned.live.calls
         result["plan"] = summarise(planned.plan, limit=5)
@@ -320,15 +320,13 @@ def replan(args: argparse.Namespace, desired: Any) -> dict[str, Any]:
     state = State.load(Path(args.state))
     options = runner.ConnectOptions(api_url=args.api_url, parallelism=args.parallelism)
     with runner.connect(options, [args.manifests]) as conn:
-        planned = full_plan(conn, desired, state, args.parallelism)
+        planned = full_plan(conn, desired, state)
     return summarise(planned.plan, limit=10)
 
 
-def full_plan(conn: Any, desired: Any, state: State, parallelism: int) -> runner.Planned:
+def full_plan(conn: Any, desired: Any, state: State) -> runner.Planned:
     """What `pwconf plan` does: the whole account, no mass deletes."""
-    return runner.make_plan(
-        conn, desired, state, scope=Scope(), allow_mass_delete=False
-    )
+    return runner.make_plan(conn, desired, state, scope=Scope(), allow_mass_delete=False)
 
 
 def write(out: str | None, result: dict[str, Any]) -> None:

@@ -86,12 +86,13 @@ class _Step:
 class _ObservedApi:
     """The API, each call told as a CallEvent for the changes at `addresses`."""
 
-    api: Any
-    emit: Callable[[Event], None]
-    addresses: tuple[Address, ...]
+    # underscored, so that no name of the API it stands for is hidden by one of its own
+    _api: Any
+    _emit: Callable[[Event], None]
+    _addresses: tuple[Address, ...]
 
     def __getattr__(self, name: str) -> Any:
-        target = getattr(self.api, name)
+        target = getattr(self._api, name)
         if not callable(target):
             return target
 
@@ -102,13 +103,13 @@ class _ObservedApi:
             except ApiError as exc:
                 status = str(exc.status_code or f"HTTP {exc.http_status}")
                 took = time.monotonic() - started
-                self.emit(
-                    CallEvent(self.addresses, exc.method or name, False, status, exc.message, took)
+                self._emit(
+                    CallEvent(self._addresses, exc.method or name, False, status, exc.message, took)
                 )
                 raise
-            self.emit(
+            self._emit(
                 CallEvent(
-                    self.addresses,
+                    self._addresses,
                     result.method,
                     True,
                     str(result.status_code),

@@ -20,7 +20,8 @@ class PwconfError(Exception):
 
 @dataclass(frozen=True, order=True, slots=True)
 class Position:
-    """A place in a manifest file; line and column are 1-based."""
+    """A place in a manifest file; line and column are 1-based. Positions sort by file, line
+    and column: the order of the fields."""
 
     file: str
     line: int

@@ -111,11 +111,13 @@ def export_account(
         address = Address(CONTAINER, None, handle)
         desired.entities[address] = Entity(address, {"title": titles[code]}, code=code)
     live = fetch_live(api, desired, parallelism=parallelism, progress=progress, titles=titles)
-    return Export(live, handles, schema_url, state, partial=bool(apps))
+    export = Export(live, handles, schema_url, state, partial=bool(apps))
+    export.build()
+    return export
 
 
 class Export(Exporting):
-    """One export, made as it is constructed: the files, and what the kinds noted and warned."""
+    """One export: the files `build` writes, and what the kinds noted and warned on the way."""
 
     def __init__(
         self,
@@ -138,6 +140,8 @@ class Export(Exporting):
         self.by_app: dict[tuple[str, str | None], list[Entity]] = {}
         for address, entity in sorted(live.entities.items(), key=lambda i: i[0].sort_key):
             self.by_app.setdefault((address.kind, address.app), []).append(entity)
+
+    def build(self) -> None:
         self.files[ACCOUNT_FILE] = self.account_file()
         for code, handle in self.handles.items():
             self.files[f"{APP_FILE_PREFIX}{handle}.yaml"] = self.application_file(code, handle)

@@ -153,7 +153,7 @@ def _read_applications(
 ) -> list[Answer]:
     """Every list of every matched application, and the second reads its rows need. The lists
     whose rows need a second read go first: they are on the critical path."""
-    wanted = kinds | {target for name in kinds for _, target in REGISTRY[name].pointers}
+    wanted = kinds | pointed_at(kinds)
     readable = [
         kind
         for name, kind in REGISTRY.items()
@@ -179,6 +179,12 @@ def _read_applications(
     return answers
 
 
+def pointed_at(kinds: Iterable[str]) -> set[str]:
+    """The kinds that entities of `kinds` point at by code. Their lists are read even outside
+    the scope, and converted first: they are what turns those codes into names."""
+    return {target for name in kinds for _, target in REGISTRY[name].pointers}
+
+
 def _results(futures: Iterable[Future[Rows]]) -> list[Rows]:
     """Every result, in order; the first failure is raised as soon as it happens."""
     pending = list(futures)
@@ -192,7 +198,7 @@ def _convert(answers: list[Answer], view: LiveView, scope: Scope) -> dict[Addres
     """The entities of every answer (emptied on the way), kind by kind in registry order, so
     that the names a kind points at by code are known before its rows are converted."""
     order = {kind_name: index for index, kind_name in enumerate(REGISTRY)}
-    named = {target for kind in REGISTRY.values() for _, target in kind.pointers}
+    named = pointed_at(REGISTRY)
     entities: dict[Address, Entity] = {}
     seen: set[Address] = set()
     answers.sort(key=lambda answer: order[answer[0]], reverse=True)

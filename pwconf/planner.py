@@ -330,8 +330,11 @@ def _follow_replacements(
 
 def _check_mass_delete(plan: Plan, live: LiveState) -> None:
     deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
-    for kind_name, count in deletes.items():  # in kind order, as the changes are so far
-        never = REGISTRY[kind_name].never_delete
+    for kind_name, kind in REGISTRY.items():  # the first kind in kind order is named
+        count = deletes[kind_name]
+        if not count:
+            continue
+        never = kind.never_delete
         live_count = sum(1 for a in live.entities if a.kind == kind_name and a.name not in never)
         if live_count >= MASS_DELETE_MIN_LIVE and count > MASS_DELETE_SHARE * live_count:
             raise PlanRefused(

@@ -71,7 +71,8 @@ def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connectio
         base_url, token, workers=options.parallelism, network=network, timeouts=timeouts
     )
     try:
-        yield Connection(Pushwoosh(client), base_url, server is not None, options.parallelism)
+        embedded = server is not None
+        yield Connection(Pushwoosh(client), base_url, embedded, options.parallelism)
     finally:
         client.close()
         if server is not None:
@@ -172,6 +173,7 @@ def make_plan(
     conn: Connection,
     desired: DesiredState,
     state: State,
+    *,
     scope: Scope,
     allow_mass_delete: bool = False,
     progress: Progress | None = None,

@@ -294,7 +294,7 @@ def _unwritable(path: Path, exc: OSError) -> StateError:
 
 
 def state_path(
-    paths: Sequence[str], explicit: str | None, emulator: bool, workspace: str | None = None
+    paths: Sequence[str], explicit: str | None, *, emulator: bool, workspace: str | None
 ) -> Path:
     """--state, else the state file beside the manifests (the embedded emulator's with
     --emulator); in workspace `prod`, `.pwconf-state.json` is `.pwconf-state.prod.json`."""

@@ -64,7 +64,9 @@ def export(
     state_file = connection.state_file
     # The state file beside the manifests, as plan and apply find it: a re-export into a
     # managed folder (--force) reads what the last apply recorded.
-    state_at = state_path([out], state_file, connection.emulator, connection.workspace)
+    state_at = state_path(
+        [out], state_file, emulator=connection.emulator, workspace=connection.workspace
+    )
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")

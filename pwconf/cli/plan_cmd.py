@@ -81,7 +81,9 @@ def planning_session(
     read the account and plan; the connection stays open until the block ends. With `lock_for`
     (the command, named to whoever waits) the state file stays locked as long, and a crash's
     journal is written into it once the plan is made."""
-    path = state_path(paths, connection.state_file, connection.emulator, connection.workspace)
+    path = state_path(
+        paths, connection.state_file, emulator=connection.emulator, workspace=connection.workspace
+    )
     desired = load(paths, variables, var_files, os.environ)
     if scope is None:
         scope = Scope(apps=frozenset(apps), targets=parse_targets(targets))
@@ -94,7 +96,14 @@ def planning_session(
                 click.echo(f"note: {note}", err=True)
         state = State.load(path)
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-            planned = make_plan(conn, desired, state, scope, allow_mass_delete, progress)
+            planned = make_plan(
+                conn,
+                desired,
+                state,
+                scope=scope,
+                allow_mass_delete=allow_mass_delete,
+                progress=progress,
+            )
         progress.finish(planned.live.calls)
         _claim_account(conn, planned)
         if lock_for is not None:

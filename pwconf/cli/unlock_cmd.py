@@ -25,7 +25,7 @@ def force_unlock_cmd(paths: tuple[str, ...], state_file: str | None, workspace: 
     Needed only when the holder ran on another machine sharing the folder and cannot release
     it; a lock left by an ended process on this machine is taken over by the next apply.
     Refused while the holder is running."""
-    path = state_path(paths, state_file, False, workspace)
+    path = state_path(paths, state_file, emulator=False, workspace=workspace)
     holder = force_unlock(path)
     if holder is None:
         click.echo(f"{path} is not locked.")

@@ -60,5 +60,11 @@ def _report(
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    where = {key: getattr(problem.position, key, None) for key in ("file", "line", "column")}
-    return {**where, "severity": "error", "message": problem.message}
+    at = problem.position
+    return {
+        "file": at.file if at else None,
+        "line": at.line if at else None,
+        "column": at.column if at else None,
+        "severity": "error",
+        "message": problem.message,
+    }

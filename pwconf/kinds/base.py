@@ -113,8 +113,9 @@ class LiveView:
 
 @dataclass
 class ApplyContext:
-    """What an apply knows so far: `codes` grows as creates return them. Thread-safe as the
-    applier uses it: a level ends before the next starts; each entity writes only its own code."""
+    """What an apply knows so far: `codes` gains what creates return and loses what deletes
+    remove; `notes` collects what the kinds tell beside their calls. Thread-safe as the applier
+    uses it: a level ends before the next starts; each entity writes only its own code."""
 
     view: LiveView
     codes: dict[Address, str]

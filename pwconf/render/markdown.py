@@ -87,7 +87,8 @@ def details_block(changes: list[Change]) -> str:
 
 def diff_line(line: PlanLine) -> str:
     """A plan line with its action symbol in column 0, as GitHub's diff highlighting expects."""
-    if line.role is Role.HEADER and line.action:
+    if line.role is Role.HEADER:
+        assert line.action is not None  # a header is a change's first line
         return f"{line.action.symbol.ljust(SYMBOL_WIDTH)} {line.text}{line.marker}"
     if line.role is Role.PLAIN:
         return f" {line.text}" if line.text else ""

@@ -151,7 +151,8 @@ def closing_sentences(plan: Plan) -> list[str]:
 
 
 def format_line(line: PlanLine, *, color: bool = False) -> str:
-    if line.role is Role.HEADER and line.action:
+    if line.role is Role.HEADER:
+        assert line.action is not None  # a header is a change's first line
         symbol = line.action.symbol.rjust(SYMBOL_WIDTH)
         if color:
             symbol = click.style(symbol, fg=ACTION_COLORS[line.action], bold=True)

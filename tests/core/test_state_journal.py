@@ -226,20 +226,28 @@ def test_the_fingerprint_never_holds_the_token_and_depends_on_the_salt() -> None
 
 def test_a_workspace_names_its_own_state_file(tmp_path: Path) -> None:
     folder = [str(tmp_path)]
-    assert state_path(folder, None, False, "prod") == tmp_path / ".pwconf-state.prod.json"
-    assert state_path(folder, None, False) == tmp_path / ".pwconf-state.json"
-    assert state_path(folder, None, True, "ci") == tmp_path / ".pwconf-emulator-state.ci.json"
+    assert (
+        state_path(folder, None, emulator=False, workspace="prod")
+        == tmp_path / ".pwconf-state.prod.json"
+    )
+    assert (
+        state_path(folder, None, emulator=False, workspace=None) == tmp_path / ".pwconf-state.json"
+    )
+    assert (
+        state_path(folder, None, emulator=True, workspace="ci")
+        == tmp_path / ".pwconf-emulator-state.ci.json"
+    )
 
 
 @pytest.mark.parametrize("name", ["../prod", "a/b", ".hidden", "a b", "-x"])
 def test_a_workspace_name_is_letters_digits_dash_underscore(name: str) -> None:
     with pytest.raises(UsageError, match="--workspace"):
-        state_path([], None, False, name)
+        state_path([], None, emulator=False, workspace=name)
 
 
 def test_state_and_workspace_together_are_a_usage_error() -> None:
     with pytest.raises(UsageError, match="give one of them"):
-        state_path([], "s.json", False, "prod")
+        state_path([], "s.json", emulator=False, workspace="prod")
 
 
 def test_a_journal_cut_short_before_its_first_line_is_removed_by_the_next_apply(
