@@ -222,8 +222,9 @@ class State:
         caller holds the state's lock (`pwconf.lock`)."""
         if self.path is None or self._journal is not None:
             return
-        if not self.path.exists() or self._journal_ident is not None or self._unsaved:
+        if not self.path.exists():
             self.save()
+        self.save_pending()
         try:
             self._journal = Journal(journal_path(self.path))
         except FileExistsError:

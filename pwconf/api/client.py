@@ -240,7 +240,8 @@ class ApiClient:
             outcome = _http_outcome(self._transport.post(method, body))
         except TransportFailure as failure:
             outcome = _transport_outcome(failure)
-        return replace(outcome, message=self.redact(outcome.message))
+        message = self.redact(outcome.message)
+        return outcome if message == outcome.message else replace(outcome, message=message)
 
     def _delay(self, outcome: _Outcome, track: _Tracker, note: str = "") -> float:
         """Seconds before the next attempt, noted: Retry-After (capped) if given, else jitter."""

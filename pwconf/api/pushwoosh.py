@@ -362,8 +362,8 @@ class Pushwoosh:
         result = self.client.delete("deleteGeoZone", {"application": app, "geozones": list(ids)})
         if len(ids) < 2 or ALREADY_GONE not in result.notes:
             return result
-        zones = self.rows(Reads.list_geozones(app))
-        remaining = [zone["id"] for zone in zones if zone["id"] in set(ids)]
+        wanted = set(ids)
+        remaining = [z["id"] for z in self.rows(Reads.list_geozones(app)) if z["id"] in wanted]
         if not remaining:
             return result
         return self.client.delete("deleteGeoZone", {"application": app, "geozones": remaining})
