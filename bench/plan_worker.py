@@ -28,7 +28,7 @@ from pwconf.apply import ChangeEvent, plan_steps
 from pwconf.fetch import Scope
 from pwconf.kinds import KIND_ORDER, REGISTRY
 from pwconf.kinds.application import record_code
-from pwconf.model import digest, seal_secrets
+from pwconf.model import Entity, digest, seal_secrets
 from pwconf.plan import Action
 from pwconf.state import State
 
@@ -61,15 +61,10 @@ def cmd_state(args: argparse.Namespace) -> dict[str, Any]:
     desired, load_s, _ = load_desired(args.manifests)
     codes: dict[str, str] = json.loads(Path(args.codes).read_text())
     state = State(Path(args.state), {"salt": STATE_SALT})
-    event_kind = REGISTRY["event"]
     for address, entity in desired.entities.items():
         kind = REGISTRY[address.kind]
         normalised = kind.normalize(entity.attrs)
-        if address.kind == "event":
-            event_digest = digest(event_kind.normalize(normalised))
-            state.record("events", codes[address.app], address.name, value=event_digest)
-        if address.kind == "tag":
-            state.record("tags", address.name, value={"user_specific": normalised["user_specific"]})
+        kind.record_created(state, Entity(address, normalised), codes.get(address.app or ""))
         sealed = kind.normalize(seal_secrets(normalised, state.salt))
         state.record_applied(str(address), digest(sealed))
     for handle, code in codes.items():  # handle -> code, as an apply records it

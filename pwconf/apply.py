@@ -27,7 +27,7 @@ from typing import Any
 
 from pwconf.errors import ApiError, PwconfError
 from pwconf.kinds import KIND_ORDER, REGISTRY
-from pwconf.kinds.application import record_code
+from pwconf.kinds.application import record_matched_codes
 from pwconf.kinds.base import ApplyContext, Batch, LiveView, unsendable
 from pwconf.model import Address, digest
 from pwconf.plan import Change, Plan
@@ -203,8 +203,7 @@ class Applier:
                     self._run_level(pool, level)
             # What the plan left alone matches the manifests: remembered for drift checks.
             self.state.record_applied_many(unchanged.result())
-            for handle, code in self.ctx.view.code_by_handle.items():
-                record_code(self.state, handle, code)
+            record_matched_codes(self.state, self.ctx.view.code_by_handle)
         finally:
             self._finish_held()
             self.state.save()

@@ -88,6 +88,5 @@ def journal_records_of_old(record: list[Any], state: State) -> list[list[Any]] |
         return [["forget", [[tags, args[0]]]]]
     if op == "forget_application":
         (code,) = args
-        handles = [[apps, h] for h, c in application.recorded_codes(state).items() if c == code]
-        return [["forget", [*handles, [credentials, code], [events, code]]]]
+        return [["forget", [list(entry) for entry in application.state_entries(state, code)]]]
     return None

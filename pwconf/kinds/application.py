@@ -162,10 +162,7 @@ class ApplicationKind(Kind):
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_application(live.code)
-        code = live.code or ""
-        handles = [(self.plural, h) for h, c in recorded_codes(ctx.state).items() if c == code]
-        # credentials and events are keyed by application code
-        ctx.state.forget(*handles, (CREDENTIALS, code), (event.KIND.plural, code))
+        ctx.state.forget(*state_entries(ctx.state, live.code or ""))
 
 
 KIND = ApplicationKind()
@@ -178,3 +175,19 @@ def recorded_codes(state: State) -> dict[str, str]:
 
 def record_code(state: State, handle: str, code: str) -> None:
     state.record(KIND.plural, handle, value=code)
+
+
+def record_matched_codes(state: State, code_by_handle: Mapping[str, str]) -> None:
+    """Remember the code each handle was matched to, so that a renamed title stays the same
+    application; only where the state file does not hold that code yet."""
+    recorded = recorded_codes(state)
+    for handle, code in code_by_handle.items():
+        if recorded.get(handle) != code:
+            record_code(state, handle, code)
+
+
+def state_entries(state: State, code: str) -> list[tuple[str, str]]:
+    """The state file's entries of application `code`: its handles, and its credentials and
+    events (keyed by application code)."""
+    handles = [(KIND.plural, h) for h, c in recorded_codes(state).items() if c == code]
+    return [*handles, (CREDENTIALS, code), (event.KIND.plural, code)]

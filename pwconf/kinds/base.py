@@ -327,6 +327,10 @@ class Kind:
     def create(self, api: Pushwoosh, entity: Entity, ctx: ApplyContext) -> None:
         raise NotImplementedError
 
+    def record_created(self, state: State, entity: Entity, app_code: str | None) -> None:
+        """What the state file keeps of an entity pwconf created that the API never tells back
+        (nothing, for most kinds); `app_code`: its application's code."""
+
     def update(
         self, api: Pushwoosh, desired: Entity, live: Entity, paths: Iterable[str], ctx: ApplyContext
     ) -> None:

@@ -82,7 +82,12 @@ class EventKind(Kind):
             if "already exists" not in exc.message:
                 raise
             ctx.notes.append(f"{entity.address}: already existed; adopted as it is")
-        ctx.state.record(self.plural, app_code, entity.name, value=digest(self.normalize(attrs)))
+        self.record_created(ctx.state, entity, app_code)
+
+    def record_created(self, state: State, entity: Entity, app_code: str | None) -> None:
+        """Events cannot be read: their digest stands in for them in later plans."""
+        recorded = digest(self.normalize(entity.attrs))
+        state.record(self.plural, app_code or "", entity.name, value=recorded)
 
 
 KIND = EventKind()

@@ -222,7 +222,12 @@ class TagKind(Kind):
             application_specific=attrs["application_specific"],
             user_specific=attrs["user_specific"],
         )
-        ctx.state.record(self.plural, entity.name, value={"user_specific": attrs["user_specific"]})
+        self.record_created(ctx.state, entity, None)
+
+    def record_created(self, state: State, entity: Entity, app_code: str | None) -> None:
+        """listTags never tells a tag's user_specific flag (contract §3)."""
+        recorded = {"user_specific": entity.attrs["user_specific"]}
+        state.record(self.plural, entity.name, value=recorded)
 
     def delete(self, api: Any, live: Entity, ctx: ApplyContext) -> None:
         api.delete_tag(live.name)
