@@ -19,7 +19,7 @@ from pwconf.export import (
     other_manifests,
     write_export,
 )
-from pwconf.kinds import kind_label
+from pwconf.kinds import counted_kinds
 from pwconf.runner import ConnectOptions, connect
 from pwconf.state import State, state_path
 from pwconf.words import counted
@@ -96,7 +96,7 @@ def summary(
     result: Export, out: Path, others: list[Path], schema_url: str, schema_found: bool
 ) -> str:
     """What was written, what was not and why, and what to check: for stderr."""
-    counts = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in result.counts.items())
+    counts = counted_kinds(result.counts)
     lines = [f"Wrote {counted(len(result.files), 'file')} to {out}: {counts}."]
     for heading, items in (("Not written:", result.notes), ("Check by hand:", result.warnings)):
         if items:

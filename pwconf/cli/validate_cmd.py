@@ -12,7 +12,7 @@ import click
 
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
-from pwconf.kinds import kind_label
+from pwconf.kinds import counted_kinds
 from pwconf.manifest import analyse, parse_variables
 from pwconf.model import DesiredState
 from pwconf.words import counted
@@ -53,7 +53,7 @@ def _report(
     for problem in problems:
         click.echo(str(problem))
     if valid:
-        kinds = ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in counts.items())
+        kinds = counted_kinds(counts)
         click.echo(f"Valid: {kinds} ({counted(files, 'file')}).")
     else:
         click.echo(problems_found(len(problems)))

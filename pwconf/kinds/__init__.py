@@ -14,6 +14,7 @@ Adding a kind means adding its module and one line here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pwconf.kinds import (
@@ -68,7 +69,12 @@ def application_of(address: Address) -> str | None:
 
 def kind_label(kind: str, count: int = 1) -> str:
     """How messages name a kind: "geozone cluster", or "geozone clusters" for count != 1."""
-    return (kind if count == 1 else PLURALS[kind]).replace("_", " ")
+    return REGISTRY[kind].label(count)
+
+
+def counted_kinds(counts: Mapping[str, int]) -> str:
+    """"50 applications, 1 tag, ...": each kind's count, in the order given."""
+    return ", ".join(f"{n:,} {kind_label(kind, n)}" for kind, n in counts.items())
 
 
 def journal_records_of_old(record: list[Any], state: State) -> list[list[Any]] | None:

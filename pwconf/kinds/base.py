@@ -162,6 +162,10 @@ class Kind:
         """The kind's section and `settings.prune` name in the manifests."""
         return f"{self.name}s"
 
+    def label(self, count: int = 1) -> str:
+        """How messages name the kind: "geozone cluster", or "geozone clusters" for count != 1."""
+        return (self.name if count == 1 else self.plural).replace("_", " ")
+
     @cached_property
     def export_order(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
@@ -224,7 +228,7 @@ class Kind:
     def pointer_problems(self, declared: Declared) -> Iterator[Problem]:
         """A field naming an entity of the same application that the application does not
         declare (checked for every kind, apart from `check`)."""
-        from pwconf.kinds import PLURALS, kind_label  # the registry imports this module
+        from pwconf.kinds import PLURALS  # the registry imports this module
 
         for entity in declared.of_kind(self.name):
             for field_name, target in self.pointers:
@@ -233,7 +237,7 @@ class Kind:
                     continue
                 known = declared.names(target, entity.app)
                 yield Problem(
-                    f"{kind_label(self.name)} {entity.name!r} of application {entity.app!r} "
+                    f"{self.label()} {entity.name!r} of application {entity.app!r} "
                     f"uses {field_name} {name!r}, which application {entity.app!r} does not "
                     f"declare under `{PLURALS[target]}:`{suggest(name, known)}",
                     at(entity, field_name),
@@ -263,7 +267,7 @@ class Kind:
             value = entity.attrs.get(name)
             if isinstance(value, str) and value.startswith("code:"):
                 export.warnings.append(
-                    f"{self.name.replace('_', ' ')} {entity.app}/{entity.name}: its {name} "
+                    f"{self.label()} {entity.app}/{entity.name}: its {name} "
                     f"({value}) does not exist in the application: written as read; fix it by hand"
                 )
         return ordered(entity.attrs, self.export_order)

@@ -108,10 +108,10 @@ class SegmentKind(Kind):
             return []
         shown = ", ".join(repr(name) for name in sorted(unreadable)[:UNREADABLE_SHOWN])
         more = len(unreadable) - UNREADABLE_SHOWN
-        label = "segment" if len(unreadable) == 1 else "segments"
+        shown += f" and {more} more" if more > 0 else ""
         return [
-            f"{label} {shown}{f' and {more} more' if more > 0 else ''}: pwconf cannot read the "
-            "expression the account holds, so it is compared with the manifests as text"
+            f"{self.label(len(unreadable))} {shown}: pwconf cannot read the expression the "
+            "account holds, so it is compared with the manifests as text"
         ]
 
     def from_manifest(self, body: Mapping[str, Any]) -> dict[str, Any]:
