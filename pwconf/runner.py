@@ -48,7 +48,11 @@ class Connection:
     api: Pushwoosh
     base_url: str
     embedded: bool
-    parallelism: int  # calls in flight at once
+
+    @property
+    def parallelism(self) -> int:
+        """Calls in flight at once: the client's workers."""
+        return self.api.client.workers
 
 
 @contextmanager
@@ -71,8 +75,7 @@ def connect(options: ConnectOptions, paths: Sequence[str]) -> Iterator[Connectio
         base_url, token, workers=options.parallelism, network=network, timeouts=timeouts
     )
     try:
-        embedded = server is not None
-        yield Connection(Pushwoosh(client), base_url, embedded, options.parallelism)
+        yield Connection(Pushwoosh(client), base_url, embedded=server is not None)
     finally:
         client.close()
         if server is not None:
