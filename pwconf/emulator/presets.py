@@ -60,8 +60,12 @@ class PresetMethods(Handlers):
         expiration = call.get("expiration_date", iso_date, default=None)
         if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
-        tag_types = {tag_name: tag["type"] for tag_name, tag in call.account.tags.items()}
-        segments.check(expression, call.account.applications, tag_types)
+        tags = call.account.tags
+
+        def tag_type(tag: str) -> int | None:  # looked up only for the tags the expression names
+            return tags[tag]["type"] if tag in tags else None
+
+        segments.check(expression, call.account.applications, tag_type)
         if self._live_filter(call.account, name) is not None:
             fail("Filter already exists")
         call.account.filters[name] = {

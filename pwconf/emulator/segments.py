@@ -21,7 +21,7 @@ of ``A()`` and ``G()``. Positions in error messages are 1-based character offset
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container
 from typing import Any, NamedTuple, NoReturn
 
 from pwconf.emulator.fields import ApiError, is_number, is_whole
@@ -93,12 +93,12 @@ def _tokenize(text: str) -> list[_Token]:
 
 class _Checker:
     def __init__(
-        self, text: str, applications: Container[str], tag_types: Mapping[str, int]
+        self, text: str, applications: Container[str], tag_type: Callable[[str], int | None]
     ) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
         self.applications = applications
-        self.tag_types = tag_types
+        self.tag_type = tag_type
 
     @property
     def current(self) -> _Token:
@@ -192,7 +192,7 @@ class _Checker:
 
     def tag_condition(self) -> None:
         tag = self.expect("str", "a tag name string")
-        tag_type = self.tag_types.get(tag.value)
+        tag_type = self.tag_type(tag.value)
         if tag_type is None:
             self.fail(f'unknown tag "{tag.value}"', tag)
         self.expect(",", "',' after the tag name")
@@ -287,6 +287,8 @@ def _scalar_problem(tag_type: int, item: Any) -> str | None:
     return None if fits(item) else f"{needs}, got {item!r}"
 
 
-def check(text: str, applications: Container[str], tag_types: Mapping[str, int]) -> None:
+def check(
+    text: str, applications: Container[str], tag_type: Callable[[str], int | None]
+) -> None:
     """Raise :class:`SegmentError` naming the first problem of ``text`` and its position."""
-    _Checker(text, applications, tag_types).check()
+    _Checker(text, applications, tag_type).check()

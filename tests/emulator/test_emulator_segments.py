@@ -33,7 +33,7 @@ APPS = {"AAAAA-11111", "BBBBB-22222"}
     'T("Born", gte, daysago(7))',
 ])
 def test_valid_expressions(text: str) -> None:
-    check(text, APPS, TAGS)
+    check(text, APPS, TAGS.get)
 
 
 @pytest.mark.parametrize(("text", "position", "fragment"), [
@@ -58,7 +58,7 @@ def test_valid_expressions(text: str) -> None:
 ])
 def test_errors_name_the_problem_and_position(text: str, position: int, fragment: str) -> None:
     with pytest.raises(SegmentError) as caught:
-        check(text, APPS, TAGS)
+        check(text, APPS, TAGS.get)
     assert caught.value.position == position, str(caught.value)
     assert fragment in str(caught.value)
     assert str(caught.value).startswith(f"Invalid filter_expression at position {position}: ")
