@@ -70,21 +70,21 @@ def export(
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out}: not a directory")
+    if state_file and not state_at.is_file():
+        raise UsageError(f"--state {state_file}: no such file")
+    state = State.load(state_at) if state_at.is_file() else None
     schema_found = True
     if not schema_url:
         schema_url, schema_found = default_schema_url(out_dir)
-    with connect(connection, []) as conn:
-        if state_file and not state_at.is_file():
-            raise UsageError(f"--state {state_file}: no such file")
-        with closing(ReadProgress(StatusLine.on_stderr())) as progress:
-            result = export_account(
-                conn.api,
-                apps=list(dict.fromkeys(apps)),
-                schema_url=schema_url,
-                parallelism=connection.parallelism,
-                state=State.load(state_at) if state_at.is_file() else None,
-                progress=progress,
-            )
+    with connect(connection, []) as conn, closing(ReadProgress(StatusLine.on_stderr())) as progress:
+        result = export_account(
+            conn.api,
+            apps=list(dict.fromkeys(apps)),
+            schema_url=schema_url,
+            parallelism=connection.parallelism,
+            state=state,
+            progress=progress,
+        )
     others = other_manifests(out_dir, result.files)
     written = write_export(out_dir, result.files, force=force)
     for path in written:

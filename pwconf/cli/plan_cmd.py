@@ -85,16 +85,19 @@ def planning_session(
         paths, connection.state_file, emulator=connection.emulator, workspace=connection.workspace
     )
     desired = load(paths, variables, var_files, os.environ)
+    state = None
     if scope is None:
         scope = Scope(apps=frozenset(apps), targets=parse_targets(targets))
         if not scope.is_full:  # a full scope matches everything: no state file to read for it
-            check_scope(desired, scope.apps, scope.targets, State.load(path))
+            state = State.load(path)
+            check_scope(desired, scope.apps, scope.targets, state)
     with connect(connection, paths) as conn, ExitStack() as locked:
         if lock_for is not None:
             check_writable(path)  # the lock file goes beside it: say what is wrong in its terms
             for note in locked.enter_context(state_lock(path, lock_for, lock_timeout)).notes:
                 click.echo(f"note: {note}", err=True)
-        state = State.load(path)
+        if state is None or lock_for is not None:  # under the lock, read as the lock found it
+            state = State.load(path)
         with closing(ReadProgress(StatusLine.on_stderr())) as progress:
             planned = make_plan(
                 conn,

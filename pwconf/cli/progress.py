@@ -98,7 +98,7 @@ class ReadProgress:
             self._status.show(f"Reading the account: {done:,}/{sent:,} calls")
 
     def finish(self, calls: int) -> None:
-        self.close()
+        """The total, once the counter is closed."""
         seconds = time.monotonic() - self._started
         if self._status is not None or seconds > SLOW_READ_S:
             text = f"Read the account: {counted(calls, 'call')} in {duration(seconds)}."

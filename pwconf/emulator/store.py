@@ -354,7 +354,7 @@ class Store:
             providers={"ios": False, "android": False, **(raw.get("providers") or {})},
             credentials=dict(raw.get("credentials") or {}),
         )
-        if any(app.code in other.applications for other in self.accounts.values()):
+        if app.code in self.used_codes:  # every code given so far, of any kind
             raise StoreError(f"{where}: duplicate application code {app.code!r}")
         account.applications[app.code] = app
         self.used_codes.add(app.code)
