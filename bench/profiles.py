@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TODAY = "2026-11-24"  # expiration dates below are all after it
-
 
 @dataclass(frozen=True)
 class Profile:
@@ -784,8 +782,3 @@ def change(world: World, fraction: float = 0.01, seed: int = 11) -> tuple[World,
     done["deletes"] = removed
     done["total"] = sum(done.values())
     return new, done
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
