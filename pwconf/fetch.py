@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, Rows, page_count, page_titles
 from pwconf.errors import ArgumentError, ManifestError, Problem
 from pwconf.kinds import ACCOUNT_WIDE, CONTAINER, REGISTRY, application_of
+from pwconf.kinds.application import match_code
 from pwconf.kinds.base import Kind, LiveView
 from pwconf.model import Address, DesiredState, Entity
 
@@ -226,16 +227,15 @@ def _match(
     known_codes: dict[str, str],
     scope: Scope,
 ) -> list[tuple[str, str]]:
-    """Match live applications to the manifests': by `code:` when given, else by the code pwconf
-    recorded for the handle (so a renamed title stays the same application), else by title.
-    (code, handle) of those the scope reads."""
+    """Match live applications to the manifests' (`application.match_code`); (code, handle) of
+    those the scope reads."""
     codes_by_title: dict[str, list[str]] = {}
     for code, title in titles.items():
         codes_by_title.setdefault(title, []).append(code)
     matched: dict[str, str] = {}
     problems: list[Problem] = []
     for app in desired.of_kind(CONTAINER):
-        code, problem = _match_one(app, titles, codes_by_title, known_codes.get(app.name))
+        code, problem = match_code(app, titles, codes_by_title, known_codes.get(app.name))
         if not problem and code in matched:
             problem = f"application {app.name!r} and {matched[code]!r} both match {code}"
         if problem:
@@ -252,25 +252,3 @@ def _match(
         if scope.includes(Address(CONTAINER, None, handle))
         or any(target.app == handle for target in scope.targets)
     ]
-
-
-def _match_one(
-    app: Entity, titles: dict[str, str], codes_by_title: dict[str, list[str]], recorded: str | None
-) -> tuple[str | None, str]:
-    """The live code of one application, or the problem that stops matching it."""
-    if app.code:
-        if app.code in titles:
-            return app.code, ""
-        return None, (
-            f"application {app.name!r}: code {app.code} is not in the account; "
-            "fix the code, or remove it to match by title"
-        )
-    if recorded in titles:
-        return recorded, ""
-    candidates = codes_by_title.get(app.attrs["title"], [])
-    if len(candidates) > 1:
-        return None, (
-            f"application {app.name!r}: {len(candidates)} live applications are titled "
-            f"{app.attrs['title']!r} ({', '.join(sorted(candidates))}); add `code:` to choose one"
-        )
-    return (candidates[0] if candidates else None), ""

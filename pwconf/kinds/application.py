@@ -191,3 +191,26 @@ def state_entries(state: State, code: str) -> list[tuple[str, str]]:
     events (keyed by application code)."""
     handles = [(KIND.plural, h) for h, c in recorded_codes(state).items() if c == code]
     return [*handles, (CREDENTIALS, code), (event.KIND.plural, code)]
+
+
+def match_code(
+    app: Entity, titles: dict[str, str], codes_by_title: dict[str, list[str]], recorded: str | None
+) -> tuple[str | None, str]:
+    """The live code of one desired application (by `code:`, else the code pwconf recorded for
+    its handle, else its title), or the problem that stops matching it."""
+    if app.code:
+        if app.code in titles:
+            return app.code, ""
+        return None, (
+            f"application {app.name!r}: code {app.code} is not in the account; "
+            "fix the code, or remove it to match by title"
+        )
+    if recorded in titles:
+        return recorded, ""
+    candidates = codes_by_title.get(app.attrs["title"], [])
+    if len(candidates) > 1:
+        return None, (
+            f"application {app.name!r}: {len(candidates)} live applications are titled "
+            f"{app.attrs['title']!r} ({', '.join(sorted(candidates))}); add `code:` to choose one"
+        )
+    return (candidates[0] if candidates else None), ""
