@@ -21,7 +21,7 @@ from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
-from pwconf.kinds.application import recorded_codes
+from pwconf.kinds.application import credential_placeholders, recorded_codes
 from pwconf.kinds.base import Exporting, ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
@@ -173,7 +173,7 @@ class Export(Exporting):
         configured = [f.name for f in kind.fields if f.sensitive and attrs.get(f.name) is not None]
         if configured:
             self.credentials.append(f"{handle} ({', '.join(configured)})")
-            entry[Comment("\n".join(_credential_comment(handle, configured)))] = None
+            entry[Comment("\n".join(credential_placeholders(handle, configured)))] = None
         title = attrs.get("title") or handle
         self.header = [f"Application {title!r} ({code}), written by `pwconf export`."]
         kinds = APP_SECTIONS.values()
@@ -211,28 +211,6 @@ class Export(Exporting):
                 self.notes.append(
                     f"{counted(len(others), 'other application')}: not chosen with --app"
                 )
-
-
-def _credential_comment(handle: str, platforms: list[str]) -> list[str]:
-    env = re.sub(r"[^A-Z0-9]+", "_", handle.upper()).strip("_")
-    lines = [
-        "Push credentials are configured on this application, but Pushwoosh never returns",
-        "them, so they are not written. To manage them with pwconf, uncomment the block and",
-        "point it at your secrets (read at plan time, never shown):",
-    ]
-    if "ios" in platforms:
-        lines += [
-            "ios:",
-            f"  key_file: ${{file:secrets/{handle}.p12}}",
-            f"  key_password: ${{env:{env}_IOS_KEY_PASSWORD}}",
-            "  gateway: production  # or sandbox",
-        ]
-    if "android" in platforms:
-        lines += [
-            "android:",
-            f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
-        ]
-    return lines
 
 
 def default_schema_url(out: Path) -> tuple[str, bool]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -214,3 +215,27 @@ def match_code(
             f"{app.attrs['title']!r} ({', '.join(sorted(candidates))}); add `code:` to choose one"
         )
     return (candidates[0] if candidates else None), ""
+
+
+def credential_placeholders(handle: str, platforms: list[str]) -> list[str]:
+    """The commented-out credential blocks export writes for an application whose `platforms`
+    have credentials configured (Pushwoosh never returns them)."""
+    env = re.sub(r"[^A-Z0-9]+", "_", handle.upper()).strip("_")
+    lines = [
+        "Push credentials are configured on this application, but Pushwoosh never returns",
+        "them, so they are not written. To manage them with pwconf, uncomment the block and",
+        "point it at your secrets (read at plan time, never shown):",
+    ]
+    if "ios" in platforms:
+        lines += [
+            "ios:",
+            f"  key_file: ${{file:secrets/{handle}.p12}}",
+            f"  key_password: ${{env:{env}_IOS_KEY_PASSWORD}}",
+            "  gateway: production  # or sandbox",
+        ]
+    if "android" in platforms:
+        lines += [
+            "android:",
+            f"  fcm_service_account: ${{file:secrets/{handle}-fcm-service-account.json}}",
+        ]
+    return lines
