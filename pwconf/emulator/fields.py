@@ -192,9 +192,12 @@ class Call(Fields):
 
     def __init__(self, request: dict[str, Any], account: Account, token: Token) -> None:
         super().__init__(request)
-        self.request = request
         self.account = account
         self.token = token
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.obj
 
 
 class Handlers:
