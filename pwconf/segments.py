@@ -136,7 +136,6 @@ class AppTerm:
 
     app: AppRef
     platforms: tuple[str, ...] | None
-    column: int
     extra: Value | None = None
 
 
@@ -146,7 +145,6 @@ class GroupTerm:
 
     code: str
     platforms: tuple[str, ...] | None
-    column: int
     extra: Value | None = None
 
 
@@ -174,7 +172,6 @@ class Word:
 @dataclass(frozen=True)
 class EventTerm:
     args: tuple[Value | Word | AppRef, ...]
-    column: int
 
 
 @dataclass(frozen=True)
@@ -182,7 +179,6 @@ class BinOp:
     op: str  # "*", "+" or "\\"
     left: Expr
     right: Expr
-    column: int
 
 
 Expr = BinOp | AppTerm | GroupTerm | TagTerm | EventTerm
@@ -252,8 +248,8 @@ class _Parser:
             return self.parse_primary()
         left = self.parse_binary(precedence + 1)
         while self.current.kind == "op" and PRECEDENCE[self.current.text] == precedence:
-            op = self.advance()
-            left = BinOp(op.text, left, self.parse_binary(precedence + 1), op.column)
+            op = self.advance().text
+            left = BinOp(op, left, self.parse_binary(precedence + 1))
         return left
 
     def parse_primary(self) -> Expr:
@@ -277,7 +273,7 @@ class _Parser:
         if function == "A":
             app = self.parse_app_ref()
             platforms, extra = self.parse_device_filter("A")
-            return AppTerm(app, platforms, name.column, extra)
+            return AppTerm(app, platforms, extra)
         if function == "G":
             code = self.expect(
                 "string", 'the application group code in double quotes, e.g. "ABCDE-12345"'
@@ -285,7 +281,7 @@ class _Parser:
             if not code.value:
                 raise SegmentSyntaxError("empty application group code", code.column)
             platforms, extra = self.parse_device_filter("G")
-            return GroupTerm(str(code.value), platforms, name.column, extra)
+            return GroupTerm(str(code.value), platforms, extra)
         if function == "E":
             return self.parse_event_term(name.column)
         app = None
@@ -378,7 +374,7 @@ class _Parser:
         args = self.items(")", "',' or ')' in E(...)", self.parse_event_arg)
         if not args or not isinstance(args[0], str):
             raise SegmentSyntaxError("E(...) starts with the event name in double quotes", column)
-        return EventTerm(tuple(args), column)
+        return EventTerm(tuple(args))
 
     def parse_event_arg(self) -> Value | Word | AppRef:
         token = self.current

@@ -32,7 +32,7 @@ def canon(text: str, **kwargs: object) -> str:
 def test_terms_and_their_parts() -> None:
     expr = parse('A(@shop, ["iOS"]) * T("Plan", eq, "gold")')
     assert isinstance(expr, BinOp) and expr.op == "*"
-    assert expr.left == AppTerm(AppRef("shop", None, 3), ("iOS",), 1)
+    assert expr.left == AppTerm(AppRef("shop", None, 3), ("iOS",))
     term = expr.right
     assert isinstance(term, TagTerm)
     assert (term.tag, term.operator, term.value, term.app) == ("Plan", "EQ", "gold", None)
@@ -194,7 +194,7 @@ def test_the_python_librarys_segment_equals_the_manifests() -> None:
 def test_group_terms_name_no_application() -> None:
     expr = parse('G("GGGGG-00000", ["iOS"]) * A(@shop)')
     assert isinstance(expr, BinOp) and isinstance(expr.left, GroupTerm)
-    assert expr.left == GroupTerm("GGGGG-00000", ("iOS",), 1)
+    assert expr.left == GroupTerm("GGGGG-00000", ("iOS",))
     assert [r.handle for r in all_app_refs(expr)] == ["shop"]
 
 
