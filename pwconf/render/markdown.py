@@ -71,7 +71,7 @@ def truncation_note(shown: int, total: int) -> str:
 def changes_table(changes: list[Change]) -> str:
     rows = ["| Action | Address | Reason |", "|---|---|---|"]
     for change in changes:
-        label = ACTION_LABELS.get(change.action, change.action.value).split(" (")[0]
+        label = ACTION_LABELS[change.action].split(" (")[0]
         action = f"{code(change.action.symbol)} {label}"
         rows.append(f"| {action} | {code(str(change.address))} | {_reason_cell(change)} |")
     return "\n".join(rows)
