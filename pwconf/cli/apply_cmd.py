@@ -53,7 +53,7 @@ def apply(
     if saved is not None:
         if not kw["paths"]:
             check_manifests_reachable(saved)
-        kw["paths"] = kw["paths"] or tuple(saved.manifest_files)
+            kw["paths"] = tuple(saved.manifest_files)
         kw["scope"] = Scope(targets=frozenset(map(Address.parse, saved.touched)))
     color = use_color(no_color)
     terminate_like_interrupt()

@@ -73,9 +73,7 @@ def export(
     if state_file and not state_at.is_file():
         raise UsageError(f"--state {state_file}: no such file")
     state = State.load(state_at) if state_at.is_file() else None
-    schema_found = True
-    if not schema_url:
-        schema_url, schema_found = default_schema_url(out_dir)
+    schema_url, schema_found = (schema_url, True) if schema_url else default_schema_url(out_dir)
     with connect(connection, []) as conn, closing(ReadProgress(StatusLine.on_stderr())) as progress:
         result = export_account(
             conn.api,

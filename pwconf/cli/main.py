@@ -58,10 +58,9 @@ def _stopped(cause: BaseException | None) -> int:
 
 def show_click_error(exc: click.ClickException) -> None:
     """click's own errors (unknown option, bad value) worded as pwconf's: `error: ...`."""
-    ctx = getattr(exc, "ctx", None)
-    if isinstance(exc, click.UsageError) and ctx is not None:
-        click.echo(ctx.get_usage(), err=True)
-        click.echo(f"Try '{ctx.command_path} --help' for help.\n", err=True)
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
     click.echo(f"error: {exc.format_message()}", err=True)
 
 

@@ -39,7 +39,8 @@ class StatusLine:
         with self._lock:
             self._text = text
             if now or time.monotonic() - self._drawn_at >= self._interval:
-                self._draw(text)
+                self._write(CLEAR_LINE + text)
+                self._drawn_at = time.monotonic()
 
     def clear(self) -> None:
         with self._lock:
@@ -55,10 +56,6 @@ class StatusLine:
             print_lines()
             if text:
                 self.show(text, now=True)
-
-    def _draw(self, text: str) -> None:
-        self._write(CLEAR_LINE + text)
-        self._drawn_at = time.monotonic()
 
     def _write(self, text: str) -> None:
         self._stream.write(text)

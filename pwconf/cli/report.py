@@ -34,18 +34,17 @@ class _Object:
 
     action: Action
     steps: tuple[str, ...]
-    outcomes: dict[str, str] = field(default_factory=dict)
-    details: dict[str, str] = field(default_factory=dict)
+    finished_steps: dict[str, ChangeEvent] = field(default_factory=dict)
     failed_status: str = ""
     remarks: list[str] = field(default_factory=list)  # `warning: ...`, `note: ...`
 
     @property
     def finished(self) -> bool:
-        return len(self.outcomes) == len(self.steps)
+        return len(self.finished_steps) == len(self.steps)
 
     @property
     def outcome(self) -> str:
-        outcomes = set(self.outcomes.values())
+        outcomes = {event.outcome for event in self.finished_steps.values()}
         if "failed" in outcomes:
             return "failed"
         return "skipped" if "skipped" in outcomes else "done"
@@ -131,7 +130,7 @@ class ApplyReport:
     def half_done(self) -> list[Address]:
         """Replaced objects whose delete was done and whose create has not run."""
         objects = self._objects.items()
-        return [address for address, item in objects if item.outcomes and not item.finished]
+        return [address for address, item in objects if item.finished_steps and not item.finished]
 
     def _on_call(self, event: CallEvent) -> None:
         """One call, counted once; what it said goes to every object it was made for."""
@@ -146,11 +145,9 @@ class ApplyReport:
 
     def _on_step(self, event: ChangeEvent) -> None:
         item = self._objects.get(event.address)
-        if item is None or event.step in item.outcomes:
+        if item is None or event.step in item.finished_steps:
             return
-        item.outcomes[event.step] = event.outcome
-        if event.detail:
-            item.details[event.step] = event.detail
+        item.finished_steps[event.step] = event
         if not item.finished:
             return
         outcome = item.outcome
@@ -180,14 +177,14 @@ def _detail(item: _Object) -> str:
     outcome = item.outcome
     if outcome == "done":
         return ""
-    step = next(s for s in item.steps if item.outcomes[s] == outcome)
-    detail = item.details.get(step, "")
+    step = next(s for s in item.steps if item.finished_steps[s].outcome == outcome)
+    detail = item.finished_steps[step].detail
     if outcome == "failed" and item.failed_status:
         detail += f" (status {item.failed_status})"
     if item.action is Action.REPLACE:
         if step == "delete":
             return f"the delete {outcome}: {detail}"
-        if item.outcomes.get("delete") == "done":
+        if item.finished_steps["delete"].outcome == "done":
             return f"deleted, but the create {outcome}: {detail}"
     return detail
 

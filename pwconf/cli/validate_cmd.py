@@ -13,7 +13,7 @@ import click
 from pwconf.cli.options import manifest_options, problems_found, reports_errors
 from pwconf.errors import ManifestError, Problem, UsageError
 from pwconf.kinds import counted_kinds
-from pwconf.manifest import analyse, parse_variables
+from pwconf.manifest import Analysis, analyse, parse_variables
 from pwconf.model import DesiredState
 from pwconf.words import counted
 
@@ -30,33 +30,22 @@ def validate(
         values = parse_variables(list(variables), list(var_files))
     except (ManifestError, UsageError) as exc:
         problems = exc.problems if isinstance(exc, ManifestError) else [Problem(exc.message)]
-        _report(False, problems, 0, DesiredState().counts(), as_json)
-        raise SystemExit(1) from None
-    analysis = analyse(list(paths), values, os.environ)
-    files, counts = len(analysis.state.files), analysis.state.counts()
-    _report(analysis.valid, analysis.problems, files, counts, as_json)
-    raise SystemExit(0 if analysis.valid else 1)
-
-
-def _report(
-    valid: bool, problems: list[Problem], files: int, counts: dict[str, int], as_json: bool
-) -> None:
-    if as_json:
-        document = {
-            "valid": valid,
-            "files": files,
-            "counts": counts,
-            "problems": [_problem_json(problem) for problem in problems],
-        }
-        click.echo(json.dumps(document, indent=2))
-        return
-    for problem in problems:
-        click.echo(str(problem))
-    if valid:
-        kinds = counted_kinds(counts)
-        click.echo(f"Valid: {kinds} ({counted(files, 'file')}).")
+        analysis = Analysis(DesiredState(), problems)
     else:
-        click.echo(problems_found(len(problems)))
+        analysis = analyse(list(paths), values, os.environ)
+    files, counts = len(analysis.state.files), analysis.state.counts()
+    if as_json:
+        problems = [_problem_json(problem) for problem in analysis.problems]
+        document = {"valid": analysis.valid, "files": files, "counts": counts, "problems": problems}
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for problem in analysis.problems:
+            click.echo(str(problem))
+        if analysis.valid:
+            click.echo(f"Valid: {counted_kinds(counts)} ({counted(files, 'file')}).")
+        else:
+            click.echo(problems_found(len(analysis.problems)))
+    raise SystemExit(0 if analysis.valid else 1)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

@@ -20,9 +20,7 @@ from pwconf.render.text import (
     closing_sentences,
     drift_marker,
     format_line,
-    prune_example,
-    unmanaged_kinds,
-    unmanaged_summary,
+    unmanaged_summaries,
 )
 from pwconf.render.values import shorten
 
@@ -71,7 +69,7 @@ def truncation_note(shown: int, total: int) -> str:
 def changes_table(changes: list[Change]) -> str:
     rows = ["| Action | Address | Reason |", "|---|---|---|"]
     for change in changes:
-        label = ACTION_LABELS.get(change.action, change.action.value).split(" (")[0]
+        label = ACTION_LABELS[change.action].split(" (")[0]
         action = f"{code(change.action.symbol)} {label}"
         rows.append(f"| {action} | {code(str(change.address))} | {_reason_cell(change)} |")
     return "\n".join(rows)
@@ -107,16 +105,11 @@ def _diff_char(line: PlanLine) -> str:
 
 
 def unmanaged_markdown(unmanaged: dict[str, list[str]]) -> str:
-    kinds = unmanaged_kinds(unmanaged)
-    if not kinds:
+    summaries, prune = unmanaged_summaries(unmanaged)
+    if not summaries:
         return ""
-    lines = [
-        "**Unmanaged** (add the kind to `settings.prune` to delete them, "
-        f"e.g. `{prune_example(kinds)}`):",
-        "",
-    ]
-    lines += [f"- {escape(unmanaged_summary(kind, unmanaged[kind]))}" for kind in kinds]
-    return "\n".join(lines)
+    heading = f"**Unmanaged** (add the kind to `settings.prune` to delete them, e.g. `{prune}`):"
+    return "\n".join([heading, "", *(f"- {escape(summary)}" for summary in summaries)])
 
 
 def notes_markdown(plan: Plan) -> str:

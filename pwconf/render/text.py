@@ -101,32 +101,28 @@ def drift_marker(change: Change) -> str:
     return marker if change.drift and marker not in change.reason else ""
 
 
-def unmanaged_kinds(unmanaged: dict[str, list[str]]) -> list[str]:
-    """The kinds with unmanaged objects (plural names, in the planner's order)."""
-    return [kind for kind, names in unmanaged.items() if names]
-
-
-def prune_example(kinds: list[str]) -> str:
-    return f"prune: [{', '.join(kinds)}]"
-
-
 def unmanaged_lines(unmanaged: dict[str, list[str]]) -> list[PlanLine]:
     """One line per kind of live objects left alone, and how to have them deleted."""
-    kinds = unmanaged_kinds(unmanaged)
-    if not kinds:
+    summaries, prune = unmanaged_summaries(unmanaged)
+    if not summaries:
         return []
-    lines = [PlanLine(f"Unmanaged: {unmanaged_summary(kind, unmanaged[kind])}") for kind in kinds]
-    hint = f"  (add the kind to settings.prune to delete them, e.g. {prune_example(kinds)})"
-    return [*lines, PlanLine(hint)]
+    hint = f"  (add the kind to settings.prune to delete them, e.g. {prune})"
+    return [*(PlanLine(f"Unmanaged: {summary}") for summary in summaries), PlanLine(hint)]
 
 
-def unmanaged_summary(kind: str, names: list[str]) -> str:
-    """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more`."""
-    shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
-    if len(names) > UNMANAGED_NAMES_SHOWN:
-        shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
-    label = kind_label(KIND_BY_PLURAL[kind], len(names))
-    return f"{len(names):,} {label} not in the manifests, left alone: {shown}"
+def unmanaged_summaries(unmanaged: dict[str, list[str]]) -> tuple[list[str], str]:
+    """`13 tags not in the manifests, left alone: T0, ..., T9 and 3 more` for each kind with
+    unmanaged objects, in the planner's order, and the `prune: [tags]` that deletes them."""
+    kinds = [kind for kind, names in unmanaged.items() if names]
+    summaries = []
+    for kind in kinds:
+        names = unmanaged[kind]
+        shown = ", ".join(names[:UNMANAGED_NAMES_SHOWN])
+        if len(names) > UNMANAGED_NAMES_SHOWN:
+            shown += f" and {len(names) - UNMANAGED_NAMES_SHOWN:,} more"
+        label = kind_label(KIND_BY_PLURAL[kind], len(names))
+        summaries.append(f"{len(names):,} {label} not in the manifests, left alone: {shown}")
+    return summaries, f"prune: [{', '.join(kinds)}]"
 
 
 def note_lines(plan: Plan) -> list[PlanLine]:
