@@ -138,14 +138,10 @@ def _message(error: ValidationError, path: Path) -> str:
             return f"{field} must be {limit!r}, not {got}"
         case "minimum" | "maximum":
             low, high = error.schema.get("minimum"), error.schema.get("maximum")
-            if low is not None and high is not None:
-                return f"{field} must be between {low} and {high}, not {got}"
-            if low is not None:
+            if high is None:  # (the schema sets no maximum without a minimum)
                 return f"{field} must be at least {low}, not {got}"
-            return f"{field} must be at most {high}, not {got}"
-        case "minLength" if limit != 1:
-            return f"{field} must be at least {limit} characters long"
-        case "minLength" | "minProperties":
+            return f"{field} must be between {low} and {high}, not {got}"
+        case "minLength" | "minProperties":  # (the schema's are all 1)
             return f"{field} must not be empty"
         case "maxLength":
             return f"{field} is too long ({len(instance)} characters); at most {limit}"
