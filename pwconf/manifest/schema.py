@@ -92,9 +92,7 @@ def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path
                 message = f"unknown key {key!r} in {_place(path)}; {hint}allowed: "
                 yield at_key((*path, key), message + ", ".join(allowed))
     elif keyword == "required":
-        for key in limit:
-            if key in instance:
-                continue
+        for key in [key for key in limit if key not in instance]:
             if path == () and key == "version":
                 message = "missing `version: 1`: every manifest file starts with it"
                 yield path, Problem(message, Position(document.file, 1, 1))
