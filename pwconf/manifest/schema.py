@@ -44,7 +44,6 @@ TYPE_WORDS = {
     "boolean": "true or false",
     "object": "a mapping",
     "array": "a list",
-    "null": "empty",
 }
 
 
@@ -119,15 +118,13 @@ def _message(error: ValidationError, path: Path) -> str:
     field, limit, instance = _field(path), error.validator_value, error.instance
     got = _describe_value(instance, path)
     match error.validator:
-        case "type":
-            names = [limit] if isinstance(limit, str) else list(limit)
-            wanted = " or ".join(TYPE_WORDS.get(name, name) for name in names)
+        case "type":  # (the schema names one type each time)
             hint = ""
-            if "string" in names and isinstance(instance, bool):
+            if limit == "string" and isinstance(instance, bool):
                 hint = " (YAML reads yes/no/on/off/true/false as booleans: quote the value)"
-            elif "string" in names and isinstance(instance, int | float):
+            elif limit == "string" and isinstance(instance, int | float):
                 hint = " (quote the value to make it a string)"
-            return f"{field} must be {wanted}, not {got}{hint}"
+            return f"{field} must be {TYPE_WORDS[limit]}, not {got}{hint}"
         case "enum":
             names = [str(choice) for choice in limit]
             hint = suggest(instance, names) if isinstance(instance, str) else ""
