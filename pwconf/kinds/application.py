@@ -29,23 +29,18 @@ def _reveal(value: Any) -> bytes:
     return raw if isinstance(raw, bytes) else str(raw).encode()
 
 
-def _ios_wire(ios: Mapping[str, Any]) -> dict[str, Any]:
+def _credentials_wire(platform: str, block: Mapping[str, Any]) -> dict[str, Any]:
+    """configureApplication's fields for one platform's credentials."""
+    if platform == "android":
+        service_account = _reveal(block["fcm_service_account"]).decode()
+        return {"android_fcm_service_account": json.loads(service_account)}
     return {
         "ios_key_management_type": "manual",
-        "ios_key_file": base64.b64encode(_reveal(ios["key_file"])).decode(),
-        "ios_key_password": _reveal(ios["key_password"]).decode(),
+        "ios_key_file": base64.b64encode(_reveal(block["key_file"])).decode(),
+        "ios_key_password": _reveal(block["key_password"]).decode(),
         # [doc] a string, "0" sandbox or "1" production (contract §11; the contract said 0/1)
-        "ios_gateway": "1" if ios.get("gateway", "production") == "production" else "0",
+        "ios_gateway": "1" if block.get("gateway", "production") == "production" else "0",
     }
-
-
-def _android_wire(android: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "android_fcm_service_account": json.loads(_reveal(android["fcm_service_account"]).decode())
-    }
-
-
-WIRE_BUILDERS = {"ios": _ios_wire, "android": _android_wire}
 
 
 class ApplicationKind(Kind):
@@ -101,19 +96,15 @@ class ApplicationKind(Kind):
         the one getApplications lists; providers it left out (None) leave every platform
         unknown, which complete_live resolves from the state file."""
         code, providers = raw["code"], raw["providers"]
-
-        def configured(platform: str) -> str | None:
-            if providers is None:
-                return NOT_REPORTED
-            return CONFIGURED_ELSEWHERE if providers.get(platform) else None
-
-        record = {
-            **raw,
-            "name": app or code,
-            "title": raw["title"] if raw["title"] is not None else view.listed_titles.get(code),
-            # Credentials are never echoed (contract §2); complete_live fills these from state.
-            **{platform: configured(platform) for platform in DEVICE_TYPES},
-        }
+        # Credentials are never echoed (contract §2); complete_live fills these from state.
+        if providers is None:
+            credentials = dict.fromkeys(DEVICE_TYPES, NOT_REPORTED)
+        else:
+            credentials = {
+                p: CONFIGURED_ELSEWHERE if providers.get(p) else None for p in DEVICE_TYPES
+            }
+        title = raw["title"] if raw["title"] is not None else view.listed_titles.get(code)
+        record = {**raw, "name": app or code, "title": title, **credentials}
         return super().to_entity(record, None, view)
 
     def complete_live(
@@ -157,7 +148,7 @@ class ApplicationKind(Kind):
     ) -> None:
         for platform in platforms:
             block = entity.attrs[platform]
-            wire = WIRE_BUILDERS[platform](block)
+            wire = _credentials_wire(platform, block)
             api.configure_application(code, DEVICE_TYPES[platform], **wire)
             ctx.state.record(CREDENTIALS, code, platform, value=seal_secrets(block, ctx.state.salt))
 

@@ -28,11 +28,14 @@ class Field:
     """One field of a kind, as the manifests name it."""
 
     name: str
-    wire: str = ""  # its name in the API's records and requests when not `name`
+    wire: str = ""  # its name in the API's records and requests; `name` when not given
     coerce: Callable[[Any], Any] | None = None  # the normal form of a value that is set
     default: Any = None  # the value when unset (normalize coerces it too)
     points_at: str = ""  # the kind of the same application it names; sent by that one's code
     sensitive: tuple[str, ...] = ()  # keys of this block whose values are secret
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire", self.wire or self.name)
 
     def normal(self, value: Any) -> Any:
         value = self.default if value is None else value
@@ -298,20 +301,15 @@ class Kind:
         """A live record in manifest vocabulary: codes pointed at become names ("code:<code>"
         when pwconf does not know it)."""
         attrs = {}
-        for name, wire_name, points_at, default in self._read_fields:
-            value = raw.get(wire_name)
-            if points_at:
-                names = view.names_by_code.get((points_at, app), {})
+        for f in self.fields:
+            value = raw.get(f.wire)
+            if f.points_at:
+                names = view.names_by_code.get((f.points_at, app), {})
                 value = names.get(value, f"code:{value}") if value else None
             if value is None:  # a fresh copy of a mutable default: entities share nothing
-                value = default.copy() if isinstance(default, dict) else default
-            attrs[name] = value
+                value = f.default.copy() if isinstance(f.default, dict) else f.default
+            attrs[f.name] = value
         return Entity(Address(self.name, app, raw["name"]), attrs, code=raw.get("code"))
-
-    @cached_property
-    def _read_fields(self) -> tuple[tuple[str, str, str, Any], ...]:
-        """(name, wire name, kind pointed at, default) of each field, as to_entity reads them."""
-        return tuple((f.name, f.wire or f.name, f.points_at, f.default) for f in self.fields)
 
     def wire(self, entity: Entity, ctx: ApplyContext, names: Iterable[str] = ()) -> dict[str, Any]:
         """The fields in `names` (all if empty; `<field>_code` for a pointer's new code) by
@@ -324,7 +322,7 @@ class Kind:
             value = entity.attrs.get(f.name)
             if f.points_at and value:
                 value = ctx.codes[Address(f.points_at, entity.app, value)]
-            wire[f.wire or f.name] = value
+            wire[f.wire] = value
         return wire
 
     # --- apply ----------------------------------------------------------------------------

@@ -33,23 +33,17 @@ def _is_version(value: Any) -> bool:
     return isinstance(value, str) and bool(_VERSION_RE.match(value))
 
 
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_date(value: Any) -> bool:
     """A date "YYYY-MM-DD" or "YYYY-MM-DD hh:mm[:ss]", or "N days ago"."""
     if not isinstance(value, str):
         return False
     if _DAYS_AGO_RE.match(value):
         return True
-    if not _DATE_RE.match(value):
-        return False
     try:
         datetime.datetime.fromisoformat(value)  # the calendar: no 2026-02-30
     except ValueError:
         return False
-    return True
+    return bool(_DATE_RE.match(value))
 
 
 @dataclass(frozen=True)
@@ -61,7 +55,7 @@ class TagType:
 
 
 TAG_TYPES: dict[str, TagType] = {
-    "integer": TagType(1, OPERATORS, "a whole number", _is_whole),
+    "integer": TagType(1, OPERATORS, "a whole number", lambda v: type(v) is int),
     "string": TagType(2, ("EQ", "NOTEQ", "IN", "NOTIN", "NOTSET"), "a string", _is_str),
     "list": TagType(3, ("IN", "NOTIN", "NOTSET"), "a string", _is_str),
     "date": TagType(4, OPERATORS, 'a date "YYYY-MM-DD" or "N days ago"', _is_date),
@@ -70,11 +64,6 @@ TAG_TYPES: dict[str, TagType] = {
     "version": TagType(7, OPERATORS, 'a version string such as "1.2.3"', _is_version),
 }
 TYPE_NAMES: dict[int, str] = {tag_type.code: name for name, tag_type in TAG_TYPES.items()}
-
-
-def fits(value: Any, tag_type: str) -> bool:
-    """Whether a single value suits a tag of that type."""
-    return tag_type in TAG_TYPES and TAG_TYPES[tag_type].fits(value)
 
 
 # Default tags exist on every account (contract §3): never declared, never deleted. Types
@@ -119,19 +108,20 @@ class TagKind(Kind):
             hint = suggest(term.tag, declared.names(self.name) + list(DEFAULT_TAGS))
             message = f"unknown tag {term.tag!r}; declare it under `tags:` with its type{hint}"
             return [(message, term.tag_column)]
+        problems = operator_problems(term, tag_type)
         if app_specific is True and term.app is None:
             message = (
                 f"tag {term.tag!r} is application_specific: use "
                 f'AT(@handle, "{term.tag}", ...) instead of T(...)'
             )
+            problems.insert(0, (message, term.column))
         elif app_specific is False and term.app is not None:
             message = (
                 f"tag {term.tag!r} is not application_specific: use T(...) instead of "
                 "AT(...), or declare the tag with `application_specific: true`"
             )
-        else:
-            return operator_problems(term, tag_type)
-        return [(message, term.column), *operator_problems(term, tag_type)]
+            problems.insert(0, (message, term.column))
+        return problems
 
     def exported_term_problem(self, term: TagTerm, tag: Entity | None) -> str | None:
         """What `pwconf validate` would say of a tag term of an exported expression, given
@@ -250,16 +240,16 @@ def operator_problems(term: TagTerm, tag_type: str) -> list[tuple[str, int]]:
         return [] if value is None else [('NOTSET takes no value: write T("Tag", NOTSET)', column)]
     if value is None:
         return [(f"{operator} needs a value", term.operator_column)]
-    wanted = TAG_TYPES[tag_type].wanted
+    wanted, fits = TAG_TYPES[tag_type].wanted, TAG_TYPES[tag_type].fits
     if operator not in ("IN", "NOTIN", "BETWEEN"):
-        if fits(value, tag_type):
+        if fits(value):
             return []
         return [(f"{about}: {operator} needs {wanted}, not {_describe(value)}", column)]
     if operator == "BETWEEN" and (not isinstance(value, list) or len(value) != 2):
         return [("BETWEEN needs a list of two values [min, max]", column)]
     if not isinstance(value, list) or not value:
         return [(f'{operator} needs a non-empty list, e.g. ["a", "b"]', column)]
-    wrong = [item for item in value if not fits(item, tag_type)]
+    wrong = [item for item in value if not fits(item)]
     if wrong:
         item = _describe(wrong[0])
         return [(f"{about}: the items of {operator} must each be {wanted}, not {item}", column)]

@@ -87,26 +87,20 @@ class Builder:
         if self.prune is None:
             self.prune = (prune, position)
         elif self.prune[0] != prune:
-            self.problems.append(
-                Problem(
-                    "settings.prune differs from the one set at "
-                    f"{self.prune[1].file_line}; set it in one file",
-                    position,
-                )
-            )
+            first = self.prune[1].file_line
+            message = f"settings.prune differs from the one set at {first}; set it in one file"
+            self.problems.append(Problem(message, position))
 
     def add_entity(self, document: Document, address: Address, path: Path, body: Any) -> None:
         position = document.key_where(path)
         first = self.defined_at.get(address)
         if first is not None:
             where = f" of application {address.app!r}" if address.app else ""
-            self.problems.append(
-                Problem(
-                    f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
-                    f"{first.file_line}; define it once",
-                    position,
-                )
+            message = (
+                f"{kind_label(address.kind)} {address.name!r}{where} is already defined at "
+                f"{first.file_line}; define it once"
             )
+            self.problems.append(Problem(message, position))
             return
         self.defined_at[address] = position
         if path in self.with_errors or not isinstance(body, dict):
@@ -121,9 +115,7 @@ class Builder:
 
     def add_application(self, document: Document, handle: str, body: Any) -> None:
         path: Path = (APPS, handle)
-        draft = self.apps.get(handle)
-        if draft is None:
-            draft = self.apps[handle] = _AppDraft(document.key_where(path))
+        draft = self.apps.setdefault(handle, _AppDraft(document.key_where(path)))
         if not isinstance(body, dict):
             draft.broken = True
             return
@@ -140,9 +132,7 @@ class Builder:
         self, document: Document, handle: str, draft: _AppDraft, body: dict[str, Any]
     ) -> None:
         positions = self.positions.get((APPS, handle), {})
-        for name in APP_FIELDS:
-            if name not in body:
-                continue
+        for name in [name for name in APP_FIELDS if name in body]:
             if name not in draft.fields:
                 draft.fields[name] = body[name]
                 draft.positions.update(
@@ -151,14 +141,11 @@ class Builder:
                     if key == name or key.startswith(f"{name}.")
                 )
             elif draft.fields[name] != body[name]:
-                self.problems.append(
-                    Problem(
-                        f"application {handle!r}: {name!r} differs from the value set at "
-                        f"{draft.positions[name].file_line}; set it in one file, or the "
-                        "same in both",
-                        document.where((APPS, handle, name)),
-                    )
+                message = (
+                    f"application {handle!r}: {name!r} differs from the value set at "
+                    f"{draft.positions[name].file_line}; set it in one file, or the same in both"
                 )
+                self.problems.append(Problem(message, document.where((APPS, handle, name))))
 
     def finish(self, files: list[str]) -> DesiredState:
         for handle, draft in self.apps.items():
@@ -170,22 +157,18 @@ class Builder:
 
     def finish_application(self, handle: str, draft: _AppDraft) -> None:
         address = Address(CONTAINER, None, handle)
-        if draft.broken:
-            self.broken.add(address)
-            return
-        if "title" not in draft.fields:
-            self.problems.append(
-                Problem(
-                    f"application {handle!r} has no title; add `title:` (without a `code:`, "
-                    "the live application is found by its title)",
-                    draft.position,
-                )
+        if not draft.broken and "title" not in draft.fields:
+            message = (
+                f"application {handle!r} has no title; add `title:` (without a `code:`, "
+                "the live application is found by its title)"
             )
+            self.problems.append(Problem(message, draft.position))
+            draft.broken = True
+        if draft.broken:
             self.broken.add(address)
             return
         attrs, code = REGISTRY[CONTAINER].from_manifest(draft.fields), draft.fields.get("code")
         self.entities[address] = Entity(address, attrs, code, draft.position, draft.positions)
-
 
     # --- what the kinds' checks ask of the finished state (kinds.base.Declared) ------------
     def is_declared(self, kind: str, app: str | None, name: str) -> bool:

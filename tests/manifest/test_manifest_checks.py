@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pwconf.kinds.tag import DEFAULT_TAGS, TAG_TYPES, fits, operator_problems
+from pwconf.kinds.tag import DEFAULT_TAGS, TAG_TYPES, operator_problems
 from pwconf.segments import parse, tag_terms
 from tests.manifest.conftest import Write
 from tests.manifest.helpers import find, run, where
@@ -127,7 +127,7 @@ def test_default_tags_types() -> None:
     ],
 )
 def test_fits(value: object, tag_type: str, expected: bool) -> None:
-    assert fits(value, tag_type) is expected
+    assert TAG_TYPES[tag_type].fits(value) is expected
 
 
 def test_operator_problems_point_at_the_operator_or_the_value() -> None:
