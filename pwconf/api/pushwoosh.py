@@ -152,9 +152,6 @@ class Pushwoosh:
         result = self.client.create(method, fields, find)
         return replace(result, response=read_answer(method, result.response, fields).response)
 
-    def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
-        return self.client.call(method, fields, kind="write")
-
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
         page, total = 1, 1
@@ -181,7 +178,7 @@ class Pushwoosh:
         return self._create("createApplication", fields, find)
 
     def update_application(self, code: str, **fields: Any) -> CallResult:
-        return self._write("updateApplication", {"application": code, **fields})
+        return self.client.call("updateApplication", {"application": code, **fields}, kind="write")
 
     def delete_application(self, code: str) -> CallResult:
         return self.client.delete("deleteApplication", {"application": code})
@@ -189,7 +186,7 @@ class Pushwoosh:
     def configure_application(self, code: str, device_type: int, **fields: Any) -> CallResult:
         """Fields are the wire names of §2; credentials are write-only and never echoed."""
         request = {"application": code, "device_type": device_type, **fields}
-        return self._write("configureApplication", request)
+        return self.client.call("configureApplication", request, kind="write")
 
     def add_tag(
         self,
@@ -202,13 +199,8 @@ class Pushwoosh:
             found = _by_name(self.rows(Reads.list_tags()), name)
             return _found("addTag", {"result": True}) if found else None
 
-        tag = {
-            "name": name,
-            "type": type_code,
-            "application_specific": application_specific,
-            "user_specific": user_specific,
-        }
-        return self._create("addTag", {"tag": tag}, find)
+        specific = {"application_specific": application_specific, "user_specific": user_specific}
+        return self._create("addTag", {"tag": {"name": name, "type": type_code, **specific}}, find)
 
     def delete_tag(self, name: str) -> CallResult:
         # [decided] a missing name gives 210 "Tag not found": counted as already gone
@@ -224,13 +216,8 @@ class Pushwoosh:
     ) -> CallResult:
         """No method reads events back, so after an unknown outcome the write is retried and
         [decided] 210 "Event already exists" on that retry counts as "already existed"."""
-        fields = _compact(
-            application=app,
-            name=name,
-            description=description,
-            eventAttributes=list(attributes or []),
-            trackRevenue=track_revenue,
-        )
+        fields = _compact(application=app, name=name, description=description)
+        fields |= {"eventAttributes": list(attributes or []), "trackRevenue": track_revenue}
         return self._create("createEvent", fields, None)
 
     def all_filters(self) -> Rows:
@@ -334,10 +321,10 @@ class Pushwoosh:
         unique within an application). If only some are found, the outcome stays unknown
         (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch), or passes
         one geozone per call."""
-        names = [zone["name"] for zone in geozones]
 
         def find() -> CallResult | None:
             zones = self.rows(Reads.list_geozones(app))
+            names = [zone["name"] for zone in geozones]
             found = [_by_name(zones, name) for name in names]
             missing = [name for name, zone in zip(names, found, strict=True) if zone is None]
             if len(missing) == len(names):
@@ -355,7 +342,7 @@ class Pushwoosh:
     def update_geozone(self, app: str, geozone_id: int, **wire_fields: Any) -> CallResult:
         """[decided] an omitted field stays; None for `cluster`/`campaign` unbinds it."""
         fields = {"application": app, "geoZoneId": geozone_id, **wire_fields}
-        return self._write("updateGeoZone", fields)
+        return self.client.call("updateGeoZone", fields, kind="write")
 
     def delete_geozones(self, app: str, ids: list[int]) -> CallResult:
         """Delete geozones by id; if a batch is refused as "not found", delete what remains."""
