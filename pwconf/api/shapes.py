@@ -173,13 +173,9 @@ _FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
 
 
 def _flag(value: Any) -> Coerced:
-    if type(value) is int and value in (0, 1):
-        flag = bool(value)
-    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
-        flag = _FLAG_TEXT[value.strip().lower()]
-    else:
-        return None
-    return flag, str(flag).lower()
+    text = str(value) if type(value) is int else value
+    flag = _FLAG_TEXT.get(text.strip().lower()) if isinstance(text, str) else None
+    return None if flag is None else (flag, str(flag).lower())
 
 
 def _sdk(value: Any) -> Coerced:
