@@ -213,26 +213,23 @@ class ApiClient:
                     return found
             if outcome.verdict is _Verdict.FAILED:
                 raise self._error(outcome, track)
-            if outcome.verdict is _Verdict.UNKNOWN:
-                after_unknown = True
-                if find is not None:
-                    # give a slow server time to finish before reading back
-                    note = f"outcome unknown after {outcome.label}"
-                    self._sleep(self._delay(outcome, track, note))
-                    if (found := self._read_back(outcome, track, find)) is not None:
-                        return found
-                    if track.attempts >= self.max_attempts:
-                        raise self._error(outcome, track)
-                    track.notes.append("not found by reading back, so tried again")
-                    continue
-                if not retry_unknown:
-                    why = "the write is not idempotent, so not retried"
-                    raise self._error(outcome, track, why)
+            unknown = outcome.verdict is _Verdict.UNKNOWN
+            after_unknown = after_unknown or unknown
+            if unknown and not retry_unknown:
+                raise self._error(outcome, track, "the write is not idempotent, so not retried")
+            reading_back = unknown and find is not None
+            if reading_back:  # after giving a slow server time to finish
+                self._sleep(self._delay(outcome, track, f"outcome unknown after {outcome.label}"))
+                if (found := self._read_back(outcome, track, find)) is not None:
+                    return found
             if track.attempts >= self.max_attempts:
                 if creating and after_unknown and find is None:
                     raise self._error(outcome, track, f"gave up after {track.attempts} attempts")
                 raise self._error(outcome, track)
-            self._sleep(self._delay(outcome, track))
+            if reading_back:
+                track.notes.append("not found by reading back, so tried again")
+            else:
+                self._sleep(self._delay(outcome, track))
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
