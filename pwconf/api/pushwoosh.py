@@ -240,12 +240,8 @@ class Pushwoosh:
             found = _by_name(self.all_filters(), name)
             return _found("createFilter", {"name": name}) if found else None
 
-        fields = _compact(
-            name=name,
-            filter_expression=expression,
-            application=application,
-            expiration_date=expiration_date,
-        )
+        optional = _compact(application=application, expiration_date=expiration_date)
+        fields = {"name": name, "filter_expression": expression, **optional}
         return self._create("createFilter", fields, find)
 
     def delete_filter(self, name: str) -> CallResult:
