@@ -36,13 +36,6 @@ class Read:
         """The answer's `response` in the contract's form; raises UnreadableAnswer."""
         return read_answer(self.method, response, {**self.fields, **self.known})
 
-    def page(self, response: Any) -> tuple[Rows, Read | None]:
-        """This page's rows and the read of the next page (None: no more pages)."""
-        checked = self.check(response).response
-        rows = checked if self.key is None else checked[self.key]
-        rows = list(rows) if isinstance(rows, list) else [rows]
-        return rows, self.next_page(checked) if self.next_page else None
-
 
 def _compact(**fields: Any) -> dict[str, Any]:
     """The fields that are set (None means "not sent")."""
@@ -134,8 +127,10 @@ class Pushwoosh:
         comes with the page before); `on_page(more)` after each page."""
         rows: Rows = []
         while read is not None:
-            page, read = read.page(self.send(read).response)
-            rows += page
+            checked = read.check(self.send(read).response).response
+            page = checked if read.key is None else checked[read.key]
+            rows += page if isinstance(page, list) else [page]
+            read = read.next_page(checked) if read.next_page else None
             if on_page:
                 on_page(read is not None)
         return rows
