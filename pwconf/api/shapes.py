@@ -185,17 +185,12 @@ def _sdk(value: Any) -> Coerced:
         return None
     if value == "":
         return None, "null"
-    decoded = _unhex(value)
-    return (decoded, f'"{decoded}" (hex-encoded)') if decoded in SDK_VALUES else (value, None)
-
-
-def _unhex(value: str) -> str | None:
-    if not value.startswith("x") or len(value) % 2 == 0:
-        return None
+    hexed = value.startswith("x") and len(value) % 2 == 1
     try:
-        return bytes.fromhex(value[1:]).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        decoded = bytes.fromhex(value[1:]).decode("ascii") if hexed else ""
+    except ValueError:  # UnicodeDecodeError included
+        decoded = ""
+    return (decoded, f'"{decoded}" (hex-encoded)') if decoded in SDK_VALUES else (value, None)
 
 
 # a string literal (its end quote may be missing), or a word outside one
