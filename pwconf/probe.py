@@ -124,7 +124,11 @@ class _Probe:
         except expected:
             raise
         except ApiError as exc:
-            _end_on_account_failure(exc)
+            # a failure no other call gets past (no connection, a refused token: the client's
+            # hint for a 210 about it) ends the probe, reported once as the error it is
+            token_refused = exc.hint == AuthenticationError.hint
+            if isinstance(exc, TransportError | AuthenticationError) or token_refused:
+                raise
             self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)
             return None
 
@@ -188,14 +192,6 @@ class _Probe:
         self.report.findings.append(Finding(
             label, read.method, dict(read.fields), outcome, differences, problem, **details
         ))  # fmt: skip
-
-
-def _end_on_account_failure(exc: ApiError) -> None:
-    """A failure no other call could get past (no connection, a refused token) ends the
-    probe: it is reported as the error it is, not once per method."""
-    token_refused = exc.hint == AuthenticationError.hint  # the client's hint for a 210 about it
-    if isinstance(exc, TransportError | AuthenticationError) or token_refused:
-        raise exc
 
 
 def grouped(differences: tuple[Difference, ...]) -> tuple[str, ...]:

@@ -213,26 +213,23 @@ class ApiClient:
                     return found
             if outcome.verdict is _Verdict.FAILED:
                 raise self._error(outcome, track)
-            if outcome.verdict is _Verdict.UNKNOWN:
-                after_unknown = True
-                if find is not None:
-                    # give a slow server time to finish before reading back
-                    note = f"outcome unknown after {outcome.label}"
-                    self._sleep(self._delay(outcome, track, note))
-                    if (found := self._read_back(outcome, track, find)) is not None:
-                        return found
-                    if track.attempts >= self.max_attempts:
-                        raise self._exhausted(outcome, track)
-                    track.notes.append("not found by reading back, so tried again")
-                    continue
-                if not retry_unknown:
-                    why = "the write is not idempotent, so not retried"
-                    raise self._unknown(outcome, track, why)
+            unknown = outcome.verdict is _Verdict.UNKNOWN
+            after_unknown = after_unknown or unknown
+            if unknown and not retry_unknown:
+                raise self._error(outcome, track, "the write is not idempotent, so not retried")
+            reading_back = unknown and find is not None
+            if reading_back:  # after giving a slow server time to finish
+                self._sleep(self._delay(outcome, track, f"outcome unknown after {outcome.label}"))
+                if (found := self._read_back(outcome, track, find)) is not None:
+                    return found
             if track.attempts >= self.max_attempts:
                 if creating and after_unknown and find is None:
-                    raise self._unknown(outcome, track, f"gave up after {track.attempts} attempts")
-                raise self._exhausted(outcome, track)
-            self._sleep(self._delay(outcome, track))
+                    raise self._error(outcome, track, f"gave up after {track.attempts} attempts")
+                raise self._error(outcome, track)
+            if reading_back:
+                track.notes.append("not found by reading back, so tried again")
+            else:
+                self._sleep(self._delay(outcome, track))
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
@@ -261,33 +258,30 @@ class ApiClient:
         try:
             found = find()
         except ApiError as exc:
-            raise self._unknown(outcome, track, f"reading back failed: {exc.message}") from exc
+            raise self._error(outcome, track, f"reading back failed: {exc.message}") from exc
         if found is None:
             return None
-        confirmed = _Outcome(
-            _Verdict.SUCCESS, "confirmed", http_status=found.http_status, status_code=200,
-            message="OK", response=found.response,
+        confirmed = replace(
+            outcome, http_status=found.http_status, status_code=200, message="OK",
+            response=found.response,
         )  # fmt: skip
         return track.result(confirmed, extra_note="outcome confirmed by reading back")
 
-    def _error(self, outcome: _Outcome, track: _Tracker) -> ApiError:
-        status = f"HTTP {outcome.http_status}: " if outcome.http_status not in (None, 200) else ""
-        return self._build(outcome, track, f"{track.method}: {status}{outcome.message}")
-
-    def _exhausted(self, outcome: _Outcome, track: _Tracker) -> ApiError:
-        text = f"{track.method} failed after {track.attempts} attempts: {outcome.label}"
-        return self._build(outcome, track, text)
-
-    def _unknown(self, outcome: _Outcome, track: _Tracker, why: str) -> ApiError:
-        text = f"{track.method}: outcome unknown after {outcome.label}; {why}"
-        return self._build(outcome, track, text, OutcomeUnknown)
-
-    def _build(
-        self, outcome: _Outcome, track: _Tracker, text: str, cls: type[ApiError] | None = None
-    ) -> ApiError:
-        exc = (cls or outcome.error)(
+    def _error(self, outcome: _Outcome, track: _Tracker, unknown: str = "") -> ApiError:
+        """The error ending a call: the outcome left unknown (`unknown` says why), the server's
+        final answer, or the attempts run out."""
+        method, cls = track.method, outcome.error
+        if unknown:
+            text = f"{method}: outcome unknown after {outcome.label}; {unknown}"
+            cls = OutcomeUnknown
+        elif outcome.verdict is _Verdict.FAILED:
+            status = "" if outcome.http_status in (None, 200) else f"HTTP {outcome.http_status}: "
+            text = f"{method}: {status}{outcome.message}"
+        else:
+            text = f"{method} failed after {track.attempts} attempts: {outcome.label}"
+        exc = cls(
             self.redact(text),
-            method=track.method,
+            method=method,
             status_code=outcome.status_code,
             http_status=outcome.http_status,
             hint=AuthenticationError.hint if _mentions_token(outcome) else outcome.hint,
@@ -304,9 +298,9 @@ def is_idempotent_write(method: str) -> bool:
 def means_gone(failed: CallResult) -> bool:
     """A delete's failure saying the entity does not exist (§9): body status 404, or 210 "not
     found" unless about the account, the token or access. HTTP 404 (unknown method) is not."""
+    if failed.status_code == 404:
+        return failed.http_status == 200
     text = failed.message.lower()
-    if failed.status_code == 404 and failed.http_status == 200:
-        return True
     if failed.status_code != 210 or "not found" not in text:
         return False
     return not any(word in text for word in ("account", "access denied", "token"))

@@ -126,19 +126,17 @@ class Transport:
         declared = raw.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise _too_large()
-        parts: list[bytes] = []
-        size = 0
+        body = bytearray()
         while chunk := raw.read1(READ_BYTES, decode_content=True):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
                 raise _too_large()
             if time.monotonic() > deadline:
                 raise TransportFailure(
                     f"the answer took longer than {self.timeouts.attempt:g}s", sent=True
                 )
-            parts.append(chunk)
         raw.release_conn()
-        return b"".join(parts)
+        return bytes(body)
 
 
 def _too_large() -> TransportFailure:
@@ -169,9 +167,8 @@ def _failure(exc: Exception, *, answered: bool, url: str) -> TransportFailure:
         return TransportFailure(text, sent=False, hint=REACH_HINT)
     if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
         return TransportFailure("read timed out", sent=True)
-    if answered:
-        return TransportFailure(f"response cut short: {_innermost(exc)}", sent=True)
-    return TransportFailure(f"connection dropped: {_innermost(exc)}", sent=True)
+    what = "response cut short" if answered else "connection dropped"
+    return TransportFailure(f"{what}: {_innermost(exc)}", sent=True)
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

@@ -36,13 +36,6 @@ class Read:
         """The answer's `response` in the contract's form; raises UnreadableAnswer."""
         return read_answer(self.method, response, {**self.fields, **self.known})
 
-    def page(self, response: Any) -> tuple[Rows, Read | None]:
-        """This page's rows and the read of the next page (None: no more pages)."""
-        checked = self.check(response).response
-        rows = checked if self.key is None else checked[self.key]
-        rows = list(rows) if isinstance(rows, list) else [rows]
-        return rows, self.next_page(checked) if self.next_page else None
-
 
 def _compact(**fields: Any) -> dict[str, Any]:
     """The fields that are set (None means "not sent")."""
@@ -134,8 +127,10 @@ class Pushwoosh:
         comes with the page before); `on_page(more)` after each page."""
         rows: Rows = []
         while read is not None:
-            page, read = read.page(self.send(read).response)
-            rows += page
+            checked = read.check(self.send(read).response).response
+            page = checked if read.key is None else checked[read.key]
+            rows += page if isinstance(page, list) else [page]
+            read = read.next_page(checked) if read.next_page else None
             if on_page:
                 on_page(read is not None)
         return rows
@@ -151,9 +146,6 @@ class Pushwoosh:
         """A create (client.create), its `response` read through the method's shape."""
         result = self.client.create(method, fields, find)
         return replace(result, response=read_answer(method, result.response, fields).response)
-
-    def _write(self, method: str, fields: dict[str, Any]) -> CallResult:
-        return self.client.call(method, fields, kind="write")
 
     def application_pages(self) -> Iterator[dict[str, str]]:
         """Each page's {code: title}, page 1 first, sequentially."""
@@ -181,7 +173,7 @@ class Pushwoosh:
         return self._create("createApplication", fields, find)
 
     def update_application(self, code: str, **fields: Any) -> CallResult:
-        return self._write("updateApplication", {"application": code, **fields})
+        return self.client.call("updateApplication", {"application": code, **fields}, kind="write")
 
     def delete_application(self, code: str) -> CallResult:
         return self.client.delete("deleteApplication", {"application": code})
@@ -189,7 +181,7 @@ class Pushwoosh:
     def configure_application(self, code: str, device_type: int, **fields: Any) -> CallResult:
         """Fields are the wire names of §2; credentials are write-only and never echoed."""
         request = {"application": code, "device_type": device_type, **fields}
-        return self._write("configureApplication", request)
+        return self.client.call("configureApplication", request, kind="write")
 
     def add_tag(
         self,
@@ -202,13 +194,8 @@ class Pushwoosh:
             found = _by_name(self.rows(Reads.list_tags()), name)
             return _found("addTag", {"result": True}) if found else None
 
-        tag = {
-            "name": name,
-            "type": type_code,
-            "application_specific": application_specific,
-            "user_specific": user_specific,
-        }
-        return self._create("addTag", {"tag": tag}, find)
+        specific = {"application_specific": application_specific, "user_specific": user_specific}
+        return self._create("addTag", {"tag": {"name": name, "type": type_code, **specific}}, find)
 
     def delete_tag(self, name: str) -> CallResult:
         # [decided] a missing name gives 210 "Tag not found": counted as already gone
@@ -224,13 +211,8 @@ class Pushwoosh:
     ) -> CallResult:
         """No method reads events back, so after an unknown outcome the write is retried and
         [decided] 210 "Event already exists" on that retry counts as "already existed"."""
-        fields = _compact(
-            application=app,
-            name=name,
-            description=description,
-            eventAttributes=list(attributes or []),
-            trackRevenue=track_revenue,
-        )
+        fields = _compact(application=app, name=name, description=description)
+        fields |= {"eventAttributes": list(attributes or []), "trackRevenue": track_revenue}
         return self._create("createEvent", fields, None)
 
     def all_filters(self) -> Rows:
@@ -253,12 +235,8 @@ class Pushwoosh:
             found = _by_name(self.all_filters(), name)
             return _found("createFilter", {"name": name}) if found else None
 
-        fields = _compact(
-            name=name,
-            filter_expression=expression,
-            application=application,
-            expiration_date=expiration_date,
-        )
+        optional = _compact(application=application, expiration_date=expiration_date)
+        fields = {"name": name, "filter_expression": expression, **optional}
         return self._create("createFilter", fields, find)
 
     def delete_filter(self, name: str) -> CallResult:
@@ -334,10 +312,10 @@ class Pushwoosh:
         unique within an application). If only some are found, the outcome stays unknown
         (OutcomeUnknown): the caller finds each by its name (GeozoneKind.create_batch), or passes
         one geozone per call."""
-        names = [zone["name"] for zone in geozones]
 
         def find() -> CallResult | None:
             zones = self.rows(Reads.list_geozones(app))
+            names = [zone["name"] for zone in geozones]
             found = [_by_name(zones, name) for name in names]
             missing = [name for name, zone in zip(names, found, strict=True) if zone is None]
             if len(missing) == len(names):
@@ -355,7 +333,7 @@ class Pushwoosh:
     def update_geozone(self, app: str, geozone_id: int, **wire_fields: Any) -> CallResult:
         """[decided] an omitted field stays; None for `cluster`/`campaign` unbinds it."""
         fields = {"application": app, "geoZoneId": geozone_id, **wire_fields}
-        return self._write("updateGeoZone", fields)
+        return self.client.call("updateGeoZone", fields, kind="write")
 
     def delete_geozones(self, app: str, ids: list[int]) -> CallResult:
         """Delete geozones by id; if a batch is refused as "not found", delete what remains."""

@@ -173,13 +173,9 @@ _FLAG_TEXT = {"0": False, "1": True, "false": False, "true": True}
 
 
 def _flag(value: Any) -> Coerced:
-    if type(value) is int and value in (0, 1):
-        flag = bool(value)
-    elif isinstance(value, str) and value.strip().lower() in _FLAG_TEXT:
-        flag = _FLAG_TEXT[value.strip().lower()]
-    else:
-        return None
-    return flag, str(flag).lower()
+    text = str(value) if type(value) is int else value
+    flag = _FLAG_TEXT.get(text.strip().lower()) if isinstance(text, str) else None
+    return None if flag is None else (flag, str(flag).lower())
 
 
 def _sdk(value: Any) -> Coerced:
@@ -189,17 +185,12 @@ def _sdk(value: Any) -> Coerced:
         return None
     if value == "":
         return None, "null"
-    decoded = _unhex(value)
-    return (decoded, f'"{decoded}" (hex-encoded)') if decoded in SDK_VALUES else (value, None)
-
-
-def _unhex(value: str) -> str | None:
-    if not value.startswith("x") or len(value) % 2 == 0:
-        return None
+    hexed = value.startswith("x") and len(value) % 2 == 1
     try:
-        return bytes.fromhex(value[1:]).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        decoded = bytes.fromhex(value[1:]).decode("ascii") if hexed else ""
+    except ValueError:  # UnicodeDecodeError included
+        decoded = ""
+    return (decoded, f'"{decoded}" (hex-encoded)') if decoded in SDK_VALUES else (value, None)
 
 
 # a string literal (its end quote may be missing), or a word outside one

@@ -11,7 +11,7 @@ import click
 from pwconf import __version__
 from pwconf.cli.options import account_options, color_option, reports_errors, use_color
 from pwconf.printable import printable
-from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, Finding, ProbeReport, probe
+from pwconf.probe import DIFFERED, EXPECTED, NOT_CALLED, ProbeReport, probe
 from pwconf.runner import ConnectOptions, connect
 from pwconf.words import counted
 
@@ -48,19 +48,14 @@ def report_text(report: ProbeReport, color: bool) -> str:
     width = max(len(finding.label) for finding in report.findings) + 2
     lines = [f"Probed {report.api_url}: {counted(report.calls, 'read call')}, no write.", ""]
     for finding in report.findings:
-        lines += _finding_lines(finding, width, color)
+        outcome = finding.outcome
+        if color:
+            outcome = click.style(outcome, fg=OUTCOME_COLOR.get(outcome, "red"), bold=True)
+        problem = f": {printable(finding.problem)}" if finding.problem else ""
+        lines.append(f"  {finding.label.ljust(width)}{outcome}{problem}")
+        lines += [f"      {printable(line)}" for line in finding.differences]
     lines += ["", *_summary(report)]
     return "\n".join(lines)
-
-
-def _finding_lines(finding: Finding, width: int, color: bool) -> list[str]:
-    outcome = finding.outcome
-    if color:
-        outcome = click.style(outcome, fg=OUTCOME_COLOR.get(finding.outcome, "red"), bold=True)
-    head = f"  {finding.label.ljust(width)}{outcome}"
-    if finding.problem:
-        head += f": {printable(finding.problem)}"
-    return [head, *(f"      {printable(line)}" for line in finding.differences)]
 
 
 def _summary(report: ProbeReport) -> list[str]:
