@@ -163,11 +163,11 @@ class Emulator(ApplicationMethods, PresetMethods):
     # -- messages (§1) -------------------------------------------------------------------------
     def create_message(self, call: Call) -> Any:
         if call.has("application"):
-            self._application(call)
+            call.application()
         elif call.has("applications_group"):
             # Groups are not modelled: a restricted token can not be checked against one.
             call.get("applications_group", string)
-            self._unrestricted(call)
+            call.unrestricted()
         else:
             fail("No application or group code given")
         notifications = call.get("notifications", json_list)
