@@ -38,7 +38,7 @@ def _application_fields(req: Fields) -> dict[str, Any]:
 class ApplicationMethods(Handlers):
     # -- applications (§2) ---------------------------------------------------------------------
     def create_application(self, call: Call) -> Any:
-        self._unrestricted(call)
+        call.unrestricted()
         app = self.store.add_application(
             call.account, call.get("title", string), **_application_fields(call),
             authorize_all_tokens=call.get("authorize_all_tokens", boolean, default=False),
@@ -46,18 +46,18 @@ class ApplicationMethods(Handlers):
         return {"application": app.code}
 
     def update_application(self, call: Call) -> Any:
-        app = self._application(call, not_found=MSG_APP_NOT_FOUND)
+        app = call.application(not_found=MSG_APP_NOT_FOUND)
         fields = _application_fields(call)
         fields["title"] = call.get("title", string, default=app.title)
         for name, value in fields.items():
             setattr(app, name, value)
 
     def delete_application(self, call: Call) -> Any:
-        app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
+        app = call.application(not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
         call.account.drop_application(app.code)
 
     def get_application(self, call: Call) -> Any:
-        app = self._application(call, not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
+        app = call.application(not_found=MSG_APP_NOT_FOUND, suspended_ok=True)
         icon_url = None
         if app.icon:
             digest = hashlib.sha1(app.icon.encode(), usedforsecurity=False).hexdigest()[:12]
@@ -80,7 +80,7 @@ class ApplicationMethods(Handlers):
         }
 
     def configure_application(self, call: Call) -> Any:
-        app = self._application(call, not_found=MSG_APP_NOT_FOUND)
+        app = call.application(not_found=MSG_APP_NOT_FOUND)
         device_type = call.get("device_type")
         if device_type not in DEVICE_TYPE_PROVIDER or isinstance(device_type, bool):
             fail("Invalid device_type: expected 1 (iOS) or 3 (Android)")
@@ -98,7 +98,7 @@ class ApplicationMethods(Handlers):
 
     # -- tags (§3) -----------------------------------------------------------------------------
     def add_tag(self, call: Call) -> Any:
-        self._unrestricted(call)
+        call.unrestricted()
         tag = call.nested("tag")
         name = tag.get("name", string)
         type_code = tag.get("type")
@@ -112,7 +112,7 @@ class ApplicationMethods(Handlers):
         return {"result": True}
 
     def delete_tag(self, call: Call) -> Any:
-        self._unrestricted(call)
+        call.unrestricted()
         name = call.nested("tag").get("name", string)
         existing = call.account.tags.get(name)
         if existing is None:
@@ -132,7 +132,7 @@ class ApplicationMethods(Handlers):
 
     # -- events (§4) ---------------------------------------------------------------------------
     def create_event(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         name = call.get("name", string, max_len=32)
         description = call.get("description", string, max_len=64, empty_ok=True, default=None)
         attributes = _event_attributes(call.get("eventAttributes", json_list, non_empty=False,

@@ -121,10 +121,9 @@ class Emulator(ApplicationMethods, PresetMethods):
                 app = call.account.applications.get(code) if isinstance(code, str) else None
                 response = answer_shapes.reshape(self.shapes, method, response, app)
         except ApiError as error:
-            status, answer, headers = error.result()
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
-                status = 210
-            return status, answer, headers
+                error.http_status = 210
+            return error.result()
         message = "OK"
         if call.account.over_plan:
             message = SUBSCRIBER_LIMIT_WARNING if method == "createMessage" else OVER_PLAN_WARNING
@@ -164,11 +163,11 @@ class Emulator(ApplicationMethods, PresetMethods):
     # -- messages (§1) -------------------------------------------------------------------------
     def create_message(self, call: Call) -> Any:
         if call.has("application"):
-            self._application(call)
+            call.application()
         elif call.has("applications_group"):
             # Groups are not modelled: a restricted token can not be checked against one.
             call.get("applications_group", string)
-            self._unrestricted(call)
+            call.unrestricted()
         else:
             fail("No application or group code given")
         notifications = call.get("notifications", json_list)

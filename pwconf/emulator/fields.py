@@ -1,5 +1,5 @@
 """What every emulator method shares: the §1 messages, the error answer, the field checks, and
-the checks of a call's application (the `Handlers` base the domain modules build on)."""
+the call with the checks of its application."""
 
 from __future__ import annotations
 
@@ -188,7 +188,8 @@ class Fields:
 
 
 class Call(Fields):
-    """One authenticated call: its request, account and token."""
+    """One authenticated call: its request, account and token, and the checks of the application
+    it names."""
 
     def __init__(self, request: dict[str, Any], account: Account, token: Token) -> None:
         super().__init__(request)
@@ -199,46 +200,42 @@ class Call(Fields):
     def request(self) -> dict[str, Any]:
         return self.obj
 
-
-class Handlers:
-    """The checks every method's handler runs on its call's application."""
-
-    store: Store
-    shapes: frozenset[str]
-    today: Callable[[], dt.date]
-
-    def _application(
-        self, call: Call, field: str = "application", *,
-        not_found: str = MSG_ACCESS_DENIED, suspended_ok: bool = False,
+    def application(
+        self, field: str = "application", *, not_found: str = MSG_ACCESS_DENIED,
+        suspended_ok: bool = False,
     ) -> Application:
-        code = call.request.get(field)
+        code = self.request.get(field)
         if code is None or code == "":
             fail(MSG_NO_APPLICATION)
         if not isinstance(code, str):
             fail(f"Invalid {field}: expected an application code")
-        return self._application_by_code(call, code, not_found=not_found, suspended_ok=suspended_ok)
+        return self._allowed(code, not_found, suspended_ok)
 
-    def _application_by_code(
-        self, call: Call, code: str, *, not_found: str = MSG_ACCESS_DENIED,
-        suspended_ok: bool = False,
-    ) -> Application:
-        if not call.token.allows(code):
+    def owner(self, kind: str, code: str, not_found: str) -> Application:
+        """The application of the account whose ``kind`` (presets, campaigns) holds ``code``."""
+        for app in self.account.applications.values():
+            if code in getattr(app, kind):
+                return self._allowed(app.code, not_found, suspended_ok=False)
+        fail(not_found)
+
+    def _allowed(self, code: str, not_found: str, suspended_ok: bool) -> Application:
+        if not self.token.allows(code):
             forbidden()
-        app = call.account.applications.get(code)
+        app = self.account.applications.get(code)
         if app is None:
             fail(not_found)
         if app.suspended and not suspended_ok:
             fail("Application suspended")
         return app
 
-    def _owner(self, call: Call, kind: str, code: str, not_found: str) -> Application:
-        """The application of the account whose ``kind`` (presets, campaigns) holds ``code``."""
-        for app in call.account.applications.values():
-            if code in getattr(app, kind):
-                return self._application_by_code(call, app.code)
-        fail(not_found)
-
-    @staticmethod
-    def _unrestricted(call: Call) -> None:
-        if call.token.applications is not None:
+    def unrestricted(self) -> None:
+        if self.token.applications is not None:
             forbidden()
+
+
+class Handlers:
+    """What the methods of the domain modules use of the :class:`Emulator`."""
+
+    store: Store
+    shapes: frozenset[str]
+    today: Callable[[], dt.date]

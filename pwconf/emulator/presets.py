@@ -50,13 +50,18 @@ def _checked_geozone(app: Application, raw: Fields) -> dict[str, Any]:
     return {key: raw.obj.get(key) for key in GEOZONE_FIELDS}
 
 
+def _filter_application(call: Call) -> str | None:
+    """The code of the application a filter call names, if it names one (suspended or not)."""
+    return call.application(suspended_ok=True).code if call.has("application") else None
+
+
 class PresetMethods(Handlers):
     # -- filters (§5) --------------------------------------------------------------------------
     def create_filter(self, call: Call) -> Any:
-        self._unrestricted(call)
+        call.unrestricted()
         name = call.get("name", string)
         expression = call.get("filter_expression", string)
-        application = self._filter_application(call)
+        application = _filter_application(call)
         expiration = call.get("expiration_date", iso_date, default=None)
         if expiration and expiration < self.today().isoformat():
             fail("Invalid expiration_date: must not be in the past")
@@ -93,19 +98,15 @@ class PresetMethods(Handlers):
         need_application = answer_shapes.FILTERS_NEED_APPLICATION in self.shapes
         if need_application and not call.has("application"):
             fail(MSG_NO_APPLICATION)
-        application = self._filter_application(call)
+        application = _filter_application(call)
         # With the shape, a filter bound to no application serves every one.
         shown = {application, None} if need_application else {application}
         live = [self._live_filter(call.account, name) for name in list(call.account.filters)]
         return {"filters": [dict(found) for found in live if found is not None
                             and (application is None or found["application"] in shown)]}
 
-    def _filter_application(self, call: Call) -> str | None:
-        """The code of the application a filter call names, if it names one (suspended or not)."""
-        return self._application(call, suspended_ok=True).code if call.has("application") else None
-
     def delete_filter(self, call: Call) -> Any:
-        self._unrestricted(call)
+        call.unrestricted()
         name = call.get("name", string)
         if self._live_filter(call.account, name) is None:
             fail("Filter not found")
@@ -113,7 +114,7 @@ class PresetMethods(Handlers):
 
     # -- presets (§6) --------------------------------------------------------------------------
     def create_preset(self, call: Call) -> Any:
-        app = self._application(call, "applicationCode")
+        app = call.application("applicationCode")
         name = call.get("name", string)
         campaign = call.get("campaignCode", _member, app, "campaign", default=None)
         content = call.nested("content")
@@ -160,12 +161,12 @@ class PresetMethods(Handlers):
         return code
 
     def list_presets(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         return {"presets": [{"code": p["code"], "name": p["name"]} for p in app.presets.values()]}
 
     def _preset(self, call: Call) -> tuple[Application, dict[str, Any]]:
         code = call.get("preset_code", string)
-        app = self._owner(call, "presets", code, "Preset not found")
+        app = call.owner("presets", code, "Preset not found")
         return app, app.presets[code]
 
     def get_preset(self, call: Call) -> Any:
@@ -182,7 +183,7 @@ class PresetMethods(Handlers):
 
     # -- campaigns (§8a) -----------------------------------------------------------------------
     def create_campaign(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         name = call.get("name", string)
         description = call.get("description", string, empty_ok=True, default=None)
         return {"campaign": self._add_named(
@@ -191,7 +192,7 @@ class PresetMethods(Handlers):
 
     def get_campaigns(self, call: Call) -> Any:
         """One page; the cursor is the offset of the next page, empty on the last [decided]."""
-        app = self._application(call)
+        app = call.application()
         limit = min(
             CAMPAIGN_PAGE_SIZE, call.get("limit", integer, low=1, default=CAMPAIGN_PAGE_SIZE)
         )
@@ -212,11 +213,11 @@ class PresetMethods(Handlers):
 
     def delete_campaign(self, call: Call) -> Any:
         code = call.get("campaign", string)
-        self._owner(call, "campaigns", code, "Campaign not found").drop_campaign(code)
+        call.owner("campaigns", code, "Campaign not found").drop_campaign(code)
 
     # -- geozone clusters (§7) -----------------------------------------------------------------
     def add_geo_zone_cluster(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         name = call.get("name", string)
         cooldown = call.get("cooldown", integer, low=0)
         return {"GeoZoneCluster": self._add_named(
@@ -224,7 +225,7 @@ class PresetMethods(Handlers):
         )}
 
     def list_geo_zone_clusters(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         counts = Counter(geozone["cluster"] for geozone in app.geozones.values())
         return {"clusters": [
             {"name": c["name"], "code": c["code"], "cooldown": c["cooldown"],
@@ -233,7 +234,7 @@ class PresetMethods(Handlers):
         ]}
 
     def delete_geo_zone_cluster(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         code = call.get("geoZoneCluster", string)
         if code not in app.clusters:
             fail("Cluster not found")
@@ -241,7 +242,7 @@ class PresetMethods(Handlers):
 
     # -- geozones (§8) -------------------------------------------------------------------------
     def add_geo_zone(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         checked: dict[str, dict[str, Any]] = {}
         taken = app.geozone_ids_by_name()
         for index, raw in enumerate(call.get("geozones", json_list)):
@@ -256,7 +257,7 @@ class PresetMethods(Handlers):
         return {"GeoZones": [geozone["id"] for geozone in checked.values()]}
 
     def update_geo_zone(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         geozone_id = call.get("geoZoneId", integer)
         current = app.geozones.get(geozone_id)
         if current is None:
@@ -271,7 +272,7 @@ class PresetMethods(Handlers):
         app.geozones[geozone_id] = geozone
 
     def delete_geo_zone(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         ids = call.get("geozones", json_list)
         for index, geozone_id in enumerate(ids):
             integer(geozone_id, f"geozones[{index}]")
@@ -281,6 +282,6 @@ class PresetMethods(Handlers):
             del app.geozones[geozone_id]
 
     def list_geo_zones(self, call: Call) -> Any:
-        app = self._application(call)
+        app = call.application()
         keys = ("id", *GEOZONE_FIELDS)
         return {"geoZones": [{key: zone[key] for key in keys} for zone in app.geozones.values()]}

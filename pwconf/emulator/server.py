@@ -42,7 +42,7 @@ from pwconf.emulator.answer_shapes import SHAPES, check_shapes
 from pwconf.emulator.core import Emulator
 from pwconf.emulator.faults import DROP, ERROR_AFTER, Decision, Faults
 from pwconf.emulator.fields import Result, http_error
-from pwconf.emulator.store import Store, StoreError, read_snapshot_file
+from pwconf.emulator.store import Store
 
 API_PREFIX = "/json/1.3/"
 ADMIN_PREFIX = "/_emulator/"
@@ -118,8 +118,13 @@ class EmulatorServer:
         self.store = Store(seed=seed, tokens=tokens)
         if self.data_file and os.path.exists(self.data_file):
             try:
-                self.store.load(read_snapshot_file(self.data_file))
-            except (OSError, StoreError) as exc:
+                with open(self.data_file, encoding="utf-8") as handle:
+                    self.store.load(json.load(handle))
+            except json.JSONDecodeError as exc:
+                raise EmulatorError(
+                    f"can not load {self.data_file}: {self.data_file} is not valid JSON: {exc}"
+                ) from None
+            except (OSError, ValueError) as exc:  # StoreError too
                 raise EmulatorError(f"can not load {self.data_file}: {exc}") from None
         try:
             self.core = Emulator(self.store, shapes=answer_shapes)
@@ -134,8 +139,6 @@ class EmulatorServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> EmulatorServer:
-        if self._httpd is not None:
-            return self
         try:
             self._httpd = _HTTPServer((self.host, self.port), self)
         except OSError as exc:
@@ -390,28 +393,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_POST
 
     def _read_body(self) -> bytes | None:
+        """The body by its Content-Length; None if unreadable (a chunked body too: no client of
+        the API sends one)."""
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            return self._read_chunked()
+            return None
         try:
             length = int(self.headers.get("content-length") or 0)
         except ValueError:
             return None
         return self.rfile.read(length) if length > 0 else b""
-
-    def _read_chunked(self) -> bytes | None:
-        chunks = []
-        while True:
-            line = self.rfile.readline(65537)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                return None
-            if size == 0:
-                while self.rfile.readline(65537).strip():  # trailers
-                    pass
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(3)  # CRLF after the chunk
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body, separators=(",", ":")).encode()

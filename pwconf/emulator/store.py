@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
-import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -417,15 +415,3 @@ def _dump_application(app: Application) -> dict[str, Any]:
 
 def _dump_leaves(owner: Account | Application, kinds: Iterable[str]) -> dict[str, Any]:
     return {kind: [dict(leaf) for leaf in getattr(owner, kind).values()] for kind in kinds}
-
-
-def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The snapshot stored in ``path``; :class:`StoreError` if it is not a JSON object."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise StoreError(f"{os.fspath(path)} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise StoreError(f"{os.fspath(path)} does not hold a JSON object")
-    return data
