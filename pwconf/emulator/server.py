@@ -393,15 +393,28 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_POST
 
     def _read_body(self) -> bytes | None:
-        """The body by its Content-Length; None if unreadable (a chunked body too: no client of
-        the API sends one)."""
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            return None
+            return self._read_chunked()
         try:
             length = int(self.headers.get("content-length") or 0)
         except ValueError:
             return None
         return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes | None:
+        chunks = []
+        while True:
+            line = self.rfile.readline(65537)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                return None
+            if size == 0:
+                while self.rfile.readline(65537).strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(3)  # CRLF after the chunk
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body, separators=(",", ":")).encode()
