@@ -174,3 +174,15 @@ def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EmulatorError, match=r"accounts\[1\]\.applications\[0\]: duplicate "
                        "application code 'AAAAA-00001'"):
         EmulatorServer(port=0, data_file=data)
+
+
+def test_a_chunked_request_body_is_read_as_a_whole(server: EmulatorServer) -> None:
+    """HTTP/1.1 servers must accept `Transfer-Encoding: chunked`: requests sends a generator so."""
+    body = json.dumps({"request": {"auth": server.token, "tag": {"name": "Plan", "type": 2}}})
+    pieces = (body[i : i + 7].encode() for i in range(0, len(body), 7))
+    with requests.Session() as session:
+        answer = session.post(f"{server.url}/addTag", data=pieces, timeout=5)
+        assert answer.request.headers.get("Transfer-Encoding") == "chunked"
+        assert answer.status_code == 200 and answer.json()["status_code"] == 200
+        listed = Api(server, session).ok("listTags")
+    assert "Plan" in json.dumps(listed)
