@@ -262,8 +262,8 @@ class ApiClient:
         if found is None:
             return None
         confirmed = replace(
-            outcome, http_status=found.http_status, status_code=200, message="OK",
-            response=found.response,
+            outcome, verdict=_Verdict.SUCCESS, label="confirmed", http_status=found.http_status,
+            status_code=200, message="OK", response=found.response,
         )  # fmt: skip
         return track.result(confirmed, extra_note="outcome confirmed by reading back")
 
