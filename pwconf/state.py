@@ -132,30 +132,33 @@ class State:
             raise ValueError(f"unknown journal record {op!r}")
 
     def _replay(self, records: list[Any]) -> None:
-        """Each record applied; an older pwconf's are first translated by the kinds, which name
-        the sections."""
-        from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
-
         for record in records:
-            todays = None
             try:
-                if isinstance(record, list) and record and record[0] in CHANGES:
-                    todays = [record]
-                elif isinstance(record, list) and record and isinstance(record[0], str):
-                    todays = journal_records_of_old(record, self)
-                for op, *args in todays or []:
+                for op, *args in self._todays(record):
                     self._apply(op, *args)
             except (TypeError, ValueError, AttributeError, IndexError):
                 raise StateError(
                     f"the state journal beside {self.path} holds a malformed record: "
                     f"{str(record)[:80]}"
                 ) from None
-            if todays is None:
-                raise StateError(
-                    f"the state journal beside {self.path} holds a record this pwconf does not "
-                    f"know: {str(record)[:80]}",
-                    hint="use the pwconf version that wrote it",
-                )
+
+    def _todays(self, record: Any) -> list[list[Any]]:
+        """`record` as today's journal records (an older pwconf's are translated by the kinds,
+        which name the sections)."""
+        from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
+
+        if isinstance(record, list) and record and record[0] in CHANGES:
+            return [record]
+        todays = None
+        if isinstance(record, list) and record and isinstance(record[0], str):
+            todays = journal_records_of_old(record, self)
+        if todays is None:
+            raise StateError(
+                f"the state journal beside {self.path} holds a record this pwconf does not "
+                f"know: {str(record)[:80]}",
+                hint="use the pwconf version that wrote it",
+            )
+        return todays
 
     def claim_account(
         self, fingerprint: str, live_app_codes: Collection[str], recorded_app_codes: Collection[str]

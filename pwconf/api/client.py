@@ -213,23 +213,27 @@ class ApiClient:
                     return found
             if outcome.verdict is _Verdict.FAILED:
                 raise self._error(outcome, track)
-            unknown = outcome.verdict is _Verdict.UNKNOWN
-            after_unknown = after_unknown or unknown
-            if unknown and not retry_unknown:
-                raise self._error(outcome, track, "the write is not idempotent, so not retried")
-            reading_back = unknown and find is not None
-            if reading_back:  # after giving a slow server time to finish
-                self._sleep(self._delay(outcome, track, f"outcome unknown after {outcome.label}"))
-                if (found := self._read_back(outcome, track, find)) is not None:
-                    return found
+            if outcome.verdict is _Verdict.UNKNOWN:
+                after_unknown = True
+                if find is not None:
+                    # give a slow server time to finish before reading back
+                    note = f"outcome unknown after {outcome.label}"
+                    self._sleep(self._delay(outcome, track, note))
+                    if (found := self._read_back(outcome, track, find)) is not None:
+                        return found
+                    if track.attempts >= self.max_attempts:
+                        raise self._error(outcome, track)
+                    track.notes.append("not found by reading back, so tried again")
+                    continue
+                if not retry_unknown:
+                    why = "the write is not idempotent, so not retried"
+                    raise self._error(outcome, track, why_unknown=why)
             if track.attempts >= self.max_attempts:
                 if creating and after_unknown and find is None:
-                    raise self._error(outcome, track, f"gave up after {track.attempts} attempts")
+                    why = f"gave up after {track.attempts} attempts"
+                    raise self._error(outcome, track, why_unknown=why)
                 raise self._error(outcome, track)
-            if reading_back:
-                track.notes.append("not found by reading back, so tried again")
-            else:
-                self._sleep(self._delay(outcome, track))
+            self._sleep(self._delay(outcome, track))
 
     def _attempt(self, method: str, body: bytes, track: _Tracker) -> _Outcome:
         track.attempts += 1
@@ -258,21 +262,22 @@ class ApiClient:
         try:
             found = find()
         except ApiError as exc:
-            raise self._error(outcome, track, f"reading back failed: {exc.message}") from exc
+            why = f"reading back failed: {exc.message}"
+            raise self._error(outcome, track, why_unknown=why) from exc
         if found is None:
             return None
-        confirmed = replace(
-            outcome, verdict=_Verdict.SUCCESS, label="confirmed", http_status=found.http_status,
-            status_code=200, message="OK", response=found.response,
+        confirmed = _Outcome(
+            _Verdict.SUCCESS, "confirmed", http_status=found.http_status, status_code=200,
+            message="OK", response=found.response,
         )  # fmt: skip
         return track.result(confirmed, extra_note="outcome confirmed by reading back")
 
-    def _error(self, outcome: _Outcome, track: _Tracker, unknown: str = "") -> ApiError:
-        """The error ending a call: the outcome left unknown (`unknown` says why), the server's
-        final answer, or the attempts run out."""
+    def _error(self, outcome: _Outcome, track: _Tracker, *, why_unknown: str = "") -> ApiError:
+        """The error ending a call: with `why_unknown`, an outcome left unknown; else the
+        server's final answer (a FAILED outcome) or, for any other, the attempts run out."""
         method, cls = track.method, outcome.error
-        if unknown:
-            text = f"{method}: outcome unknown after {outcome.label}; {unknown}"
+        if why_unknown:
+            text = f"{method}: outcome unknown after {outcome.label}; {why_unknown}"
             cls = OutcomeUnknown
         elif outcome.verdict is _Verdict.FAILED:
             status = "" if outcome.http_status in (None, 200) else f"HTTP {outcome.http_status}: "

@@ -186,7 +186,7 @@ def _sdk(value: Any) -> Coerced:
     if value == "":
         return None, "null"
     hexed = value.startswith("x") and len(value) % 2 == 1
-    try:
+    try:  # "" below: not hex-encoded (no SDK is named "")
         decoded = bytes.fromhex(value[1:]).decode("ascii") if hexed else ""
     except ValueError:  # UnicodeDecodeError included
         decoded = ""

@@ -1,5 +1,6 @@
-"""What every emulator method shares: the §1 messages, the error answer, the field checks, and
-the call with the checks of its application."""
+"""What every emulator method shares: the §1 messages, the error answer, the field checks, the
+call with the checks of its application, and `Handlers`, what the domain modules use of the
+emulator."""
 
 from __future__ import annotations
 
@@ -215,7 +216,7 @@ class Call(Fields):
         """The application of the account whose ``kind`` (presets, campaigns) holds ``code``."""
         for app in self.account.applications.values():
             if code in getattr(app, kind):
-                return self._allowed(app.code, not_found, suspended_ok=False)
+                return self._allowed(app.code, MSG_ACCESS_DENIED, suspended_ok=False)
         fail(not_found)
 
     def _allowed(self, code: str, not_found: str, suspended_ok: bool) -> Application:

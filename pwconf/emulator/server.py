@@ -139,6 +139,8 @@ class EmulatorServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> EmulatorServer:
+        if self._httpd is not None:  # `with server.start():` enters a started server
+            return self
         try:
             self._httpd = _HTTPServer((self.host, self.port), self)
         except OSError as exc:

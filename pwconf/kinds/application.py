@@ -34,6 +34,7 @@ def _credentials_wire(platform: str, block: Mapping[str, Any]) -> dict[str, Any]
     if platform == "android":
         service_account = _reveal(block["fcm_service_account"]).decode()
         return {"android_fcm_service_account": json.loads(service_account)}
+    assert platform == "ios", platform
     return {
         "ios_key_management_type": "manual",
         "ios_key_file": base64.b64encode(_reveal(block["key_file"])).decode(),

@@ -39,11 +39,13 @@ def _is_date(value: Any) -> bool:
         return False
     if _DAYS_AGO_RE.match(value):
         return True
+    if not _DATE_RE.match(value):
+        return False
     try:
         datetime.datetime.fromisoformat(value)  # the calendar: no 2026-02-30
     except ValueError:
         return False
-    return bool(_DATE_RE.match(value))
+    return True
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,9 @@ class Builder:
         self, document: Document, handle: str, draft: _AppDraft, body: dict[str, Any]
     ) -> None:
         positions = self.positions.get((APPS, handle), {})
-        for name in [name for name in APP_FIELDS if name in body]:
+        for name in APP_FIELDS:
+            if name not in body:
+                continue
             if name not in draft.fields:
                 draft.fields[name] = body[name]
                 draft.positions.update(

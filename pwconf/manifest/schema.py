@@ -44,6 +44,7 @@ TYPE_WORDS = {
     "boolean": "true or false",
     "object": "a mapping",
     "array": "a list",
+    "null": "empty",
 }
 
 
@@ -91,7 +92,9 @@ def _problems(document: Document, error: ValidationError) -> Iterator[tuple[Path
                 message = f"unknown key {key!r} in {_place(path)}; {hint}allowed: "
                 yield at_key((*path, key), message + ", ".join(allowed))
     elif keyword == "required":
-        for key in [key for key in limit if key not in instance]:
+        for key in limit:
+            if key in instance:
+                continue
             if path == () and key == "version":
                 message = "missing `version: 1`: every manifest file starts with it"
                 yield path, Problem(message, Position(document.file, 1, 1))
@@ -118,13 +121,15 @@ def _message(error: ValidationError, path: Path) -> str:
     field, limit, instance = _field(path), error.validator_value, error.instance
     got = _describe_value(instance, path)
     match error.validator:
-        case "type":  # (the schema names one type each time)
+        case "type":
+            names = [limit] if isinstance(limit, str) else list(limit)
+            wanted = " or ".join(TYPE_WORDS.get(name, name) for name in names)
             hint = ""
-            if limit == "string" and isinstance(instance, bool):
+            if "string" in names and isinstance(instance, bool):
                 hint = " (YAML reads yes/no/on/off/true/false as booleans: quote the value)"
-            elif limit == "string" and isinstance(instance, int | float):
+            elif "string" in names and isinstance(instance, int | float):
                 hint = " (quote the value to make it a string)"
-            return f"{field} must be {TYPE_WORDS[limit]}, not {got}{hint}"
+            return f"{field} must be {wanted}, not {got}{hint}"
         case "enum":
             names = [str(choice) for choice in limit]
             hint = suggest(instance, names) if isinstance(instance, str) else ""
@@ -133,10 +138,14 @@ def _message(error: ValidationError, path: Path) -> str:
             return f"{field} must be {limit!r}, not {got}"
         case "minimum" | "maximum":
             low, high = error.schema.get("minimum"), error.schema.get("maximum")
-            if high is None:  # (the schema sets no maximum without a minimum)
+            if low is not None and high is not None:
+                return f"{field} must be between {low} and {high}, not {got}"
+            if low is not None:
                 return f"{field} must be at least {low}, not {got}"
-            return f"{field} must be between {low} and {high}, not {got}"
-        case "minLength" | "minProperties":  # (the schema's are all 1)
+            return f"{field} must be at most {high}, not {got}"
+        case "minLength" if limit != 1:
+            return f"{field} must be at least {limit} characters long"
+        case "minLength" | "minProperties":
             return f"{field} must not be empty"
         case "maxLength":
             return f"{field} is too long ({len(instance)} characters); at most {limit}"

@@ -160,6 +160,12 @@ def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     data.write_text("{nope")
     with pytest.raises(EmulatorError, match=r"state\.json is not valid JSON"):
         EmulatorServer(port=0, data_file=data)
+    data.write_text("[]")
+    with pytest.raises(EmulatorError, match=r"state\.json: a snapshot must be a JSON object"):
+        EmulatorServer(port=0, data_file=data)
+    data.write_bytes(b'{"accounts": "\xff"}')
+    with pytest.raises(EmulatorError, match=r"state\.json"):
+        EmulatorServer(port=0, data_file=data)
     data.write_text('{"accounts": [{"id": "a"}, {"id": "a"}]}')
     with pytest.raises(EmulatorError, match="duplicate account id"):
         EmulatorServer(port=0, data_file=data)
