@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pwconf.emulator.segments import ALL_OPERATORS
 from pwconf.emulator.store import Application
 
 GEOZONES_GROUPED = "geozones-grouped"
@@ -88,7 +89,7 @@ def _flag(value: Any) -> Any:
     return ("1" if value else "0") if isinstance(value, bool) else value
 
 
-_OPERATOR = re.compile(r'("(?:[^"\\]|\\.)*")|\b(EQ|NOTEQ|IN|NOTIN|GTE|LTE|BETWEEN|NOTSET)\b')
+_OPERATOR = re.compile(r'("(?:[^"\\]|\\.)*")|\b(' + "|".join(sorted(ALL_OPERATORS)) + r")\b")
 
 
 def _lower_operators(expression: str) -> str:

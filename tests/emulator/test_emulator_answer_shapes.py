@@ -140,6 +140,14 @@ def test_lowercase_operators_never_touch_quoted_text(api: Api) -> None:
     assert listed["filter_expression"] == 'T("IN", eq, "EQ") * T("Language", in, ["x"])'
 
 
+def test_lowercase_operators_lower_every_operator(api: Api) -> None:
+    api.ok("addTag", tag={"name": "Age", "type": 1})
+    api.ok("createFilter", name="f", filter_expression='T("Age", GT, 18) * T("Age", LT, 90)')
+    shapes(api, "lowercase-operators")
+    (listed,) = api.ok("listFilters")["filters"]
+    assert listed["filter_expression"] == 'T("Age", gt, 18) * T("Age", lt, 90)'
+
+
 def test_shapes_given_at_start() -> None:
     with EmulatorServer(port=0, answer_shapes=["http-210-errors"]) as server:
         assert server.core.shapes == {"http-210-errors"}
