@@ -117,9 +117,10 @@ class Emulator(ApplicationMethods, PresetMethods):
                 response = spec.handler(self, call)
                 if spec.writes:
                     self.store.mark_changed()
-                code = call.request.get("application")
-                app = call.account.applications.get(code) if isinstance(code, str) else None
-                response = answer_shapes.reshape(self.shapes, method, response, app)
+                if self.shapes:
+                    code = call.request.get("application")
+                    app = call.account.applications.get(code) if isinstance(code, str) else None
+                    response = answer_shapes.reshape(self.shapes, method, response, app)
         except ApiError as error:
             if answer_shapes.HTTP_210_ERRORS in self.shapes and error.status_code == 210:
                 error.http_status = 210
