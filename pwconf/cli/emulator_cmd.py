@@ -65,8 +65,7 @@ def emulator(tokens: tuple[str, ...], shapes: str, **settings: Any) -> None:
     # set before the line below: whoever waits for it may send SIGTERM at once
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     # The token is the emulator's own, fake, configuration: printing it is the point.
-    click.echo(f"pwconf emulator listening on {server.url} (token: {server.token})")
-    click.get_text_stream("stdout").flush()
+    click.echo(f"pwconf emulator listening on {server.url} (token: {server.token})")  # flushes
     try:
         with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.2):

@@ -369,8 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
-        if self.server.emulator.verbose:
-            super().log_message(format, *args)
+        pass  # --verbose logs each call once, from the journal (EmulatorServer._journal)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self._read_body()
