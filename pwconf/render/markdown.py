@@ -33,18 +33,24 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """The plan as GitHub Markdown of at most `limit` characters, without a trailing newline."""
     changes = plan.changes
-    full = markdown_document(plan, changes)
-    if len(full) <= limit:
-        return full
 
     def too_long(count: int) -> bool:
         return len(markdown_document(plan, changes[:count], total=len(changes))) > limit
 
+    # Doubling the leading changes shown until too many: no document built holds more than
+    # twice the changes that fit, however long the plan.
+    most = 1
+    while most < len(changes) and not too_long(most):
+        most *= 2
+    if most >= len(changes):
+        full = markdown_document(plan, changes)
+        if len(full) <= limit:
+            return full
     if too_long(0):  # title, summary and the note alone, cut if even they are too long
         minimal = [TITLE, _summary_paragraph(plan), truncation_note(0, len(changes))]
         return "\n\n".join(minimal)[:limit]
-    # the most leading changes that fit; all of them are known not to
-    shown = bisect.bisect_left(range(1, len(changes)), True, key=too_long)
+    # the most leading changes that fit: fewer than `most`, or than all of them
+    shown = bisect.bisect_left(range(1, min(most, len(changes))), True, key=too_long)
     return markdown_document(plan, changes[:shown], total=len(changes))
 
 
