@@ -145,10 +145,12 @@ class State:
     def _todays(self, record: Any) -> list[list[Any]]:
         """`record` as today's journal records (an older pwconf's are translated by the kinds,
         which name the sections)."""
+        if isinstance(record, list) and record and record[0] in CHANGES:
+            if record[0] == "forget" and len(record) == 3:  # before one record forgot many
+                return [["forget", [record[1:]]]]
+            return [record]
         from pwconf.kinds import journal_records_of_old  # here: the kinds import this module
 
-        if isinstance(record, list) and record and record[0] in CHANGES:
-            return [record]
         todays = None
         if isinstance(record, list) and record and isinstance(record[0], str):
             todays = journal_records_of_old(record, self)

@@ -295,6 +295,7 @@ def test_a_journal_of_an_older_pwconf_is_replayed_after_an_upgrade(tmp_path: Pat
         '["credentials","N-1","ios",{"key_password":"hmac-sha256:x"}]\n'
         '["tag","Plan",true]\n["tag","Old",false]\n["forget_tag","Old"]\n'
         '["forget_application","N-1"]\n'
+        '["record","tags","Gone",{"user_specific":false}]\n["forget","tags","Gone"]\n'
     )
     state = State.load(path)
     assert state.recorded("applications") == {"shop": "S-1"}
