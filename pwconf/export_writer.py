@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from pwconf.errors import PwconfError
+from pwconf.manifest.loader import SAFE_LOADER
 from pwconf.model import canonical_json
 
 # A mapping of at most this many scalars, whose flow form is at most this wide and quotes
@@ -144,7 +145,7 @@ def document(schema_url: str, header: Iterable[str], body: Mapping[str, Any]) ->
 def check_reads_back(text: str, data: Mapping[str, Any]) -> None:
     """The written YAML must read back as the very data it was made from (comments aside)."""
     expected = without_comments(data)
-    loaded = yaml.safe_load(text)
+    loaded = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
     # canonical_json tells apart what == does not: true, 1 and 1.0
     if loaded != expected or canonical_json(loaded) != canonical_json(expected):
         raise PwconfError(

@@ -107,7 +107,10 @@ class _CheckedComposer:
         self.sizes[id(node)] = (size, levels)
 
 
-class _Loader(_CheckedComposer, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
+
+
+class _Loader(_CheckedComposer, SAFE_LOADER):  # type: ignore[misc,valid-type]
     pass
 
 
