@@ -289,9 +289,6 @@ class Pushwoosh:
     def delete_campaign(self, code: str) -> CallResult:
         return self.client.delete("deleteCampaign", {"campaign": code})
 
-    def list_clusters(self, app: str) -> CallResult:
-        return self.read(Reads.list_clusters(app))
-
     def add_cluster(self, app: str, name: str, cooldown: int) -> CallResult:
         def find() -> CallResult | None:
             found = _by_name(self.rows(Reads.list_clusters(app)), name)

@@ -48,7 +48,7 @@ WIRE = [
     (lambda a: a.list_presets("A-1"), "listPresets", {"application": "A-1"}),
     (lambda a: a.read(Reads.get_preset("P-1")), "getPreset", {"preset_code": "P-1"}),
     (lambda a: a.delete_preset("P-1"), "deletePreset", {"preset_code": "P-1"}),
-    (lambda a: a.list_clusters("A-1"), "listGeoZoneClusters", {"application": "A-1"}),
+    (lambda a: a.read(Reads.list_clusters("A-1")), "listGeoZoneClusters", {"application": "A-1"}),
     (
         lambda a: a.delete_cluster("A-1", "C-1"),
         "deleteGeoZoneCluster",

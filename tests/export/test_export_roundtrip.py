@@ -20,7 +20,7 @@ from export_helpers import (
     seed_everything,
 )
 
-from pwconf.api.pushwoosh import Pushwoosh
+from pwconf.api.pushwoosh import Pushwoosh, Reads
 from pwconf.emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -351,7 +351,7 @@ def test_round_trip_per_kind(
                     "range": 50,
                     "cooldown": 1,
                     "content": "hi",
-                    "cluster": api.list_clusters(code).response["clusters"][0]["code"],
+                    "cluster": api.read(Reads.list_clusters(code)).response["clusters"][0]["code"],
                 }
             ],
         )
