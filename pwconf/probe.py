@@ -15,7 +15,7 @@ from typing import Any
 from pwconf.api.client import CallResult
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, page_titles
 from pwconf.api.settings import MASK
-from pwconf.api.shapes import Difference
+from pwconf.api.shapes import APPLICATION, Difference
 from pwconf.errors import (
     ApiError,
     ArgumentError,
@@ -33,9 +33,10 @@ NOT_CALLED = "not called"
 
 UNKNOWN_CODE = "00000-00000"  # an application code no account has, for the error check
 LISTED_ITEMS = 3  # items of a list kept in a finding's answer
-# getApplication keys whose values pwconf reads; every other value of that answer is masked.
-APPLICATION_KEYS = frozenset(
-    {"code", "title", "sdk_ios", "sdk_android", "ios_sdk", "android_sdk", "icon_url", "providers"}
+# getApplication keys whose values pwconf reads (its shape's keys and their other names), and
+# the documented icon_url; every other value of that answer is masked.
+APPLICATION_KEYS = frozenset({"icon_url", *APPLICATION.keys}).union(
+    *(key.aliases for key in APPLICATION.keys.values())
 )
 CREDENTIAL_KEY = re.compile(
     r"pass|secret|key|token|cert|auth|credential|private|p12|appid|fcm|gcm|apns", re.I
@@ -89,18 +90,21 @@ class _Probe:
         if app is None and page:
             app = next(iter(page_titles(page)), None)  # the first application listed
         self.ask_filters(app)
+        listing = Reads.list_presets(app)
+        per_application = [
+            Reads.get_application(app),
+            Reads.get_campaigns(app),  # the first page: a plan may lack the methods
+            listing,
+            Reads.list_clusters(app),
+            Reads.list_geozones(app),
+        ]
         if app is None:
             why = "the account has no application" if page else "getApplications could not be read"
-            for method in ("getApplication", "getCampaigns", "listPresets",
-                           "listGeoZoneClusters", "listGeoZones", "getPreset"):  # fmt: skip
+            for method in [read.method for read in per_application] + ["getPreset"]:
                 self.skip(method, why)
         else:
-            self.ask(Reads.get_application(app))
-            self.ask(Reads.get_campaigns(app))  # the first page: a plan may lack the methods
-            listing = Reads.list_presets(app)
-            presets = self.ask(listing)
-            self.ask(Reads.list_clusters(app))
-            self.ask(Reads.list_geozones(app))
+            answers = {read.method: self.ask(read) for read in per_application}
+            presets = answers[listing.method]
             if presets is None:
                 self.skip("getPreset", "no preset code: listPresets could not be read")
             elif presets[listing.key]:
