@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pwconf.api.client import CallResult
+from pwconf.api.client import CallResult, refuses_token
 from pwconf.api.pushwoosh import Pushwoosh, Read, Reads, page_titles
 from pwconf.api.settings import MASK
 from pwconf.api.shapes import APPLICATION, Difference
@@ -130,7 +130,8 @@ class _Probe:
         except ApiError as exc:
             # a failure no other call gets past (no connection, a refused token: the client's
             # hint for a 210 about it) ends the probe, reported once as the error it is
-            token_refused = exc.hint == AuthenticationError.hint
+            result = getattr(exc, "result", None)
+            token_refused = result is not None and refuses_token(result)
             if isinstance(exc, TransportError | AuthenticationError) or token_refused:
                 raise
             self.note(read, label, FAILED, problem=exc.message, http_status=exc.http_status)

@@ -289,7 +289,7 @@ class ApiClient:
             method=method,
             status_code=outcome.status_code,
             http_status=outcome.http_status,
-            hint=AuthenticationError.hint if _mentions_token(outcome) else outcome.hint,
+            hint=AuthenticationError.hint if refuses_token(outcome) else outcome.hint,
         )
         exc.result = track.result(outcome)  # type: ignore[attr-defined]
         return exc
@@ -315,9 +315,11 @@ def _already_exists(outcome: _Outcome) -> bool:
     return outcome.status_code == 210 and "already exists" in outcome.message.lower()
 
 
-def _mentions_token(outcome: _Outcome) -> bool:
+def refuses_token(outcome: _Outcome | CallResult) -> bool:
+    """A 210 saying the API token or its account is not accepted (an HTTP 401 is an
+    AuthenticationError of its own)."""
     if outcome.http_status == 401:
-        return False  # AuthenticationError carries this hint already
+        return False
     text = outcome.message.lower()
     return outcome.status_code == 210 and ("api token" in text or "account not found" in text)
 
