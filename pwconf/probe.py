@@ -128,8 +128,8 @@ class _Probe:
         except expected:
             raise
         except ApiError as exc:
-            # a failure no other call gets past (no connection, a refused token: the client's
-            # hint for a 210 about it) ends the probe, reported once as the error it is
+            # a failure no other call gets past (no connection, a refused token, also when
+            # refused in a 210) ends the probe, reported once as the error it is
             result = getattr(exc, "result", None)
             token_refused = result is not None and refuses_token(result)
             if isinstance(exc, TransportError | AuthenticationError) or token_refused:
