@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from concurrency_probe import seed
 from run import TOKEN, Emulator
 
 from pwconf.api.client import ApiClient
-from pwconf.api.pushwoosh import Pushwoosh
 
 PRESETS = 50
 
@@ -30,12 +30,8 @@ def main() -> None:
     args = parser.parse_args()
     emulator = Emulator(0, Path(tempfile.gettempdir()) / "pwconf-client-cpu-emulator.log")
     try:
+        codes = seed(emulator.url, PRESETS)
         with ApiClient(emulator.url, TOKEN) as client:
-            api = Pushwoosh(client)
-            app = api.create_application("client-cpu").response["application"]
-            for n in range(PRESETS):
-                api.create_preset(app, f"preset-{n}", {"message": {"en": f"hello {n}"}}, [3])
-            codes = [p["code"] for p in api.list_presets(app).response["presets"]]
             best = float("inf")
             for _ in range(args.rounds):
                 started = time.process_time()

@@ -38,11 +38,12 @@ from pwconf.api.pushwoosh import Pushwoosh
 PRESETS = 200
 
 
-def seed(url: str) -> list[str]:
+def seed(url: str, presets: int = PRESETS) -> list[str]:
+    """The codes of `presets` new presets of a new application."""
     with ApiClient(url, TOKEN) as client:
         api = Pushwoosh(client)
         app = api.create_application("probe").response["application"]
-        for n in range(PRESETS):
+        for n in range(presets):
             api.create_preset(app, f"preset-{n}", {"message": {"en": f"hello {n}"}}, [3])
         return [p["code"] for p in api.list_presets(app).response["presets"]]
 

@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import TOKEN, Emulator
+from plan_worker import load_desired
+from run import RESULTS, TOKEN, Emulator
 
 from pwconf import runner
 from pwconf.fetch import Scope, fetch_live
@@ -26,8 +27,6 @@ from pwconf.kinds.application import recorded_codes
 from pwconf.model import DesiredState
 from pwconf.planner import compare
 from pwconf.state import State
-
-RESULTS = Path(__file__).parent / "results" / "work"
 
 
 class FullPasses:
@@ -59,12 +58,12 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=2)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
-    world = RESULTS / args.profile
+    world = RESULTS / "work" / args.profile
     if not (world / "snapshot.json").exists():
         raise SystemExit(f"no world in {world}: run `python bench/run.py --profile {args.profile}`")
     os.environ["PUSHWOOSH_API_TOKEN"] = TOKEN
     manifests = str(world / "manifests")
-    desired = runner.load([manifests], [], [], os.environ)
+    desired = load_desired(manifests)[0]
     state = State.load(world / "state-base.json")
     passes = FullPasses()
     passes.take()  # those of loading are not counted

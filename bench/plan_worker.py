@@ -27,7 +27,7 @@ from pwconf import runner
 from pwconf.apply import ChangeEvent, plan_steps
 from pwconf.fetch import Scope
 from pwconf.kinds import KIND_ORDER, REGISTRY
-from pwconf.kinds.application import record_code
+from pwconf.kinds.application import record_matched_codes
 from pwconf.model import Entity, digest, seal_secrets
 from pwconf.plan import Action
 from pwconf.state import State
@@ -67,8 +67,7 @@ def cmd_state(args: argparse.Namespace) -> dict[str, Any]:
         kind.record_created(state, Entity(address, normalised), codes.get(address.app or ""))
         sealed = kind.normalize(seal_secrets(normalised, state.salt))
         state.record_applied(str(address), digest(sealed))
-    for handle, code in codes.items():  # handle -> code, as an apply records it
-        record_code(state, handle, code)
+    record_matched_codes(state, codes)  # handle -> code, as an apply records it
     state.save()
     return {"entities": len(desired.entities), "load_s": load_s}
 

@@ -45,12 +45,13 @@ JOURNAL = 5_000_000
 NAIVE_FULL_UP_TO = 20_000  # entities; above it the baseline runs on a sample
 NAIVE_SAMPLE = 0.1
 WORKER_TIMEOUT = 400.0
-# Issue 13's targets for plan wall time over the lower bound, by parallelism (1.5 above 10).
-TARGET_RATIOS = {10: 1.2, 32: 1.5}
 
 
 def target_ratio(parallelism: int | str) -> float:
-    return TARGET_RATIOS.get(int(parallelism), 1.2 if int(parallelism) <= 10 else 1.5)
+    """Issue 13's target for plan wall time over the lower bound: 1.2 up to P=10, else 1.5."""
+    return 1.2 if int(parallelism) <= 10 else 1.5
+
+
 TARGET_DIFF_CPU = 2.0
 TARGET_RSS_MB = 400.0
 
@@ -340,10 +341,9 @@ def measure_apply(
 
 
 def measure_validate(emulator: Emulator, manifests: Path) -> dict[str, Any]:
-    exe = Path(sys.executable).with_name("pwconf")
     emulator.clear_calls()
     child = run_child(
-        [str(exe), "validate", str(manifests)], env=child_env(emulator), timeout=WORKER_TIMEOUT
+        [PWCONF, "validate", str(manifests)], env=child_env(emulator), timeout=WORKER_TIMEOUT
     )
     calls = len(emulator.calls())
     return {
@@ -382,9 +382,8 @@ def measure_validate_bench() -> dict[str, Any]:
 
 def cli_check(emulator: Emulator, manifests: Path, state: Path) -> dict[str, Any]:
     """`pwconf plan --detailed-exitcode` on the unchanged account: exit 0 means no changes."""
-    exe = Path(sys.executable).with_name("pwconf")
     command = [
-        str(exe),
+        PWCONF,
         "plan",
         str(manifests),
         "--state",
