@@ -79,7 +79,7 @@ def export(
             conn.api,
             apps=list(dict.fromkeys(apps)),
             schema_url=schema_url,
-            parallelism=connection.parallelism,
+            parallelism=conn.parallelism,
             state=state,
             progress=progress,
         )
