@@ -17,13 +17,14 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from pwconf.errors import Position, Problem
-from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, PLURALS, kind_label
-from pwconf.kinds.application import DEVICE_TYPES
+from pwconf.kinds import APP_SECTIONS, CONTAINER, KIND_BY_PLURAL, PLURALS, REGISTRY, kind_label
 from pwconf.kinds.base import suggest
 from pwconf.manifest.positions import Document, Path
 from pwconf.model import Secret
 
 APPLICATIONS = PLURALS[CONTAINER]
+# an application's blocks of secret values (ios, android): their values are never shown
+CREDENTIAL_BLOCKS = frozenset(f.name for f in REGISTRY[CONTAINER].fields if f.sensitive)
 
 # What the key of each section names: "<kind> name", an application's "handle".
 NAME_LABELS = {
@@ -218,4 +219,4 @@ def _describe_value(value: Any, path: Path) -> str:
 
 
 def _under_credentials(path: Path) -> bool:
-    return len(path) >= 3 and path[0] == APPLICATIONS and path[2] in DEVICE_TYPES
+    return len(path) >= 3 and path[0] == APPLICATIONS and path[2] in CREDENTIAL_BLOCKS
