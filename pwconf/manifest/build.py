@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pwconf.errors import Position, Problem
@@ -179,8 +180,16 @@ class Builder:
         return address in self.entities or address in self.broken
 
     def names(self, kind: str, app: str | None = None) -> list[str]:
-        declared = {*self.entities, *self.broken}
-        return sorted(a.name for a in declared if a.kind == kind and a.app == app)
+        return self._names_by_kind.get((kind, app), [])
+
+    @cached_property
+    def _names_by_kind(self) -> dict[tuple[str, str | None], list[str]]:
+        """The declared names of each kind and application, made once: the checks ask after
+        `finish`, once for each unknown name they report."""
+        names: dict[tuple[str, str | None], list[str]] = {}
+        for address in sorted({*self.entities, *self.broken}, key=lambda a: a.name):
+            names.setdefault((address.kind, address.app), []).append(address.name)
+        return names
 
     def of_kind(self, kind: str) -> list[Entity]:
         return self.state.of_kind(kind)
