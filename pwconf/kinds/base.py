@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pwconf.api.pushwoosh import Read
@@ -90,6 +90,11 @@ def ordered(attrs: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
 
 def suggest(name: str, known: list[str]) -> str:
     """The hint "; did you mean 'x'?" for the closest of `known`, or ""."""
+    return _suggestion(name, tuple(known))
+
+
+@lru_cache(maxsize=1024)  # one renamed tag may be named by thousands of segments
+def _suggestion(name: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
