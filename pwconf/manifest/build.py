@@ -192,7 +192,15 @@ class Builder:
         return names
 
     def of_kind(self, kind: str) -> list[Entity]:
-        return self.state.of_kind(kind)
+        return self._entities_by_kind.get(kind, [])
+
+    @cached_property
+    def _entities_by_kind(self) -> dict[str, list[Entity]]:
+        """The finished state's entities grouped by kind once: each kind's checks ask twice."""
+        grouped: dict[str, list[Entity]] = {}
+        for address, entity in self.state.entities.items():
+            grouped.setdefault(address.kind, []).append(entity)
+        return grouped
 
     def position_in(self, entity: Entity, field: str, column: int) -> Position | None:
         """Where the `column`th character (from 1) of the field's text, stripped, is written."""
