@@ -21,7 +21,12 @@ from pwconf.errors import UsageError
 from pwconf.export_writer import Block, Comment, document
 from pwconf.fetch import LiveState, Progress, fetch_live
 from pwconf.kinds import ACCOUNT_WIDE, APP_SECTIONS, CONTAINER, PLURALS, REGISTRY
-from pwconf.kinds.application import credential_placeholders, recorded_codes
+from pwconf.kinds.application import (
+    credential_placeholders,
+    credentials_note,
+    recorded_codes,
+    shared_title_warnings,
+)
 from pwconf.kinds.base import Exporting, ordered
 from pwconf.model import Address, DesiredState, Entity
 from pwconf.state import State
@@ -184,27 +189,13 @@ class Export(Exporting):
         return document(self.schema_url, self.header, body)
 
     def _check_titles(self) -> None:
-        by_title: dict[str, list[str]] = {}
-        for handle in self.handles.values():
-            app = self.live(Address(CONTAINER, None, handle))
-            if app is not None:
-                by_title.setdefault(app.attrs.get("title") or "", []).append(handle)
-        for title, handles in sorted(by_title.items()):
-            if len(handles) > 1:
-                self.warnings.append(
-                    f"applications {', '.join(handles)} share the title {title!r}; pwconf "
-                    "requires titles unique among the applications it manages, so validate "
-                    "refuses these files: rename all but one in Pushwoosh and export again, or "
-                    "export only one of them (--app)"
-                )
+        apps = (self.live(Address(CONTAINER, None, h)) for h in self.handles.values())
+        self.warnings += shared_title_warnings([app for app in apps if app is not None])
 
     def _closing_notes(self) -> None:
         self.notes[:0] = [kind.export_note for kind in REGISTRY.values() if kind.export_note]
         if self.credentials:
-            self.notes.append(
-                "credentials of " + ", ".join(self.credentials) + ": write-only, never returned; "
-                "commented-out ${file:...}/${env:...} placeholders written instead"
-            )
+            self.notes.append(credentials_note(self.credentials))
         if self.partial:
             others = [code for code in self.listed_titles if code not in self.handles]
             if others:

@@ -209,6 +209,29 @@ def match_code(
     return (candidates[0] if candidates else None), ""
 
 
+def credentials_note(configured: list[str]) -> str:
+    """Export's note on the credentials it could not write ("handle (platforms)" each)."""
+    return (
+        "credentials of " + ", ".join(configured) + ": write-only, never returned; "
+        "commented-out ${file:...}/${env:...} placeholders written instead"
+    )
+
+
+def shared_title_warnings(apps: list[Entity]) -> list[str]:
+    """Export's warnings on live applications that share a title (named by handle), which
+    validate refuses: live applications are matched by title."""
+    by_title: dict[str, list[str]] = {}
+    for app in apps:
+        by_title.setdefault(app.attrs.get("title") or "", []).append(app.name)
+    return [
+        f"applications {', '.join(handles)} share the title {title!r}; pwconf requires titles "
+        "unique among the applications it manages, so validate refuses these files: rename "
+        "all but one in Pushwoosh and export again, or export only one of them (--app)"
+        for title, handles in sorted(by_title.items())
+        if len(handles) > 1
+    ]
+
+
 def credential_placeholders(handle: str, platforms: list[str]) -> list[str]:
     """The commented-out credential blocks export writes for an application whose `platforms`
     have credentials configured (Pushwoosh never returns them)."""
