@@ -27,9 +27,9 @@ from typing import Any, NoReturn
 
 from pwconf.errors import UnreadableAnswer
 from pwconf.printable import printable
+from pwconf.segments import OPERATORS
 
 SDK_VALUES = frozenset({"pw", "corona", "phonegap"})  # contract §2
-OPERATORS = frozenset({"EQ", "NOTEQ", "IN", "NOTIN", "GTE", "LTE", "BETWEEN", "NOTSET"})  # §5
 SHOWN_TEXT = 24  # longer strings are described by their length only: they may be credentials
 ABSENT = object()  # a key the answer does not have, or a value that cannot be read as it is
 

@@ -87,9 +87,10 @@ def test_codes_sent_as_numbers_null_lists_and_php_empty_arrays() -> None:
 
 
 def test_lower_case_operators_are_read_in_upper_case_outside_strings() -> None:
-    row = {"name": "f", "filter_expression": 'T("in", gte, 3) * T("x", eq, "eq")'}
+    row = {"name": "f", "filter_expression": 'T("in", gte, 3) * T("x", eq, "eq") * T("n", gt, 1)'}
     response, differences = read("listFilters", {"filters": [row]})
-    assert response["filters"][0]["filter_expression"] == 'T("in", GTE, 3) * T("x", EQ, "eq")'
+    read_as = 'T("in", GTE, 3) * T("x", EQ, "eq") * T("n", GT, 1)'
+    assert response["filters"][0]["filter_expression"] == read_as
     assert "response.filters[0].filter_expression: operators in lower case; read as upper case" in (
         differences
     )
